@@ -1,0 +1,193 @@
+"""SchoolHQ: fine-grained logistics (后勤精细化) for one primary school."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Flask, g, render_template, request, session
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from schoolhq.config import ROOT, load_config
+from schoolhq.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+AREAS = ("core", "auth", "places", "people", "dashboard")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    settings = load_config()
+    settings.update(config or {})
+    app = Flask(
+        "schoolhq",
+        root_path=str(ROOT / "schoolhq"),
+        instance_path=settings["INSTANCE_DIR"],
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(settings)
+    app.json.ensure_ascii = False
+
+    from schoolhq.core import database
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    database.init_app(app)
+    _init_login(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_templating(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _select_locale() -> str:
+    from flask import has_request_context
+
+    from schoolhq.core import settings as school_settings
+
+    if not has_request_context():
+        return school_settings.get("default_language") or "zh_CN"
+    if current_user and current_user.is_authenticated and current_user.language:
+        return current_user.language
+    chosen = session.get("lang")
+    if chosen in school_settings.LANGUAGES:
+        return chosen
+    return school_settings.get("default_language") or "zh_CN"
+
+
+def _select_timezone() -> str:
+    from schoolhq.core import settings as school_settings
+
+    return school_settings.get("timezone") or "Asia/Shanghai"
+
+
+def _init_login(app: Flask) -> None:
+    from schoolhq.auth.services import load_session_account
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_session_account)
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import make_response, redirect, url_for
+
+        if request.headers.get("HX-Request") == "true":
+            response = make_response(_("Please sign in again."), 401)
+            response.headers["HX-Redirect"] = url_for("auth.login")
+            response.headers["X-Message"] = quote(_("Your session has ended. Please sign in again."))
+            return response
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from schoolhq.auth.views import bp as auth_bp
+    from schoolhq.core.views import bp as core_bp
+    from schoolhq.dashboard.views import bp as dashboard_bp
+    from schoolhq.people.views import bp as people_bp
+    from schoolhq.places.views import bp as places_bp
+
+    for blueprint in (core_bp, auth_bp, places_bp, people_bp, dashboard_bp):
+        app.register_blueprint(blueprint)
+
+    from schoolhq.core.permissions import public
+
+    # Static files are public; mark the built-in view so the permission walk sees it.
+    public(app.view_functions["static"])
+
+
+def _register_errors(app: Flask) -> None:
+    from schoolhq.core.errors import ServiceError
+
+    messages = {
+        400: lambda: _("The request could not be understood. Please go back and try again."),
+        401: lambda: _("Please sign in."),
+        403: lambda: _("You do not have permission to do this."),
+        404: lambda: _("This page or record does not exist."),
+        405: lambda: _("This action is not available here."),
+        413: lambda: _("The upload is too large."),
+        422: lambda: _("Some of what was entered is not valid."),
+        500: lambda: _("Something went wrong on the server. Nothing was saved. Please try again."),
+    }
+
+    def render_error(code: int, message: str | None = None):
+        db.session.rollback()
+        message = message or messages.get(code, messages[500])()
+        if request.headers.get("HX-Request") == "true":
+            response = app.make_response((message, code))
+        else:
+            response = app.make_response((render_template("errors/error.html", code=code, message=message), code))
+        response.headers["X-Message"] = quote(message)
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return render_error(400, _("This form has expired or was already sent. Reload the page and try again."))
+
+    @app.errorhandler(ServiceError)
+    def service_error(error: ServiceError):
+        return render_error(422, str(error.message))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        return render_error(code if code in messages else 400)
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception):
+        app.logger.exception("Unhandled error: %s", error)
+        return render_error(500)
+
+
+def _register_templating(app: Flask) -> None:
+    from schoolhq.core import filters
+    from schoolhq.core import settings as school_settings
+    from schoolhq.core.permissions import can
+
+    filters.register(app)
+
+    @app.context_processor
+    def inject():
+        from schoolhq.core.notifications import unread_count
+
+        def user_can(permission: str, obj=None) -> bool:
+            return can(current_user, permission, obj)
+
+        def unread() -> int:
+            if "schoolhq_unread" not in g:
+                g.schoolhq_unread = unread_count(current_user.id) if current_user.is_authenticated else 0
+            return g.schoolhq_unread
+
+        return {
+            "can": user_can,
+            "unread_notifications": unread,
+            "school_name": lambda: school_settings.get("school_name") or "SchoolHQ",
+            "languages": school_settings.LANGUAGES,
+            "format_datetime": format_datetime,
+            "get_locale": get_locale,
+        }
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+    if request.endpoint != "static" and response.mimetype == "text/html":
+        headers.setdefault("Cache-Control", "no-store")
+    return response

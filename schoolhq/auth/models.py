@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from schoolhq.core.timeutil import utcnow
+from schoolhq.extensions import db
+
+
+class Account(UserMixin, db.Model):
+    """A sign-in for one person. Deactivated, never deleted."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: zh_CN or en; empty means the school's default
+    language: Mapped[str] = mapped_column(String(10), default="")
+    #: consecutive failed sign-ins; five lock the account for a while
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: bumped when the password changes, so other sessions of the account end
+    session_version: Mapped[int] = mapped_column(default=1)
+
+    person = relationship("Person", lazy="joined", back_populates="account")
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def display_name(self) -> str:
+        return self.person.name if self.person else self.username
+
+
+class Permission(db.Model):
+    """Every permission the system has seen, so a new one is granted to the built-in
+    roles once and an administrator's later removal sticks."""
+
+    __tablename__ = "permission"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
+class Role(db.Model):
+    __tablename__ = "role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: stable code: admin, principal, logistics_head, ... or a school's own
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    permissions = relationship("RolePermission", cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def permission_names(self) -> set[str]:
+        return {p.permission for p in self.permissions}
+
+
+class RolePermission(db.Model):
+    __tablename__ = "role_permission"
+
+    role_id: Mapped[int] = mapped_column(ForeignKey("role.id"), primary_key=True)
+    permission: Mapped[str] = mapped_column(ForeignKey("permission.name"), primary_key=True)
+
+
+class RoleAssignment(db.Model):
+    """A role held by an account, school-wide or within one department or location subtree."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (
+        CheckConstraint(
+            "department_id IS NULL OR location_id IS NULL", name="one_scope"
+        ),
+        UniqueConstraint("account_id", "role_id", "department_id", "location_id",
+                         name="uq_role_assignment_scope"),
+        Index("ix_role_assignment_account", "account_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    role_id: Mapped[int] = mapped_column(ForeignKey("role.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+
+    role = relationship("Role", lazy="joined")
+    department = relationship("Department", lazy="joined")
+    location = relationship("Location", lazy="joined")

@@ -1,0 +1,348 @@
+"""Rules for accounts, sign-in, roles and role assignments."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from schoolhq.auth.models import Account, Permission, Role, RoleAssignment, RolePermission
+from schoolhq.core import audit
+from schoolhq.core.errors import ServiceError
+from schoolhq.core.permissions import DEFAULT_GRANTS, PERMISSIONS, Grant, forget_grants
+from schoolhq.core.timeutil import utcnow
+from schoolhq.extensions import db
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 8
+
+#: code -> lazy display name; the school may rename them and add its own
+BUILTIN_ROLES = {
+    "admin": _l("IT administrator"),
+    "principal": _l("Principal"),
+    "logistics_head": _l("Logistics head"),
+    "storekeeper": _l("Storekeeper"),
+    "canteen_manager": _l("Canteen manager"),
+    "canteen_staff": _l("Canteen staff"),
+    "maintenance": _l("Maintenance worker"),
+    "school_doctor": _l("School doctor"),
+    "accountant": _l("Accountant"),
+    "staff": _l("Staff"),
+}
+
+# One hash of an impossible password, so a sign-in for an unknown user costs as much
+# time as a wrong password and the two cannot be told apart.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-for-timing")
+
+
+class LoginFailed(ServiceError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def check_new_password(password: str, field: str = "password") -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ServiceError(_l("A password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field)
+    if len(password) > 200:
+        raise ServiceError(_l("A password is at most 200 characters."), field)
+
+
+def get_account(account_id: int) -> Account:
+    account = db.session.get(Account, account_id)
+    if account is None:
+        raise ServiceError(_l("That account does not exist."))
+    return account
+
+
+def load_session_account(session_id: str) -> Account | None:
+    """Flask-Login's loader: '<id>:<version>'; a changed password ends old sessions."""
+    account_id, _, version = (session_id or "").partition(":")
+    if not account_id.isdigit() or not version.isdigit():
+        return None
+    account = db.session.get(Account, int(account_id))
+    if account is None or not account.active or account.session_version != int(version):
+        return None
+    return account
+
+
+def authenticate(username: str, password: str) -> Account:
+    """The account for these credentials. Five failures lock it for 15 minutes; the
+    message never says whether the user exists."""
+    failure = LoginFailed(_l("Wrong user name or password, or the account is locked for a while."))
+    username = (username or "").strip()
+    account = db.session.scalar(select(Account).where(Account.username == username)) if username else None
+    if account is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        raise failure
+    now = utcnow()
+    if account.locked_until is not None and account.locked_until > now:
+        check_password_hash(_DUMMY_HASH, password or "")
+        raise failure
+    if not check_password_hash(account.password_hash, password or "") or not account.active:
+        account.failed_logins = (account.failed_logins or 0) + 1
+        if account.failed_logins >= MAX_FAILED_LOGINS:
+            account.locked_until = now + LOCKOUT
+            account.failed_logins = 0
+            audit.record("auth", "account.locked", account, actor_id=account.id, summary=account.username)
+        db.session.flush()
+        raise failure
+    account.failed_logins = 0
+    account.locked_until = None
+    account.last_login_at = now
+    db.session.flush()
+    audit.record("auth", "login", account, actor_id=account.id, summary=account.username)
+    return account
+
+
+def change_password(account: Account, old_password: str, new_password: str) -> None:
+    if not check_password_hash(account.password_hash, old_password or ""):
+        raise ServiceError(_l("The current password is not right."), "old_password")
+    check_new_password(new_password, "new_password")
+    if old_password == new_password:
+        raise ServiceError(_l("Choose a password different from the current one."), "new_password")
+    account.password_hash = hash_password(new_password)
+    account.session_version += 1
+    db.session.flush()
+    audit.record("auth", "password.changed", account, summary=account.username)
+
+
+def _check_username(username: str, account_id: int | None = None) -> str:
+    username = (username or "").strip()
+    if not username or len(username) > 60 or any(c.isspace() for c in username):
+        raise ServiceError(_l("A user name is 1–60 characters without spaces."), "username")
+    clash = db.session.scalar(select(Account).where(Account.username == username))
+    if clash is not None and clash.id != account_id:
+        raise ServiceError(_l("This user name is taken."), "username")
+    return username
+
+
+def create_account(person_id: int, username: str, password: str, language: str = "",
+                   password_hash: str | None = None) -> Account:
+    from schoolhq.people.services import get_person
+
+    person = get_person(person_id)
+    if person.account is not None:
+        raise ServiceError(_l("%(name)s already has a sign-in.", name=person.name), "person_id")
+    username = _check_username(username)
+    if password_hash is None:
+        check_new_password(password)
+        password_hash = hash_password(password)
+    account = Account(username=username, password_hash=password_hash, person_id=person.id,
+                      language=language or "")
+    db.session.add(account)
+    db.session.flush()
+    audit.record("auth", "account.created", account, after={"username": username, "person_id": person.id},
+                 summary=username)
+    return account
+
+
+def reset_password(account_id: int, new_password: str) -> Account:
+    account = get_account(account_id)
+    check_new_password(new_password, "new_password")
+    account.password_hash = hash_password(new_password)
+    account.session_version += 1
+    account.failed_logins = 0
+    account.locked_until = None
+    db.session.flush()
+    audit.record("auth", "password.reset", account, summary=account.username)
+    return account
+
+
+def set_active(account_id: int, active: bool, acting: Account | None = None) -> Account:
+    account = get_account(account_id)
+    if acting is not None and acting.id == account.id and not active:
+        raise ServiceError(_l("You cannot deactivate your own account."))
+    if account.active == active:
+        return account
+    account.active = active
+    if not active:
+        account.session_version += 1
+    db.session.flush()
+    audit.record("auth", "account.activated" if active else "account.deactivated", account,
+                 before={"active": not active}, after={"active": active}, summary=account.username)
+    return account
+
+
+def set_language(account: Account, language: str) -> None:
+    account.language = language
+    db.session.flush()
+
+
+# Roles -------------------------------------------------------------------------------
+
+def sync_builtin_roles() -> None:
+    """Create the built-in roles and grant each newly registered permission to the roles
+    that get it by default. Idempotent; an administrator's later edits are kept."""
+    roles = {role.code: role for role in db.session.scalars(select(Role))}
+    for code in BUILTIN_ROLES:
+        if code not in roles:
+            roles[code] = Role(code=code, name=str(BUILTIN_ROLES[code]), builtin=True)
+            db.session.add(roles[code])
+    db.session.flush()
+    known = set(db.session.scalars(select(Permission.name)))
+    for name in PERMISSIONS:
+        if name in known:
+            continue
+        db.session.add(Permission(name=name))
+        db.session.flush()
+        for code, granted in DEFAULT_GRANTS.items():
+            if name in granted and code in roles:
+                db.session.add(RolePermission(role_id=roles[code].id, permission=name))
+    db.session.flush()
+
+
+def roles() -> list[Role]:
+    order = list(BUILTIN_ROLES)
+    return sorted(db.session.scalars(select(Role)),
+                  key=lambda r: (order.index(r.code) if r.code in order else len(order), r.name))
+
+
+def get_role(role_id: int) -> Role:
+    role = db.session.get(Role, role_id)
+    if role is None:
+        raise ServiceError(_l("That role does not exist."), "role_id")
+    return role
+
+
+def create_role(code: str, name: str) -> Role:
+    code = (code or "").strip().lower()
+    name = (name or "").strip()
+    if not code or not code.replace("_", "").isalnum() or not code.isascii() or len(code) > 40:
+        raise ServiceError(_l("A role code uses letters, digits and underscores."), "code")
+    if not name or len(name) > 60:
+        raise ServiceError(_l("A role needs a name of at most 60 characters."), "name")
+    if db.session.scalar(select(Role).where(Role.code == code)) is not None:
+        raise ServiceError(_l("This role code is taken."), "code")
+    role = Role(code=code, name=name, builtin=False)
+    db.session.add(role)
+    db.session.flush()
+    audit.record("auth", "role.created", role, after={"code": code, "name": name}, summary=name)
+    return role
+
+
+def update_role(role_id: int, name: str, permissions: list[str]) -> Role:
+    role = get_role(role_id)
+    unknown = set(permissions) - set(PERMISSIONS)
+    if unknown:
+        raise ServiceError(_l("Unknown permission: %(names)s", names=", ".join(sorted(unknown))))
+    name = (name or "").strip()
+    if not name or len(name) > 60:
+        raise ServiceError(_l("A role needs a name of at most 60 characters."), "name")
+    before = {"name": role.name, "permissions": sorted(role.permission_names)}
+    known = set(db.session.scalars(select(Permission.name)))
+    for missing in set(permissions) - known:
+        db.session.add(Permission(name=missing))
+    role.name = name
+    wanted = set(permissions)
+    role.permissions = [rp for rp in role.permissions if rp.permission in wanted] + [
+        RolePermission(role_id=role.id, permission=p) for p in sorted(wanted - role.permission_names)
+    ]
+    db.session.flush()
+    after = {"name": role.name, "permissions": sorted(wanted)}
+    if before != after:
+        audit.record("auth", "role.updated", role, before=before, after=after, summary=role.name)
+    forget_grants()
+    return role
+
+
+def assign_role(account_id: int, role_id: int, department_id: int | None = None,
+                location_id: int | None = None) -> RoleAssignment:
+    account = get_account(account_id)
+    role = get_role(role_id)
+    if department_id and location_id:
+        raise ServiceError(_l("Scope a role to a department or to a place, not both."), "scope")
+    if department_id:
+        from schoolhq.people.services import get_department
+
+        get_department(department_id)
+    if location_id:
+        from schoolhq.places.services import get_location
+
+        get_location(location_id)
+    existing = db.session.scalar(select(RoleAssignment).where(
+        RoleAssignment.account_id == account.id, RoleAssignment.role_id == role.id,
+        RoleAssignment.department_id.is_(None) if not department_id else RoleAssignment.department_id == department_id,
+        RoleAssignment.location_id.is_(None) if not location_id else RoleAssignment.location_id == location_id,
+    ))
+    if existing is not None:
+        raise ServiceError(_l("This person already has this role in this scope."), "role_id")
+    assignment = RoleAssignment(account_id=account.id, role_id=role.id,
+                                department_id=department_id or None, location_id=location_id or None)
+    db.session.add(assignment)
+    db.session.flush()
+    audit.record("auth", "role.assigned", assignment,
+                 after={"account": account.username, "role": role.code,
+                        "department_id": department_id, "location_id": location_id},
+                 summary=f"{account.username} ← {role.code}")
+    forget_grants()
+    return assignment
+
+
+def unassign_role(assignment_id: int, acting: Account | None = None) -> None:
+    assignment = db.session.get(RoleAssignment, assignment_id)
+    if assignment is None:
+        raise ServiceError(_l("That role assignment does not exist."))
+    if acting is not None and assignment.account_id == acting.id and assignment.role.code == "admin" \
+            and assignment.department_id is None and assignment.location_id is None:
+        raise ServiceError(_l("You cannot remove your own administrator role."))
+    audit.record("auth", "role.unassigned", assignment,
+                 before={"account_id": assignment.account_id, "role": assignment.role.code,
+                         "department_id": assignment.department_id, "location_id": assignment.location_id})
+    db.session.delete(assignment)
+    db.session.flush()
+    forget_grants()
+
+
+def assignments_of(account_id: int) -> list[RoleAssignment]:
+    return list(db.session.scalars(select(RoleAssignment).where(RoleAssignment.account_id == account_id)
+                                   .order_by(RoleAssignment.id)))
+
+
+def grants_for(account_id: int) -> list[Grant]:
+    rows = db.session.execute(
+        select(RoleAssignment.role_id, RoleAssignment.department_id, RoleAssignment.location_id)
+        .where(RoleAssignment.account_id == account_id)
+    ).all()
+    if not rows:
+        return []
+    from schoolhq.people.models import Department
+    from schoolhq.places.models import Location
+
+    role_ids = {row.role_id for row in rows}
+    perms: dict[int, set[str]] = {}
+    for role_id, name in db.session.execute(
+        select(RolePermission.role_id, RolePermission.permission).where(RolePermission.role_id.in_(role_ids))
+    ):
+        perms.setdefault(role_id, set()).add(name)
+    dept_paths = dict(db.session.execute(select(Department.id, Department.path).where(
+        Department.id.in_({r.department_id for r in rows if r.department_id})
+    )).all()) if any(r.department_id for r in rows) else {}
+    loc_paths = dict(db.session.execute(select(Location.id, Location.path).where(
+        Location.id.in_({r.location_id for r in rows if r.location_id})
+    )).all()) if any(r.location_id for r in rows) else {}
+    return [
+        Grant(frozenset(perms.get(row.role_id, ())),
+              location_path=loc_paths.get(row.location_id),
+              department_path=dept_paths.get(row.department_id))
+        for row in rows
+        # a scope that cannot be resolved grants nothing, never everything
+        if (not row.location_id or row.location_id in loc_paths)
+        and (not row.department_id or row.department_id in dept_paths)
+    ]
+
+
+def accounts_with_role(code: str) -> list[Account]:
+    return list(db.session.scalars(
+        select(Account).join(RoleAssignment, RoleAssignment.account_id == Account.id)
+        .join(Role, Role.id == RoleAssignment.role_id).where(Role.code == code, Account.active.is_(True))
+        .distinct()))
+
+
+def has_any_admin() -> bool:
+    return bool(accounts_with_role("admin"))

@@ -1,0 +1,254 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from schoolhq.auth import services
+from schoolhq.auth.forms import (
+    AssignRoleForm,
+    ChangePasswordForm,
+    LoginForm,
+    NewAccountForm,
+    NewRoleForm,
+    ResetPasswordForm,
+    RoleForm,
+)
+from schoolhq.auth.models import Account
+from schoolhq.core.database import keep_changes
+from schoolhq.core.errors import ServiceError
+from schoolhq.core.forms import ActionForm, apply_error
+from schoolhq.core.pagination import paginate
+from schoolhq.core.permissions import PERMISSIONS, permission_required, public
+from schoolhq.core.web import redirect_to, render
+from schoolhq.extensions import db
+from schoolhq.people import services as people
+from schoolhq.people.models import Person
+from schoolhq.places import services as places
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("dashboard.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    elif form.validate_on_submit():
+        try:
+            account = services.authenticate(form.username.data, form.password.data)
+        except ServiceError as error:
+            keep_changes()  # the failed attempt counts towards the lock-out
+            form.form_errors.append(str(error.message))
+        else:
+            login_user(account)
+            return redirect(_safe_next(form.next.data), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render("auth/login.html", status=status, form=form)
+
+
+@bp.post("/logout")
+@permission_required()
+def logout():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    logout_user()
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@permission_required()
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.old_password.data, form.new_password.data)
+            login_user(current_user._get_current_object())  # the session id carries the new version
+            return redirect_to("auth.change_password", done=1)
+        except ServiceError as error:
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    return render("auth/password.html", status=status, form=form, done=request.args.get("done"))
+
+
+# Accounts ----------------------------------------------------------------------------
+
+@bp.get("/accounts")
+@permission_required("admin.users")
+def accounts():
+    text = request.args.get("q", "").strip()
+    query = select(Account).join(Person, Person.id == Account.person_id).order_by(Person.pinyin)
+    if text:
+        query = query.where(Person.id.in_(people.search_people(text).with_only_columns(Person.id))
+                            | Account.username.contains(text))
+    return render("auth/accounts.html", "auth/_account_rows.html", page=paginate(query), q=text)
+
+
+def _new_account_form() -> NewAccountForm:
+    form = NewAccountForm()
+    without = db.session.scalars(select(Person).where(~Person.account.has(), Person.left_at.is_(None))
+                                 .order_by(Person.pinyin))
+    form.person_id.choices = [("", _l("— a new staff member —"))] + [(str(p.id), p.name) for p in without]
+    form.department_id.choices = [("", _l("— none —"))] + [
+        (str(d.id), "　" * people.department_depth(d) + d.name) for d in people.departments()]
+    return form
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+@permission_required("admin.users")
+def new_account():
+    form = _new_account_form()
+    if form.validate_on_submit():
+        try:
+            if form.person_id.data:
+                person_id = int(form.person_id.data)
+            else:
+                if not (form.name.data or "").strip():
+                    raise ServiceError(_l("Enter the new staff member's name, or choose someone on file."), "name")
+                person_id = people.create_person(
+                    form.name.data, int(form.department_id.data) if form.department_id.data else None,
+                    form.job_title.data, form.phone.data).id
+            account = services.create_account(person_id, form.username.data, form.password.data)
+            return redirect_to("auth.account", account_id=account.id)
+        except ServiceError as error:
+            db.session.rollback()
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    return render("auth/new_account.html", status=status, form=form)
+
+
+def _assign_form() -> AssignRoleForm:
+    form = AssignRoleForm()
+    form.role_id.choices = [(str(r.id), r.name) for r in services.roles()]
+    form.scope.choices = [("", _l("The whole school"))]
+    form.scope.choices += [(f"d{d.id}", _("Department: %(name)s", name=d.name)) for d in people.departments()]
+    form.scope.choices += [(f"l{loc.id}", _("Place: %(name)s", name=loc.full_name))
+                           for loc in places.tree() if loc.kind != "room"]
+    return form
+
+
+def _account_page(account: Account, status: int = 200, assign_form=None, reset_form=None):
+    return render("auth/account.html", "auth/_roles.html", status=status, account=account,
+                  assignments=services.assignments_of(account.id),
+                  assign_form=assign_form or _assign_form(), reset_form=reset_form or ResetPasswordForm(),
+                  action_form=ActionForm())
+
+
+def _account_or_404(account_id: int) -> Account:
+    account = db.session.get(Account, account_id)
+    if account is None:
+        abort(404)
+    return account
+
+
+@bp.get("/accounts/<int:account_id>")
+@permission_required("admin.users")
+def account(account_id: int):
+    return _account_page(_account_or_404(account_id))
+
+
+@bp.post("/accounts/<int:account_id>/roles")
+@permission_required("admin.users")
+def assign_role(account_id: int):
+    account = _account_or_404(account_id)
+    form = _assign_form()
+    if form.validate_on_submit():
+        scope = form.scope.data or ""
+        try:
+            services.assign_role(
+                account.id, int(form.role_id.data) if form.role_id.data.isdigit() else 0,
+                department_id=int(scope[1:]) if scope.startswith("d") and scope[1:].isdigit() else None,
+                location_id=int(scope[1:]) if scope.startswith("l") and scope[1:].isdigit() else None)
+            return _account_page(account, assign_form=_assign_form())
+        except ServiceError as error:
+            apply_error(form, error)
+    return _account_page(account, status=422, assign_form=form)
+
+
+@bp.post("/accounts/<int:account_id>/roles/<int:assignment_id>/remove")
+@permission_required("admin.users")
+def unassign_role(account_id: int, assignment_id: int):
+    account = _account_or_404(account_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    assignment = next((a for a in services.assignments_of(account.id) if a.id == assignment_id), None)
+    if assignment is None:
+        abort(404)
+    services.unassign_role(assignment_id, acting=current_user)
+    return _account_page(account)
+
+
+@bp.post("/accounts/<int:account_id>/password")
+@permission_required("admin.users")
+def reset_password(account_id: int):
+    account = _account_or_404(account_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(account.id, form.new_password.data)
+            return redirect_to("auth.account", account_id=account.id, reset=1)
+        except ServiceError as error:
+            apply_error(form, error)
+    return _account_page(account, status=422, reset_form=form)
+
+
+@bp.post("/accounts/<int:account_id>/active")
+@permission_required("admin.users")
+def set_active(account_id: int):
+    account = _account_or_404(account_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.set_active(account.id, request.form.get("active") == "1", acting=current_user)
+    return redirect_to("auth.account", account_id=account.id)
+
+
+# Roles -------------------------------------------------------------------------------
+
+@bp.route("/roles", methods=["GET", "POST"])
+@permission_required("admin.roles")
+def roles():
+    form = NewRoleForm()
+    if form.validate_on_submit():
+        try:
+            role = services.create_role(form.code.data, form.name.data)
+            return redirect_to("auth.role", role_id=role.id)
+        except ServiceError as error:
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    return render("auth/roles.html", status=status, roles=services.roles(), form=form)
+
+
+def _permission_choices():
+    return [(name, f"{name} — {label}") for name, (_area, label) in sorted(PERMISSIONS.items())]
+
+
+@bp.route("/roles/<int:role_id>", methods=["GET", "POST"])
+@permission_required("admin.roles")
+def role(role_id: int):
+    try:
+        role = services.get_role(role_id)
+    except ServiceError:
+        abort(404)
+    form = RoleForm(obj=None if request.method == "POST" else role)
+    form.permissions.choices = _permission_choices()
+    if request.method == "GET":
+        form.permissions.data = sorted(role.permission_names)
+    elif form.validate_on_submit():
+        try:
+            services.update_role(role.id, form.name.data, form.permissions.data or [])
+            return redirect_to("auth.role", role_id=role.id, saved=1)
+        except ServiceError as error:
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    return render("auth/role.html", status=status, role=role, form=form, saved=request.args.get("saved"))

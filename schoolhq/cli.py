@@ -1,0 +1,178 @@
+"""The `schoolhq` command: init, serve, demo, backup, restore."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from schoolhq import create_app
+from schoolhq.extensions import db
+
+
+def _app() -> Flask:
+    return create_app()
+
+
+def prepare_database(app: Flask) -> None:
+    """Apply migrations and make sure the built-in roles exist. Safe to run again."""
+    from flask_migrate import upgrade
+
+    from schoolhq.auth.services import sync_builtin_roles
+
+    with app.app_context():
+        upgrade()
+        sync_builtin_roles()
+        db.session.commit()
+
+
+def _initialised(app: Flask) -> bool:
+    from schoolhq.auth.services import has_any_admin
+
+    with app.app_context():
+        return has_any_admin()
+
+
+@click.group()
+def main() -> None:
+    """SchoolHQ: fine-grained school logistics (后勤精细化)."""
+
+
+@main.command()
+@click.option("--admin-user", help="User name of the first administrator.")
+@click.option("--admin-password", help="Password of the first administrator (asked for when missing).")
+@click.option("--admin-name", default="系统管理员", show_default=True, help="Display name of the administrator.")
+def init(admin_user: str | None, admin_password: str | None, admin_name: str) -> None:
+    """Prepare a real school: migrations, built-in roles, the first administrator."""
+    from schoolhq.auth import services as auth
+    from schoolhq.core.errors import ServiceError
+    from schoolhq.people import services as people
+
+    app = _app()
+    prepare_database(app)
+    if _initialised(app):
+        click.echo("SchoolHQ is already initialised; nothing changed.")
+        return
+    if not admin_user:
+        admin_user = click.prompt("Administrator user name", default="admin")
+    if not admin_password:
+        if not sys.stdin.isatty():
+            raise click.UsageError("give --admin-password when not running interactively")
+        admin_password = getpass.getpass("Administrator password (8+ characters): ")
+        if getpass.getpass("Again: ") != admin_password:
+            raise click.ClickException("The two passwords differ; nothing changed.")
+    with app.app_context():
+        try:
+            person = people.create_person(admin_name, job_title="IT")
+            account = auth.create_account(person.id, admin_user, admin_password)
+            admin_role = next(role for role in auth.roles() if role.code == "admin")
+            auth.assign_role(account.id, admin_role.id)
+            db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            raise click.ClickException(f"{error.message}; nothing changed.") from None
+    click.echo(f"SchoolHQ is ready. Sign in as {admin_user}, then add your school's places and people.")
+
+
+def _load_demo(app: Flask) -> dict[str, str] | None:
+    from schoolhq import demo
+
+    with app.app_context():
+        if not demo.is_empty():
+            return None
+        logins = demo.load()
+        db.session.commit()
+        return logins
+
+
+def _print_logins() -> None:
+    from schoolhq import demo
+
+    click.echo("Demo sign-ins (password for all: %s):" % demo.DEMO_PASSWORD)
+    for code, (username, name, _dept, title) in demo.DEMO_LOGINS.items():
+        click.echo(f"  {code:<16} {username:<12} {name}（{title}）")
+
+
+@main.command("demo")
+def demo_command() -> None:
+    """Load the demo school into an empty database."""
+    app = _app()
+    prepare_database(app)
+    if _load_demo(app) is None:
+        raise click.ClickException("The database already holds people; the demo loads only into an empty one.")
+    _print_logins()
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Load the demo school into an empty database and print its sign-ins.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="0.0.0.0 to serve the campus LAN.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(demo: bool, host: str, port: int, threads: int) -> None:
+    """Serve SchoolHQ with waitress."""
+    from waitress import serve as waitress_serve
+
+    app = _app()
+    if demo:
+        prepare_database(app)
+        _load_demo(app)
+        _print_logins()
+    else:
+        if not (_has_schema(app) and _initialised(app)):
+            raise click.ClickException(
+                "This database is not initialised. Run `schoolhq init` to create the first administrator "
+                "(or `schoolhq serve --demo` to try the demo school).")
+        prepare_database(app)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    click.echo(f"SchoolHQ is running at http://{shown}:{port}/  (Ctrl+C stops it)")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="SchoolHQ")
+
+
+def _has_schema(app: Flask) -> bool:
+    from sqlalchemy import inspect
+
+    with app.app_context():
+        return inspect(db.engine).has_table("account")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup(file: Path) -> None:
+    """Write a consistent copy of the database to FILE while SchoolHQ keeps running."""
+    from schoolhq.core.backup import BackupError
+    from schoolhq.core.backup import backup as do_backup
+
+    app = _app()
+    with app.app_context():
+        try:
+            target = do_backup(file)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"Backup written to {target}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore(file: Path, yes: bool) -> None:
+    """Replace the database with the backup in FILE (the current one is kept aside)."""
+    from schoolhq.core.backup import BackupError
+    from schoolhq.core.backup import restore as do_restore
+
+    app = _app()
+    if not yes and not click.confirm(f"Replace the current database with {file}?"):
+        raise click.Abort()
+    with app.app_context():
+        try:
+            aside = do_restore(file, Path(app.config["INSTANCE_DIR"]) / "backups")
+        except BackupError as error:
+            raise click.ClickException(f"{error}. Nothing was changed.") from None
+    prepare_database(app)
+    click.echo(f"Restored from {file}. The previous database is kept at {aside}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,84 @@
+"""The request transaction and the SQLite write path.
+
+A request is one transaction: services add and flush, the commit happens once after the
+view returns a successful response, and anything else rolls back.
+
+SQLite allows one writer at a time. Writers that collide busy-wait and retry inside
+SQLite, which under a handful of waitress threads costs far more than the writes
+themselves; so on SQLite every writing request first takes one in-process lock and then
+opens its transaction with BEGIN IMMEDIATE (bench/README.md has the figures).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from schoolhq.extensions import db
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_write_lock = threading.Lock()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        # Let SQLAlchemy's begin event below decide how each transaction starts.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name != "sqlite":
+        return
+    immediate = has_request_context() and g.get("schoolhq_write_request", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_sqlite() -> bool:
+    return db.engine.dialect.name == "sqlite"
+
+
+def keep_changes() -> None:
+    """Commit this request's writes even though its response reports an error
+    (a failed sign-in still counts towards the lock-out)."""
+    g.schoolhq_keep_changes = True
+
+
+def _begin_request():
+    if request.method in SAFE_METHODS:
+        return
+    g.schoolhq_write_request = True
+    if current_app.config.get("SCHOOLHQ_SERIALIZE_WRITES", True) and is_sqlite():
+        _write_lock.acquire()
+        g.schoolhq_holds_write_lock = True
+
+
+def _finish_request(response):
+    if response.status_code < 400 or g.get("schoolhq_keep_changes"):
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+def _release_lock(_exc):
+    if g.pop("schoolhq_holds_write_lock", False):
+        db.session.rollback()
+        _write_lock.release()
+
+
+def init_app(app: Flask) -> None:
+    app.before_request_funcs.setdefault(None, []).insert(0, _begin_request)
+    app.after_request(_finish_request)
+    app.teardown_request(_release_lock)

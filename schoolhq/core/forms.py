@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from schoolhq.core.errors import ServiceError
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ActionForm(FlaskForm):
+    """A submit-only form: CSRF for a button that posts."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+def apply_error(form: FlaskForm, error: ServiceError) -> None:
+    """Show a service's message on the field it names, or above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, str(error.message)] if isinstance(field.errors, list) else [str(error.message)]
+    else:
+        form.form_errors.append(str(error.message))
+
+
+WEEKDAYS = [
+    ("0", _l("Monday")), ("1", _l("Tuesday")), ("2", _l("Wednesday")), ("3", _l("Thursday")),
+    ("4", _l("Friday")), ("5", _l("Saturday")), ("6", _l("Sunday")),
+]
+
+TIMEZONES = ["Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "UTC"]
+
+
+class SettingsForm(FlaskForm):
+    school_name = StringField(_l("School name"), validators=[Length(max=100)])
+    timezone = SelectField(_l("Time zone"), choices=[(z, z) for z in TIMEZONES])
+    default_language = SelectField(_l("Default language"), choices=[("zh_CN", "简体中文"), ("en", "English")])
+    school_weekdays = MultiCheckboxField(_l("School weekdays"), choices=WEEKDAYS)
+    submit = SubmitField(_l("Save"))
+
+
+class TermForm(FlaskForm):
+    name = StringField(_l("Term"), validators=[DataRequired(), Length(max=60)])
+    starts_on = DateField(_l("First day"), validators=[DataRequired()])
+    ends_on = DateField(_l("Last day"), validators=[DataRequired()])
+    submit = SubmitField(_l("Add term"))
+
+
+class CalendarDayForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[DataRequired()])
+    kind = SelectField(_l("Kind"), choices=[("holiday", _l("Holiday")), ("school_day", _l("Make-up school day"))])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=60)])
+    submit = SubmitField(_l("Save day"))
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    account_id = SelectField(_l("Person"), coerce=str, validate_choice=False)
+    area = SelectField(_l("Area"), validate_choice=False)
+    day_from = DateField(_l("From"), validators=[Optional()])
+    day_to = DateField(_l("To"), validators=[Optional()])

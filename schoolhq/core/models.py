@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from schoolhq.core.timeutil import utcnow
+from schoolhq.extensions import db
+
+
+class AuditEntry(db.Model):
+    """One row per service write: who changed what, from where. Never updated."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_area_at", "area", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: UTC instant of the write
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    #: the area word: auth, places, people, core, ...
+    area: Mapped[str] = mapped_column(String(30))
+    action: Mapped[str] = mapped_column(String(60))
+    record_type: Mapped[str] = mapped_column(String(60))
+    record_id: Mapped[int | None]
+    summary: Mapped[str] = mapped_column(String(200), default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: client address, or "cli" for the command line
+    client: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Setting(db.Model):
+    """A setting the school edits itself; defaults live in core.settings."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class SchoolTerm(db.Model):
+    __tablename__ = "school_term"
+    __table_args__ = (CheckConstraint("ends_on >= starts_on", name="term_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+
+
+class CalendarDay(db.Model):
+    """An exception to the weekly rhythm: a holiday, or a make-up school day (调休)."""
+
+    __tablename__ = "calendar_day"
+    __table_args__ = (CheckConstraint("kind IN ('holiday', 'school_day')", name="kind"),)
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(60), default="")
+
+
+class Notification(db.Model):
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_account_read", "account_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    area: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(String(300), default="")
+    read_at: Mapped[datetime | None]
+
+
+class Attachment(db.Model):
+    """An uploaded file kept under the upload folder with a random name."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    original_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(80))
+    size: Mapped[int]
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))

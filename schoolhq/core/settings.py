@@ -1,0 +1,80 @@
+"""School settings edited on the settings page. Defaults live here; a row in `setting`
+exists only once the school has changed a value."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
+
+from flask import current_app, g, has_app_context
+from sqlalchemy import select
+
+from flask_babel import lazy_gettext as _l
+
+from schoolhq.core import audit
+from schoolhq.core.errors import ServiceError
+from schoolhq.core.models import Setting
+from schoolhq.extensions import db
+
+LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
+
+
+def _defaults() -> dict[str, Any]:
+    config = current_app.config if has_app_context() else {}
+    return {
+        "school_name": "",
+        "timezone": config.get("SCHOOLHQ_TIMEZONE", "Asia/Shanghai"),
+        "default_language": config.get("SCHOOLHQ_DEFAULT_LANGUAGE", "zh_CN"),
+        # Some days are school days only with these weekdays (0 = Monday).
+        "school_weekdays": [0, 1, 2, 3, 4],
+    }
+
+
+def _cache() -> dict[str, Any]:
+    if "schoolhq_settings" not in g:
+        stored = {row.key: row.value for row in db.session.scalars(select(Setting))}
+        g.schoolhq_settings = {**_defaults(), **stored}
+    return g.schoolhq_settings
+
+
+def get(key: str) -> Any:
+    return _cache().get(key)
+
+
+def all_settings() -> dict[str, Any]:
+    return dict(_cache())
+
+
+def validate(key: str, value: Any) -> Any:
+    if key == "timezone":
+        if value not in available_timezones():
+            raise ServiceError(_l("Unknown time zone."), "timezone")
+        ZoneInfo(value)
+    elif key == "default_language":
+        if value not in LANGUAGES:
+            raise ServiceError(_l("Unknown language."), "default_language")
+    elif key == "school_name":
+        value = (value or "").strip()
+        if len(value) > 100:
+            raise ServiceError(_l("The school name is at most 100 characters."), "school_name")
+    elif key == "school_weekdays":
+        if not value or any(day not in range(7) for day in value):
+            raise ServiceError(_l("Choose at least one school weekday."), "school_weekdays")
+        value = sorted(set(value))
+    return value
+
+
+def update(values: dict[str, Any]) -> None:
+    """Validate every value first, then write them all, so a bad value changes nothing."""
+    clean = {key: validate(key, value) for key, value in values.items()}
+    before = {key: get(key) for key in clean}
+    for key, value in clean.items():
+        row = db.session.get(Setting, key)
+        if row is None:
+            db.session.add(Setting(key=key, value=value))
+        else:
+            row.value = value
+    db.session.flush()
+    g.pop("schoolhq_settings", None)
+    if before != clean:
+        audit.record("core", "settings.update", before=before, after=clean, summary=", ".join(clean))

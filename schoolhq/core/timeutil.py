@@ -1,0 +1,42 @@
+"""Time is stored as naive UTC and shown in the school's zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def school_zone() -> ZoneInfo:
+    name = "Asia/Shanghai"
+    if has_app_context():
+        from schoolhq.core import settings
+
+        name = settings.get("timezone") or current_app.config["SCHOOLHQ_TIMEZONE"]
+    return ZoneInfo(name)
+
+
+def to_local(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC).astimezone(school_zone())
+
+
+def local_today() -> date:
+    return datetime.now(school_zone()).date()
+
+
+def local_day_bounds_utc(day: date) -> tuple[datetime, datetime]:
+    """The UTC instants where a school-local day starts and the next one starts."""
+    zone = school_zone()
+    start = datetime(day.year, day.month, day.day, tzinfo=zone)
+    end = datetime.fromordinal(day.toordinal() + 1).replace(tzinfo=zone)
+    return (
+        start.astimezone(UTC).replace(tzinfo=None),
+        end.astimezone(UTC).replace(tzinfo=None),
+    )

@@ -1,0 +1,88 @@
+"""The upload service for every area: size and type limits, random names under the
+instance folder, and images re-encoded (EXIF and anything hidden dropped, longest side
+at most 1600 px)."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from PIL import Image, ImageOps, UnidentifiedImageError
+from werkzeug.datastructures import FileStorage
+
+from schoolhq.core.errors import ServiceError
+from schoolhq.core.models import Attachment
+from schoolhq.extensions import db
+
+MAX_IMAGE_SIDE = 1600
+IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/png"}
+DOCUMENT_TYPES = {".pdf": ("application/pdf", b"%PDF-")}
+
+Image.MAX_IMAGE_PIXELS = 60_000_000
+
+
+def upload_folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _reencode(data: bytes) -> tuple[bytes, str, str]:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            fmt = image.format
+            image = ImageOps.exif_transpose(image)
+            image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+            out = io.BytesIO()
+            if fmt == "JPEG" or (fmt not in IMAGE_FORMATS):
+                image.convert("RGB").save(out, "JPEG", quality=85)
+                return out.getvalue(), "image/jpeg", ".jpg"
+            if image.mode not in ("RGB", "RGBA", "L", "LA"):
+                image = image.convert("RGBA")
+            image.save(out, "PNG", optimize=True)
+            return out.getvalue(), "image/png", ".png"
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise ServiceError(_l("This file is not an image we can read.")) from exc
+
+
+def save_upload(file: FileStorage | None, *, images_only: bool = False, max_bytes: int | None = None) -> Attachment:
+    if file is None or not file.filename:
+        raise ServiceError(_l("Choose a file to upload."))
+    data = file.read()
+    limit = max_bytes or current_app.config["MAX_CONTENT_LENGTH"]
+    if len(data) > limit:
+        raise ServiceError(_l("The file is larger than %(mb)s MB.", mb=limit // (1024 * 1024)))
+    if not data:
+        raise ServiceError(_l("The file is empty."))
+    suffix = Path(file.filename).suffix.lower()
+    if suffix in DOCUMENT_TYPES and not images_only:
+        content_type, magic = DOCUMENT_TYPES[suffix]
+        if not data.startswith(magic):
+            raise ServiceError(_l("This file is not a PDF."))
+    else:
+        try:
+            data, content_type, suffix = _reencode(data)
+        except ServiceError:
+            if images_only:
+                raise
+            raise ServiceError(_l("Only images (JPEG, PNG, WebP) and PDF files can be uploaded.")) from None
+    stored_name = secrets.token_urlsafe(18) + suffix
+    (upload_folder() / stored_name).write_bytes(data)
+    attachment = Attachment(
+        stored_name=stored_name,
+        original_name=Path(file.filename).name[:200],
+        content_type=content_type,
+        size=len(data),
+        uploaded_by_id=current_user.id if current_user and current_user.is_authenticated else None,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def path_of(attachment: Attachment) -> Path:
+    return upload_folder() / attachment.stored_name

@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, request, send_file, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select, text
+
+from schoolhq.auth.models import Account
+from schoolhq.core import audit, calendar, notifications, settings, tokens
+from schoolhq.core.errors import ServiceError
+from schoolhq.core.forms import (
+    ActionForm,
+    AuditFilterForm,
+    CalendarDayForm,
+    SettingsForm,
+    TermForm,
+    apply_error,
+)
+from schoolhq.core.models import Attachment
+from schoolhq.core.pagination import paginate
+from schoolhq.core.permissions import PERMISSIONS, permission_required, public
+from schoolhq.core.uploads import path_of
+from schoolhq.core.web import redirect_to, render
+from schoolhq.extensions import db
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/health")
+@public
+def health():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@bp.post("/lang")
+@public
+def switch_language():
+    language = request.form.get("language", "")
+    if language not in settings.LANGUAGES:
+        abort(400)
+    session["lang"] = language
+    if current_user.is_authenticated:
+        from schoolhq.auth.services import set_language
+
+        set_language(current_user, language)
+    target = request.form.get("next") or url_for("dashboard.home")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("dashboard.home")
+    return redirect(target, code=303)
+
+
+@bp.get("/t/<token>")
+@public
+def label(token: str):
+    """Where a printed QR label leads. Signed in: the record itself; otherwise only a
+    short public card, with a sign-in link for acting."""
+    target = tokens.resolve(token)
+    if target is None:
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(target.url)
+    return render("core/label.html", target=target, next_url=request.path)
+
+
+@bp.get("/notifications")
+@permission_required()
+def notification_list():
+    return render("core/notifications.html", "core/_notifications.html",
+                  items=notifications.for_account(current_user.id), form=ActionForm())
+
+
+@bp.post("/notifications/read")
+@permission_required()
+def notification_read():
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    note_id = request.form.get("id", type=int)
+    notifications.mark_read(current_user.id, note_id)
+    return render("core/notifications.html", "core/_notifications.html",
+                  items=notifications.for_account(current_user.id), form=form)
+
+
+@bp.get("/files/<int:attachment_id>")
+@permission_required()
+def attachment(attachment_id: int):
+    item = db.session.get(Attachment, attachment_id)
+    if item is None or not path_of(item).exists():
+        abort(404)
+    return send_file(path_of(item), mimetype=item.content_type, download_name=item.original_name,
+                     as_attachment=item.content_type == "application/pdf", max_age=3600)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@permission_required("admin.settings")
+def settings_page():
+    form = SettingsForm()
+    if request.method == "GET":
+        values = settings.all_settings()
+        form.school_name.data = values["school_name"]
+        form.timezone.data = values["timezone"]
+        form.default_language.data = values["default_language"]
+        form.school_weekdays.data = [str(d) for d in values["school_weekdays"]]
+    elif form.validate_on_submit():
+        try:
+            settings.update({
+                "school_name": form.school_name.data,
+                "timezone": form.timezone.data,
+                "default_language": form.default_language.data,
+                "school_weekdays": [int(d) for d in form.school_weekdays.data or []],
+            })
+            return redirect_to("core.settings_page", saved=1)
+        except ServiceError as error:
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    return render("core/settings.html", "core/_settings_form.html", status=status, form=form,
+                  saved=request.args.get("saved"))
+
+
+def _calendar_page(term_form=None, day_form=None, status=200):
+    return render("core/calendar.html", status=status,
+                  term_form=term_form or TermForm(prefix="term"),
+                  day_form=day_form or CalendarDayForm(prefix="day"),
+                  terms=calendar.terms(), days=calendar.days(), action_form=ActionForm())
+
+
+@bp.get("/calendar")
+@permission_required("calendar.manage")
+def calendar_page():
+    return _calendar_page()
+
+
+@bp.post("/calendar/terms")
+@permission_required("calendar.manage")
+def calendar_add_term():
+    form = TermForm(prefix="term")
+    if form.validate_on_submit():
+        try:
+            calendar.add_term(form.name.data, form.starts_on.data, form.ends_on.data)
+            return redirect_to("core.calendar_page")
+        except ServiceError as error:
+            apply_error(form, error)
+    return _calendar_page(term_form=form, status=422)
+
+
+@bp.post("/calendar/terms/<int:term_id>/remove")
+@permission_required("calendar.manage")
+def calendar_remove_term(term_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    calendar.remove_term(term_id)
+    return redirect_to("core.calendar_page")
+
+
+@bp.post("/calendar/days")
+@permission_required("calendar.manage")
+def calendar_set_day():
+    form = CalendarDayForm(prefix="day")
+    if form.validate_on_submit():
+        try:
+            calendar.set_day(form.day.data, form.kind.data, form.name.data)
+            return redirect_to("core.calendar_page")
+        except ServiceError as error:
+            apply_error(form, error)
+    return _calendar_page(day_form=form, status=422)
+
+
+@bp.post("/calendar/days/<day>/remove")
+@permission_required("calendar.manage")
+def calendar_clear_day(day: str):
+    from datetime import date
+
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    calendar.clear_day(parsed)
+    return redirect_to("core.calendar_page")
+
+
+AREA_LABELS = {"auth": _l("Accounts"), "core": _l("Settings"), "places": _l("Places"), "people": _l("People")}
+
+
+@bp.get("/audit")
+@permission_required("admin.audit")
+def audit_page():
+    form = AuditFilterForm(request.args)
+    accounts = db.session.execute(select(Account.id, Account.username).order_by(Account.username)).all()
+    form.account_id.choices = [("", _l("Everyone"))] + [(str(a.id), a.username) for a in accounts]
+    areas = sorted({name.split(".")[0] for name in PERMISSIONS} | set(AREA_LABELS))
+    form.area.choices = [("", _l("All areas"))] + [(a, AREA_LABELS.get(a, a)) for a in areas]
+    form.validate()
+    query = audit.search(
+        account_id=int(form.account_id.data) if (form.account_id.data or "").isdigit() else None,
+        area=form.area.data or None,
+        day_from=form.day_from.data if not form.day_from.errors else None,
+        day_to=form.day_to.data if not form.day_to.errors else None,
+    )
+    page = paginate(query, per_page=50)
+    names = dict(accounts)
+    return render("core/audit.html", "core/_audit_rows.html", form=form, page=page, names=names)

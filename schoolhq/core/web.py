@@ -1,0 +1,34 @@
+"""htmx helpers shared by every area's views (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+from flask import make_response, redirect, render_template, request, url_for
+
+
+def wants_fragment() -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render(page: str, fragment: str | None = None, status: int = 200, **context):
+    """The full page normally, or only its fragment for an htmx request. The page
+    includes the very same fragment file, so the two cannot drift apart."""
+    template = fragment if fragment and wants_fragment() else page
+    response = make_response(render_template(template, **context), status)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def redirect_to(endpoint: str, **values):
+    """303 after a successful form post; htmx follows it as a full navigation."""
+    target = url_for(endpoint, **values)
+    if wants_fragment():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, code=303)
+
+
+def int_arg(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    return int(value) if value.isdigit() else None

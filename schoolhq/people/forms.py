@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class PersonForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+    department_id = SelectField(_l("Department"), coerce=str, validate_choice=False)
+    job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=60)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
+    badge_code = StringField(_l("Badge code"), validators=[Optional(), Length(max=40)])
+    submit = SubmitField(_l("Save"))
+
+
+class DepartmentForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    parent_id = SelectField(_l("Part of"), coerce=str, validate_choice=False)
+    head_person_id = SelectField(_l("Head"), coerce=str, validate_choice=False)
+    submit = SubmitField(_l("Save"))
+
+
+class ResponsibilityForm(FlaskForm):
+    title = StringField(_l("Responsibility"), validators=[DataRequired(), Length(max=120)])
+    location_id = SelectField(_l("Place"), coerce=str, validate_choice=False)
+    description = TextAreaField(_l("Details"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Add responsibility"))

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from schoolhq.core.permissions import AccessScope
+from schoolhq.core.timeutil import utcnow
+from schoolhq.extensions import db
+
+
+class Department(db.Model):
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    #: materialised path of ids, '/2/5/'
+    path: Mapped[str] = mapped_column(String(255), index=True, default="")
+    # The department ↔ person cycle is broken at creation by adding this key afterwards.
+    head_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", use_alter=True), index=True
+    )
+    archived_at: Mapped[datetime | None]
+
+    parent = relationship("Department", remote_side=[id], lazy="joined", join_depth=1)
+    head = relationship("Person", foreign_keys=[head_person_id], lazy="joined")
+
+    def access_scope(self) -> AccessScope:
+        return AccessScope(department_path=self.path)
+
+
+class Person(db.Model):
+    """A staff profile. A person may have no sign-in (a canteen helper, a contractor)."""
+
+    __tablename__ = "person"
+    __table_args__ = (Index("ix_person_initials", "pinyin_initials"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), index=True)
+    #: pinyin of the name without tones, "wangfang", and its initials, "wf", for search
+    pinyin: Mapped[str] = mapped_column(String(120), default="")
+    pinyin_initials: Mapped[str] = mapped_column(String(30), default="")
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    job_title: Mapped[str] = mapped_column(String(60), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    #: a staff badge's code, for scanning
+    badge_code: Mapped[str | None] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: set when the person leaves; their records stay
+    left_at: Mapped[datetime | None]
+
+    department = relationship("Department", foreign_keys=[department_id], lazy="joined")
+    account = relationship("Account", back_populates="person", uselist=False, lazy="select")
+
+    def access_scope(self) -> AccessScope:
+        return AccessScope(department_path=self.department.path if self.department else None)
+
+
+class Responsibility(db.Model):
+    """A responsibility area (责任区) a person holds: a duty, optionally over a place."""
+
+    __tablename__ = "responsibility"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+    person = relationship("Person", lazy="joined")
+    location = relationship("Location", lazy="joined")
+
+    def access_scope(self) -> AccessScope:
+        if self.location is not None:
+            return AccessScope(location_path=self.location.path)
+        return self.person.access_scope()

@@ -1,0 +1,221 @@
+"""Rules for departments, staff profiles and responsibility areas."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from pypinyin import Style, lazy_pinyin
+from sqlalchemy import func, or_, select
+
+from schoolhq.core import audit
+from schoolhq.core.errors import ServiceError
+from schoolhq.core.timeutil import utcnow
+from schoolhq.extensions import db
+from schoolhq.people.models import Department, Person, Responsibility
+
+PERSON_FIELDS = ["name", "department_id", "job_title", "phone", "badge_code"]
+
+
+def pinyin_of(name: str) -> tuple[str, str]:
+    """('wangfang', 'wf') for 王芳; letters and digits in a name are kept as they are."""
+    syllables = [s.lower() for s in lazy_pinyin(name, style=Style.NORMAL, errors="default") if s.strip()]
+    return "".join(syllables)[:120], "".join(s[0] for s in syllables if s[:1].isalnum())[:30]
+
+
+def _clean_name(name: str, field: str = "name") -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError(_l("A name is required."), field)
+    if len(name) > 60:
+        raise ServiceError(_l("A name is at most 60 characters."), field)
+    return name
+
+
+def get_person(person_id: int) -> Person:
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise ServiceError(_l("That person does not exist."))
+    return person
+
+
+def get_department(department_id: int) -> Department:
+    department = db.session.get(Department, department_id)
+    if department is None or department.archived_at is not None:
+        raise ServiceError(_l("That department does not exist."), "department_id")
+    return department
+
+
+# Departments -------------------------------------------------------------------------
+
+def create_department(name: str, parent_id: int | None = None, head_person_id: int | None = None) -> Department:
+    name = _clean_name(name)
+    parent = get_department(parent_id) if parent_id else None
+    if head_person_id:
+        get_person(head_person_id)
+    clash = db.session.scalar(select(Department).where(
+        Department.name == name, Department.parent_id.is_(None) if parent is None else Department.parent_id == parent.id,
+        Department.archived_at.is_(None)))
+    if clash is not None:
+        raise ServiceError(_l("A department with this name already exists here."), "name")
+    department = Department(name=name, parent_id=parent.id if parent else None, head_person_id=head_person_id)
+    db.session.add(department)
+    db.session.flush()
+    department.path = (parent.path if parent else "/") + f"{department.id}/"
+    audit.record("people", "department.created", department,
+                 after=audit.snapshot(department, ["name", "parent_id", "head_person_id"]), summary=name)
+    return department
+
+
+def update_department(department_id: int, name: str, head_person_id: int | None) -> Department:
+    department = get_department(department_id)
+    before = audit.snapshot(department, ["name", "head_person_id"])
+    department.name = _clean_name(name)
+    if head_person_id:
+        get_person(head_person_id)
+    department.head_person_id = head_person_id or None
+    db.session.flush()
+    after = audit.snapshot(department, ["name", "head_person_id"])
+    if before != after:
+        audit.record("people", "department.updated", department, before=before, after=after,
+                     summary=department.name)
+    return department
+
+
+def departments() -> list[Department]:
+    """All active departments in tree order (by path, then name)."""
+    rows = list(db.session.scalars(select(Department).where(Department.archived_at.is_(None))))
+    by_id = {d.id: d for d in rows}
+
+    def key(d: Department):
+        ids = [int(p) for p in d.path.strip("/").split("/") if p]
+        return [by_id[i].name if i in by_id else "" for i in ids]
+
+    return sorted(rows, key=key)
+
+
+def department_depth(department: Department) -> int:
+    return department.path.count("/") - 2
+
+
+# People ------------------------------------------------------------------------------
+
+def _check_badge(badge_code: str | None, person_id: int | None = None) -> str | None:
+    badge_code = (badge_code or "").strip() or None
+    if badge_code:
+        clash = db.session.scalar(select(Person).where(Person.badge_code == badge_code))
+        if clash is not None and clash.id != person_id:
+            raise ServiceError(_l("This badge code belongs to %(name)s.", name=clash.name), "badge_code")
+    return badge_code
+
+
+def create_person(name: str, department_id: int | None = None, job_title: str = "",
+                  phone: str = "", badge_code: str | None = None) -> Person:
+    name = _clean_name(name)
+    if department_id:
+        get_department(department_id)
+    pinyin, initials = pinyin_of(name)
+    person = Person(name=name, pinyin=pinyin, pinyin_initials=initials,
+                    department_id=department_id or None, job_title=(job_title or "").strip()[:60],
+                    phone=(phone or "").strip()[:30], badge_code=_check_badge(badge_code))
+    db.session.add(person)
+    db.session.flush()
+    audit.record("people", "person.created", person, after=audit.snapshot(person, PERSON_FIELDS),
+                 summary=name)
+    return person
+
+
+def update_person(person_id: int, name: str, department_id: int | None, job_title: str,
+                  phone: str, badge_code: str | None = None) -> Person:
+    person = get_person(person_id)
+    before = audit.snapshot(person, PERSON_FIELDS)
+    person.name = _clean_name(name)
+    if department_id:
+        get_department(department_id)
+    person.department_id = department_id or None
+    person.job_title = (job_title or "").strip()[:60]
+    person.phone = (phone or "").strip()[:30]
+    person.badge_code = _check_badge(badge_code, person.id)
+    person.pinyin, person.pinyin_initials = pinyin_of(person.name)
+    db.session.flush()
+    after = audit.snapshot(person, PERSON_FIELDS)
+    if before != after:
+        audit.record("people", "person.updated", person, before=before, after=after, summary=person.name)
+    return person
+
+
+def search_people(text: str = "", department_id: int | None = None, include_left: bool = False,
+                  limit: int | None = None):
+    """People by name, full pinyin or pinyin initials ("wf" finds 王芳)."""
+    query = select(Person).order_by(Person.pinyin, Person.id)
+    if not include_left:
+        query = query.where(Person.left_at.is_(None))
+    if department_id:
+        department = db.session.get(Department, department_id)
+        if department is not None:
+            query = query.join(Department, Person.department_id == Department.id).where(
+                Department.path.startswith(department.path))
+    text = (text or "").strip()
+    if text:
+        lowered = text.lower().replace(" ", "")
+        query = query.where(or_(
+            Person.name.contains(text),
+            Person.pinyin.startswith(lowered),
+            Person.pinyin_initials.startswith(lowered),
+            Person.job_title.contains(text),
+        ))
+    if limit:
+        query = query.limit(limit)
+    return query
+
+
+def person_choices() -> list[tuple[str, str]]:
+    """(id, "name · department") for every current person, for a select box."""
+    return [(str(p.id), f"{p.name} · {p.department.name}" if p.department else p.name)
+            for p in db.session.scalars(search_people())]
+
+
+def count_people() -> int:
+    return db.session.scalar(select(func.count(Person.id)).where(Person.left_at.is_(None))) or 0
+
+
+# Responsibility areas ---------------------------------------------------------------
+
+def add_responsibility(person_id: int, title: str, location_id: int | None = None,
+                       description: str = "") -> Responsibility:
+    person = get_person(person_id)
+    title = (title or "").strip()
+    if not title:
+        raise ServiceError(_l("Describe the responsibility."), "title")
+    if location_id:
+        from schoolhq.places.services import get_location
+
+        get_location(location_id)
+    item = Responsibility(person_id=person.id, title=title[:120], location_id=location_id or None,
+                          description=(description or "").strip())
+    db.session.add(item)
+    db.session.flush()
+    audit.record("people", "responsibility.added", item,
+                 after=audit.snapshot(item, ["person_id", "title", "location_id"]), summary=title)
+    return item
+
+
+def end_responsibility(responsibility_id: int) -> Responsibility:
+    item = db.session.get(Responsibility, responsibility_id)
+    if item is None or item.ended_at is not None:
+        raise ServiceError(_l("That responsibility is not current."))
+    item.ended_at = utcnow()
+    db.session.flush()
+    audit.record("people", "responsibility.ended", item,
+                 before={"ended_at": None}, after={"ended_at": item.ended_at.isoformat()}, summary=item.title)
+    return item
+
+
+def responsibilities_of(person_id: int) -> list[Responsibility]:
+    return list(db.session.scalars(select(Responsibility).where(
+        Responsibility.person_id == person_id, Responsibility.ended_at.is_(None)).order_by(Responsibility.id)))
+
+
+def responsibilities_at(location_ids: list[int]) -> list[Responsibility]:
+    if not location_ids:
+        return []
+    return list(db.session.scalars(select(Responsibility).where(
+        Responsibility.location_id.in_(location_ids), Responsibility.ended_at.is_(None)).order_by(Responsibility.id)))

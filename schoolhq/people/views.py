@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, request
+from flask_babel import lazy_gettext as _l
+
+from schoolhq.core.errors import ServiceError
+from schoolhq.core.forms import ActionForm, apply_error
+from schoolhq.core.pagination import paginate
+from schoolhq.core.permissions import permission_required, require, require_within
+from schoolhq.core.web import redirect_to, render
+from schoolhq.extensions import db
+from schoolhq.people import services
+from schoolhq.people.forms import DepartmentForm, PersonForm, ResponsibilityForm
+from schoolhq.people.models import Department, Person
+from schoolhq.places import services as places
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+
+def _department_choices(blank=_l("— none —")):
+    return [("", blank)] + [(str(d.id), "　" * services.department_depth(d) + d.name)
+                            for d in services.departments()]
+
+
+def _person_or_404(person_id: int) -> Person:
+    person = db.session.get(Person, person_id)
+    if person is None:
+        abort(404)
+    return person
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@bp.get("/")
+@permission_required("people.view")
+def index():
+    text = request.args.get("q", "").strip()
+    department_id = request.args.get("department", type=int)
+    page = paginate(services.search_people(text, department_id), per_page=50)
+    return render("people/index.html", "people/_rows.html", page=page, q=text,
+                  department_id=department_id, departments=_department_choices(_l("All departments")))
+
+
+@bp.get("/<int:person_id>")
+@permission_required("people.view")
+def detail(person_id: int):
+    person = _person_or_404(person_id)
+    form = ResponsibilityForm()
+    form.location_id.choices = [("", _l("— no particular place —"))] + [
+        (str(loc.id), loc.full_name) for loc in places.tree()]
+    return render("people/detail.html", "people/_responsibilities.html", person=person,
+                  responsibilities=services.responsibilities_of(person.id),
+                  places_held=places.responsible_of(person.id), form=form, action_form=ActionForm())
+
+
+def _person_form(obj=None) -> PersonForm:
+    form = PersonForm(obj=obj if request.method == "GET" else None)
+    form.department_id.choices = _department_choices()
+    if request.method == "GET" and obj is not None:
+        form.department_id.data = str(obj.department_id or "")
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required("people.manage")
+def create():
+    form = _person_form()
+    if form.validate_on_submit():
+        department_id = _int(form.department_id.data)
+        require_within("people.manage", db.session.get(Department, department_id) if department_id else None)
+        try:
+            person = services.create_person(form.name.data, department_id, form.job_title.data,
+                                            form.phone.data, form.badge_code.data)
+            return redirect_to("people.detail", person_id=person.id)
+        except ServiceError as error:
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    return render("people/form.html", status=status, form=form, person=None)
+
+
+@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@permission_required("people.manage")
+def edit(person_id: int):
+    person = _person_or_404(person_id)
+    require("people.manage", person)
+    form = _person_form(person)
+    if form.validate_on_submit():
+        department_id = _int(form.department_id.data)
+        target = db.session.get(Department, department_id) if department_id else None
+        if target is not None:
+            require("people.manage", target)
+        try:
+            services.update_person(person.id, form.name.data, department_id, form.job_title.data,
+                                   form.phone.data, form.badge_code.data)
+            return redirect_to("people.detail", person_id=person.id)
+        except ServiceError as error:
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    return render("people/form.html", status=status, form=form, person=person)
+
+
+@bp.post("/<int:person_id>/responsibilities")
+@permission_required("people.manage")
+def add_responsibility(person_id: int):
+    person = _person_or_404(person_id)
+    require("people.manage", person)
+    form = ResponsibilityForm()
+    form.location_id.choices = [("", "")] + [(str(loc.id), loc.full_name) for loc in places.tree()]
+    status = 422
+    if form.validate_on_submit():
+        try:
+            services.add_responsibility(person.id, form.title.data, _int(form.location_id.data),
+                                        form.description.data)
+            form = ResponsibilityForm(formdata=None)
+            form.location_id.choices = [("", _l("— no particular place —"))] + [
+                (str(loc.id), loc.full_name) for loc in places.tree()]
+            status = 200
+        except ServiceError as error:
+            apply_error(form, error)
+    return render("people/detail.html", "people/_responsibilities.html", status=status, person=person,
+                  responsibilities=services.responsibilities_of(person.id),
+                  places_held=places.responsible_of(person.id), form=form, action_form=ActionForm())
+
+
+@bp.post("/<int:person_id>/responsibilities/<int:responsibility_id>/end")
+@permission_required("people.manage")
+def end_responsibility(person_id: int, responsibility_id: int):
+    person = _person_or_404(person_id)
+    require("people.manage", person)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if responsibility_id not in {r.id for r in services.responsibilities_of(person.id)}:
+        abort(404)
+    services.end_responsibility(responsibility_id)
+    return redirect_to("people.detail", person_id=person.id)
+
+
+@bp.get("/departments")
+@permission_required("people.view")
+def departments():
+    return render("people/departments.html", departments=services.departments(),
+                  depth=services.department_depth)
+
+
+@bp.route("/departments/new", methods=["GET", "POST"])
+@permission_required("people.manage")
+def create_department():
+    form = DepartmentForm()
+    form.parent_id.choices = _department_choices()
+    form.head_person_id.choices = [("", _l("— none —"))] + services.person_choices()
+    if form.validate_on_submit():
+        parent_id = _int(form.parent_id.data)
+        require_within("people.manage", db.session.get(Department, parent_id) if parent_id else None)
+        try:
+            services.create_department(form.name.data, parent_id, _int(form.head_person_id.data))
+            return redirect_to("people.departments")
+        except ServiceError as error:
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    return render("people/department_form.html", status=status, form=form, department=None)
+
+
+@bp.route("/departments/<int:department_id>/edit", methods=["GET", "POST"])
+@permission_required("people.manage")
+def edit_department(department_id: int):
+    department = db.session.get(Department, department_id)
+    if department is None or department.archived_at is not None:
+        abort(404)
+    require("people.manage", department)
+    form = DepartmentForm(obj=department if request.method == "GET" else None)
+    form.parent_id.choices = [("", "")]
+    form.head_person_id.choices = [("", _l("— none —"))] + services.person_choices()
+    if request.method == "GET":
+        form.head_person_id.data = str(department.head_person_id or "")
+    elif form.validate_on_submit():
+        try:
+            services.update_department(department.id, form.name.data, _int(form.head_person_id.data))
+            return redirect_to("people.departments")
+        except ServiceError as error:
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    return render("people/department_form.html", status=status, form=form, department=department)

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, request
+from flask_babel import lazy_gettext as _l
+
+from schoolhq.core.errors import ServiceError
+from schoolhq.core.forms import ActionForm, apply_error
+from schoolhq.core.permissions import permission_required, require, require_within
+from schoolhq.core.web import redirect_to, render
+from schoolhq.people import services as people
+from schoolhq.places import services
+from schoolhq.places.forms import LabelsForm, LocationForm, MoveForm
+from schoolhq.places.labels import label_url, qr_svg
+from schoolhq.places.models import KINDS, Location
+
+bp = Blueprint("places", __name__, url_prefix="/places")
+
+
+def _location_or_404(location_id: int, include_archived: bool = False) -> Location:
+    try:
+        return services.get_location(location_id, include_archived=include_archived)
+    except ServiceError:
+        abort(404)
+
+
+def _person_choices():
+    return [("", _l("— nobody yet —"))] + people.person_choices()
+
+
+@bp.get("/")
+@permission_required("places.view")
+def index():
+    locations = services.tree()
+    unassigned = bool(request.args.get("unassigned"))
+    if unassigned:
+        locations = [loc for loc in locations if loc.kind == "room" and loc.responsible_person_id is None]
+    return render("places/index.html", locations=locations, unassigned=unassigned)
+
+
+@bp.get("/<int:location_id>")
+@permission_required("places.view")
+def detail(location_id: int):
+    location = _location_or_404(location_id, include_archived=True)
+    path = services.ancestors(location)
+    responsibilities = people.responsibilities_at([*location.ancestor_ids, location.id])
+    return render("places/detail.html", location=location, path=path,
+                  children=services.children(location.id), responsibilities=responsibilities,
+                  qr=qr_svg(label_url(location.token), scale=4), kind_label=services.kind_label)
+
+
+def _form_choices(form: LocationForm, parent: Location | None) -> None:
+    form.responsible_person_id.choices = _person_choices()
+    if parent is not None:
+        allowed = KINDS[KINDS.index(parent.kind) + 1:]
+        form.kind.choices = [c for c in form.kind.choices if c[0] in allowed]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required("places.manage")
+def create():
+    parent_id = request.args.get("parent", type=int)
+    parent = _location_or_404(parent_id) if parent_id else None
+    # Creating inside a place is acting on that place: a scoped role must cover it.
+    require_within("places.manage", parent)
+    form = LocationForm()
+    _form_choices(form, parent)
+    if form.validate_on_submit():
+        try:
+            location = services.create_location(
+                form.kind.data, form.name.data, parent.id if parent else None, form.code.data,
+                int(form.responsible_person_id.data) if form.responsible_person_id.data else None,
+                form.sort_order.data or 0)
+            return redirect_to("places.detail", location_id=location.id)
+        except ServiceError as error:
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    return render("places/form.html", status=status, form=form, parent=parent, location=None)
+
+
+@bp.route("/<int:location_id>/edit", methods=["GET", "POST"])
+@permission_required("places.manage")
+def edit(location_id: int):
+    location = _location_or_404(location_id)
+    require("places.manage", location)
+    form = LocationForm(obj=location if request.method == "GET" else None)
+    _form_choices(form, location.parent)
+    form.kind.choices = [c for c in form.kind.choices if c[0] == location.kind]
+    if request.method == "GET":
+        form.responsible_person_id.data = str(location.responsible_person_id or "")
+    elif form.validate_on_submit():
+        try:
+            services.update_location(
+                location.id, form.name.data, form.code.data,
+                int(form.responsible_person_id.data) if form.responsible_person_id.data else None,
+                form.sort_order.data)
+            return redirect_to("places.detail", location_id=location.id)
+        except ServiceError as error:
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    return render("places/form.html", status=status, form=form, parent=location.parent, location=location)
+
+
+@bp.route("/<int:location_id>/move", methods=["GET", "POST"])
+@permission_required("places.manage")
+def move(location_id: int):
+    location = _location_or_404(location_id)
+    require("places.manage", location)
+    form = MoveForm()
+    form.parent_id.choices = [(str(p.id), p.full_name) for p in services.possible_parents(location)]
+    if form.validate_on_submit():
+        target = _location_or_404(int(form.parent_id.data)) if form.parent_id.data.isdigit() else None
+        if target is None:
+            abort(404)
+        require("places.manage", target)
+        try:
+            services.move_location(location.id, target.id)
+            return redirect_to("places.detail", location_id=location.id)
+        except ServiceError as error:
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    return render("places/move.html", status=status, form=form, location=location)
+
+
+@bp.post("/<int:location_id>/archive")
+@permission_required("places.manage")
+def archive(location_id: int):
+    location = _location_or_404(location_id)
+    require("places.manage", location)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.archive_location(location.id)
+    return redirect_to("places.detail", location_id=location.id)
+
+
+@bp.get("/labels")
+@permission_required("places.view")
+def labels():
+    """An A4 sheet of room labels, for the whole school or one building or floor."""
+    form = LabelsForm(request.args)
+    containers = [loc for loc in services.tree() if loc.kind != "room"]
+    form.within.choices = [("", _l("The whole school"))] + [(str(c.id), c.full_name) for c in containers]
+    within = _location_or_404(int(form.within.data)) if (form.within.data or "").isdigit() else None
+    rooms = services.subtree(within, "room") if within else [
+        loc for loc in services.tree() if loc.kind == "room"]
+    labels = [(room, qr_svg(label_url(room.token), scale=3)) for room in rooms]
+    return render("places/labels.html", form=form, labels=labels, within=within)

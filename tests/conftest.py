@@ -1,0 +1,164 @@
+"""Shared fixtures: a real database (an SQLite file, or the PostgreSQL server named by
+SCHOOLHQ_TEST_DATABASE_URL), emptied before every test, and helpers to sign in."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from schoolhq import create_app
+from schoolhq.extensions import db
+
+TEST_PASSWORD = "test-pass-123"
+PG_URL = os.environ.get("SCHOOLHQ_TEST_DATABASE_URL", "").strip()
+
+
+def engine_name() -> str:
+    return "postgresql" if PG_URL else "sqlite"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("instance")
+    url = PG_URL or f"sqlite:///{folder / 'test.db'}"
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "INSTANCE_DIR": str(folder),
+        "UPLOAD_FOLDER": str(folder / "uploads"),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "school.test",
+    })
+    with app.app_context():
+        _drop_everything()
+        db.create_all()
+    return app
+
+
+def _drop_everything() -> None:
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            return
+    # SQLite ignores the foreign-key switch inside a transaction: use the raw connection.
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        cursor.execute("BEGIN")
+        for table in tables:
+            cursor.execute(f'DELETE FROM "{table}"')
+        cursor.execute("COMMIT")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        raw.close()
+
+
+@pytest.fixture(autouse=True)
+def _clean_db(request):
+    if "app" not in request.fixturenames and "client" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        _empty_tables()
+        from schoolhq.auth.services import sync_builtin_roles
+
+        sync_builtin_roles()
+        db.session.commit()
+    app.config["WTF_CSRF_ENABLED"] = False
+    yield
+    with app.app_context():
+        db.session.remove()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context inside a test request, for calling services directly."""
+    with app.test_request_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+_HASH_CACHE: dict[str, str] = {}
+
+
+def password_hash(password: str = TEST_PASSWORD) -> str:
+    if password not in _HASH_CACHE:
+        from schoolhq.auth.services import hash_password
+
+        _HASH_CACHE[password] = hash_password(password)
+    return _HASH_CACHE[password]
+
+
+def make_account(username: str, role: str | None = "staff", *, name: str | None = None,
+                 department_id: int | None = None, location_id: int | None = None,
+                 scope_department_id: int | None = None, language: str = ""):
+    """A person with a sign-in and (optionally) one role; call inside an app context."""
+    from schoolhq.auth import services as auth
+    from schoolhq.people import services as people
+
+    person = people.create_person(name or username, department_id)
+    account = auth.create_account(person.id, username, "", language=language, password_hash=password_hash())
+    if role:
+        role_obj = next(r for r in auth.roles() if r.code == role)
+        auth.assign_role(account.id, role_obj.id, department_id=scope_department_id, location_id=location_id)
+    db.session.commit()
+    return account
+
+
+def login(client, username: str, password: str = TEST_PASSWORD):
+    return client.post("/auth/login", data={"username": username, "password": password})
+
+
+@pytest.fixture
+def admin_client(app, client):
+    with app.app_context():
+        make_account("admin", "admin", name="管理员")
+    assert login(client, "admin").status_code == 303
+    return client
+
+
+@pytest.fixture
+def demo(app):
+    """The demo school, loaded as `schoolhq serve --demo` loads it."""
+    from schoolhq import demo as demo_module
+
+    with app.test_request_context():
+        logins = demo_module.load()
+        db.session.commit()
+    return logins
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1) or match.group(2)
+
+
+ROOT = Path(__file__).resolve().parent.parent
