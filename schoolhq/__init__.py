@@ -9,6 +9,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from schoolhq.config import ROOT, load_config
@@ -129,7 +130,12 @@ def _register_errors(app: Flask) -> None:
         if request.headers.get("HX-Request") == "true":
             response = app.make_response((message, code))
         else:
-            response = app.make_response((render_template("errors/error.html", code=code, message=message), code))
+            try:
+                page = render_template("errors/error.html", code=code, message=message)
+            except Exception:  # the database itself may be what failed: answer plainly
+                app.logger.exception("Error page could not be rendered")
+                page = f"<!doctype html><meta charset=utf-8><title>{code}</title><h1>{code}</h1><p>{escape(message)}</p>"
+            response = app.make_response((page, code))
         response.headers["X-Message"] = quote(message)
         return response
 

@@ -91,7 +91,7 @@ def _load_demo(app: Flask) -> dict[str, str] | None:
 def _print_logins() -> None:
     from schoolhq import demo
 
-    click.echo("Demo sign-ins (password for all: %s):" % demo.DEMO_PASSWORD)
+    click.echo(f"Demo sign-ins (password for all: {demo.DEMO_PASSWORD}):")
     for code, (username, name, _dept, title) in demo.DEMO_LOGINS.items():
         click.echo(f"  {code:<16} {username:<12} {name}（{title}）")
 

@@ -7,9 +7,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import select
-
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from schoolhq.core import audit
 from schoolhq.core.errors import ServiceError
@@ -32,7 +32,12 @@ def _defaults() -> dict[str, Any]:
 
 def _cache() -> dict[str, Any]:
     if "schoolhq_settings" not in g:
-        stored = {row.key: row.value for row in db.session.scalars(select(Setting))}
+        try:
+            stored = {row.key: row.value for row in db.session.scalars(select(Setting))}
+        except SQLAlchemyError:
+            # An uninitialised or failing database must still let an error page render.
+            db.session.rollback()
+            return _defaults()
         g.schoolhq_settings = {**_defaults(), **stored}
     return g.schoolhq_settings
 

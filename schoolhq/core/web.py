@@ -10,7 +10,7 @@ def wants_fragment() -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-def render(page: str, fragment: str | None = None, status: int = 200, **context):
+def render(page: str, fragment: str | None = None, /, status: int = 200, **context):
     """The full page normally, or only its fragment for an htmx request. The page
     includes the very same fragment file, so the two cannot drift apart."""
     template = fragment if fragment and wants_fragment() else page

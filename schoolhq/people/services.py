@@ -17,7 +17,8 @@ PERSON_FIELDS = ["name", "department_id", "job_title", "phone", "badge_code"]
 
 def pinyin_of(name: str) -> tuple[str, str]:
     """('wangfang', 'wf') for 王芳; letters and digits in a name are kept as they are."""
-    syllables = [s.lower() for s in lazy_pinyin(name, style=Style.NORMAL, errors="default") if s.strip()]
+    syllables = [word.lower() for part in lazy_pinyin(name, style=Style.NORMAL, errors="default")
+                 for word in part.split() if word.isalnum()]
     return "".join(syllables)[:120], "".join(s[0] for s in syllables if s[:1].isalnum())[:30]
 
 

@@ -17,8 +17,8 @@ from schoolhq.places import services as places
 bp = Blueprint("people", __name__, url_prefix="/people")
 
 
-def _department_choices(blank=_l("— none —")):
-    return [("", blank)] + [(str(d.id), "　" * services.department_depth(d) + d.name)
+def _department_choices(blank=None):
+    return [("", blank or _l("— none —"))] + [(str(d.id), "　" * services.department_depth(d) + d.name)
                             for d in services.departments()]
 
 

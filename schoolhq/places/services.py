@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from schoolhq.core import audit
 from schoolhq.core.errors import ServiceError
@@ -155,10 +155,10 @@ def archive_location(location_id: int) -> Location:
     """Archive a place and everything inside it; their history stays."""
     location = get_location(location_id)
     now = utcnow()
-    db.session.execute(update(Location).where(
-        Location.path.startswith(location.path), Location.archived_at.is_(None)).values(archived_at=now))
+    for place in db.session.scalars(select(Location).where(
+            Location.path.startswith(location.path), Location.archived_at.is_(None))):
+        place.archived_at = now
     db.session.flush()
-    db.session.refresh(location)
     audit.record("places", "location.archived", location, before={"archived_at": None},
                  after={"archived_at": now.isoformat()}, summary=location.full_name)
     return location
@@ -234,9 +234,7 @@ def _label_target(token: str):
 
 def _dashboard_items(account):
     from flask import url_for
-    from sqlalchemy import func
-
-    from sqlalchemy import or_
+    from sqlalchemy import func, or_
 
     from schoolhq.core.permissions import scopes
     from schoolhq.dashboard.services import Item

@@ -83,8 +83,8 @@ def edit(location_id: int):
     location = _location_or_404(location_id)
     require("places.manage", location)
     form = LocationForm(obj=location if request.method == "GET" else None)
-    _form_choices(form, location.parent)
-    form.kind.choices = [c for c in form.kind.choices if c[0] == location.kind]
+    del form.kind  # a place keeps its kind; moving changes its parent
+    form.responsible_person_id.choices = _person_choices()
     if request.method == "GET":
         form.responsible_person_id.data = str(location.responsible_person_id or "")
     elif form.validate_on_submit():

@@ -1,0 +1,121 @@
+"""CSRF, headers, cookies, error pages and expired htmx sessions."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from sqlalchemy import func, select
+
+from schoolhq import create_app
+from schoolhq.core.permissions import public
+from schoolhq.extensions import db
+from schoolhq.places.models import Location
+from tests.conftest import csrf_from, login, make_account
+
+
+def test_writes_need_a_csrf_token_and_htmx_sends_it_in_a_header(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.app_context():
+        make_account("head", "logistics_head")
+    page = client.get("/auth/login")
+    token = csrf_from(page.get_data(as_text=True))
+    assert client.post("/auth/login", data={"username": "head", "password": "x"}).status_code == 400
+    assert login_with(client, token).status_code == 303
+    # No token: refused with a clear message, nothing written.
+    refused = client.post("/places/new", data={"kind": "campus", "name": "分校", "sort_order": "0"})
+    assert refused.status_code == 400
+    assert "表单已过期" in refused.get_data(as_text=True)
+    stale = client.post("/places/new", data={"kind": "campus", "name": "分校", "sort_order": "0"},
+                        headers={"X-CSRFToken": "stale-token", "HX-Request": "true"})
+    assert stale.status_code == 400
+    assert "表单已过期" in unquote(stale.headers["X-Message"])
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Location.id))) == 0
+    token = csrf_from(client.get("/places/new").get_data(as_text=True))
+    ok = client.post("/places/new", data={"kind": "campus", "name": "分校", "sort_order": "0",
+                                          "responsible_person_id": ""}, headers={"X-CSRFToken": token})
+    assert ok.status_code == 303
+
+
+def login_with(client, token):
+    from tests.conftest import TEST_PASSWORD
+
+    return client.post("/auth/login", data={"username": "head", "password": TEST_PASSWORD, "csrf_token": token})
+
+
+def test_security_headers_and_cookie_flags(app, client):
+    with app.app_context():
+        make_account("someone")
+    response = login(client, "someone")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    page = client.get("/")
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    html = page.get_data(as_text=True)
+    assert "<script>" not in html and "style=" not in html and " hx-on" not in html
+
+
+def test_secure_cookies_when_behind_https(monkeypatch, tmp_path):
+    monkeypatch.setenv("SCHOOLHQ_HTTPS", "1")
+    monkeypatch.setenv("SCHOOLHQ_INSTANCE", str(tmp_path))
+    https_app = create_app()
+    assert https_app.config["SESSION_COOKIE_SECURE"] is True
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_expired_session_on_htmx_gets_401_and_a_redirect(client):
+    response = client.get("/people/?q=w", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/auth/login"
+    assert "<form" not in response.get_data(as_text=True)
+
+
+def test_error_pages_speak_both_languages(app, client):
+    with app.app_context():
+        make_account("someone")
+    login(client, "someone")
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404
+    assert "页面或记录不存在" in missing.get_data(as_text=True)
+    forbidden = client.get("/auth/accounts")
+    assert forbidden.status_code == 403
+    assert "没有" in forbidden.get_data(as_text=True)
+    client.post("/lang", data={"language": "en", "next": "/"})
+    english = client.get("/no/such/page").get_data(as_text=True)
+    assert "does not exist" in english
+    assert client.post("/lang", data={"language": "klingon"}).status_code == 400
+
+
+def test_a_server_error_shows_a_page_not_a_traceback(tmp_path):
+    broken = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}", "SECRET_KEY": "x",
+                         "INSTANCE_DIR": str(tmp_path), "TESTING": False})
+
+    @public
+    def explode():
+        raise RuntimeError("boom with secrets")
+
+    broken.add_url_rule("/explode", "explode", explode)
+    response = broken.test_client().get("/explode")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "boom" not in html and "Traceback" not in html
+    assert "内容未保存" in html
+
+
+def test_language_choice_is_remembered_per_user(app, client):
+    with app.app_context():
+        make_account("someone")
+    login(client, "someone")
+    client.post("/lang", data={"language": "en", "next": "/"})
+    client.post("/auth/logout")
+    other = app.test_client()
+    login(other, "someone")
+    assert 'lang="en"' in other.get("/").get_data(as_text=True)
+
+
+def test_health_check(client):
+    response = client.get("/health")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}

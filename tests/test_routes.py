@@ -1,0 +1,103 @@
+"""Every route declares its permission, and every built-in role can open every page it
+should (and none it should not) without a server error."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from schoolhq.auth import services as auth
+from schoolhq.auth.models import Account
+from schoolhq.core.permissions import PUBLIC, SIGNED_IN, can
+from schoolhq.core.uploads import save_upload
+from schoolhq.demo import DEMO_LOGINS, DEMO_PASSWORD
+from schoolhq.extensions import db
+from schoolhq.people.models import Department, Person
+from schoolhq.places.models import Location
+from tests.conftest import login
+
+#: the only routes open without sign-in
+PUBLIC_ENDPOINTS = {"static", "core.health", "auth.login", "core.switch_language", "core.label"}
+
+
+def test_every_route_declares_a_permission(app):
+    missing, public = [], set()
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        declared = getattr(view, "required_permission", None)
+        if not declared:
+            missing.append(f"{rule.rule} ({rule.endpoint})")
+        elif PUBLIC in declared:
+            public.add(rule.endpoint)
+    assert not missing, "routes without a declared permission: " + ", ".join(missing)
+    assert public == PUBLIC_ENDPOINTS
+
+
+def _real_values(app) -> dict[str, object]:
+    with app.test_request_context():
+        room = db.session.scalar(select(Location).where(Location.kind == "room").order_by(Location.id))
+        person = db.session.scalar(select(Person).order_by(Person.id))
+        department = db.session.scalar(select(Department).order_by(Department.id))
+        account = db.session.scalar(select(Account).order_by(Account.id))
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 30), "red").save(buffer, "PNG")
+        buffer.seek(0)
+        attachment = save_upload(FileStorage(buffer, filename="photo.png"))
+        db.session.commit()
+        return {
+            "location_id": room.id, "person_id": person.id, "department_id": department.id,
+            "account_id": account.id, "role_id": auth.roles()[0].id, "attachment_id": attachment.id,
+            "token": room.token,
+        }
+
+
+def _get_routes(app, values):
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        args = {name: values[name] for name in rule.arguments}
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **args)
+        yield rule.endpoint, url.replace("http://school.test", "")
+
+
+@pytest.mark.parametrize("role", list(DEMO_LOGINS))
+def test_each_role_sees_what_it_may_and_nothing_else(app, demo, role):
+    values = _real_values(app)
+    client = app.test_client()
+    username = DEMO_LOGINS[role][0]
+    assert login(client, username, DEMO_PASSWORD).status_code == 303
+    with app.test_request_context():
+        account = db.session.scalar(select(Account).where(Account.username == username))
+        problems = []
+        for endpoint, url in _get_routes(app, values):
+            declared = app.view_functions[endpoint].required_permission
+            response = client.get(url)
+            if response.status_code >= 500:
+                problems.append(f"{url}: {response.status_code}")
+                continue
+            if PUBLIC in declared or SIGNED_IN in declared:
+                allowed = True
+            else:
+                allowed = any(can(account, p) for p in declared)
+            expected = {200, 302} if allowed else {403}
+            if response.status_code not in expected:
+                problems.append(f"{url}: {response.status_code}, expected {sorted(expected)}")
+    assert not problems, f"{role}: " + "; ".join(problems)
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(app, demo):
+    values = _real_values(app)
+    client = app.test_client()
+    for endpoint, url in _get_routes(app, values):
+        if endpoint in PUBLIC_ENDPOINTS:
+            continue
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert "/auth/login" in response.headers["Location"], url
