@@ -122,8 +122,7 @@ def new_account():
             account = services.create_account(person_id, form.username.data, form.password.data)
             return redirect_to("auth.account", account_id=account.id)
         except ServiceError as error:
-            db.session.rollback()
-            apply_error(form, error)
+            apply_error(form, error)  # the 422 rolls back the person created above
     status = 422 if request.method == "POST" else 200
     return render("auth/new_account.html", status=status, form=form)
 

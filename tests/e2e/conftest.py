@@ -41,6 +41,7 @@ def live_server(app):
     if why_no_browser():
         pytest.skip(why_no_browser())
     import waitress
+    from waitress import wasyncore
 
     saved = {key: app.config.get(key) for key in ("SERVER_NAME", "WTF_CSRF_ENABLED")}
     app.config["SERVER_NAME"] = None  # otherwise Flask answers 404 for 127.0.0.1
@@ -51,8 +52,11 @@ def live_server(app):
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.close()
+        # Closing the sockets from this thread would pull them from under the select()
+        # of the serving thread (EBADF): let the serving thread close them itself.
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         thread.join(timeout=5)
+        server.task_dispatcher.shutdown()
         app.config.update(saved)
 
 
