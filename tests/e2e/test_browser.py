@@ -181,9 +181,16 @@ def test_screenshots(browsing, demo):
     beyond the pages loading."""
     os.makedirs(SCREENS, exist_ok=True)
     page = browsing.page
-    sign_in(page, "admin")
-    page.goto("/")
+    page.goto("/auth/login")
+    page.screenshot(path=f"{SCREENS}/login-zh.png")
+    sign_in(page, "principal")
     page.screenshot(path=f"{SCREENS}/dashboard-1024-zh.png")
+    sign_out(page)
+    sign_in(page, "admin")
+    page.goto("/auth/accounts?q=王芳")
+    page.locator("#account-rows a", has_text=re.compile(r"^王芳$")).click()
+    expect(page.locator("#account-roles")).to_be_visible()
+    page.screenshot(path=f"{SCREENS}/account-zh.png", full_page=True)
     page.goto("/places/")
     page.screenshot(path=f"{SCREENS}/places-zh.png", full_page=True)
     page.locator("tr.kind-room a").first.click()
