@@ -46,13 +46,23 @@ def index():
 @bp.get("/<int:person_id>")
 @permission_required("people.view")
 def detail(person_id: int):
-    person = _person_or_404(person_id)
-    form = ResponsibilityForm()
+    return _profile(_person_or_404(person_id), _responsibility_form())
+
+
+def _responsibility_form(**kwargs) -> ResponsibilityForm:
+    form = ResponsibilityForm(**kwargs)
     form.location_id.choices = [("", _l("— no particular place —"))] + [
         (str(loc.id), loc.full_name) for loc in places.tree()]
-    return render("people/detail.html", "people/_responsibilities.html", person=person,
+    return form
+
+
+def _profile(person: Person, form: ResponsibilityForm, status: int = 200):
+    from schoolhq.auth.services import assignments_of
+
+    return render("people/detail.html", "people/_responsibilities.html", status=status, person=person,
                   responsibilities=services.responsibilities_of(person.id),
-                  places_held=places.responsible_of(person.id), form=form, action_form=ActionForm())
+                  places_held=places.responsible_of(person.id), form=form,
+                  roles=assignments_of(person.account.id) if person.account else [])
 
 
 def _person_form(obj=None) -> PersonForm:
@@ -106,22 +116,15 @@ def edit(person_id: int):
 def add_responsibility(person_id: int):
     person = _person_or_404(person_id)
     require("people.manage", person)
-    form = ResponsibilityForm()
-    form.location_id.choices = [("", "")] + [(str(loc.id), loc.full_name) for loc in places.tree()]
-    status = 422
+    form = _responsibility_form()
     if form.validate_on_submit():
         try:
             services.add_responsibility(person.id, form.title.data, _int(form.location_id.data),
                                         form.description.data)
-            form = ResponsibilityForm(formdata=None)
-            form.location_id.choices = [("", _l("— no particular place —"))] + [
-                (str(loc.id), loc.full_name) for loc in places.tree()]
-            status = 200
+            return _profile(person, _responsibility_form(formdata=None))
         except ServiceError as error:
             apply_error(form, error)
-    return render("people/detail.html", "people/_responsibilities.html", status=status, person=person,
-                  responsibilities=services.responsibilities_of(person.id),
-                  places_held=places.responsible_of(person.id), form=form, action_form=ActionForm())
+    return _profile(person, form, status=422)
 
 
 @bp.post("/<int:person_id>/responsibilities/<int:responsibility_id>/end")
