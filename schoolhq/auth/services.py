@@ -346,3 +346,26 @@ def accounts_with_role(code: str) -> list[Account]:
 
 def has_any_admin() -> bool:
     return bool(accounts_with_role("admin"))
+
+
+def _dashboard_items(account):
+    from flask import url_for
+    from sqlalchemy import func
+
+    from schoolhq.core.permissions import can
+    from schoolhq.dashboard.services import Item
+
+    if not can(account, "admin.users"):
+        return []
+    locked = db.session.scalar(select(func.count(Account.id)).where(Account.locked_until > utcnow())) or 0
+    return [Item("auth", _l("Accounts locked after failed sign-ins"), locked,
+                 url_for("auth.accounts"), "warning")]
+
+
+def _register_hooks() -> None:
+    from schoolhq.dashboard import services as dashboard
+
+    dashboard.register("auth", _dashboard_items)
+
+
+_register_hooks()

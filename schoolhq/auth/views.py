@@ -22,6 +22,7 @@ from schoolhq.core.errors import ServiceError
 from schoolhq.core.forms import ActionForm, apply_error
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import PERMISSIONS, permission_required, public
+from schoolhq.core.timeutil import utcnow
 from schoolhq.core.web import redirect_to, render
 from schoolhq.extensions import db
 from schoolhq.people import services as people
@@ -92,7 +93,7 @@ def accounts():
     if text:
         query = query.where(Person.id.in_(people.search_people(text).with_only_columns(Person.id))
                             | Account.username.contains(text))
-    return render("auth/accounts.html", "auth/_account_rows.html", page=paginate(query), q=text)
+    return render("auth/accounts.html", "auth/_account_rows.html", page=paginate(query), q=text, now=utcnow())
 
 
 def _new_account_form() -> NewAccountForm:

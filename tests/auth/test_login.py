@@ -110,3 +110,15 @@ def test_login_redirect_only_goes_to_our_own_pages(app, client):
     response = client.post("/auth/login", data={"username": "wangfang", "password": TEST_PASSWORD,
                                                 "next": "//evil.example/"})
     assert response.headers["Location"] == "/"
+
+
+def test_locked_accounts_show_on_the_administrators_dashboard(app, client):
+    with app.app_context():
+        make_account("admin", "admin")
+        make_account("forgetful")
+    for _ in range(5):
+        login(app.test_client(), "forgetful", "wrong-password")
+    login(client, "admin")
+    html = client.get("/").get_data(as_text=True)
+    assert "登录失败被锁定的账号" in html
+    assert "已锁定" in client.get("/auth/accounts").get_data(as_text=True)
