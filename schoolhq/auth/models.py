@@ -59,10 +59,17 @@ class Role(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: stable code: admin, principal, logistics_head, ... or a school's own
     code: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(60))
+    #: the school's own name for the role; empty for a built-in role keeps its translated name
+    name: Mapped[str] = mapped_column(String(60), default="")
     builtin: Mapped[bool] = mapped_column(Boolean, default=False)
 
     permissions = relationship("RolePermission", cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def display_name(self) -> str:
+        from schoolhq.auth.services import BUILTIN_ROLES
+
+        return self.name or str(BUILTIN_ROLES.get(self.code, self.code))
 
     @property
     def permission_names(self) -> set[str]:

@@ -182,7 +182,7 @@ def sync_builtin_roles() -> None:
     roles = {role.code: role for role in db.session.scalars(select(Role))}
     for code in BUILTIN_ROLES:
         if code not in roles:
-            roles[code] = Role(code=code, name=str(BUILTIN_ROLES[code]), builtin=True)
+            roles[code] = Role(code=code, name="", builtin=True)
             db.session.add(roles[code])
     db.session.flush()
     known = set(db.session.scalars(select(Permission.name)))
@@ -200,7 +200,7 @@ def sync_builtin_roles() -> None:
 def roles() -> list[Role]:
     order = list(BUILTIN_ROLES)
     return sorted(db.session.scalars(select(Role)),
-                  key=lambda r: (order.index(r.code) if r.code in order else len(order), r.name))
+                  key=lambda r: (order.index(r.code) if r.code in order else len(order), r.display_name))
 
 
 def get_role(role_id: int) -> Role:
@@ -232,7 +232,9 @@ def update_role(role_id: int, name: str, permissions: list[str]) -> Role:
     if unknown:
         raise ServiceError(_l("Unknown permission: %(names)s", names=", ".join(sorted(unknown))))
     name = (name or "").strip()
-    if not name or len(name) > 60:
+    if role.builtin and name == str(BUILTIN_ROLES.get(role.code, "")):
+        name = ""  # unchanged: keep showing the built-in name in each person's language
+    elif not name or len(name) > 60:
         raise ServiceError(_l("A role needs a name of at most 60 characters."), "name")
     before = {"name": role.name, "permissions": sorted(role.permission_names)}
     known = set(db.session.scalars(select(Permission.name)))
@@ -246,7 +248,7 @@ def update_role(role_id: int, name: str, permissions: list[str]) -> Role:
     db.session.flush()
     after = {"name": role.name, "permissions": sorted(wanted)}
     if before != after:
-        audit.record("auth", "role.updated", role, before=before, after=after, summary=role.name)
+        audit.record("auth", "role.updated", role, before=before, after=after, summary=role.display_name)
     forget_grants()
     return role
 

@@ -130,7 +130,7 @@ def new_account():
 
 def _assign_form() -> AssignRoleForm:
     form = AssignRoleForm()
-    form.role_id.choices = [(str(r.id), r.name) for r in services.roles()]
+    form.role_id.choices = [("", _l("— choose a role —"))] + [(str(r.id), r.display_name) for r in services.roles()]
     form.scope.choices = [("", _l("The whole school"))]
     form.scope.choices += [(f"d{d.id}", _("Department: %(name)s", name=d.name)) for d in people.departments()]
     form.scope.choices += [(f"l{loc.id}", _("Place: %(name)s", name=loc.full_name))
@@ -243,6 +243,7 @@ def role(role_id: int):
     form = RoleForm(obj=None if request.method == "POST" else role)
     form.permissions.choices = _permission_choices()
     if request.method == "GET":
+        form.name.data = role.display_name
         form.permissions.data = sorted(role.permission_names)
     elif form.validate_on_submit():
         try:

@@ -181,7 +181,8 @@ def calendar_clear_day(day: str):
     return redirect_to("core.calendar_page")
 
 
-AREA_LABELS = {"auth": _l("Accounts"), "core": _l("Settings"), "places": _l("Places"), "people": _l("People")}
+AREA_LABELS = {"auth": _l("Accounts"), "admin": _l("Administration"), "core": _l("Settings"),
+               "calendar": _l("Calendar"), "places": _l("Places"), "people": _l("People")}
 
 
 @bp.get("/audit")
@@ -201,4 +202,5 @@ def audit_page():
     )
     page = paginate(query, per_page=50)
     names = dict(accounts)
-    return render("core/audit.html", "core/_audit_rows.html", form=form, page=page, names=names)
+    return render("core/audit.html", "core/_audit_rows.html", form=form, page=page, names=names,
+                  area_labels=AREA_LABELS)

@@ -10,7 +10,8 @@ from markupsafe import Markup
 def qr_svg(url: str, scale: int = 3) -> Markup:
     """An inline SVG QR code; medium error correction survives a scuffed label."""
     code = segno.make(url, error="m", micro=False)
-    return Markup(code.svg_inline(scale=scale, border=2, omitsize=False, svgclass="qr",
+    # No fixed size: the viewBox lets the stylesheet size the code for screen and sticker.
+    return Markup(code.svg_inline(scale=scale, border=4, omitsize=True, svgclass="qr",
                                   lineclass=None, dark="#000"))
 
 

@@ -94,10 +94,17 @@ class Watched:
     base_url: str
     console: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    reported: int = 0
 
     def problems(self) -> list[str]:
         bad = [m for m in self.console if any(marker in m for marker in CSP_MARKERS)]
         return bad + [f"page error: {e}" for e in self.errors]
+
+    def new_problems(self) -> list[str]:
+        """Problems not yet reported; marks them reported."""
+        problems = self.problems()
+        fresh, self.reported = problems[self.reported:], len(problems)
+        return fresh
 
     def new_page(self):
         page = self.context.new_page()
@@ -126,10 +133,24 @@ def browsing(browser, live_server):
     watched = Watched(context, page, live_server)
     _watch(page, watched)
     yield watched
-    problems = watched.problems()
     context.close()
+    _fail_on_problems(watched)  # anything the page reported after the test body
+
+
+def _fail_on_problems(watched: Watched) -> None:
+    problems = watched.new_problems()
     if problems:
         pytest.fail("The browser reported problems:\n" + "\n".join(problems), pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Report CSP violations and page errors as the test's own failure."""
+    result = yield
+    watched = getattr(item, "funcargs", {}).get("browsing")
+    if isinstance(watched, Watched):
+        _fail_on_problems(watched)
+    return result
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ the language switch, the session-expiry redirect, touch targets, and print outpu
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import shutil
@@ -10,6 +11,7 @@ import subprocess
 
 import pytest
 
+from schoolhq.demo import DEMO_PASSWORD
 from tests.e2e.conftest import SCREENS, why_no_browser
 
 if why_no_browser():
@@ -17,17 +19,16 @@ if why_no_browser():
 
 from playwright.sync_api import expect  # noqa: E402
 
-DEMO_PASSWORD = "demo1234"
-TAP = 44
+TAP = 44  # px: the smallest comfortable touch target
 
 
 def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/auth/login")
     page.fill("#username", username)
     page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("main form [type=submit]")
+    page.click("main form [type=submit]")
     expect(page).not_to_have_url(re.compile(r"/auth/login"))
+    expect(page.locator("header form[action$='/auth/logout']")).to_be_attached()
 
 
 def sign_out(page) -> None:
@@ -97,7 +98,8 @@ def test_admin_gives_and_removes_a_scoped_role_in_place(page, demo, app):
     role_id, role_name, scope = _role_and_scope(app)
     sign_in(page, "admin")
     page.goto("/auth/accounts")
-    page.fill("#q", "王芳")
+    with page.expect_response(lambda r: "q=" in r.url and r.request.headers.get("hx-request") == "true"):
+        page.fill("#q", "王芳")
     page.locator("#account-rows a", has_text=re.compile(r"^王芳$")).click()
     expect(page.locator("main h1")).to_contain_text("王芳")
 
@@ -199,6 +201,8 @@ def test_screenshots(browsing, demo):
     page.set_viewport_size({"width": 768, "height": 1024})
     page.goto("/places/")
     page.screenshot(path=f"{SCREENS}/places-768-zh.png")
+    page.goto("/places/labels")
+    page.screenshot(path=f"{SCREENS}/labels-768-zh.png")
     page.set_viewport_size({"width": 1024, "height": 768})
     page.goto("/places/labels")
     page.screenshot(path=f"{SCREENS}/labels-screen-zh.png")
@@ -207,5 +211,7 @@ def test_screenshots(browsing, demo):
     pdf = f"{SCREENS}/labels.pdf"
     page.pdf(path=pdf, format="A4")
     assert os.path.getsize(pdf) > 1000
+    for old in glob.glob(f"{SCREENS}/labels-pdf-*.png"):
+        os.remove(old)
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-png", "-r", "50", pdf, f"{SCREENS}/labels-pdf"], check=True, timeout=30)
