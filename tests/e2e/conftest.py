@@ -27,12 +27,16 @@ def chromium_path() -> str | None:
 
 
 def why_no_browser() -> str | None:
-    """The reason the browser tests cannot run here, or None."""
+    """The reason the browser tests cannot run here, or None. CI installs Chromium, so
+    there a missing browser is a failure, not a skip."""
+    reason = None
     if importlib.util.find_spec("playwright") is None:
-        return "browser tests need the playwright Python package (pip install playwright)"
-    if chromium_path() is None:
-        return "browser tests need Chromium at /usr/bin/chromium or on PATH (apt-get install chromium)"
-    return None
+        reason = "browser tests need the playwright Python package (pip install playwright)"
+    elif chromium_path() is None:
+        reason = "browser tests need Chromium at /usr/bin/chromium or on PATH (apt-get install chromium)"
+    if reason and os.environ.get("CI"):
+        pytest.fail(f"CI must run the browser tests: {reason}")
+    return reason
 
 
 @pytest.fixture
