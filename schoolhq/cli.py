@@ -21,11 +21,11 @@ def prepare_database(app: Flask) -> None:
     """Apply migrations and make sure the built-in roles exist. Safe to run again."""
     from flask_migrate import upgrade
 
-    from schoolhq.auth.services import sync_builtin_roles
+    from schoolhq.core.seeding import seed_all
 
     with app.app_context():
         upgrade()
-        sync_builtin_roles()
+        seed_all()
         db.session.commit()
 
 

@@ -60,7 +60,7 @@ def is_empty() -> bool:
     return (db.session.scalar(select(func.count(Person.id))) or 0) == 0
 
 
-def load() -> dict[str, str]:
+def load(assets: int = 800) -> dict[str, str]:
     """Create the demo school in an empty database; returns role code -> user name."""
     rng = random.Random(2026)
     settings.update({"school_name": "阳光小学"})
@@ -134,4 +134,8 @@ def load() -> dict[str, str]:
     calendar.set_day(date(2026, 10, 10), "school_day", "国庆调休")
     calendar.set_day(date(2027, 1, 1), "holiday", "元旦")
     db.session.flush()
+
+    from schoolhq.assets import demo as assets_demo
+
+    assets_demo.load(assets, rng)
     return logins

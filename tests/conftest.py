@@ -61,13 +61,19 @@ def _empty_tables() -> None:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
             return
     # SQLite ignores the foreign-key switch inside a transaction: use the raw connection.
+    # The append-only triggers refuse deletes, so they step aside while the test empties.
     raw = db.engine.raw_connection()
     try:
         cursor = raw.cursor()
+        triggers = cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
         cursor.execute("PRAGMA foreign_keys=OFF")
         cursor.execute("BEGIN")
+        for name, _sql in triggers:
+            cursor.execute(f'DROP TRIGGER "{name}"')
         for table in tables:
             cursor.execute(f'DELETE FROM "{table}"')
+        for _name, sql in triggers:
+            cursor.execute(sql)
         cursor.execute("COMMIT")
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
@@ -82,9 +88,9 @@ def _clean_db(request):
     app = request.getfixturevalue("app")
     with app.app_context():
         _empty_tables()
-        from schoolhq.auth.services import sync_builtin_roles
+        from schoolhq.core.seeding import seed_all
 
-        sync_builtin_roles()
+        seed_all()
         db.session.commit()
     app.config["WTF_CSRF_ENABLED"] = False
     yield
@@ -150,7 +156,7 @@ def demo(app):
     from schoolhq import demo as demo_module
 
     with app.test_request_context():
-        logins = demo_module.load()
+        logins = demo_module.load(assets=80)
         db.session.commit()
     return logins
 

@@ -10,6 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from schoolhq.assets.models import Asset, Loan
 from schoolhq.auth import services as auth
 from schoolhq.auth.models import Account
 from schoolhq.core.permissions import PUBLIC, SIGNED_IN, can
@@ -19,6 +20,9 @@ from schoolhq.extensions import db
 from schoolhq.people.models import Department, Person
 from schoolhq.places.models import Location
 from tests.conftest import login
+
+#: routes that also narrow by the record: a borrower sees their own loan slip only
+OWN_RECORDS_ONLY = {"assets.slip"}
 
 #: the only routes open without sign-in
 PUBLIC_ENDPOINTS = {"static", "core.health", "auth.login", "core.switch_language", "core.label"}
@@ -43,6 +47,8 @@ def _real_values(app) -> dict[str, object]:
         person = db.session.scalar(select(Person).order_by(Person.id))
         department = db.session.scalar(select(Department).order_by(Department.id))
         account = db.session.scalar(select(Account).order_by(Account.id))
+        asset = db.session.scalar(select(Asset).order_by(Asset.id))
+        loan = db.session.scalar(select(Loan).order_by(Loan.id))
         buffer = io.BytesIO()
         Image.new("RGB", (40, 30), "red").save(buffer, "PNG")
         buffer.seek(0)
@@ -51,7 +57,7 @@ def _real_values(app) -> dict[str, object]:
         return {
             "location_id": room.id, "person_id": person.id, "department_id": department.id,
             "account_id": account.id, "role_id": auth.roles()[0].id, "attachment_id": attachment.id,
-            "token": room.token,
+            "token": room.token, "asset_id": asset.id, "slip": loan.slip,
         }
 
 
@@ -87,6 +93,8 @@ def test_each_role_sees_what_it_may_and_nothing_else(app, demo, role):
             else:
                 allowed = any(can(account, p) for p in declared)
             expected = {200, 302} if allowed else {403}
+            if allowed and endpoint in OWN_RECORDS_ONLY:
+                expected.add(403)
             if response.status_code not in expected:
                 problems.append(f"{url}: {response.status_code}, expected {sorted(expected)}")
     assert not problems, f"{role}: " + "; ".join(problems)

@@ -19,6 +19,16 @@ from schoolhq.extensions import db
 LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
 
 
+#: settings other areas add: key -> (default, validator returning the clean value)
+AREA_SETTINGS: dict[str, tuple[Any, Any]] = {}
+
+
+def register(key: str, default: Any, validator=None) -> None:
+    """An area's own setting, with its default and a validator that returns the clean
+    value or raises ServiceError."""
+    AREA_SETTINGS[key] = (default, validator)
+
+
 def _defaults() -> dict[str, Any]:
     config = current_app.config if has_app_context() else {}
     return {
@@ -27,6 +37,7 @@ def _defaults() -> dict[str, Any]:
         "default_language": config.get("SCHOOLHQ_DEFAULT_LANGUAGE", "zh_CN"),
         # Some days are school days only with these weekdays (0 = Monday).
         "school_weekdays": [0, 1, 2, 3, 4],
+        **{key: default for key, (default, _validator) in AREA_SETTINGS.items()},
     }
 
 
@@ -66,6 +77,12 @@ def validate(key: str, value: Any) -> Any:
         if not value or any(day not in range(7) for day in value):
             raise ServiceError(_l("Choose at least one school weekday."), "school_weekdays")
         value = sorted(set(value))
+    elif key in AREA_SETTINGS:
+        validator = AREA_SETTINGS[key][1]
+        if validator is not None:
+            value = validator(value)
+    else:
+        raise ServiceError(_l("Unknown setting."), key)
     return value
 
 

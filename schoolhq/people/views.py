@@ -43,6 +43,17 @@ def index():
                   department_id=department_id, departments=_department_choices(_l("All departments")))
 
 
+@bp.get("/pick")
+@permission_required()
+def pick():
+    """A person picker's results: name, pinyin or initials, for any form that names someone."""
+    from schoolhq.extensions import db as _db
+
+    text = request.args.get("q", "").strip()[:40]
+    found = list(_db.session.scalars(services.search_people(text, limit=12))) if text else []
+    return render("people/_pick.html", found=found, field=request.args.get("field", "person_id")[:40], q=text)
+
+
 @bp.get("/<int:person_id>")
 @permission_required("people.view")
 def detail(person_id: int):

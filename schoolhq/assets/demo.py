@@ -1,0 +1,109 @@
+"""The demo school's assets: about 800 across the rooms, every operational kind, loans
+(one overdue)."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from schoolhq.assets import services
+from schoolhq.assets.models import AssetCategory, AssetKind
+from schoolhq.core.timeutil import utcnow
+from schoolhq.extensions import db
+from schoolhq.places.models import Location
+
+#: (name, category code, kind key or None, unit price yuan, brand, model, loanable)
+CLASSROOM_KIT = [
+    ("交互式电子白板", "A02020700", None, 12800, "希沃", "MAXHUB-86", False),
+    ("投影仪", "A02020000", "projector", 4200, "爱普生", "CB-X06", False),
+    ("教师台式计算机", "A02010105", None, 4500, "联想", "启天M437", False),
+    ("空调机", "A02061804", None, 3600, "格力", "KFR-72LW", False),
+    ("学生课桌椅（套）", "A05010304", None, 380, "", "升降式", False),
+    ("灭火器", "A02000000", "extinguisher", 95, "淮海", "MFZ/ABC4", False),
+]
+SHARED_KIT = [
+    ("便携式投影仪", "A02020000", "projector", 3200, "明基", "GS50", True),
+    ("笔记本电脑", "A02010108", "laptop", 5200, "联想", "ThinkPad E14", True),
+    ("数码相机", "A02000000", "camera", 3900, "佳能", "EOS 200D", True),
+    ("平板充电车", "A02010000", "tablet_cart", 18000, "希沃", "T-CART 40", True),
+]
+KITCHEN_KIT = [
+    ("冷藏冰箱", "A02000000", "fridge", 5600, "海尔", "SC-650", False),
+    ("冷冻冰柜", "A02000000", "freezer", 4800, "海尔", "BC/BD-519", False),
+    ("留样冰箱", "A02000000", "sample_fridge", 2600, "澳柯玛", "SC-230", False),
+]
+
+
+def load(size: int = 800, rng: random.Random | None = None) -> None:
+    rng = rng or random.Random(2026)
+    categories = {c.code: c.id for c in db.session.scalars(select(AssetCategory))}
+    kinds = {k.key: k.id for k in db.session.scalars(select(AssetKind))}
+    rooms = list(db.session.scalars(select(Location).where(Location.kind == "room").order_by(Location.id)))
+    by_name = {room.name: room for room in rooms}
+    classrooms = [room for room in rooms if room.name.endswith("教室") and room.name[0].isdigit()]
+    store = by_name.get("仓库") or rooms[0]
+    kitchen = by_name.get("操作间") or rooms[0]
+    count = 0
+
+    def add(name, code, kind, price, brand, model, loanable, room, bought, extra=None, status="in_use"):
+        nonlocal count
+        if count >= size:
+            return None
+        values = {"name": name, "category_id": categories[code], "kind_id": kinds.get(kind) if kind else None,
+                  "unit_price_fen": price * 100, "brand": brand, "model": model,
+                  "serial": f"SN{rng.randrange(10**8, 10**9)}", "purchased_on": bought, "booked_on": bought,
+                  "funding_source": rng.choice(["财政拨款", "财政拨款", "自筹资金"]),
+                  "acquisition_method": "政府采购", "use_direction": "教学", "loanable": loanable,
+                  "supplier": "阳光教育装备有限公司"}
+        count += 1
+        return services.register_asset(values, room.id, room.responsible_person_id, status, extra=extra)
+
+    for name, code, kind, price, brand, model, _loanable in KITCHEN_KIT:
+        add(name, code, kind, price, brand, model, False, kitchen, date(2022, 8, 20),
+            {"target_temp": "0～8" if kind != "freezer" else "≤-18"} if kind != "sample_fridge" else None)
+    water_rooms = [by_name.get(n) for n in ("学生餐厅", "图书室", "会议室")] + classrooms[::6]
+    for index, room in enumerate(r for r in water_rooms if r is not None):
+        add("直饮水机", "A02000000", "water_point", 6800, "沁园", "JZY-A2XB", False, room, date(2023, 3, 1),
+            {"filter_model": "QG-U5-01", "filter_interval_days": 90,
+             "permit_expiry": date(2027, 6, 30 - index % 5).isoformat()})
+    roof = by_name.get("仓库") or store
+    for n in range(2):
+        add(f"二次供水水箱{n + 1}号", "A02000000", "water_tank", 26000, "", "SUS304", False, roof, date(2018, 7, 1),
+            {"volume_m3": 12})
+    shared = []
+    for name, code, kind, price, brand, model, loanable in SHARED_KIT:
+        for n in range(6 if kind != "tablet_cart" else 2):
+            asset = add(f"{name}{n + 1:02d}", code, kind, price, brand, model, loanable, store, date(2024, 9, 1),
+                        status="in_storage")
+            if asset is not None:
+                shared.append(asset)
+    for room in classrooms:
+        bought = date(2019 + rng.randrange(0, 6), rng.randrange(1, 13), 1)
+        for name, code, kind, price, brand, model, loanable in CLASSROOM_KIT:
+            add(name, code, kind, price, brand, model, loanable, room, bought,
+                {"agent": "ABC干粉", "refill_due": (date.today() + timedelta(days=rng.randrange(30, 400))).isoformat()}
+                if kind == "extinguisher" else None)
+    others = [room for room in rooms if room not in classrooms]
+    furniture = [("文件柜", "A05010502", 1200), ("办公椅", "A05010301", 450), ("书柜", "A05010501", 980),
+                 ("A4彩色打印机", "A02021004", 2600), ("碎纸机", "A02021301", 900), ("台式计算机", "A02010105", 4300)]
+    while count < size and others:
+        room = rng.choice(others)
+        name, code, price = rng.choice(furniture)
+        add(name, code, None, price, "", "", False, room, date(2016 + rng.randrange(0, 9), rng.randrange(1, 13), 1))
+
+    if len(shared) >= 3:
+        from schoolhq.people.models import Person
+
+        teachers = list(db.session.scalars(select(Person).where(Person.job_title.like("%教师")).limit(3)))
+        due = utcnow() + timedelta(days=3)
+        for asset, teacher in zip(shared[:2], teachers, strict=False):
+            services.checkout([asset.id], teacher.id, due, "完好", require_signature=False)
+        # One loan that ran over: lent a week ago, due two days ago.
+        overdue = services.checkout([shared[6].id if len(shared) > 6 else shared[2].id], teachers[-1].id, due,
+                                    "完好", require_signature=False)[0]
+        overdue.out_at = utcnow() - timedelta(days=7)
+        overdue.due_at = utcnow() - timedelta(days=2)
+    db.session.flush()
+

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class AssetForm(FlaskForm):
+    name = StringField(_l("Asset name"), validators=[DataRequired(), Length(max=120)])
+    category_id = SelectField(_l("Category"), coerce=str, validate_choice=False, validators=[DataRequired()])
+    kind_id = SelectField(_l("Kind"), coerce=str, validate_choice=False)
+    unit_price = StringField(_l("Unit price (yuan)"), validators=[Optional(), Length(max=20)])
+    quantity = IntegerField(_l("Quantity"), default=1, validators=[Optional(), NumberRange(min=1, max=100000)])
+    tier = SelectField(_l("Tier"), coerce=str, validate_choice=False)
+    brand = StringField(_l("Brand"), validators=[Optional(), Length(max=60)])
+    model = StringField(_l("Model"), validators=[Optional(), Length(max=80)])
+    spec = StringField(_l("Specification"), validators=[Optional(), Length(max=120)])
+    serial = StringField(_l("Serial number"), validators=[Optional(), Length(max=80)])
+    unit = StringField(_l("Unit"), default="台", validators=[Optional(), Length(max=10)])
+    funding_source = SelectField(_l("Funding source"), coerce=str, validate_choice=False)
+    acquisition_method = SelectField(_l("Acquired by"), coerce=str, validate_choice=False)
+    purchased_on = DateField(_l("Purchase date"), validators=[Optional()])
+    booked_on = DateField(_l("Booked on"), validators=[Optional()])
+    voucher_no = StringField(_l("Voucher no."), validators=[Optional(), Length(max=40)])
+    invoice_no = StringField(_l("Invoice no."), validators=[Optional(), Length(max=40)])
+    supplier = StringField(_l("Supplier"), validators=[Optional(), Length(max=100)])
+    warranty_until = DateField(_l("Warranty until"), validators=[Optional()])
+    use_direction = SelectField(_l("Use"), coerce=str, validate_choice=False)
+    department_id = SelectField(_l("Managing department"), coerce=str, validate_choice=False)
+    loanable = BooleanField(_l("Can be lent out"))
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    # Only when registering:
+    number = StringField(_l("Asset number (empty: next from the pattern)"), validators=[Optional(), Length(max=40)])
+    location_id = SelectField(_l("Kept in"), coerce=str, validate_choice=False)
+    custodian_id = SelectField(_l("Custodian"), coerce=str, validate_choice=False)
+    status = SelectField(_l("Status"), coerce=str, validate_choice=False)
+    submit = SubmitField(_l("Save"))
+
+
+class MoveForm(FlaskForm):
+    location_id = SelectField(_l("Move to"), coerce=str, validate_choice=False, validators=[DataRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+    submit = SubmitField(_l("Move"))
+
+
+class CustodianForm(FlaskForm):
+    custodian_id = SelectField(_l("New custodian"), coerce=str, validate_choice=False)
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+    submit = SubmitField(_l("Change custodian"))
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("New status"), coerce=str, validate_choice=False, validators=[DataRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+    submit = SubmitField(_l("Change status"))
+
+
+class CheckoutForm(FlaskForm):
+    borrower_id = HiddenField()
+    due = SelectField(_l("Due back"), coerce=str, validate_choice=False)
+    due_date = DateField(_l("On this date"), validators=[Optional()])
+    condition = StringField(_l("Condition"), validators=[Optional(), Length(max=300)])
+    signature = HiddenField()
+    submit = SubmitField(_l("Lend"))
+
+
+class CheckinForm(FlaskForm):
+    condition = StringField(_l("Condition on return"), validators=[Optional(), Length(max=300)])
+    damaged = BooleanField(_l("Damaged"))
+    submit = SubmitField(_l("Check in"))

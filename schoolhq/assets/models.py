@@ -1,0 +1,225 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    DDL,
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    event,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from schoolhq.core.permissions import AccessScope
+from schoolhq.core.timeutil import utcnow
+from schoolhq.extensions import db
+
+
+class AssetCategory(db.Model):
+    """An accounting category: GB/T 14885-2022 codes seeded from data/assets.yaml."""
+
+    __tablename__ = "asset_category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: "A02010105"; the school may add its own codes
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("asset_category.id"), index=True)
+    path: Mapped[str] = mapped_column(String(255), index=True, default="")
+    #: straight-line depreciation years; None inherits from the parent, 0 = not depreciated
+    depreciation_years: Mapped[int | None]
+    #: the class of the older GB/T 14885-2010 scheme, "1".."6"
+    class_2010: Mapped[str] = mapped_column(String(2), default="")
+    archived_at: Mapped[datetime | None]
+
+    parent = relationship("AssetCategory", remote_side=[id], lazy="joined", join_depth=1)
+
+
+class AssetKind(db.Model):
+    """An operational kind (fridge, water point, projector …) with optional extra fields."""
+
+    __tablename__ = "asset_kind"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(60), default="")
+    #: [{"key": "filter_model", "zh": "滤芯型号", "en": "Filter model", "type": "text"}]
+    fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: [{"zh": "充电器已归还", "en": "Charger returned"}], asked at check-in
+    return_checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    loanable_default: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AssetStatus(db.Model):
+    """Statuses seeded from data/assets.yaml; names are editable, behaviour keys are not."""
+
+    __tablename__ = "asset_status"
+
+    key: Mapped[str] = mapped_column(String(30), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(30))
+    name_en: Mapped[str] = mapped_column(String(40))
+    can_loan: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: still on the active register (lost and disposed are not)
+    on_register: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
+class AssetCounter(db.Model):
+    """The running number behind asset numbers, one row per scope (a year, say)."""
+
+    __tablename__ = "asset_counter"
+
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
+class Asset(db.Model):
+    """One item on the register: the fields of the 资产卡片."""
+
+    __tablename__ = "asset"
+    __table_args__ = (
+        CheckConstraint("unit_price_fen >= 0", name="price_not_negative"),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        CheckConstraint("tier IN ('fixed_asset', 'low_value_durable')", name="tier"),
+        Index("ix_asset_status_location", "status", "location_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: 资产编号, from the number pattern setting or imported; unique
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    #: short immutable token in the QR label (/t/<token>)
+    token: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("asset_category.id"), index=True)
+    kind_id: Mapped[int | None] = mapped_column(ForeignKey("asset_kind.id"), index=True)
+    tier: Mapped[str] = mapped_column(String(20))
+    brand: Mapped[str] = mapped_column(String(60), default="")
+    model: Mapped[str] = mapped_column(String(80), default="")
+    spec: Mapped[str] = mapped_column(String(120), default="")
+    serial: Mapped[str] = mapped_column(String(80), default="", index=True)
+    unit: Mapped[str] = mapped_column(String(10), default="台")
+    quantity: Mapped[int] = mapped_column(default=1)
+    #: 单价 in fen
+    unit_price_fen: Mapped[int] = mapped_column(default=0)
+    funding_source: Mapped[str] = mapped_column(String(30), default="")
+    acquisition_method: Mapped[str] = mapped_column(String(30), default="")
+    purchased_on: Mapped[date | None]
+    booked_on: Mapped[date | None]
+    voucher_no: Mapped[str] = mapped_column(String(40), default="")
+    invoice_no: Mapped[str] = mapped_column(String(40), default="")
+    supplier: Mapped[str] = mapped_column(String(100), default="")
+    warranty_until: Mapped[date | None]
+    use_direction: Mapped[str] = mapped_column(String(20), default="")
+    #: 管理部门
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    #: 使用人 / 保管人: the named person responsible for the item
+    custodian_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    #: 存放地点
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"), index=True)
+    status: Mapped[str] = mapped_column(ForeignKey("asset_status.key"), default="in_use")
+    loanable: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: values of the kind's extra fields
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    next_audit_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    category = relationship("AssetCategory", lazy="joined")
+    kind = relationship("AssetKind", lazy="joined")
+    location = relationship("Location", lazy="joined")
+    custodian = relationship("Person", lazy="joined")
+    department = relationship("Department", lazy="joined")
+    status_row = relationship("AssetStatus", lazy="joined")
+
+    @property
+    def amount_fen(self) -> int:
+        return self.unit_price_fen * self.quantity
+
+    def access_scope(self) -> AccessScope:
+        return AccessScope(location_path=self.location.path if self.location else None,
+                           department_path=self.department.path if self.department else None)
+
+
+class AssetEvent(db.Model):
+    """The append-only history of an asset: never updated, never deleted (the database
+    refuses both)."""
+
+    __tablename__ = "asset_event"
+    __table_args__ = (Index("ix_asset_event_asset_at", "asset_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: registered, edited, moved, custodian_changed, status_changed, checked_out, checked_in, audited, disposed
+    kind: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    #: what changed: {"from": ..., "to": ...} or the loan's details
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(String(300), default="")
+
+    actor = relationship("Account", lazy="joined")
+
+
+class Loan(db.Model):
+    """A checkout. At most one open loan per asset: the partial unique index holds it
+    even when two desks scan the same item at once."""
+
+    __tablename__ = "loan"
+    __table_args__ = (
+        Index("uq_loan_open_asset", "asset_id", unique=True,
+              sqlite_where=text("returned_at IS NULL"), postgresql_where=text("returned_at IS NULL")),
+        Index("ix_loan_borrower_open", "borrower_id", "returned_at"),
+        Index("ix_loan_due_open", "returned_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id"), index=True)
+    borrower_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    #: one checkout of several items shares a slip number
+    slip: Mapped[str] = mapped_column(String(20), index=True)
+    out_at: Mapped[datetime] = mapped_column(default=utcnow)
+    out_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    due_at: Mapped[datetime]
+    condition_out: Mapped[str] = mapped_column(String(300), default="")
+    signature_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
+    #: the asset's status before the checkout, restored at check-in
+    status_before: Mapped[str] = mapped_column(String(30), default="in_storage")
+    returned_at: Mapped[datetime | None]
+    returned_to_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    condition_in: Mapped[str] = mapped_column(String(300), default="")
+    checklist_in: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    damaged: Mapped[bool] = mapped_column(Boolean, default=False)
+    photo_in_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
+
+    asset = relationship("Asset", lazy="joined")
+    borrower = relationship("Person", lazy="joined")
+
+
+# The database itself keeps the history append-only, on both engines.
+_SQLITE_GUARDS = [
+    "CREATE TRIGGER asset_event_no_update BEFORE UPDATE ON asset_event "
+    "BEGIN SELECT RAISE(ABORT, 'asset history is append-only'); END",
+    "CREATE TRIGGER asset_event_no_delete BEFORE DELETE ON asset_event "
+    "BEGIN SELECT RAISE(ABORT, 'asset history is append-only'); END",
+]
+_PG_GUARDS = [
+    "CREATE OR REPLACE FUNCTION schoolhq_append_only() RETURNS trigger AS $$ "
+    "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER asset_event_append_only BEFORE UPDATE OR DELETE ON asset_event "
+    "FOR EACH ROW EXECUTE FUNCTION schoolhq_append_only()",
+]
+for _statement in _SQLITE_GUARDS:
+    event.listen(AssetEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in _PG_GUARDS:
+    # DDL() formats its text with %: the literal % of RAISE is doubled.
+    event.listen(AssetEvent.__table__, "after_create",
+                 DDL(_statement.replace("%", "%%")).execute_if(dialect="postgresql"))

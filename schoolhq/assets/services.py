@@ -1,0 +1,710 @@
+"""Rules of the asset register and of loans. Every change to an asset is an event row
+(append-only) and an audit entry; nothing is overwritten without a trace."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask import url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
+
+from schoolhq.assets.catalogue import domain
+from schoolhq.assets.models import (
+    Asset,
+    AssetCategory,
+    AssetCounter,
+    AssetEvent,
+    AssetKind,
+    AssetStatus,
+    Loan,
+)
+from schoolhq.core import audit, settings
+from schoolhq.core.errors import ServiceError
+from schoolhq.core.timeutil import local_today, school_zone, utcnow
+from schoolhq.extensions import db
+
+TOKEN_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+#: statuses a person sets by hand; on_loan, lost and disposed come from loans, audits, disposal
+MANUAL_STATUSES = ("in_use", "in_storage", "under_repair", "pending_disposal")
+EDITABLE_FIELDS = [
+    "name", "category_id", "kind_id", "tier", "brand", "model", "spec", "serial", "unit", "quantity",
+    "unit_price_fen", "funding_source", "acquisition_method", "purchased_on", "booked_on", "voucher_no",
+    "invoice_no", "supplier", "warranty_until", "use_direction", "department_id", "loanable", "note",
+]
+
+
+# Settings ----------------------------------------------------------------------------
+
+def _money_setting(value: Any) -> int:
+    try:
+        fen = int(value)
+    except (TypeError, ValueError):
+        raise ServiceError(_l("Enter an amount in fen (whole number).")) from None
+    if fen < 0:
+        raise ServiceError(_l("An amount cannot be negative."))
+    return fen
+
+
+def _pattern_setting(value: Any) -> str:
+    pattern = (value or "").strip()
+    if "{seq" not in pattern or len(pattern) > 40:
+        raise ServiceError(_l("The number pattern needs {seq} (for example ZC{year}{seq:05d})."))
+    try:
+        pattern.format(year=2026, seq=1, category="A02")
+    except (KeyError, ValueError, IndexError):
+        raise ServiceError(_l("The number pattern may use only {year}, {category} and {seq}.")) from None
+    return pattern
+
+
+def _register_settings() -> None:
+    facts = domain()["settings"]
+    settings.register("assets.fixed_asset_threshold_fen", facts["fixed_asset_threshold_yuan"] * 100, _money_setting)
+    settings.register("assets.special_equipment_threshold_fen", facts["special_equipment_threshold_yuan"] * 100,
+                      _money_setting)
+    settings.register("assets.number_pattern", "ZC{year}{seq:05d}", _pattern_setting)
+    settings.register("assets.public_label_info", True, bool)
+    settings.register("assets.after_school", "16:30", _time_setting)
+
+
+def _time_setting(value: Any) -> str:
+    try:
+        return time.fromisoformat(str(value)).strftime("%H:%M")
+    except ValueError:
+        raise ServiceError(_l("Enter a time like 16:30.")) from None
+
+
+# Names in the reader's language --------------------------------------------------------
+
+def _zh() -> bool:
+    locale = get_locale()
+    return locale is None or locale.language == "zh"
+
+
+def status_name(key: str) -> str:
+    row = statuses().get(key)
+    if row is None:
+        return key
+    return row.name_zh if _zh() else row.name_en
+
+
+def statuses() -> dict[str, AssetStatus]:
+    return {s.key: s for s in db.session.scalars(select(AssetStatus).order_by(AssetStatus.sort_order))}
+
+
+def tier_name(key: str) -> str:
+    for tier in domain()["tiers"]:
+        if tier["key"] == key:
+            return tier["name"]["zh" if _zh() else "en"]
+    return key
+
+
+TIERS = ("fixed_asset", "low_value_durable")
+
+EVENT_LABELS = {
+    "registered": _l("Registered"), "edited": _l("Edited"), "moved": _l("Moved"),
+    "custodian_changed": _l("Custodian changed"), "status_changed": _l("Status changed"),
+    "checked_out": _l("Lent out"), "checked_in": _l("Returned"), "audited": _l("Audited"),
+    "disposed": _l("Disposed"),
+}
+
+
+def event_label(kind: str):
+    return EVENT_LABELS.get(kind, kind)
+
+
+def kind_name(kind: AssetKind | None) -> str:
+    if kind is None:
+        return ""
+    return kind.name_zh if _zh() or not kind.name_en else kind.name_en
+
+
+def kinds() -> list[AssetKind]:
+    return list(db.session.scalars(select(AssetKind).order_by(AssetKind.id)))
+
+
+def categories() -> list[AssetCategory]:
+    return list(db.session.scalars(select(AssetCategory).where(AssetCategory.archived_at.is_(None))
+                                   .order_by(AssetCategory.code)))
+
+
+def options(field: str) -> list[str]:
+    """The choices the domain file lists for a card field (funding source, …)."""
+    return list(domain().get(field, []))
+
+
+# Tiers, numbers, tokens ----------------------------------------------------------------
+
+def suggest_tier(unit_price_fen: int, special_equipment: bool = False) -> str:
+    """固定资产 at or above the threshold (a higher one for special equipment)."""
+    key = "assets.special_equipment_threshold_fen" if special_equipment else "assets.fixed_asset_threshold_fen"
+    return "fixed_asset" if unit_price_fen >= settings.get(key) else "low_value_durable"
+
+
+def _next_number(category: AssetCategory) -> str:
+    year = local_today().year
+    pattern = settings.get("assets.number_pattern")
+    scope = str(year) if "{year}" in pattern else "all"
+    updated = db.session.execute(
+        update(AssetCounter).where(AssetCounter.scope == scope).values(value=AssetCounter.value + 1))
+    if updated.rowcount == 0:
+        db.session.add(AssetCounter(scope=scope, value=1))
+        db.session.flush()
+    value = db.session.scalar(select(AssetCounter.value).where(AssetCounter.scope == scope))
+    for _ in range(1000):  # skip numbers taken by imported assets
+        number = pattern.format(year=year, seq=value, category=category.code[:3])
+        if db.session.scalar(select(Asset.id).where(Asset.number == number)) is None:
+            return number
+        value += 1
+        db.session.execute(update(AssetCounter).where(AssetCounter.scope == scope).values(value=value))
+    raise ServiceError(_l("No free asset number; check the number pattern."))
+
+
+def new_token() -> str:
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(8))
+
+
+# Reading -----------------------------------------------------------------------------
+
+def get_asset(asset_id: int) -> Asset:
+    asset = db.session.get(Asset, asset_id)
+    if asset is None:
+        raise ServiceError(_l("That asset does not exist."), "asset_id")
+    return asset
+
+
+_TAG_URL = re.compile(r"/t/([0-9a-z]{4,16})/?$")
+
+
+def resolve_tag(text: str) -> Asset | None:
+    """An asset from what a scanner typed: its number, its label token, or the label's URL."""
+    text = (text or "").strip()
+    if not text or len(text) > 200:
+        return None
+    match = _TAG_URL.search(text.lower())
+    token = match.group(1) if match else text.lower()
+    return db.session.scalar(select(Asset).where(or_(Asset.number == text, Asset.token == token)))
+
+
+@dataclass
+class Filters:
+    text: str = ""
+    category_id: int | None = None
+    location_id: int | None = None
+    status: str = ""
+    custodian_id: int | None = None
+    tier: str = ""
+    include_retired: bool = False
+
+
+def search(filters: Filters, account=None):
+    """The register filtered; a person with only scoped grants sees only their places."""
+    from schoolhq.people.models import Person
+    from schoolhq.places.models import Location
+
+    query = select(Asset).join(Location, Asset.location_id == Location.id).order_by(Asset.number)
+    if filters.text:
+        like = filters.text.strip()
+        query = query.where(or_(Asset.number.contains(like), Asset.name.contains(like),
+                                Asset.serial.contains(like), Asset.model.contains(like)))
+    if filters.category_id:
+        category = db.session.get(AssetCategory, filters.category_id)
+        if category is not None:
+            query = query.join(AssetCategory, Asset.category_id == AssetCategory.id).where(
+                AssetCategory.path.startswith(category.path))
+    if filters.location_id:
+        location = db.session.get(Location, filters.location_id)
+        if location is not None:
+            query = query.where(Location.path.startswith(location.path))
+    if filters.status:
+        query = query.where(Asset.status == filters.status)
+    elif not filters.include_retired:
+        query = query.where(Asset.status.in_(select(AssetStatus.key).where(AssetStatus.on_register.is_(True))))
+    if filters.custodian_id:
+        query = query.where(Asset.custodian_id == filters.custodian_id)
+    if filters.tier:
+        query = query.where(Asset.tier == filters.tier)
+    if account is not None:
+        query = _within_scope(query, account, Location, Person)
+    return query
+
+
+def _within_scope(query, account, location_model, _person_model):
+    from schoolhq.core.permissions import scopes
+    from schoolhq.people.models import Department
+
+    grants = scopes(account, "assets.view")
+    if any(not grant.scoped for grant in grants):
+        return query
+    conditions = [location_model.path.startswith(g.location_path) for g in grants if g.location_path]
+    departments = [g.department_path for g in grants if g.department_path]
+    if departments:
+        conditions.append(Asset.department_id.in_(select(Department.id).where(
+            or_(*(Department.path.startswith(path) for path in departments)))))
+    return query.where(or_(*conditions)) if conditions else query.where(False)
+
+
+def history(asset_id: int) -> list[AssetEvent]:
+    return list(db.session.scalars(select(AssetEvent).where(AssetEvent.asset_id == asset_id)
+                                   .order_by(AssetEvent.at.desc(), AssetEvent.id.desc())))
+
+
+def loans_of(asset_id: int) -> list[Loan]:
+    return list(db.session.scalars(select(Loan).where(Loan.asset_id == asset_id).order_by(Loan.out_at.desc())))
+
+
+def open_loan(asset_id: int) -> Loan | None:
+    return db.session.scalar(select(Loan).where(Loan.asset_id == asset_id, Loan.returned_at.is_(None)))
+
+
+# Value -------------------------------------------------------------------------------
+
+@dataclass
+class Value:
+    original_fen: int
+    accumulated_fen: int
+    years: int  # 0: not depreciated
+
+    @property
+    def net_fen(self) -> int:
+        return self.original_fen - self.accumulated_fen
+
+
+def depreciation_years(category: AssetCategory) -> int:
+    """The category's years, or the nearest ancestor's; 0 means not depreciated."""
+    node = category
+    while node is not None:
+        if node.depreciation_years is not None:
+            return node.depreciation_years
+        node = node.parent if node.parent_id else None
+        if node is not None and node.parent_id and node.parent is None:
+            node = db.session.get(AssetCategory, node.parent_id)
+    return 0
+
+
+def value_of(asset: Asset, on: date | None = None) -> Value:
+    """Straight-line depreciation by month, starting in the month the asset was booked
+    (当月增加，当月计提); low-value durables are expensed, not depreciated."""
+    original = asset.amount_fen
+    years = depreciation_years(asset.category) if asset.tier == "fixed_asset" else 0
+    start = asset.booked_on or asset.purchased_on
+    if not years or start is None:
+        return Value(original, 0, years)
+    on = on or local_today()
+    months = (on.year - start.year) * 12 + (on.month - start.month) + 1
+    months = max(0, min(months, years * 12))
+    return Value(original, original * months // (years * 12), years)
+
+
+# Writing -----------------------------------------------------------------------------
+
+def _record(asset: Asset, kind: str, data: dict[str, Any] | None = None, note: str = "") -> AssetEvent:
+    actor = current_user.id if current_user and getattr(current_user, "is_authenticated", False) else None
+    row = AssetEvent(asset_id=asset.id, kind=kind, actor_id=actor, data=data or {}, note=note[:300])
+    db.session.add(row)
+    return row
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    from schoolhq.people.services import get_department
+
+    clean = dict(values)
+    clean["name"] = (clean.get("name") or "").strip()
+    if not clean["name"]:
+        raise ServiceError(_l("An asset needs a name."), "name")
+    if len(clean["name"]) > 120:
+        raise ServiceError(_l("A name is at most 120 characters."), "name")
+    category = db.session.get(AssetCategory, clean.get("category_id") or 0)
+    if category is None or category.archived_at is not None:
+        raise ServiceError(_l("Choose a category."), "category_id")
+    if clean.get("kind_id") and db.session.get(AssetKind, clean["kind_id"]) is None:
+        raise ServiceError(_l("Unknown kind of asset."), "kind_id")
+    price = clean.get("unit_price_fen")
+    if not isinstance(price, int) or price < 0:
+        raise ServiceError(_l("The price must be zero or more."), "unit_price")
+    quantity = clean.get("quantity")
+    quantity = 1 if quantity is None else quantity
+    if not isinstance(quantity, int) or quantity < 1 or quantity > 100000:
+        raise ServiceError(_l("The quantity must be a whole number of at least 1."), "quantity")
+    clean["quantity"] = quantity
+    if clean.get("tier") not in TIERS:
+        clean["tier"] = suggest_tier(price)
+    if clean.get("department_id"):
+        get_department(clean["department_id"])
+    for text_field, limit in (("brand", 60), ("model", 80), ("spec", 120), ("serial", 80), ("unit", 10),
+                              ("voucher_no", 40), ("invoice_no", 40), ("supplier", 100),
+                              ("funding_source", 30), ("acquisition_method", 30), ("use_direction", 20)):
+        value = (clean.get(text_field) or "").strip()
+        if len(value) > limit:
+            raise ServiceError(_l("This field is at most %(n)s characters.", n=limit), text_field)
+        clean[text_field] = value
+    if clean.get("purchased_on") and clean["purchased_on"] > local_today():
+        raise ServiceError(_l("The purchase date cannot be in the future."), "purchased_on")
+    clean["loanable"] = bool(clean.get("loanable"))
+    clean["note"] = (clean.get("note") or "").strip()
+    return clean
+
+
+def _check_extra(kind_id: int | None, extra: dict[str, Any] | None) -> dict[str, Any]:
+    if not kind_id or not extra:
+        return {}
+    kind = db.session.get(AssetKind, kind_id)
+    allowed = {f["key"]: f for f in kind.fields} if kind else {}
+    clean = {}
+    for key, value in extra.items():
+        if key not in allowed or value in (None, ""):
+            continue
+        if allowed[key].get("type") == "number":
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise ServiceError(_l("%(field)s must be a number.", field=allowed[key]["zh"]), key) from None
+        elif allowed[key].get("type") == "date":
+            try:
+                value = date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                raise ServiceError(_l("%(field)s must be a date.", field=allowed[key]["zh"]), key) from None
+        clean[key] = value if not isinstance(value, str) else value.strip()[:120]
+    return clean
+
+
+def register_asset(values: dict[str, Any], location_id: int, custodian_id: int | None = None,
+                   status: str = "in_use", number: str | None = None, extra: dict[str, Any] | None = None) -> Asset:
+    from schoolhq.people.services import get_person
+    from schoolhq.places.services import get_location
+
+    clean = _clean(values)
+    location = get_location(location_id)
+    if custodian_id:
+        get_person(custodian_id)
+    if status not in MANUAL_STATUSES:
+        raise ServiceError(_l("Choose a status."), "status")
+    category = db.session.get(AssetCategory, clean["category_id"])
+    if number:
+        number = number.strip()
+        if len(number) > 40:
+            raise ServiceError(_l("An asset number is at most 40 characters."), "number")
+        if db.session.scalar(select(Asset.id).where(Asset.number == number)) is not None:
+            raise ServiceError(_l("Asset number %(n)s is already on the register.", n=number), "number")
+    else:
+        number = _next_number(category)
+    if "loanable" not in values and clean.get("kind_id"):
+        clean["loanable"] = db.session.get(AssetKind, clean["kind_id"]).loanable_default
+    asset = Asset(number=number, token=new_token(), location_id=location.id, custodian_id=custodian_id or None,
+                  status=status, extra=_check_extra(clean.get("kind_id"), extra), **clean)
+    db.session.add(asset)
+    db.session.flush()
+    _record(asset, "registered", {"number": number, "location": location.full_name})
+    audit.record("assets", "asset.registered", asset, after=audit.snapshot(asset, ["number", *EDITABLE_FIELDS]),
+                 summary=f"{number} {asset.name}")
+    return asset
+
+
+def update_asset(asset_id: int, values: dict[str, Any], extra: dict[str, Any] | None = None) -> Asset:
+    asset = get_asset(asset_id)
+    _require_on_register(asset)
+    clean = _clean(values)
+    before = audit.snapshot(asset, [*EDITABLE_FIELDS, "extra"])
+    for key, value in clean.items():
+        setattr(asset, key, value)
+    asset.extra = _check_extra(asset.kind_id, extra) if extra is not None else asset.extra
+    db.session.flush()
+    after = audit.snapshot(asset, [*EDITABLE_FIELDS, "extra"])
+    changes = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
+    if changes:
+        _record(asset, "edited", changes)
+        audit.record("assets", "asset.updated", asset, before=before, after=after, summary=asset.number)
+    return asset
+
+
+def _require_on_register(asset: Asset) -> None:
+    if not asset.status_row.on_register:
+        raise ServiceError(_l("%(number)s is no longer on the register.", number=asset.number))
+
+
+def move_asset(asset_id: int, location_id: int, note: str = "") -> Asset:
+    from schoolhq.places.services import get_location
+
+    asset = get_asset(asset_id)
+    _require_on_register(asset)
+    target = get_location(location_id)
+    if target.id == asset.location_id:
+        raise ServiceError(_l("The asset is already there."), "location_id")
+    before = {"id": asset.location_id, "name": asset.location.full_name}
+    asset.location_id = target.id
+    asset.location = target
+    db.session.flush()
+    _record(asset, "moved", {"from": before, "to": {"id": target.id, "name": target.full_name}}, note)
+    audit.record("assets", "asset.moved", asset, before={"location_id": before["id"]},
+                 after={"location_id": target.id}, summary=f"{asset.number} → {target.full_name}")
+    return asset
+
+
+def change_custodian(asset_id: int, person_id: int | None, note: str = "") -> Asset:
+    from schoolhq.people.services import get_person
+
+    asset = get_asset(asset_id)
+    _require_on_register(asset)
+    person = get_person(person_id) if person_id else None
+    if (person.id if person else None) == asset.custodian_id:
+        raise ServiceError(_l("This person already holds the asset."), "custodian_id")
+    before = {"id": asset.custodian_id, "name": asset.custodian.name if asset.custodian else ""}
+    asset.custodian_id = person.id if person else None
+    asset.custodian = person
+    db.session.flush()
+    _record(asset, "custodian_changed",
+            {"from": before, "to": {"id": person.id if person else None, "name": person.name if person else ""}}, note)
+    audit.record("assets", "asset.custodian_changed", asset, before={"custodian_id": before["id"]},
+                 after={"custodian_id": asset.custodian_id}, summary=asset.number)
+    return asset
+
+
+def change_status(asset_id: int, status: str, note: str = "") -> Asset:
+    asset = get_asset(asset_id)
+    _require_on_register(asset)
+    if status not in MANUAL_STATUSES:
+        raise ServiceError(_l("This status is set by loans, audits or disposal, not by hand."), "status")
+    if asset.status == "on_loan":
+        raise ServiceError(_l("%(number)s is on loan: check it in first.", number=asset.number), "status")
+    if status == asset.status:
+        raise ServiceError(_l("The asset already has this status."), "status")
+    before = asset.status
+    asset.status = status
+    db.session.flush()
+    db.session.refresh(asset, ["status_row"])
+    _record(asset, "status_changed", {"from": before, "to": status}, note)
+    audit.record("assets", "asset.status_changed", asset, before={"status": before}, after={"status": status},
+                 summary=asset.number)
+    return asset
+
+
+# Loans -------------------------------------------------------------------------------
+
+def due_choices() -> list[tuple[str, Any, datetime]]:
+    """The due chips at the desk: (key, label, UTC instant)."""
+    from schoolhq.core import calendar
+
+    today = local_today()
+    after_school = time.fromisoformat(settings.get("assets.after_school"))
+
+    def at(day: date) -> datetime:
+        return to_utc(datetime.combine(day, after_school))
+
+    friday = today + timedelta(days=(4 - today.weekday()) % 7)
+    choices = [("today", _l("Today after school"), at(today)),
+               ("tomorrow", _l("Tomorrow"), at(today + timedelta(days=1))),
+               ("friday", _l("This Friday"), at(friday))]
+    term = calendar.term_for(today)
+    if term is not None:
+        choices.append(("term", _l("End of term"), at(term.ends_on)))
+    now = utcnow()
+    seen: set[datetime] = set()
+    kept = []
+    for key, label, instant in choices:  # no chip for a time already past, none twice
+        if instant > now and instant not in seen:
+            seen.add(instant)
+            kept.append((key, label, instant))
+    return kept
+
+
+def to_utc(local: datetime) -> datetime:
+    from datetime import UTC
+
+    return local.replace(tzinfo=school_zone()).astimezone(UTC).replace(tzinfo=None)
+
+
+def due_from(choice: str, custom: date | None) -> datetime:
+    if choice == "date":
+        if custom is None:
+            raise ServiceError(_l("Pick the due date."), "due_date")
+        return to_utc(datetime.combine(custom, time.fromisoformat(settings.get("assets.after_school"))))
+    for key, _label, instant in due_choices():
+        if key == choice:
+            return instant
+    raise ServiceError(_l("Choose when the items are due back."), "due")
+
+
+def _signature_attachment(data_url: str | None):
+    """The borrower's signature: a PNG data URL from the tablet's canvas."""
+    from schoolhq.core.uploads import save_upload
+
+    prefix = "data:image/png;base64,"
+    if not data_url or not data_url.startswith(prefix):
+        raise ServiceError(_l("The borrower has not signed."), "signature")
+    try:
+        raw = base64.b64decode(data_url[len(prefix):], validate=True)
+    except ValueError:
+        raise ServiceError(_l("The signature could not be read; please sign again."), "signature") from None
+    if len(raw) > 2 * 1024 * 1024:
+        raise ServiceError(_l("The signature is too large; please sign again."), "signature")
+    return save_upload(FileStorage(io.BytesIO(raw), filename="signature.png"), images_only=True)
+
+
+def checkout(asset_ids: list[int], borrower_id: int, due_at: datetime, condition: str = "",
+             signature_data_url: str | None = None, require_signature: bool = True) -> list[Loan]:
+    """Lend one or several items on one slip. All or nothing: one item that cannot go
+    out stops the whole checkout with a message naming it."""
+    from schoolhq.people.services import get_person
+
+    if not asset_ids:
+        raise ServiceError(_l("Scan at least one item."), "tags")
+    if len(set(asset_ids)) != len(asset_ids):
+        raise ServiceError(_l("The same item is in the list twice."), "tags")
+    borrower = get_person(borrower_id)
+    if borrower.left_at is not None or (borrower.account is not None and not borrower.account.active):
+        raise ServiceError(_l("%(name)s is no longer active and cannot borrow.", name=borrower.name), "borrower_id")
+    if due_at <= utcnow():
+        raise ServiceError(_l("The due time is already past."), "due")
+    assets = []
+    for asset_id in asset_ids:
+        asset = get_asset(asset_id)
+        if not asset.loanable:
+            raise ServiceError(_l("%(number)s %(name)s is not for loan.", number=asset.number, name=asset.name), "tags")
+        if asset.status == "on_loan" or open_loan(asset.id) is not None:
+            raise ServiceError(_l("%(number)s %(name)s is already on loan.", number=asset.number, name=asset.name), "tags")
+        if not asset.status_row.can_loan and asset.status != "in_use":
+            raise ServiceError(_l("%(number)s %(name)s cannot be lent while it is %(status)s.", number=asset.number,
+                                  name=asset.name, status=status_name(asset.status)), "tags")
+        assets.append(asset)
+    signature = _signature_attachment(signature_data_url) if (require_signature or signature_data_url) else None
+    slip = utcnow().strftime("JY%y%m%d") + "-" + secrets.token_hex(2).upper()
+    loans = []
+    for asset in assets:
+        loan = Loan(asset_id=asset.id, borrower_id=borrower.id, slip=slip, due_at=due_at,
+                    condition_out=(condition or "").strip()[:300], signature_id=signature.id if signature else None,
+                    status_before=asset.status,
+                    out_by_id=current_user.id if current_user and current_user.is_authenticated else None)
+        db.session.add(loan)
+        try:
+            with db.session.begin_nested():
+                db.session.flush()
+        except IntegrityError:
+            raise ServiceError(_l("%(number)s %(name)s was just lent at another desk.", number=asset.number,
+                                  name=asset.name), "tags") from None
+        asset.status = "on_loan"
+        _record(asset, "checked_out", {"loan_id": loan.id, "slip": slip, "borrower": borrower.name,
+                                       "due_at": due_at.isoformat()})
+        audit.record("assets", "loan.checked_out", loan, after={"asset": asset.number, "borrower": borrower.name,
+                                                                 "due_at": due_at.isoformat()}, summary=slip)
+        loans.append(loan)
+    db.session.flush()
+    return loans
+
+
+#: called with (loan, note) when an item comes back damaged; the repairs area registers here
+DAMAGE_HOOKS: list = []
+
+
+def checkin(asset_id: int, condition: str = "", checklist: dict[str, bool] | None = None,
+            damaged: bool = False, photo=None) -> Loan:
+    asset = get_asset(asset_id)
+    loan = open_loan(asset.id)
+    if loan is None:
+        raise ServiceError(_l("%(number)s %(name)s is not on loan.", number=asset.number, name=asset.name), "tags")
+    wanted = [item["zh"] for item in (asset.kind.return_checklist if asset.kind else [])]
+    answers = {item: bool((checklist or {}).get(item)) for item in wanted}
+    if damaged and not (condition or "").strip():
+        raise ServiceError(_l("Describe the damage."), "condition")
+    loan.returned_at = utcnow()
+    loan.returned_to_id = current_user.id if current_user and current_user.is_authenticated else None
+    loan.condition_in = (condition or "").strip()[:300]
+    loan.checklist_in = answers or None
+    loan.damaged = bool(damaged)
+    if photo is not None:
+        from schoolhq.core.uploads import save_upload
+
+        loan.photo_in_id = save_upload(photo, images_only=True).id
+    asset.status = loan.status_before if loan.status_before in MANUAL_STATUSES else "in_storage"
+    db.session.flush()
+    _record(asset, "checked_in", {"loan_id": loan.id, "slip": loan.slip, "damaged": loan.damaged,
+                                  "checklist": answers}, loan.condition_in)
+    audit.record("assets", "loan.checked_in", loan, after={"asset": asset.number, "damaged": loan.damaged},
+                 summary=loan.slip)
+    if damaged:
+        for hook in DAMAGE_HOOKS:
+            hook(loan, loan.condition_in)
+    return loan
+
+
+def slip_loans(slip: str) -> list[Loan]:
+    return list(db.session.scalars(select(Loan).where(Loan.slip == slip).order_by(Loan.id)))
+
+
+def overdue_loans(borrower_id: int | None = None):
+    query = select(Loan).where(Loan.returned_at.is_(None), Loan.due_at < utcnow()).order_by(Loan.due_at)
+    if borrower_id:
+        query = query.where(Loan.borrower_id == borrower_id)
+    return list(db.session.scalars(query))
+
+
+def open_loans(borrower_id: int | None = None) -> list[Loan]:
+    query = select(Loan).where(Loan.returned_at.is_(None)).order_by(Loan.due_at)
+    if borrower_id:
+        query = query.where(Loan.borrower_id == borrower_id)
+    return list(db.session.scalars(query))
+
+
+def held_by(person_id: int) -> list[Asset]:
+    """What a person is custodian of."""
+    return list(db.session.scalars(select(Asset).where(
+        Asset.custodian_id == person_id,
+        Asset.status.in_(select(AssetStatus.key).where(AssetStatus.on_register.is_(True)))).order_by(Asset.number)))
+
+
+def count_on_register() -> int:
+    return db.session.scalar(select(func.count(Asset.id)).join(AssetStatus).where(AssetStatus.on_register.is_(True))) or 0
+
+
+# Hooks for other parts of the app ------------------------------------------------------
+
+def _label_target(token: str):
+    from schoolhq.core.tokens import LabelTarget
+
+    asset = db.session.scalar(select(Asset).where(Asset.token == token))
+    if asset is None:
+        return None
+    facts = []
+    if settings.get("assets.public_label_info"):
+        facts = [(_l("Room"), asset.location.full_name), (_l("Status"), status_name(asset.status))]
+    return LabelTarget(kind=_l("Asset"), name=asset.name if facts else asset.number,
+                       url=url_for("assets.detail", asset_id=asset.id), public_facts=facts)
+
+
+def _dashboard_items(account):
+    from schoolhq.core.permissions import can
+    from schoolhq.dashboard.services import Item
+
+    items = []
+    if can(account, "assets.loan"):
+        overdue = db.session.scalar(select(func.count(Loan.id)).where(
+            Loan.returned_at.is_(None), Loan.due_at < utcnow())) or 0
+        items.append(Item("assets", _l("Overdue loans"), overdue, url_for("assets.loans", overdue=1), "danger"))
+    if account.person_id:
+        mine = db.session.scalar(select(func.count(Loan.id)).where(
+            Loan.borrower_id == account.person_id, Loan.returned_at.is_(None), Loan.due_at < utcnow())) or 0
+        items.append(Item("assets", _l("Items you borrowed that are overdue"), mine, url_for("assets.mine"), "danger"))
+    return items
+
+
+def _register_hooks() -> None:
+    from schoolhq.assets.catalogue import seed
+    from schoolhq.core import seeding, tokens
+    from schoolhq.dashboard import services as dashboard
+
+    _register_settings()
+    seeding.register(seed)
+    tokens.register(_label_target)
+    dashboard.register("assets", _dashboard_items)
+
+
+_register_hooks()

@@ -1,0 +1,424 @@
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, request, send_file
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from schoolhq.assets import services
+from schoolhq.assets.forms import (
+    AssetForm,
+    CheckinForm,
+    CheckoutForm,
+    CustodianForm,
+    MoveForm,
+    StatusForm,
+)
+from schoolhq.assets.models import Asset
+from schoolhq.core.errors import ServiceError
+from schoolhq.core.forms import apply_error
+from schoolhq.core.money import parse_yuan, yuan
+from schoolhq.core.pagination import paginate
+from schoolhq.core.permissions import can, permission_required, require
+from schoolhq.core.web import int_arg, redirect_to, render
+from schoolhq.extensions import db
+from schoolhq.people import services as people
+from schoolhq.places import services as places
+
+bp = Blueprint("assets", __name__, url_prefix="/assets")
+
+
+@bp.context_processor
+def _names():
+    return {"status_name": services.status_name, "tier_name": services.tier_name,
+            "kind_name": services.kind_name, "event_label": services.event_label}
+
+
+def _asset_or_404(asset_id: int, permission: str = "assets.view") -> Asset:
+    asset = db.session.get(Asset, asset_id)
+    if asset is None:
+        abort(404)
+    require(permission, asset)
+    return asset
+
+
+def _filters() -> services.Filters:
+    return services.Filters(
+        text=request.args.get("q", "").strip()[:100],
+        category_id=int_arg("category"), location_id=int_arg("location"),
+        status=request.args.get("status", "") if request.args.get("status", "") in services.statuses() else "",
+        custodian_id=int_arg("custodian"),
+        tier=request.args.get("tier", "") if request.args.get("tier", "") in services.TIERS else "",
+        include_retired=request.args.get("retired") == "1")
+
+
+def _choices():
+    return {
+        "categories": [(str(c.id), f"{c.code} {c.name}") for c in services.categories()],
+        "locations": [(str(loc.id), loc.full_name) for loc in places.tree()],
+        "statuses": [(key, services.status_name(key)) for key in services.statuses()],
+        "tiers": [(key, services.tier_name(key)) for key in services.TIERS],
+        "people": people.person_choices(),
+    }
+
+
+@bp.get("/")
+@permission_required("assets.view")
+def index():
+    filters = _filters()
+    page = paginate(services.search(filters, current_user), per_page=50)
+    return render("assets/index.html", "assets/_rows.html", page=page, filters=filters, choices=_choices())
+
+
+@bp.get("/export.xlsx")
+@permission_required("assets.view")
+def export():
+    from openpyxl import Workbook
+
+    rows = db.session.scalars(services.search(_filters(), current_user).limit(100_000))
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Assets"))
+    sheet.append([_("Asset number"), _("Asset name"), _("Category code"), _("Category"), _("Brand"), _("Model"),
+                  _("Serial number"), _("Quantity"), _("Unit price (yuan)"), _("Amount (yuan)"), _("Purchase date"),
+                  _("Kept in"), _("Custodian"), _("Status"), _("Tier")])
+    for a in rows:
+        sheet.append([a.number, a.name, a.category.code, a.category.name, a.brand, a.model, a.serial, a.quantity,
+                      a.unit_price_fen / 100, a.amount_fen / 100, a.purchased_on, a.location.full_name,
+                      a.custodian.name if a.custodian else "", services.status_name(a.status),
+                      services.tier_name(a.tier)])
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return send_file(out, as_attachment=True, download_name="assets.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/<int:asset_id>")
+@permission_required("assets.view")
+def detail(asset_id: int):
+    asset = _asset_or_404(asset_id)
+    return render("assets/detail.html", asset=asset, value=services.value_of(asset),
+                  history=services.history(asset.id), loans=services.loans_of(asset.id),
+                  **_action_forms(asset))
+
+
+def _action_forms(asset: Asset, **override):
+    choices = _choices()
+    move = MoveForm(prefix="move")
+    move.location_id.choices = choices["locations"]
+    custodian = CustodianForm(prefix="custodian")
+    custodian.custodian_id.choices = [("", _l("— nobody —"))] + choices["people"]
+    status = StatusForm(prefix="status")
+    status.status.choices = [(k, services.status_name(k)) for k in services.MANUAL_STATUSES]
+    forms = {"move_form": move, "custodian_form": custodian, "status_form": status}
+    forms.update(override)
+    return forms
+
+
+@bp.get("/<int:asset_id>/card")
+@permission_required("assets.view")
+def card(asset_id: int):
+    """The printable A5 资产卡片."""
+    from schoolhq.places.labels import label_url, qr_svg
+
+    asset = _asset_or_404(asset_id)
+    return render("assets/card.html", asset=asset, value=services.value_of(asset),
+                  history=services.history(asset.id), qr=qr_svg(label_url(asset.token)))
+
+
+def _asset_form(asset: Asset | None = None) -> AssetForm:
+    form = AssetForm(obj=asset if request.method == "GET" and asset else None)
+    choices = _choices()
+    form.category_id.choices = choices["categories"]
+    form.kind_id.choices = [("", _l("— none —"))] + [(str(k.id), services.kind_name(k)) for k in services.kinds()]
+    form.tier.choices = [("", _l("Suggest from the price"))] + choices["tiers"]
+    form.funding_source.choices = [("", "")] + [(o, o) for o in services.options("funding_sources")]
+    form.acquisition_method.choices = [("", "")] + [(o, o) for o in services.options("acquisition_methods")]
+    form.use_direction.choices = [("", "")] + [(o, o) for o in services.options("use_directions")]
+    form.department_id.choices = [("", _l("— none —"))] + [(str(d.id), d.name) for d in people.departments()]
+    form.location_id.choices = choices["locations"]
+    form.custodian_id.choices = [("", _l("— nobody —"))] + choices["people"]
+    form.status.choices = [(k, services.status_name(k)) for k in services.MANUAL_STATUSES]
+    if asset is not None:
+        for name in ("number", "location_id", "custodian_id", "status"):
+            delattr(form, name)
+        if request.method == "GET":
+            form.unit_price.data = yuan(asset.unit_price_fen)
+            for name in ("category_id", "kind_id", "department_id"):
+                getattr(form, name).data = str(getattr(asset, name) or "")
+    return form
+
+
+def _values(form: AssetForm) -> dict:
+    def number(value):
+        return int(value) if value and str(value).isdigit() else None
+
+    return {
+        "name": form.name.data, "category_id": number(form.category_id.data), "kind_id": number(form.kind_id.data),
+        "tier": form.tier.data, "brand": form.brand.data, "model": form.model.data, "spec": form.spec.data,
+        "serial": form.serial.data, "unit": form.unit.data, "quantity": form.quantity.data or 1,
+        "unit_price_fen": parse_yuan(form.unit_price.data, "unit_price"),
+        "funding_source": form.funding_source.data, "acquisition_method": form.acquisition_method.data,
+        "purchased_on": form.purchased_on.data, "booked_on": form.booked_on.data,
+        "voucher_no": form.voucher_no.data, "invoice_no": form.invoice_no.data, "supplier": form.supplier.data,
+        "warranty_until": form.warranty_until.data, "use_direction": form.use_direction.data,
+        "department_id": number(form.department_id.data), "loanable": form.loanable.data, "note": form.note.data,
+    }
+
+
+def _extra() -> dict:
+    return {key[len("extra-"):]: value for key, value in request.form.items() if key.startswith("extra-")}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required("assets.manage")
+def create():
+    form = _asset_form()
+    if form.validate_on_submit():
+        try:
+            location = places.get_location(int(form.location_id.data or 0))
+            require("assets.manage", location)
+            asset = services.register_asset(
+                _values(form), location.id,
+                int(form.custodian_id.data) if (form.custodian_id.data or "").isdigit() else None,
+                form.status.data, form.number.data or None, _extra())
+            return redirect_to("assets.detail", asset_id=asset.id)
+        except ServiceError as error:
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    return render("assets/form.html", status=status, form=form, asset=None,
+                  kind=_kind_for(form.kind_id.data), extra=_extra())
+
+
+def _kind_for(kind_id):
+    from schoolhq.assets.models import AssetKind
+
+    return db.session.get(AssetKind, int(kind_id)) if kind_id and str(kind_id).isdigit() else None
+
+
+@bp.get("/kind-fields")
+@permission_required("assets.manage")
+def kind_fields():
+    """The extra fields of the chosen kind, swapped into the form."""
+    return render("assets/_kind_fields.html", kind=_kind_for(request.args.get("kind_id")), extra={})
+
+
+@bp.route("/<int:asset_id>/edit", methods=["GET", "POST"])
+@permission_required("assets.manage")
+def edit(asset_id: int):
+    asset = _asset_or_404(asset_id, "assets.manage")
+    form = _asset_form(asset)
+    if form.validate_on_submit():
+        try:
+            services.update_asset(asset.id, _values(form), _extra())
+            return redirect_to("assets.detail", asset_id=asset.id)
+        except ServiceError as error:
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    return render("assets/form.html", status=status, form=form, asset=asset,
+                  kind=_kind_for(form.kind_id.data) or asset.kind,
+                  extra=_extra() if request.method == "POST" else asset.extra)
+
+
+def _detail_with(asset: Asset, status: int, **forms):
+    return render("assets/detail.html", status=status, asset=asset, value=services.value_of(asset),
+                  history=services.history(asset.id), loans=services.loans_of(asset.id),
+                  **_action_forms(asset, **forms))
+
+
+@bp.post("/<int:asset_id>/move")
+@permission_required("assets.manage")
+def move(asset_id: int):
+    asset = _asset_or_404(asset_id, "assets.manage")
+    form = MoveForm(prefix="move")
+    form.location_id.choices = _choices()["locations"]
+    if form.validate_on_submit():
+        try:
+            target = places.get_location(int(form.location_id.data))
+            require("assets.manage", target)
+            services.move_asset(asset.id, target.id, form.note.data or "")
+            return redirect_to("assets.detail", asset_id=asset.id)
+        except (ServiceError, ValueError) as error:
+            apply_error(form, error if isinstance(error, ServiceError) else ServiceError(_l("Choose a place.")))
+    return _detail_with(asset, 422, move_form=form)
+
+
+@bp.post("/<int:asset_id>/custodian")
+@permission_required("assets.manage")
+def custodian(asset_id: int):
+    asset = _asset_or_404(asset_id, "assets.manage")
+    form = CustodianForm(prefix="custodian")
+    if form.validate_on_submit():
+        try:
+            person_id = int(form.custodian_id.data) if (form.custodian_id.data or "").isdigit() else None
+            services.change_custodian(asset.id, person_id, form.note.data or "")
+            return redirect_to("assets.detail", asset_id=asset.id)
+        except ServiceError as error:
+            apply_error(form, error)
+    form.custodian_id.choices = [("", _l("— nobody —"))] + people.person_choices()
+    return _detail_with(asset, 422, custodian_form=form)
+
+
+@bp.post("/<int:asset_id>/status")
+@permission_required("assets.manage")
+def change_status(asset_id: int):
+    asset = _asset_or_404(asset_id, "assets.manage")
+    form = StatusForm(prefix="status")
+    if form.validate_on_submit():
+        try:
+            services.change_status(asset.id, form.status.data, form.note.data or "")
+            return redirect_to("assets.detail", asset_id=asset.id)
+        except ServiceError as error:
+            apply_error(form, error)
+    form.status.choices = [(k, services.status_name(k)) for k in services.MANUAL_STATUSES]
+    return _detail_with(asset, 422, status_form=form)
+
+
+# Loans -------------------------------------------------------------------------------
+
+def _cart_ids() -> list[int]:
+    return [int(v) for v in request.form.getlist("asset_id") if v.isdigit()]
+
+
+def _cart(ids: list[int]) -> list[Asset]:
+    return [a for a in (db.session.get(Asset, i) for i in ids) if a is not None]
+
+
+def _checkout_form() -> CheckoutForm:
+    form = CheckoutForm()
+    form.due.choices = [(key, f"{label}") for key, label, _at in services.due_choices()] + [("date", _l("A date"))]
+    return form
+
+
+def _desk(status: int = 200, form=None, cart=None, scan_error: str | None = None):
+    return render("assets/desk.html", "assets/_cart.html", status=status, form=form or _checkout_form(),
+                  cart=cart or [], scan_error=scan_error, due_choices=services.due_choices())
+
+
+@bp.get("/desk")
+@permission_required("assets.loan")
+def desk():
+    return _desk()
+
+
+@bp.post("/desk/scan")
+@permission_required("assets.loan")
+def desk_scan():
+    """A scanned tag joins the list; the list travels in the form, not the session."""
+    ids = _cart_ids()
+    asset = services.resolve_tag(request.form.get("tag", ""))
+    error = None
+    if asset is None:
+        error = _("No asset has the tag “%(tag)s”.", tag=request.form.get("tag", "").strip()[:40])
+    elif asset.id in ids:
+        error = _("%(number)s is already in the list.", number=asset.number)
+    elif not can(current_user, "assets.loan", asset):
+        error = _("%(number)s is outside the places you manage.", number=asset.number)
+    elif not asset.loanable:
+        error = _("%(number)s %(name)s is not for loan.", number=asset.number, name=asset.name)
+    elif services.open_loan(asset.id) is not None:
+        error = _("%(number)s %(name)s is already on loan.", number=asset.number, name=asset.name)
+    else:
+        ids.append(asset.id)
+    return render("assets/_cart.html", status=422 if error else 200, cart=_cart(ids), scan_error=error)
+
+
+@bp.post("/desk/checkout")
+@permission_required("assets.loan")
+def desk_checkout():
+    form = _checkout_form()
+    ids = _cart_ids()
+    if form.validate_on_submit():
+        try:
+            borrower_id = int(form.borrower_id.data) if (form.borrower_id.data or "").isdigit() else 0
+            if not borrower_id:
+                raise ServiceError(_l("Choose the borrower."), "borrower_id")
+            for asset in _cart(ids):
+                require("assets.loan", asset)
+            due_at = services.due_from(form.due.data, form.due_date.data)
+            loans = services.checkout(ids, borrower_id, due_at, form.condition.data or "", form.signature.data)
+            return redirect_to("assets.slip", slip=loans[0].slip)
+        except ServiceError as error:
+            apply_error(form, error)
+    return _desk(422, form=form, cart=_cart(ids))
+
+
+@bp.get("/slip/<slip>")
+@permission_required("assets.loan", "assets.view", "assets.borrow")
+def slip(slip: str):
+    """The printable A5 借用单 with the borrower's signature."""
+    loans = services.slip_loans(slip)
+    if not loans:
+        abort(404)
+    asset = loans[0].asset
+    if not (can(current_user, "assets.loan", asset) or can(current_user, "assets.view", asset)
+            or loans[0].borrower_id == current_user.person_id):
+        abort(403)
+    return render("assets/slip.html", loans=loans, first=loans[0])
+
+
+def _checkin_page(status: int = 200, cart=None, scan_error=None, form=None):
+    return render("assets/checkin.html", "assets/_return_list.html", status=status, cart=cart or [],
+                  scan_error=scan_error, form=form or CheckinForm(), open_loan=services.open_loan)
+
+
+@bp.get("/checkin")
+@permission_required("assets.loan")
+def checkin():
+    return _checkin_page()
+
+
+@bp.post("/checkin/scan")
+@permission_required("assets.loan")
+def checkin_scan():
+    ids = _cart_ids()
+    asset = services.resolve_tag(request.form.get("tag", ""))
+    error = None
+    if asset is None:
+        error = _("No asset has the tag “%(tag)s”.", tag=request.form.get("tag", "").strip()[:40])
+    elif asset.id in ids:
+        error = _("%(number)s is already in the list.", number=asset.number)
+    elif services.open_loan(asset.id) is None:
+        error = _("%(number)s %(name)s is not on loan.", number=asset.number, name=asset.name)
+    else:
+        ids.append(asset.id)
+    return render("assets/_return_list.html", status=422 if error else 200, cart=_cart(ids), scan_error=error,
+                  form=CheckinForm(), open_loan=services.open_loan)
+
+
+@bp.post("/checkin")
+@permission_required("assets.loan")
+def checkin_submit():
+    form = CheckinForm()
+    ids = _cart_ids()
+    if form.validate_on_submit():
+        try:
+            if not ids:
+                raise ServiceError(_l("Scan at least one item."), "tags")
+            for asset in _cart(ids):
+                require("assets.loan", asset)
+                checklist = {item["zh"]: request.form.get(f"check-{asset.id}-{n}") == "1"
+                             for n, item in enumerate(asset.kind.return_checklist if asset.kind else [])}
+                services.checkin(asset.id, form.condition.data or "", checklist, form.damaged.data,
+                                 request.files.get(f"photo-{asset.id}") or None)
+            return redirect_to("assets.checkin", done=len(ids))
+        except ServiceError as error:
+            apply_error(form, error)
+    return _checkin_page(422, cart=_cart(ids), form=form)
+
+
+@bp.get("/loans")
+@permission_required("assets.loan")
+def loans():
+    overdue = request.args.get("overdue") == "1"
+    rows = services.overdue_loans() if overdue else services.open_loans()
+    return render("assets/loans.html", loans=rows, overdue=overdue)
+
+
+@bp.get("/mine")
+@permission_required("assets.borrow")
+def mine():
+    person_id = current_user.person_id
+    return render("assets/mine.html", loans=services.open_loans(person_id), held=services.held_by(person_id))
