@@ -225,3 +225,26 @@ def test_public_label_shows_little_and_can_be_turned_off(app, client):
         db.session.commit()
     hidden = client.get(f"/t/{token}").get_data(as_text=True)
     assert "投影仪" not in hidden and "201教室" not in hidden
+
+
+def test_kind_fields_follow_the_chosen_kind(app, client):
+    with app.test_request_context():
+        room2, _ = _school()
+        make_account("keeper", "storekeeper")
+        water = db.session.scalar(select(AssetKind).where(AssetKind.key == "water_point"))
+        db.session.commit()
+        water_id, room_id, category_id = water.id, room2.id, _category("A02000000").id
+    login(client, "keeper")
+    fragment = client.get(f"/assets/kind-fields?kind_id={water_id}", headers={"HX-Request": "true"})
+    assert 'name="extra-filter_model"' in fragment.get_data(as_text=True)
+    base = {"name": "直饮水机", "category_id": str(category_id), "kind_id": str(water_id), "unit_price": "6800",
+            "location_id": str(room_id), "status": "in_use", "extra-filter_model": "QG-U5"}
+    bad = client.post("/assets/new", data={**base, "extra-filter_interval_days": "ninety"})
+    assert bad.status_code == 422
+    good = client.post("/assets/new", data={**base, "extra-filter_interval_days": "90",
+                                            "extra-permit_expiry": "2027-06-30", "extra-not_a_field": "x"})
+    assert good.status_code == 303
+    with app.app_context():
+        asset = db.session.scalar(select(Asset))
+        assert asset.extra == {"filter_model": "QG-U5", "filter_interval_days": 90.0, "permit_expiry": "2027-06-30"}
+        assert asset.kind.key == "water_point"
