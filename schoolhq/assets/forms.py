@@ -78,3 +78,13 @@ class CheckinForm(FlaskForm):
     condition = StringField(_l("Condition on return"), validators=[Optional(), Length(max=300)])
     damaged = BooleanField(_l("Damaged"))
     submit = SubmitField(_l("Check in"))
+
+
+class AssetSettingsForm(FlaskForm):
+    fixed_asset_threshold = StringField(_l("Fixed-asset threshold (yuan)"), validators=[DataRequired(), Length(max=20)])
+    special_equipment_threshold = StringField(_l("Threshold for special equipment (yuan)"),
+                                              validators=[DataRequired(), Length(max=20)])
+    number_pattern = StringField(_l("Asset number pattern"), validators=[DataRequired(), Length(max=40)])
+    after_school = StringField(_l("Loans due “after school” at"), validators=[DataRequired(), Length(max=5)])
+    public_label_info = BooleanField(_l("A label scanned without sign-in shows the name, room and status"))
+    submit = SubmitField(_l("Save"))

@@ -59,11 +59,12 @@ def _money_setting(value: Any) -> int:
 def _pattern_setting(value: Any) -> str:
     pattern = (value or "").strip()
     if "{seq" not in pattern or len(pattern) > 40:
-        raise ServiceError(_l("The number pattern needs {seq} (for example ZC{year}{seq:05d})."))
+        raise ServiceError(_l("The number pattern needs {seq} (for example ZC{year}{seq:05d})."), "number_pattern")
     try:
         pattern.format(year=2026, seq=1, category="A02")
-    except (KeyError, ValueError, IndexError):
-        raise ServiceError(_l("The number pattern may use only {year}, {category} and {seq}.")) from None
+    except (KeyError, ValueError, IndexError, AttributeError):
+        raise ServiceError(_l("The number pattern may use only {year}, {category} and {seq}."),
+                           "number_pattern") from None
     return pattern
 
 
@@ -81,7 +82,7 @@ def _time_setting(value: Any) -> str:
     try:
         return time.fromisoformat(str(value)).strftime("%H:%M")
     except ValueError:
-        raise ServiceError(_l("Enter a time like 16:30.")) from None
+        raise ServiceError(_l("Enter a time like 16:30."), "after_school") from None
 
 
 # Names in the reader's language --------------------------------------------------------

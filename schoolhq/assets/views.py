@@ -10,6 +10,7 @@ from flask_login import current_user
 from schoolhq.assets import services
 from schoolhq.assets.forms import (
     AssetForm,
+    AssetSettingsForm,
     CheckinForm,
     CheckoutForm,
     CustodianForm,
@@ -426,3 +427,33 @@ def loans():
 def mine():
     person_id = current_user.person_id
     return render("assets/mine.html", loans=services.open_loans(person_id), held=services.held_by(person_id))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@permission_required("assets.manage")
+def settings_page():
+    """The asset rules a school sets itself: thresholds (财政部令 rules as defaults), numbering."""
+    from schoolhq.core import settings
+
+    form = AssetSettingsForm()
+    if request.method == "GET":
+        form.fixed_asset_threshold.data = yuan(settings.get("assets.fixed_asset_threshold_fen"))
+        form.special_equipment_threshold.data = yuan(settings.get("assets.special_equipment_threshold_fen"))
+        form.number_pattern.data = settings.get("assets.number_pattern")
+        form.after_school.data = settings.get("assets.after_school")
+        form.public_label_info.data = settings.get("assets.public_label_info")
+    elif form.validate_on_submit():
+        try:
+            settings.update({
+                "assets.fixed_asset_threshold_fen": parse_yuan(form.fixed_asset_threshold.data, "fixed_asset_threshold"),
+                "assets.special_equipment_threshold_fen": parse_yuan(form.special_equipment_threshold.data,
+                                                                     "special_equipment_threshold"),
+                "assets.number_pattern": form.number_pattern.data,
+                "assets.after_school": form.after_school.data,
+                "assets.public_label_info": bool(form.public_label_info.data),
+            })
+            return redirect_to("assets.settings_page", saved=1)
+        except ServiceError as error:
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    return render("assets/settings.html", status=status, form=form, saved=request.args.get("saved"))

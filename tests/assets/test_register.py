@@ -248,3 +248,19 @@ def test_kind_fields_follow_the_chosen_kind(app, client):
         asset = db.session.scalar(select(Asset))
         assert asset.extra == {"filter_model": "QG-U5", "filter_interval_days": 90.0, "permit_expiry": "2027-06-30"}
         assert asset.kind.key == "water_point"
+
+
+def test_asset_settings_page(app, client):
+    with app.app_context():
+        make_account("head", "logistics_head")
+    login(client, "head")
+    assert "1000.00" in client.get("/assets/settings").get_data(as_text=True)
+    form = {"fixed_asset_threshold": "1,500", "special_equipment_threshold": "2000", "number_pattern": "GZ{seq:06d}",
+            "after_school": "16:00", "public_label_info": "y"}
+    assert client.post("/assets/settings", data=form).status_code == 303
+    for field, bad in (("fixed_asset_threshold", "-1"), ("number_pattern", "{nope}{seq}"), ("after_school", "25:99"),
+                       ("special_equipment_threshold", "lots")):
+        assert client.post("/assets/settings", data={**form, field: bad}).status_code == 422, field
+    with app.test_request_context():
+        assert settings.get("assets.fixed_asset_threshold_fen") == 150000
+        assert settings.get("assets.number_pattern") == "GZ{seq:06d}"

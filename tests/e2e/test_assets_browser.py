@@ -228,7 +228,14 @@ def test_storekeeper_lends_two_items_at_the_desk(page, demo, app):
     assert all(loan["returned_at"] is None for loan in loans)
 
 
-def test_storekeeper_checks_two_items_back_in(page, demo, app):
+def test_storekeeper_checks_two_items_back_in(browsing, demo, app):
+    page = browsing.page
+    page.add_init_script("""
+const orig = Element.prototype.setAttribute;
+Element.prototype.setAttribute = function (n, v) { if (n === 'style') console.log('SETSTYLE ' + this.outerHTML.slice(0, 200) + ' ' + v + ' ' + new Error().stack.slice(0, 600)); return orig.call(this, n, v); };
+""")
+    def dump(tag):
+        print("STEP", tag, len(browsing.console), browsing.console[-2:])
     items = loanable_in_storage(app)
     ids = [asset_id for asset_id, _number in items]
     lend_by_service(app, ids, person_id(app, BORROWER[0]))
@@ -239,8 +246,10 @@ def test_storekeeper_checks_two_items_back_in(page, demo, app):
     mark_page(page)
 
     for count, (_asset_id, number) in enumerate(items, start=1):
+        dump("before scan")
         assert scan(page, number) == 200
         expect(returns).to_have_count(count)
+        dump("after scan")
         expect(returns.nth(count - 1)).to_contain_text(number)
         expect(returns.nth(count - 1)).to_contain_text(BORROWER[0])
     assert_not_reloaded(page)
@@ -251,12 +260,16 @@ def test_storekeeper_checks_two_items_back_in(page, demo, app):
         expect(returns.nth(index).locator(".checks")).not_to_contain_text(re.compile(r"[A-Za-z]{3,}"))
         for n in range(boxes.count()):
             boxes.nth(n).check()
+            dump("check")
     expect(page.locator("#return-list input[type=checkbox]:checked")).to_have_count(4)
     shoot(page, "checkin-zh", full_page=True)
 
+    dump("before submit")
     page.locator("#checkin-form [type=submit]").click()
     expect(page).to_have_url(re.compile(r"/assets/checkin\?done=2$"))
     expect(page.locator("main .alert.ok")).to_have_text("已确认归还 2 件物品。")
+    dump("done")
+    print("\n".join(browsing.console))
     shoot(page, "checkin-done-zh", full_page=True)
 
     loans = loans_of(app, ids)
