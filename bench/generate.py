@@ -2,8 +2,9 @@
 
     python bench/generate.py /tmp/bench.db
 
-The schema comes from the real migrations and the roles from the real service, so the
-benchmark measures the database a school would have. The rows themselves go in with
+The schema, the built-in roles and the areas' seed rows come from the app's own
+`prepare_database` (migrations, then seeding), so the benchmark measures the database a
+school would have. The rows themselves go in with
 SQLAlchemy Core bulk inserts: the services would need many minutes for 200,000 audit
 rows, and they are not what the benchmark measures.
 
@@ -111,6 +112,7 @@ class School:
 
 
 def _tables():
+    """Table name -> Table of the models the builders fill; a later area adds its own."""
     from schoolhq.auth.models import Account, RoleAssignment
     from schoolhq.core.models import AuditEntry, CalendarDay, Notification, SchoolTerm, Setting
     from schoolhq.people.models import Department, Person, Responsibility
@@ -121,6 +123,7 @@ def _tables():
         Department, Person, Responsibility, Location)}
 
 
+#: filled by generate() once the app (and so every model) is loaded
 T: dict = {}
 
 
@@ -352,7 +355,7 @@ def bench_app(db_path: Path, **config):
     """The app bound to db_path, with a throw-away instance folder and secret key so a
     benchmark never writes into the project's own instance/."""
     os.environ.setdefault("SCHOOLHQ_SECRET_KEY", "bench-secret-key")
-    os.environ.setdefault("SCHOOLHQ_INSTANCE", tempfile.mkdtemp(prefix="schoolhq-bench-"))
+    os.environ.setdefault("SCHOOLHQ_INSTANCE", os.path.join(tempfile.gettempdir(), "schoolhq-bench-instance"))
     from schoolhq import create_app
 
     return create_app({
@@ -364,21 +367,20 @@ def bench_app(db_path: Path, **config):
 
 def generate(db_path: Path) -> dict[str, int]:
     """Build the school into db_path (which must not exist); returns row counts."""
-    from flask_migrate import upgrade
     from werkzeug.security import generate_password_hash
 
     from schoolhq.auth.models import Role
-    from schoolhq.auth.services import sync_builtin_roles
+    from schoolhq.cli import prepare_database
     from schoolhq.core.timeutil import utcnow
     from schoolhq.extensions import db
 
     if db_path.exists():
         raise SystemExit(f"{db_path} exists; the generator only fills a fresh file.")
     app = bench_app(db_path)
+    # What `schoolhq init` does first: every migration, the built-in roles and whatever
+    # else the areas seed; so the bench database has the schema a school would have.
+    prepare_database(app)
     with app.app_context():
-        upgrade()
-        sync_builtin_roles()
-        db.session.commit()
         school = School(rng=random.Random(SEED), now=utcnow().replace(microsecond=0),
                         password_hash=generate_password_hash(PASSWORD))
         school.role_ids = dict(db.session.execute(select(Role.code, Role.id)).all())

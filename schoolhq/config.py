@@ -47,7 +47,7 @@ def load_config() -> dict:
         "SCHOOLHQ_DEFAULT_LANGUAGE": os.environ.get("SCHOOLHQ_DEFAULT_LANGUAGE", "zh_CN"),
         "SCHOOLHQ_TIMEZONE": os.environ.get("SCHOOLHQ_TIMEZONE", "Asia/Shanghai"),
         # Writers on SQLite queue on one in-process lock instead of busy-waiting on the
-        # database lock (bench/README.md shows the difference); off only for that bench.
+        # database lock: p99 of a save 15-30x lower (bench/README.md); off only for that bench.
         "SCHOOLHQ_SERIALIZE_WRITES": _flag("SCHOOLHQ_SERIALIZE_WRITES", "1"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

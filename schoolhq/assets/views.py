@@ -58,7 +58,7 @@ def _filters() -> services.Filters:
 def _choices():
     return {
         "categories": [(str(c.id), f"{c.code} {c.name}") for c in services.categories()],
-        "locations": [(str(loc.id), loc.full_name) for loc in places.tree()],
+        "locations": places.choices(),
         "statuses": [(key, services.status_name(key)) for key in services.statuses()],
         "tiers": [(key, services.tier_name(key)) for key in services.TIERS],
         "people": people.person_choices(),

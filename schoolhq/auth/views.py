@@ -133,8 +133,8 @@ def _assign_form() -> AssignRoleForm:
     form.role_id.choices = [("", _l("— choose a role —"))] + [(str(r.id), r.display_name) for r in services.roles()]
     form.scope.choices = [("", _l("The whole school"))]
     form.scope.choices += [(f"d{d.id}", _("Department: %(name)s", name=d.name)) for d in people.departments()]
-    form.scope.choices += [(f"l{loc.id}", _("Place: %(name)s", name=loc.full_name))
-                           for loc in places.tree() if loc.kind != "room"]
+    form.scope.choices += [(f"l{value}", _("Place: %(name)s", name=name))
+                           for value, name in places.choices(exclude_kind="room")]
     return form
 
 

@@ -4,9 +4,10 @@ A request is one transaction: services add and flush, the commit happens once af
 view returns a successful response, and anything else rolls back.
 
 SQLite allows one writer at a time. Writers that collide busy-wait and retry inside
-SQLite, which under a handful of waitress threads costs far more than the writes
-themselves; so on SQLite every writing request first takes one in-process lock and then
-opens its transaction with BEGIN IMMEDIATE (bench/README.md has the figures).
+SQLite: under a handful of waitress threads the slowest saves then take seconds and come
+near the busy timeout, after which they fail. So on SQLite every writing request first
+takes one in-process lock, queues in order, and opens its transaction with BEGIN
+IMMEDIATE; bench/README.md shows the tail latency with and without it.
 """
 
 from __future__ import annotations

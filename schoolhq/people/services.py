@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 from flask_babel import lazy_gettext as _l
-from pypinyin import Style, lazy_pinyin
+
+# Names are read character by character; the phrase dictionary would cost ~40 MB per
+# process (bench/README.md) for nothing a name needs.
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
+from pypinyin import Style, lazy_pinyin  # noqa: E402
 from sqlalchemy import func, or_, select
 
 from schoolhq.core import audit
@@ -15,10 +21,25 @@ from schoolhq.people.models import Department, Person, Responsibility
 PERSON_FIELDS = ["name", "department_id", "job_title", "phone", "badge_code"]
 
 
+#: surnames read differently from the character's everyday reading (曾 is zeng, not ceng)
+SURNAME_READINGS = {
+    "尉迟": ["yu", "chi"], "万俟": ["mo", "qi"], "曾": ["zeng"], "单": ["shan"], "解": ["xie"],
+    "仇": ["qiu"], "朴": ["piao"], "区": ["ou"], "查": ["zha"], "盖": ["ge"], "缪": ["miao"],
+    "乐": ["yue"], "召": ["shao"], "覃": ["qin"], "秘": ["bi"], "种": ["chong"], "繁": ["po"],
+    "员": ["yun"], "黑": ["he"], "翟": ["zhai"], "纪": ["ji"], "祭": ["zhai"], "长孙": ["zhang", "sun"],
+}
+
+
 def pinyin_of(name: str) -> tuple[str, str]:
-    """('wangfang', 'wf') for 王芳; letters and digits in a name are kept as they are."""
-    syllables = [word.lower() for part in lazy_pinyin(name, style=Style.NORMAL, errors="default")
-                 for word in part.split() if word.isalnum()]
+    """('wangfang', 'wf') for 王芳, ('zengguoqiang', 'zgq') for 曾国强; letters and digits
+    in a name are kept as they are."""
+    head: list[str] = []
+    for surname in sorted(SURNAME_READINGS, key=len, reverse=True):
+        if name.startswith(surname):
+            head, name = list(SURNAME_READINGS[surname]), name[len(surname):]
+            break
+    syllables = head + [word.lower() for part in lazy_pinyin(name, style=Style.NORMAL, errors="default")
+                        for word in part.split() if word.isalnum()]
     return "".join(syllables)[:120], "".join(s[0] for s in syllables if s[:1].isalnum())[:30]
 
 

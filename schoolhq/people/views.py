@@ -62,8 +62,7 @@ def detail(person_id: int):
 
 def _responsibility_form(**kwargs) -> ResponsibilityForm:
     form = ResponsibilityForm(**kwargs)
-    form.location_id.choices = [("", _l("— no particular place —"))] + [
-        (str(loc.id), loc.full_name) for loc in places.tree()]
+    form.location_id.choices = [("", _l("— no particular place —"))] + places.choices()
     return form
 
 

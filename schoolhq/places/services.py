@@ -194,6 +194,15 @@ def tree() -> list[Location]:
     return ordered
 
 
+def choices(exclude_kind: str | None = None, only_kind: str | None = None) -> list[tuple[str, str]]:
+    """(id, full name) of every active place in tree order, for a select box: two columns,
+    no objects (the full tree of a big school costs thousands of them)."""
+    query = select(Location.id, Location.full_name, Location.kind).where(Location.archived_at.is_(None))
+    rows = db.session.execute(query.order_by(Location.full_name)).all()
+    return [(str(row.id), row.full_name) for row in rows
+            if (exclude_kind is None or row.kind != exclude_kind) and (only_kind is None or row.kind == only_kind)]
+
+
 def ancestors(location: Location) -> list[Location]:
     ids = location.ancestor_ids
     if not ids:

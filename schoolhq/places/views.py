@@ -137,8 +137,7 @@ def archive(location_id: int):
 def labels():
     """An A4 sheet of room labels, for the whole school or one building or floor."""
     form = LabelsForm(request.args)
-    containers = [loc for loc in services.tree() if loc.kind != "room"]
-    form.within.choices = [("", _l("The whole school"))] + [(str(c.id), c.full_name) for c in containers]
+    form.within.choices = [("", _l("The whole school"))] + services.choices(exclude_kind="room")
     within = _location_or_404(int(form.within.data)) if (form.within.data or "").isdigit() else None
     rooms = services.subtree(within, "room") if within else [
         loc for loc in services.tree() if loc.kind == "room"]

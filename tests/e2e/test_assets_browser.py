@@ -149,9 +149,12 @@ def sign(page) -> None:
 
 
 def shoot(page, name: str, **options) -> str:
+    """A screenshot that leaves the page as it was: Playwright's default caret hiding
+    leaves style="" on every input, which htmx then copies while settling a swap and
+    the CSP (style-src 'self') reports."""
     os.makedirs(SCREENS, exist_ok=True)
     path = f"{SCREENS}/{name}.png"
-    page.screenshot(path=path, **options)
+    page.screenshot(path=path, caret="initial", **options)
     return path
 
 
@@ -216,8 +219,7 @@ def test_storekeeper_lends_two_items_at_the_desk(page, demo, app):
     expect(signature).to_be_visible()
     assert signature.evaluate("img => img.complete && img.naturalWidth > 0"), "the signature image did not load"
     shoot(page, "slip-zh", full_page=True)
-    sheets = pdf_pages(page, "slip-pdf")
-    assert sheets, "pdftoppm rendered no page of the slip"
+    assert len(pdf_pages(page, "slip-pdf")) == 1, "the loan slip does not fit one A5 sheet"
 
     loans = loans_of(app, [first_id, second_id])
     assert [loan["status"] for loan in loans] == ["on_loan", "on_loan"]
@@ -228,14 +230,7 @@ def test_storekeeper_lends_two_items_at_the_desk(page, demo, app):
     assert all(loan["returned_at"] is None for loan in loans)
 
 
-def test_storekeeper_checks_two_items_back_in(browsing, demo, app):
-    page = browsing.page
-    page.add_init_script("""
-const orig = Element.prototype.setAttribute;
-Element.prototype.setAttribute = function (n, v) { if (n === 'style') console.log('SETSTYLE ' + this.outerHTML.slice(0, 200) + ' ' + v + ' ' + new Error().stack.slice(0, 600)); return orig.call(this, n, v); };
-""")
-    def dump(tag):
-        print("STEP", tag, len(browsing.console), browsing.console[-2:])
+def test_storekeeper_checks_two_items_back_in(page, demo, app):
     items = loanable_in_storage(app)
     ids = [asset_id for asset_id, _number in items]
     lend_by_service(app, ids, person_id(app, BORROWER[0]))
@@ -246,10 +241,8 @@ Element.prototype.setAttribute = function (n, v) { if (n === 'style') console.lo
     mark_page(page)
 
     for count, (_asset_id, number) in enumerate(items, start=1):
-        dump("before scan")
         assert scan(page, number) == 200
         expect(returns).to_have_count(count)
-        dump("after scan")
         expect(returns.nth(count - 1)).to_contain_text(number)
         expect(returns.nth(count - 1)).to_contain_text(BORROWER[0])
     assert_not_reloaded(page)
@@ -260,16 +253,12 @@ Element.prototype.setAttribute = function (n, v) { if (n === 'style') console.lo
         expect(returns.nth(index).locator(".checks")).not_to_contain_text(re.compile(r"[A-Za-z]{3,}"))
         for n in range(boxes.count()):
             boxes.nth(n).check()
-            dump("check")
     expect(page.locator("#return-list input[type=checkbox]:checked")).to_have_count(4)
     shoot(page, "checkin-zh", full_page=True)
 
-    dump("before submit")
     page.locator("#checkin-form [type=submit]").click()
     expect(page).to_have_url(re.compile(r"/assets/checkin\?done=2$"))
     expect(page.locator("main .alert.ok")).to_have_text("已确认归还 2 件物品。")
-    dump("done")
-    print("\n".join(browsing.console))
     shoot(page, "checkin-done-zh", full_page=True)
 
     loans = loans_of(app, ids)
@@ -302,5 +291,14 @@ def test_asset_screenshots(browsing, demo, app):
     page.goto(f"/assets/{asset_id}/card")
     expect(page.locator("article.asset-card")).to_contain_text(number)
     shoot(page, "card-print-zh", full_page=True)
-    assert pdf_pages(page, "card-pdf"), "pdftoppm rendered no page of the card"
     page.emulate_media(media="screen")
+
+
+@pytest.mark.xfail(strict=True, reason="print.css: :root keeps 16px and the grey background, and the card's "
+                                       "table is too loose for A5; the card spills onto a second sheet")
+def test_asset_card_prints_on_one_a5_sheet(page, demo, app):
+    (asset_id, number), = loanable_in_storage(app, ITEM_NAMES[:1])
+    sign_in(page, STOREKEEPER)
+    page.goto(f"/assets/{asset_id}/card")
+    expect(page.locator("article.asset-card")).to_contain_text(number)
+    assert len(pdf_pages(page, "card-pdf")) == 1, "the asset card does not fit one A5 sheet"

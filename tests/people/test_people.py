@@ -112,3 +112,9 @@ def test_a_department_scoped_manager_edits_only_their_department(app, client):
     with app.app_context():
         assert db.session.get(Person, other_id).name == "教务乙"
         assert db.session.get(Person, mine_id).department_id == office_id
+
+
+def test_surnames_read_as_surnames(ctx):
+    assert people.pinyin_of("曾国强") == ("zengguoqiang", "zgq")
+    assert people.pinyin_of("单雪") == ("shanxue", "sx")
+    assert people.pinyin_of("长孙无忌")[1] == "zswj"
