@@ -338,6 +338,7 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(quantity, int) or quantity < 1 or quantity > 100000:
         raise ServiceError(_l("The quantity must be a whole number of at least 1."), "quantity")
     clean["quantity"] = quantity
+    clean["unit"] = (clean.get("unit") or "").strip() or "台"
     if clean.get("tier") not in TIERS:
         clean["tier"] = suggest_tier(price)
     if clean.get("department_id"):
@@ -578,7 +579,7 @@ def checkout(asset_ids: list[int], borrower_id: int, due_at: datetime, condition
                                   name=asset.name, status=status_name(asset.status)), "tags")
         assets.append(asset)
     signature = _signature_attachment(signature_data_url) if (require_signature or signature_data_url) else None
-    slip = utcnow().strftime("JY%y%m%d") + "-" + secrets.token_hex(2).upper()
+    slip = local_today().strftime("JY%y%m%d") + "-" + secrets.token_hex(2).upper()
     loans = []
     for asset in assets:
         loan = Loan(asset_id=asset.id, borrower_id=borrower.id, slip=slip, due_at=due_at,
