@@ -130,6 +130,8 @@ def _register_errors(app: Flask) -> None:
         message = message or messages.get(code, messages[500])()
         if request.headers.get("HX-Request") == "true":
             response = app.make_response((message, code))
+            # the message shows as a toast; nothing on the page is swapped away
+            response.headers["HX-Reswap"] = "none"
         else:
             try:
                 page = render_template("errors/error.html", code=code, message=message)

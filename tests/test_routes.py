@@ -21,8 +21,8 @@ from schoolhq.people.models import Department, Person
 from schoolhq.places.models import Location
 from tests.conftest import login
 
-#: routes that also narrow by the record: a borrower sees their own loan slip only
-OWN_RECORDS_ONLY = {"assets.slip"}
+#: routes that also narrow by the record: a borrower sees their own loan slip, a file its owner
+OWN_RECORDS_ONLY = {"assets.slip", "core.attachment"}
 
 #: the only routes open without sign-in
 PUBLIC_ENDPOINTS = {"static", "core.health", "auth.login", "core.switch_language", "core.label"}

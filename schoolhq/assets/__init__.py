@@ -12,13 +12,14 @@ register(
         "assets.manage": _l("Register and edit assets, move them, change custodians"),
         "assets.loan": _l("Check assets out and in at the desk"),
         "assets.borrow": _l("See one's own items and ask to borrow"),
+        "assets.settings": _l("Set asset thresholds and numbering for the school"),
     },
     {
         **{role: ["assets.borrow"] for role in EVERYONE},
         "admin": ["assets.view", "assets.borrow"],
-        "principal": ["assets.view", "assets.borrow"],
-        "accountant": ["assets.view", "assets.borrow"],
-        "logistics_head": ["assets.view", "assets.manage", "assets.loan", "assets.borrow"],
+        "principal": ["assets.view", "assets.borrow", "assets.settings"],
+        "accountant": ["assets.view", "assets.borrow", "assets.settings"],
+        "logistics_head": ["assets.view", "assets.manage", "assets.loan", "assets.borrow", "assets.settings"],
         "storekeeper": ["assets.view", "assets.manage", "assets.loan", "assets.borrow"],
     },
 )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import url_for
+from flask import g, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -100,7 +100,11 @@ def status_name(key: str) -> str:
 
 
 def statuses() -> dict[str, AssetStatus]:
-    return {s.key: s for s in db.session.scalars(select(AssetStatus).order_by(AssetStatus.sort_order))}
+    """The statuses, read once per request: lists ask for a name on every row."""
+    if "schoolhq_asset_statuses" not in g:
+        g.schoolhq_asset_statuses = {
+            s.key: s for s in db.session.scalars(select(AssetStatus).order_by(AssetStatus.sort_order))}
+    return g.schoolhq_asset_statuses
 
 
 def tier_name(key: str) -> str:
@@ -159,8 +163,12 @@ def _next_number(category: AssetCategory) -> str:
     updated = db.session.execute(
         update(AssetCounter).where(AssetCounter.scope == scope).values(value=AssetCounter.value + 1))
     if updated.rowcount == 0:
-        db.session.add(AssetCounter(scope=scope, value=1))
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(AssetCounter(scope=scope, value=1))
+        except IntegrityError:  # another desk started the year at the same moment
+            db.session.execute(
+                update(AssetCounter).where(AssetCounter.scope == scope).values(value=AssetCounter.value + 1))
     value = db.session.scalar(select(AssetCounter.value).where(AssetCounter.scope == scope))
     for _ in range(1000):  # skip numbers taken by imported assets
         number = pattern.format(year=year, seq=value, category=category.code[:3])
@@ -240,11 +248,11 @@ def search(filters: Filters, account=None):
     return query
 
 
-def _within_scope(query, account, location_model, _person_model):
+def _within_scope(query, account, location_model, _person_model, permission: str = "assets.view"):
     from schoolhq.core.permissions import scopes
     from schoolhq.people.models import Department
 
-    grants = scopes(account, "assets.view")
+    grants = scopes(account, permission)
     if any(not grant.scoped for grant in grants):
         return query
     conditions = [location_model.path.startswith(g.location_path) for g in grants if g.location_path]
@@ -552,6 +560,18 @@ def _signature_attachment(data_url: str | None):
     return save_upload(FileStorage(io.BytesIO(raw), filename="signature.png"), images_only=True)
 
 
+def why_not_lendable(asset: Asset):
+    """None when the asset may go out now, else the message saying why not."""
+    if not asset.loanable:
+        return _l("%(number)s %(name)s is not for loan.", number=asset.number, name=asset.name)
+    if asset.status == "on_loan" or open_loan(asset.id) is not None:
+        return _l("%(number)s %(name)s is already on loan.", number=asset.number, name=asset.name)
+    if not asset.status_row.can_loan and asset.status != "in_use":
+        return _l("%(number)s %(name)s cannot be lent while it is %(status)s.", number=asset.number,
+                  name=asset.name, status=status_name(asset.status))
+    return None
+
+
 def checkout(asset_ids: list[int], borrower_id: int, due_at: datetime, condition: str = "",
              signature_data_url: str | None = None, require_signature: bool = True) -> list[Loan]:
     """Lend one or several items on one slip. All or nothing: one item that cannot go
@@ -570,16 +590,12 @@ def checkout(asset_ids: list[int], borrower_id: int, due_at: datetime, condition
     assets = []
     for asset_id in asset_ids:
         asset = get_asset(asset_id)
-        if not asset.loanable:
-            raise ServiceError(_l("%(number)s %(name)s is not for loan.", number=asset.number, name=asset.name), "tags")
-        if asset.status == "on_loan" or open_loan(asset.id) is not None:
-            raise ServiceError(_l("%(number)s %(name)s is already on loan.", number=asset.number, name=asset.name), "tags")
-        if not asset.status_row.can_loan and asset.status != "in_use":
-            raise ServiceError(_l("%(number)s %(name)s cannot be lent while it is %(status)s.", number=asset.number,
-                                  name=asset.name, status=status_name(asset.status)), "tags")
+        reason = why_not_lendable(asset)
+        if reason is not None:
+            raise ServiceError(reason, "tags")
         assets.append(asset)
     signature = _signature_attachment(signature_data_url) if (require_signature or signature_data_url) else None
-    slip = local_today().strftime("JY%y%m%d") + "-" + secrets.token_hex(2).upper()
+    slip = _new_slip()
     loans = []
     for asset in assets:
         loan = Loan(asset_id=asset.id, borrower_id=borrower.id, slip=slip, due_at=due_at,
@@ -617,7 +633,12 @@ def checkin(asset_id: int, condition: str = "", checklist: dict[str, bool] | Non
     answers = {item: bool((checklist or {}).get(item)) for item in wanted}
     if damaged and not (condition or "").strip():
         raise ServiceError(_l("Describe the damage."), "condition")
-    loan.returned_at = utcnow()
+    # Two desks returning the same item at once: only the first closes the loan.
+    closed = db.session.execute(update(Loan).where(Loan.id == loan.id, Loan.returned_at.is_(None))
+                                .values(returned_at=utcnow()).execution_options(synchronize_session=False))
+    if closed.rowcount != 1:
+        raise ServiceError(_l("%(number)s %(name)s is not on loan.", number=asset.number, name=asset.name), "tags")
+    db.session.refresh(loan)
     loan.returned_to_id = current_user.id if current_user and current_user.is_authenticated else None
     loan.condition_in = (condition or "").strip()[:300]
     loan.checklist_in = answers or None
@@ -638,22 +659,41 @@ def checkin(asset_id: int, condition: str = "", checklist: dict[str, bool] | Non
     return loan
 
 
+def _new_slip() -> str:
+    """JY261127-4F3A: the school's date and four random hex digits, never reused."""
+    prefix = local_today().strftime("JY%y%m%d") + "-"
+    for _ in range(50):
+        slip = prefix + secrets.token_hex(2).upper()
+        if db.session.scalar(select(Loan.id).where(Loan.slip == slip).limit(1)) is None:
+            return slip
+    return prefix + secrets.token_hex(4).upper()
+
+
 def slip_loans(slip: str) -> list[Loan]:
     return list(db.session.scalars(select(Loan).where(Loan.slip == slip).order_by(Loan.id)))
 
 
-def overdue_loans(borrower_id: int | None = None):
-    query = select(Loan).where(Loan.returned_at.is_(None), Loan.due_at < utcnow()).order_by(Loan.due_at)
-    if borrower_id:
-        query = query.where(Loan.borrower_id == borrower_id)
-    return list(db.session.scalars(query))
+def _loans_query(borrower_id: int | None, account, overdue: bool):
+    """Open loans; for a desk account only those of assets kept within its scope."""
+    from schoolhq.places.models import Location
 
-
-def open_loans(borrower_id: int | None = None) -> list[Loan]:
     query = select(Loan).where(Loan.returned_at.is_(None)).order_by(Loan.due_at)
+    if overdue:
+        query = query.where(Loan.due_at < utcnow())
     if borrower_id:
         query = query.where(Loan.borrower_id == borrower_id)
-    return list(db.session.scalars(query))
+    if account is not None:
+        query = query.join(Asset, Loan.asset_id == Asset.id).join(Location, Asset.location_id == Location.id)
+        query = _within_scope(query, account, Location, None, "assets.loan")
+    return query
+
+
+def overdue_loans(borrower_id: int | None = None, account=None) -> list[Loan]:
+    return list(db.session.scalars(_loans_query(borrower_id, account, overdue=True)))
+
+
+def open_loans(borrower_id: int | None = None, account=None) -> list[Loan]:
+    return list(db.session.scalars(_loans_query(borrower_id, account, overdue=False)))
 
 
 def held_by(person_id: int) -> list[Asset]:
@@ -688,8 +728,8 @@ def _dashboard_items(account):
 
     items = []
     if can(account, "assets.loan"):
-        overdue = db.session.scalar(select(func.count(Loan.id)).where(
-            Loan.returned_at.is_(None), Loan.due_at < utcnow())) or 0
+        overdue = db.session.scalar(select(func.count()).select_from(
+            _loans_query(None, account, overdue=True).order_by(None).subquery())) or 0
         items.append(Item("assets", _l("Overdue loans"), overdue, url_for("assets.loans", overdue=1), "danger"))
     if account.person_id:
         mine = db.session.scalar(select(func.count(Loan.id)).where(
@@ -698,14 +738,29 @@ def _dashboard_items(account):
     return items
 
 
+def _attachment_rule(attachment, account):
+    """A loan's signature and return photo: the desk that handles the asset, people who
+    may view it, and the borrower."""
+    from schoolhq.core.permissions import can
+
+    loan = db.session.scalar(select(Loan).where(or_(Loan.signature_id == attachment.id,
+                                                    Loan.photo_in_id == attachment.id)).limit(1))
+    if loan is None:
+        asset = db.session.scalar(select(Asset).where(Asset.photo_id == attachment.id).limit(1))
+        return None if asset is None else can(account, "assets.view", asset)
+    return (loan.borrower_id == account.person_id or can(account, "assets.loan", loan.asset)
+            or can(account, "assets.view", loan.asset))
+
+
 def _register_hooks() -> None:
     from schoolhq.assets.catalogue import seed
-    from schoolhq.core import seeding, tokens
+    from schoolhq.core import seeding, tokens, uploads
     from schoolhq.dashboard import services as dashboard
 
     _register_settings()
     seeding.register(seed)
     tokens.register(_label_target)
+    uploads.register_access_rule(_attachment_rule)
     dashboard.register("assets", _dashboard_items)
 
 

@@ -23,7 +23,7 @@ from schoolhq.core.forms import apply_error
 from schoolhq.core.money import parse_yuan, yuan
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import can, permission_required, require
-from schoolhq.core.web import int_arg, redirect_to, render
+from schoolhq.core.web import int_arg, redirect_to, render, to_int
 from schoolhq.extensions import db
 from schoolhq.people import services as people
 from schoolhq.places import services as places
@@ -157,9 +157,7 @@ def _asset_form(asset: Asset | None = None) -> AssetForm:
 
 
 def _values(form: AssetForm) -> dict:
-    def number(value):
-        return int(value) if value and str(value).isdigit() else None
-
+    number = to_int
     return {
         "name": form.name.data, "category_id": number(form.category_id.data), "kind_id": number(form.kind_id.data),
         "tier": form.tier.data, "brand": form.brand.data, "model": form.model.data, "spec": form.spec.data,
@@ -183,11 +181,11 @@ def create():
     form = _asset_form()
     if form.validate_on_submit():
         try:
-            location = places.get_location(int(form.location_id.data or 0))
+            location = places.get_location(to_int(form.location_id.data) or 0)
             require("assets.manage", location)
             asset = services.register_asset(
                 _values(form), location.id,
-                int(form.custodian_id.data) if (form.custodian_id.data or "").isdigit() else None,
+                to_int(form.custodian_id.data),
                 form.status.data, form.number.data or None, _extra())
             return redirect_to("assets.detail", asset_id=asset.id)
         except ServiceError as error:
@@ -200,7 +198,7 @@ def create():
 def _kind_for(kind_id):
     from schoolhq.assets.models import AssetKind
 
-    return db.session.get(AssetKind, int(kind_id)) if kind_id and str(kind_id).isdigit() else None
+    return db.session.get(AssetKind, to_int(kind_id)) if to_int(kind_id) else None
 
 
 @bp.get("/kind-fields")
@@ -241,12 +239,12 @@ def move(asset_id: int):
     form.location_id.choices = _choices()["locations"]
     if form.validate_on_submit():
         try:
-            target = places.get_location(int(form.location_id.data))
+            target = places.get_location(to_int(form.location_id.data) or 0)
             require("assets.manage", target)
             services.move_asset(asset.id, target.id, form.note.data or "")
             return redirect_to("assets.detail", asset_id=asset.id)
-        except (ServiceError, ValueError) as error:
-            apply_error(form, error if isinstance(error, ServiceError) else ServiceError(_l("Choose a place.")))
+        except ServiceError as error:
+            apply_error(form, error)
     return _detail_with(asset, 422, move_form=form)
 
 
@@ -257,7 +255,7 @@ def custodian(asset_id: int):
     form = CustodianForm(prefix="custodian")
     if form.validate_on_submit():
         try:
-            person_id = int(form.custodian_id.data) if (form.custodian_id.data or "").isdigit() else None
+            person_id = to_int(form.custodian_id.data)
             services.change_custodian(asset.id, person_id, form.note.data or "")
             return redirect_to("assets.detail", asset_id=asset.id)
         except ServiceError as error:
@@ -284,11 +282,23 @@ def change_status(asset_id: int):
 # Loans -------------------------------------------------------------------------------
 
 def _cart_ids() -> list[int]:
-    return [int(v) for v in request.form.getlist("asset_id") if v.isdigit()]
+    return [i for i in (to_int(v) for v in request.form.getlist("asset_id")) if i is not None]
 
 
 def _cart(ids: list[int]) -> list[Asset]:
-    return [a for a in (db.session.get(Asset, i) for i in ids) if a is not None]
+    """The listed items this desk may handle; a posted id outside its scope shows nothing."""
+    return [a for a in (db.session.get(Asset, i) for i in ids)
+            if a is not None and can(current_user, "assets.loan", a)]
+
+
+def _listed(ids: list[int]) -> list[Asset]:
+    """The posted list for a write: every id must be an asset this desk may handle."""
+    cart = _cart(ids)
+    if not cart:
+        raise ServiceError(_l("Scan at least one item."), "tags")
+    if len(cart) != len(ids):
+        raise ServiceError(_l("The list holds an item outside the places you manage; scan again."), "tags")
+    return cart
 
 
 def _checkout_form() -> CheckoutForm:
@@ -321,10 +331,8 @@ def desk_scan():
         error = _("%(number)s is already in the list.", number=asset.number)
     elif not can(current_user, "assets.loan", asset):
         error = _("%(number)s is outside the places you manage.", number=asset.number)
-    elif not asset.loanable:
-        error = _("%(number)s %(name)s is not for loan.", number=asset.number, name=asset.name)
-    elif services.open_loan(asset.id) is not None:
-        error = _("%(number)s %(name)s is already on loan.", number=asset.number, name=asset.name)
+    elif (reason := services.why_not_lendable(asset)) is not None:
+        error = str(reason)
     else:
         ids.append(asset.id)
     return render("assets/_cart.html", status=422 if error else 200, cart=_cart(ids), scan_error=error)
@@ -337,13 +345,12 @@ def desk_checkout():
     ids = _cart_ids()
     if form.validate_on_submit():
         try:
-            borrower_id = int(form.borrower_id.data) if (form.borrower_id.data or "").isdigit() else 0
+            borrower_id = to_int(form.borrower_id.data) or 0
             if not borrower_id:
                 raise ServiceError(_l("Choose the borrower."), "borrower_id")
-            for asset in _cart(ids):
-                require("assets.loan", asset)
+            cart = _listed(ids)
             due_at = services.due_from(form.due.data, form.due_date.data)
-            loans = services.checkout(ids, borrower_id, due_at, form.condition.data or "", form.signature.data)
+            loans = services.checkout([a.id for a in cart], borrower_id, due_at, form.condition.data or "", form.signature.data)
             return redirect_to("assets.slip", slip=loans[0].slip)
         except ServiceError as error:
             apply_error(form, error)
@@ -385,6 +392,8 @@ def checkin_scan():
         error = _("No asset has the tag “%(tag)s”.", tag=request.form.get("tag", "").strip()[:40])
     elif asset.id in ids:
         error = _("%(number)s is already in the list.", number=asset.number)
+    elif not can(current_user, "assets.loan", asset):
+        error = _("%(number)s is outside the places you manage.", number=asset.number)
     elif services.open_loan(asset.id) is None:
         error = _("%(number)s %(name)s is not on loan.", number=asset.number, name=asset.name)
     else:
@@ -400,10 +409,7 @@ def checkin_submit():
     ids = _cart_ids()
     if form.validate_on_submit():
         try:
-            if not ids:
-                raise ServiceError(_l("Scan at least one item."), "tags")
-            for asset in _cart(ids):
-                require("assets.loan", asset)
+            for asset in _listed(ids):
                 checklist = {item["zh"]: request.form.get(f"check-{asset.id}-{n}") == "1"
                              for n, item in enumerate(asset.kind.return_checklist if asset.kind else [])}
                 services.checkin(asset.id, form.condition.data or "", checklist, form.damaged.data,
@@ -418,7 +424,7 @@ def checkin_submit():
 @permission_required("assets.loan")
 def loans():
     overdue = request.args.get("overdue") == "1"
-    rows = services.overdue_loans() if overdue else services.open_loans()
+    rows = (services.overdue_loans if overdue else services.open_loans)(account=current_user)
     return render("assets/loans.html", loans=rows, overdue=overdue)
 
 
@@ -430,7 +436,7 @@ def mine():
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@permission_required("assets.manage")
+@permission_required("assets.settings", school_wide=True)
 def settings_page():
     """The asset rules a school sets itself: thresholds (财政部令 rules as defaults), numbering."""
     from schoolhq.core import settings

@@ -254,9 +254,18 @@ def update_role(role_id: int, name: str, permissions: list[str]) -> Role:
 
 
 def assign_role(account_id: int, role_id: int, department_id: int | None = None,
-                location_id: int | None = None) -> RoleAssignment:
+                location_id: int | None = None, acting: Account | None = None) -> RoleAssignment:
+    """Give a role. Someone acting through the app cannot change their own roles, and
+    only a holder of admin.roles hands out a role that administers accounts or roles."""
     account = get_account(account_id)
     role = get_role(role_id)
+    if acting is not None:
+        from schoolhq.core.permissions import unscoped
+
+        if acting.id == account.id:
+            raise ServiceError(_l("You cannot change your own roles; ask another administrator."), "role_id")
+        if {"admin.users", "admin.roles"} & role.permission_names and not unscoped(acting, "admin.roles"):
+            raise ServiceError(_l("Only an administrator of roles can give this role."), "role_id")
     if department_id and location_id:
         raise ServiceError(_l("Scope a role to a department or to a place, not both."), "scope")
     if department_id:
@@ -290,9 +299,8 @@ def unassign_role(assignment_id: int, acting: Account | None = None) -> None:
     assignment = db.session.get(RoleAssignment, assignment_id)
     if assignment is None:
         raise ServiceError(_l("That role assignment does not exist."))
-    if acting is not None and assignment.account_id == acting.id and assignment.role.code == "admin" \
-            and assignment.department_id is None and assignment.location_id is None:
-        raise ServiceError(_l("You cannot remove your own administrator role."))
+    if acting is not None and assignment.account_id == acting.id:
+        raise ServiceError(_l("You cannot change your own roles; ask another administrator."))
     audit.record("auth", "role.unassigned", assignment,
                  before={"account_id": assignment.account_id, "role": assignment.role.code,
                          "department_id": assignment.department_id, "location_id": assignment.location_id})

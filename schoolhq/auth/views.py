@@ -23,7 +23,7 @@ from schoolhq.core.forms import ActionForm, apply_error
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import PERMISSIONS, permission_required, public
 from schoolhq.core.timeutil import utcnow
-from schoolhq.core.web import redirect_to, render
+from schoolhq.core.web import redirect_to, render, to_int
 from schoolhq.extensions import db
 from schoolhq.people import services as people
 from schoolhq.people.models import Person
@@ -86,7 +86,7 @@ def change_password():
 # Accounts ----------------------------------------------------------------------------
 
 @bp.get("/accounts")
-@permission_required("admin.users")
+@permission_required("admin.users", school_wide=True)
 def accounts():
     text = request.args.get("q", "").strip()
     query = select(Account).join(Person, Person.id == Account.person_id).order_by(Person.pinyin)
@@ -107,18 +107,18 @@ def _new_account_form() -> NewAccountForm:
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
-@permission_required("admin.users")
+@permission_required("admin.users", school_wide=True)
 def new_account():
     form = _new_account_form()
     if form.validate_on_submit():
         try:
             if form.person_id.data:
-                person_id = int(form.person_id.data)
+                person_id = to_int(form.person_id.data) or 0
             else:
                 if not (form.name.data or "").strip():
                     raise ServiceError(_l("Enter the new staff member's name, or choose someone on file."), "name")
                 person_id = people.create_person(
-                    form.name.data, int(form.department_id.data) if form.department_id.data else None,
+                    form.name.data, to_int(form.department_id.data),
                     form.job_title.data, form.phone.data).id
             account = services.create_account(person_id, form.username.data, form.password.data)
             return redirect_to("auth.account", account_id=account.id)
@@ -153,13 +153,13 @@ def _account_or_404(account_id: int) -> Account:
 
 
 @bp.get("/accounts/<int:account_id>")
-@permission_required("admin.users")
+@permission_required("admin.users", school_wide=True)
 def account(account_id: int):
     return _account_page(_account_or_404(account_id))
 
 
 @bp.post("/accounts/<int:account_id>/roles")
-@permission_required("admin.users")
+@permission_required("admin.users", school_wide=True)
 def assign_role(account_id: int):
     account = _account_or_404(account_id)
     form = _assign_form()
@@ -167,9 +167,10 @@ def assign_role(account_id: int):
         scope = form.scope.data or ""
         try:
             services.assign_role(
-                account.id, int(form.role_id.data) if form.role_id.data.isdigit() else 0,
-                department_id=int(scope[1:]) if scope.startswith("d") and scope[1:].isdigit() else None,
-                location_id=int(scope[1:]) if scope.startswith("l") and scope[1:].isdigit() else None)
+                account.id, to_int(form.role_id.data) or 0,
+                department_id=to_int(scope[1:]) if scope.startswith("d") else None,
+                location_id=to_int(scope[1:]) if scope.startswith("l") else None,
+                acting=current_user)
             return _account_page(account, assign_form=_assign_form())
         except ServiceError as error:
             apply_error(form, error)
@@ -177,7 +178,7 @@ def assign_role(account_id: int):
 
 
 @bp.post("/accounts/<int:account_id>/roles/<int:assignment_id>/remove")
-@permission_required("admin.users")
+@permission_required("admin.users", school_wide=True)
 def unassign_role(account_id: int, assignment_id: int):
     account = _account_or_404(account_id)
     if not ActionForm().validate_on_submit():
@@ -190,7 +191,7 @@ def unassign_role(account_id: int, assignment_id: int):
 
 
 @bp.post("/accounts/<int:account_id>/password")
-@permission_required("admin.users")
+@permission_required("admin.users", school_wide=True)
 def reset_password(account_id: int):
     account = _account_or_404(account_id)
     form = ResetPasswordForm()
@@ -204,7 +205,7 @@ def reset_password(account_id: int):
 
 
 @bp.post("/accounts/<int:account_id>/active")
-@permission_required("admin.users")
+@permission_required("admin.users", school_wide=True)
 def set_active(account_id: int):
     account = _account_or_404(account_id)
     if not ActionForm().validate_on_submit():
@@ -216,7 +217,7 @@ def set_active(account_id: int):
 # Roles -------------------------------------------------------------------------------
 
 @bp.route("/roles", methods=["GET", "POST"])
-@permission_required("admin.roles")
+@permission_required("admin.roles", school_wide=True)
 def roles():
     form = NewRoleForm()
     if form.validate_on_submit():
@@ -234,7 +235,7 @@ def _permission_choices():
 
 
 @bp.route("/roles/<int:role_id>", methods=["GET", "POST"])
-@permission_required("admin.roles")
+@permission_required("admin.roles", school_wide=True)
 def role(role_id: int):
     try:
         role = services.get_role(role_id)

@@ -18,9 +18,11 @@ def parse_yuan(text: str | None, field: str = "amount") -> int:
         amount = Decimal(cleaned)
     except InvalidOperation:
         raise ServiceError(_l("Enter an amount in yuan, like 1234.50."), field) from None
+    if not amount.is_finite():
+        raise ServiceError(_l("Enter an amount in yuan, like 1234.50."), field)
     if amount < 0:
         raise ServiceError(_l("An amount cannot be negative."), field)
-    if amount != amount.quantize(Decimal("0.01")) or amount > Decimal("100000000"):
+    if amount > Decimal("100000000") or amount != amount.quantize(Decimal("0.01")):
         raise ServiceError(_l("Enter an amount in yuan with at most two decimals."), field)
     return int(amount * 100)
 

@@ -121,9 +121,11 @@ def require_within(permission: str, obj: Any = None) -> None:
         require(permission, obj)
 
 
-def permission_required(*permissions: str) -> Callable:
+def permission_required(*permissions: str, school_wide: bool = False) -> Callable:
     """Declare the permission of a view; the person needs at least one of them in some
-    scope. With no argument, any signed-in person may open it."""
+    scope. With no argument, any signed-in person may open it. `school_wide` views change
+    what holds for the whole school (settings, calendar, accounts): a scoped grant of the
+    permission is not enough there."""
 
     def decorator(view):
         @wraps(view)
@@ -132,7 +134,8 @@ def permission_required(*permissions: str) -> Callable:
                 from schoolhq.extensions import login_manager
 
                 return login_manager.unauthorized()
-            if permissions and not any(can(current_user, p) for p in permissions):
+            check = unscoped if school_wide else can
+            if permissions and not any(check(current_user, p) for p in permissions):
                 abort(403)
             return view(*args, **kwargs)
 

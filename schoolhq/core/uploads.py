@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import secrets
+import warnings
 from pathlib import Path
 
 from flask import current_app
@@ -33,20 +34,29 @@ def upload_folder() -> Path:
 
 def _reencode(data: bytes) -> tuple[bytes, str, str]:
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            fmt = image.format
-            image = ImageOps.exif_transpose(image)
-            image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
-            out = io.BytesIO()
-            if fmt == "JPEG" or (fmt not in IMAGE_FORMATS):
-                image.convert("RGB").save(out, "JPEG", quality=85)
-                return out.getvalue(), "image/jpeg", ".jpg"
-            if image.mode not in ("RGB", "RGBA", "L", "LA"):
-                image = image.convert("RGBA")
-            image.save(out, "PNG", optimize=True)
-            return out.getvalue(), "image/png", ".png"
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        with warnings.catch_warnings():
+            # A picture of more than MAX_IMAGE_PIXELS is refused, never decoded.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return _reencode_image(data)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, Image.DecompressionBombWarning,
+            ValueError) as exc:
         raise ServiceError(_l("This file is not an image we can read.")) from exc
+
+
+def _reencode_image(data: bytes) -> tuple[bytes, str, str]:
+    """Decode only the formats a camera or canvas makes, and write a fresh file."""
+    with Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS)) as image:
+        fmt = image.format
+        image = ImageOps.exif_transpose(image)
+        image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+        out = io.BytesIO()
+        if fmt == "JPEG":
+            image.convert("RGB").save(out, "JPEG", quality=85)
+            return out.getvalue(), "image/jpeg", ".jpg"
+        if image.mode not in ("RGB", "RGBA", "L", "LA"):
+            image = image.convert("RGBA")
+        image.save(out, "PNG", optimize=True)
+        return out.getvalue(), "image/png", ".png"
 
 
 def save_upload(file: FileStorage | None, *, images_only: bool = False, max_bytes: int | None = None) -> Attachment:
@@ -82,6 +92,24 @@ def save_upload(file: FileStorage | None, *, images_only: bool = False, max_byte
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+#: rules that answer whether a person may open an attachment: True, False, or None when
+#: the attachment is not theirs to judge; areas register one for the files they keep
+ACCESS_RULES: list = []
+
+
+def register_access_rule(rule) -> None:
+    ACCESS_RULES.append(rule)
+
+
+def may_open(attachment: Attachment, account) -> bool:
+    """An area that owns the file decides; a file no area claims is its uploader's."""
+    for rule in ACCESS_RULES:
+        verdict = rule(attachment, account)
+        if verdict is not None:
+            return verdict
+    return attachment.uploaded_by_id is not None and attachment.uploaded_by_id == account.id
 
 
 def path_of(attachment: Attachment) -> Path:

@@ -19,8 +19,8 @@ from schoolhq.core.forms import (
 from schoolhq.core.models import Attachment
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import PERMISSIONS, permission_required, public
-from schoolhq.core.uploads import path_of
-from schoolhq.core.web import redirect_to, render
+from schoolhq.core.uploads import may_open, path_of
+from schoolhq.core.web import redirect_to, render, to_int
 from schoolhq.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -88,12 +88,14 @@ def attachment(attachment_id: int):
     item = db.session.get(Attachment, attachment_id)
     if item is None or not path_of(item).exists():
         abort(404)
+    if not may_open(item, current_user):
+        abort(403)
     return send_file(path_of(item), mimetype=item.content_type, download_name=item.original_name,
                      as_attachment=item.content_type == "application/pdf", max_age=3600)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@permission_required("admin.settings")
+@permission_required("admin.settings", school_wide=True)
 def settings_page():
     form = SettingsForm()
     if request.method == "GET":
@@ -126,13 +128,13 @@ def _calendar_page(term_form=None, day_form=None, status=200):
 
 
 @bp.get("/calendar")
-@permission_required("calendar.manage")
+@permission_required("calendar.manage", school_wide=True)
 def calendar_page():
     return _calendar_page()
 
 
 @bp.post("/calendar/terms")
-@permission_required("calendar.manage")
+@permission_required("calendar.manage", school_wide=True)
 def calendar_add_term():
     form = TermForm(prefix="term")
     if form.validate_on_submit():
@@ -145,7 +147,7 @@ def calendar_add_term():
 
 
 @bp.post("/calendar/terms/<int:term_id>/remove")
-@permission_required("calendar.manage")
+@permission_required("calendar.manage", school_wide=True)
 def calendar_remove_term(term_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -154,7 +156,7 @@ def calendar_remove_term(term_id: int):
 
 
 @bp.post("/calendar/days")
-@permission_required("calendar.manage")
+@permission_required("calendar.manage", school_wide=True)
 def calendar_set_day():
     form = CalendarDayForm(prefix="day")
     if form.validate_on_submit():
@@ -167,7 +169,7 @@ def calendar_set_day():
 
 
 @bp.post("/calendar/days/<day>/remove")
-@permission_required("calendar.manage")
+@permission_required("calendar.manage", school_wide=True)
 def calendar_clear_day(day: str):
     from datetime import date
 
@@ -186,7 +188,7 @@ AREA_LABELS = {"auth": _l("Accounts"), "admin": _l("Administration"), "core": _l
 
 
 @bp.get("/audit")
-@permission_required("admin.audit")
+@permission_required("admin.audit", school_wide=True)
 def audit_page():
     form = AuditFilterForm(request.args)
     accounts = db.session.execute(select(Account.id, Account.username).order_by(Account.username)).all()
@@ -195,7 +197,7 @@ def audit_page():
     form.area.choices = [("", _l("All areas"))] + [(a, AREA_LABELS.get(a, a)) for a in areas]
     form.validate()
     query = audit.search(
-        account_id=int(form.account_id.data) if (form.account_id.data or "").isdigit() else None,
+        account_id=to_int(form.account_id.data),
         area=form.area.data or None,
         day_from=form.day_from.data if not form.day_from.errors else None,
         day_to=form.day_to.data if not form.day_to.errors else None,

@@ -29,6 +29,11 @@ def redirect_to(endpoint: str, **values):
     return redirect(target, code=303)
 
 
+def to_int(value) -> int | None:
+    """A form or query value as an id, or None for anything that is not one."""
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
 def int_arg(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() else None
+    return to_int(request.args.get(name))

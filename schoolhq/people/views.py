@@ -7,7 +7,7 @@ from schoolhq.core.errors import ServiceError
 from schoolhq.core.forms import ActionForm, apply_error
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import permission_required, require, require_within
-from schoolhq.core.web import redirect_to, render
+from schoolhq.core.web import redirect_to, render, to_int
 from schoolhq.extensions import db
 from schoolhq.people import services
 from schoolhq.people.forms import DepartmentForm, PersonForm, ResponsibilityForm
@@ -27,10 +27,6 @@ def _person_or_404(person_id: int) -> Person:
     if person is None:
         abort(404)
     return person
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 @bp.get("/")
@@ -88,7 +84,7 @@ def _person_form(obj=None) -> PersonForm:
 def create():
     form = _person_form()
     if form.validate_on_submit():
-        department_id = _int(form.department_id.data)
+        department_id = to_int(form.department_id.data)
         require_within("people.manage", db.session.get(Department, department_id) if department_id else None)
         try:
             person = services.create_person(form.name.data, department_id, form.job_title.data,
@@ -107,10 +103,8 @@ def edit(person_id: int):
     require("people.manage", person)
     form = _person_form(person)
     if form.validate_on_submit():
-        department_id = _int(form.department_id.data)
-        target = db.session.get(Department, department_id) if department_id else None
-        if target is not None:
-            require("people.manage", target)
+        department_id = to_int(form.department_id.data)
+        require_within("people.manage", db.session.get(Department, department_id) if department_id else None)
         try:
             services.update_person(person.id, form.name.data, department_id, form.job_title.data,
                                    form.phone.data, form.badge_code.data)
@@ -129,7 +123,7 @@ def add_responsibility(person_id: int):
     form = _responsibility_form()
     if form.validate_on_submit():
         try:
-            services.add_responsibility(person.id, form.title.data, _int(form.location_id.data),
+            services.add_responsibility(person.id, form.title.data, to_int(form.location_id.data),
                                         form.description.data)
             return _profile(person, _responsibility_form(formdata=None))
         except ServiceError as error:
@@ -164,10 +158,10 @@ def create_department():
     form.parent_id.choices = _department_choices()
     form.head_person_id.choices = [("", _l("— none —"))] + services.person_choices()
     if form.validate_on_submit():
-        parent_id = _int(form.parent_id.data)
+        parent_id = to_int(form.parent_id.data)
         require_within("people.manage", db.session.get(Department, parent_id) if parent_id else None)
         try:
-            services.create_department(form.name.data, parent_id, _int(form.head_person_id.data))
+            services.create_department(form.name.data, parent_id, to_int(form.head_person_id.data))
             return redirect_to("people.departments")
         except ServiceError as error:
             apply_error(form, error)
@@ -189,7 +183,7 @@ def edit_department(department_id: int):
         form.head_person_id.data = str(department.head_person_id or "")
     elif form.validate_on_submit():
         try:
-            services.update_department(department.id, form.name.data, _int(form.head_person_id.data))
+            services.update_department(department.id, form.name.data, to_int(form.head_person_id.data))
             return redirect_to("people.departments")
         except ServiceError as error:
             apply_error(form, error)

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.forms import ActionForm, apply_error
 from schoolhq.core.permissions import permission_required, require, require_within
-from schoolhq.core.web import redirect_to, render
+from schoolhq.core.web import redirect_to, render, to_int
 from schoolhq.people import services as people
 from schoolhq.places import services
 from schoolhq.places.forms import LabelsForm, LocationForm, MoveForm
@@ -68,7 +68,7 @@ def create():
         try:
             location = services.create_location(
                 form.kind.data, form.name.data, parent.id if parent else None, form.code.data,
-                int(form.responsible_person_id.data) if form.responsible_person_id.data else None,
+                to_int(form.responsible_person_id.data),
                 form.sort_order.data or 0)
             return redirect_to("places.detail", location_id=location.id)
         except ServiceError as error:
@@ -91,7 +91,7 @@ def edit(location_id: int):
         try:
             services.update_location(
                 location.id, form.name.data, form.code.data,
-                int(form.responsible_person_id.data) if form.responsible_person_id.data else None,
+                to_int(form.responsible_person_id.data),
                 form.sort_order.data)
             return redirect_to("places.detail", location_id=location.id)
         except ServiceError as error:
@@ -108,9 +108,7 @@ def move(location_id: int):
     form = MoveForm()
     form.parent_id.choices = [(str(p.id), p.full_name) for p in services.possible_parents(location)]
     if form.validate_on_submit():
-        target = _location_or_404(int(form.parent_id.data)) if form.parent_id.data.isdigit() else None
-        if target is None:
-            abort(404)
+        target = _location_or_404(to_int(form.parent_id.data) or 0)
         require("places.manage", target)
         try:
             services.move_location(location.id, target.id)
@@ -138,7 +136,7 @@ def labels():
     """An A4 sheet of room labels, for the whole school or one building or floor."""
     form = LabelsForm(request.args)
     form.within.choices = [("", _l("The whole school"))] + services.choices(exclude_kind="room")
-    within = _location_or_404(int(form.within.data)) if (form.within.data or "").isdigit() else None
+    within = _location_or_404(to_int(form.within.data)) if to_int(form.within.data) else None
     rooms = services.subtree(within, "room") if within else [
         loc for loc in services.tree() if loc.kind == "room"]
     labels = [(room, qr_svg(label_url(room.token), scale=3)) for room in rooms]

@@ -55,13 +55,18 @@ def test_bad_files_are_refused_and_nothing_is_written(ctx):
     assert db.session.scalar(select(func.count(Attachment.id))) == 0
 
 
-def test_pdfs_are_kept_and_served_only_to_signed_in_people(app, client):
+def test_files_are_served_only_to_those_who_may_see_them(app, client):
     with app.test_request_context():
+        owner = make_account("someone")
+        make_account("other")
         attachment = save_upload(FileStorage(io.BytesIO(b"%PDF-1.4 test"), filename="inspection.pdf"))
-        make_account("someone")
+        attachment.uploaded_by_id = owner.id
         db.session.commit()
         attachment_id = attachment.id
     assert client.get(f"/files/{attachment_id}").status_code == 302
+    other = app.test_client()
+    login(other, "other")
+    assert other.get(f"/files/{attachment_id}").status_code == 403  # ids are guessable, files are not public
     login(client, "someone")
     response = client.get(f"/files/{attachment_id}")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
