@@ -13,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 from schoolhq.assets.models import Asset, Loan
 from schoolhq.auth import services as auth
 from schoolhq.auth.models import Account
+from schoolhq.core.models import LabelLayout
 from schoolhq.core.permissions import PUBLIC, SIGNED_IN, can
 from schoolhq.core.uploads import save_upload
 from schoolhq.demo import DEMO_LOGINS, DEMO_PASSWORD
@@ -49,6 +50,7 @@ def _real_values(app) -> dict[str, object]:
         account = db.session.scalar(select(Account).order_by(Account.id))
         asset = db.session.scalar(select(Asset).order_by(Asset.id))
         loan = db.session.scalar(select(Loan).order_by(Loan.id))
+        layout = db.session.scalar(select(LabelLayout).order_by(LabelLayout.id))
         buffer = io.BytesIO()
         Image.new("RGB", (40, 30), "red").save(buffer, "PNG")
         buffer.seek(0)
@@ -58,6 +60,7 @@ def _real_values(app) -> dict[str, object]:
             "location_id": room.id, "person_id": person.id, "department_id": department.id,
             "account_id": account.id, "role_id": auth.roles()[0].id, "attachment_id": attachment.id,
             "token": room.token, "asset_id": asset.id, "slip": loan.slip,
+            "layout_id": layout.id,
         }
 
 

@@ -96,6 +96,23 @@ def export():
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+@bp.get("/labels")
+@permission_required("assets.view")
+def labels():
+    """QR labels for the assets the list's filters select (a room, a category …) on an A4
+    sticker sheet; labels never change, so print them once."""
+    from schoolhq.core import labels as sheets
+
+    filters = _filters()
+    rows = list(db.session.scalars(services.search(filters, current_user).limit(2000)))
+    layout = sheets.get_layout(int_arg("layout"))
+    skip = int_arg("skip") or 0
+    items = [(asset, sheets.qr_svg(sheets.label_url(asset.token))) for asset in rows]
+    keep = {k: v for k, v in request.args.items() if k not in ("layout", "skip")}
+    return render("assets/labels.html", count=len(rows), layout=layout, layouts=sheets.layouts(), skip=skip,
+                  pages=sheets.sheets(layout, items, skip), keep=keep)
+
+
 @bp.get("/<int:asset_id>")
 @permission_required("assets.view")
 def detail(asset_id: int):
@@ -122,7 +139,7 @@ def _action_forms(asset: Asset, **override):
 @permission_required("assets.view")
 def card(asset_id: int):
     """The printable A5 资产卡片."""
-    from schoolhq.places.labels import label_url, qr_svg
+    from schoolhq.core.labels import label_url, qr_svg
 
     asset = _asset_or_404(asset_id)
     return render("assets/card.html", asset=asset, value=services.value_of(asset),

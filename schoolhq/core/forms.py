@@ -67,3 +67,10 @@ class AuditFilterForm(FlaskForm):
     area = SelectField(_l("Area"), validate_choice=False)
     day_from = DateField(_l("From"), validators=[Optional()])
     day_to = DateField(_l("To"), validators=[Optional()])
+
+
+class CalibrationForm(FlaskForm):
+    name = StringField(_l("Save as"), validators=[DataRequired(), Length(max=60)])
+    offset_x = StringField(_l("Move right by (mm, negative: left)"), validators=[DataRequired(), Length(max=10)])
+    offset_y = StringField(_l("Move down by (mm, negative: up)"), validators=[DataRequired(), Length(max=10)])
+    submit = SubmitField(_l("Save layout"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schoolhq.core.timeutil import utcnow
@@ -88,3 +88,33 @@ class Attachment(db.Model):
     size: Mapped[int]
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+
+
+class LabelLayout(db.Model):
+    """An A4 sticker sheet: the grid, and the offsets that calibration nudged."""
+
+    __tablename__ = "label_layout"
+    __table_args__ = (
+        CheckConstraint("columns BETWEEN 1 AND 10 AND rows BETWEEN 1 AND 30", name="grid"),
+        CheckConstraint("label_width > 0 AND label_height > 0", name="size"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    columns: Mapped[int]
+    rows: Mapped[int]
+    #: millimetres
+    label_width: Mapped[float] = mapped_column(Float)
+    label_height: Mapped[float] = mapped_column(Float)
+    margin_top: Mapped[float] = mapped_column(Float, default=0)
+    margin_left: Mapped[float] = mapped_column(Float, default=0)
+    gap_x: Mapped[float] = mapped_column(Float, default=0)
+    gap_y: Mapped[float] = mapped_column(Float, default=0)
+    #: calibration: how far this printer shifts the sheet
+    offset_x: Mapped[float] = mapped_column(Float, default=0)
+    offset_y: Mapped[float] = mapped_column(Float, default=0)
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def per_sheet(self) -> int:
+        return self.columns * self.rows

@@ -206,3 +206,45 @@ def audit_page():
     names = dict(accounts)
     return render("core/audit.html", "core/_audit_rows.html", form=form, page=page, names=names,
                   area_labels=AREA_LABELS)
+
+
+# Label sheets -------------------------------------------------------------------------
+
+@bp.get("/labels/layout/<int:layout_id>.css")
+@permission_required()
+def label_css(layout_id: int):
+    from flask import make_response
+
+    from schoolhq.core.labels import get_layout, stylesheet
+
+    layout = get_layout(layout_id)
+    if layout.id != layout_id:
+        abort(404)
+    response = make_response(stylesheet(layout))
+    response.headers["Content-Type"] = "text/css; charset=utf-8"
+    return response
+
+
+@bp.route("/labels/calibrate", methods=["GET", "POST"])
+@permission_required("places.manage", "assets.manage")
+def label_calibration():
+    """A test grid to print on plain paper and hold against a sticker sheet; nudge the
+    offsets until the outlines sit on the stickers, then save the layout under a name."""
+    from schoolhq.core.forms import CalibrationForm
+    from schoolhq.core.labels import get_layout, layouts, save_calibrated, sheets
+
+    layout = get_layout(to_int(request.values.get("layout")))
+    form = CalibrationForm()
+    if request.method == "GET":
+        form.name.data = layout.name if not layout.builtin else f"{layout.name} · {_l('calibrated')}"
+        form.offset_x.data, form.offset_y.data = layout.offset_x, layout.offset_y
+    elif form.validate_on_submit():
+        try:
+            saved = save_calibrated(layout.id, form.name.data, form.offset_x.data, form.offset_y.data)
+            return redirect_to("core.label_calibration", layout=saved.id, saved=1)
+        except ServiceError as error:
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    numbers = list(range(1, layout.per_sheet + 1))
+    return render("core/calibrate.html", status=status, form=form, layout=layout, layouts=layouts(),
+                  pages=sheets(layout, numbers), saved=request.args.get("saved"))

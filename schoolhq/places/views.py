@@ -5,12 +5,12 @@ from flask_babel import lazy_gettext as _l
 
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.forms import ActionForm, apply_error
+from schoolhq.core.labels import label_url, qr_svg
 from schoolhq.core.permissions import permission_required, require, require_within
-from schoolhq.core.web import redirect_to, render, to_int
+from schoolhq.core.web import int_arg, redirect_to, render, to_int
 from schoolhq.people import services as people
 from schoolhq.places import services
 from schoolhq.places.forms import LabelsForm, LocationForm, MoveForm
-from schoolhq.places.labels import label_url, qr_svg
 from schoolhq.places.models import KINDS, Location
 
 bp = Blueprint("places", __name__, url_prefix="/places")
@@ -133,11 +133,15 @@ def archive(location_id: int):
 @bp.get("/labels")
 @permission_required("places.view")
 def labels():
-    """An A4 sheet of room labels, for the whole school or one building or floor."""
+    """Room labels on an A4 sticker sheet, for the whole school or one building or floor."""
+    from schoolhq.core import labels as sheets
+
     form = LabelsForm(request.args)
     form.within.choices = [("", _l("The whole school"))] + services.choices(exclude_kind="room")
     within = _location_or_404(to_int(form.within.data)) if to_int(form.within.data) else None
-    rooms = services.subtree(within, "room") if within else [
-        loc for loc in services.tree() if loc.kind == "room"]
-    labels = [(room, qr_svg(label_url(room.token), scale=3)) for room in rooms]
-    return render("places/labels.html", form=form, labels=labels, within=within)
+    rooms = services.subtree(within, "room") if within else [loc for loc in services.tree() if loc.kind == "room"]
+    layout = sheets.get_layout(int_arg("layout"))
+    skip = int_arg("skip") or 0
+    items = [(room, sheets.qr_svg(sheets.label_url(room.token))) for room in rooms]
+    return render("places/labels.html", form=form, count=len(rooms), within=within, layout=layout,
+                  layouts=sheets.layouts(), skip=skip, pages=sheets.sheets(layout, items, skip))
