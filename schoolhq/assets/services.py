@@ -738,6 +738,11 @@ def _dashboard_items(account):
     return items
 
 
+def _open_by_number(code: str) -> str | None:
+    asset = resolve_tag(code)
+    return url_for("assets.detail", asset_id=asset.id) if asset is not None else None
+
+
 def _attachment_rule(attachment, account):
     """A loan's signature and return photo: the desk that handles the asset, people who
     may view it, and the borrower."""
@@ -760,6 +765,7 @@ def _register_hooks() -> None:
     _register_settings()
     seeding.register(seed)
     tokens.register(_label_target)
+    tokens.register_code(_open_by_number)
     uploads.register_access_rule(_attachment_rule)
     dashboard.register("assets", _dashboard_items)
 

@@ -3,6 +3,7 @@ asks them in turn, so a room label and an asset label share one short URL form."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,34 @@ RESOLVERS: list[Resolver] = []
 def register(resolver: Resolver) -> Resolver:
     RESOLVERS.append(resolver)
     return resolver
+
+
+#: code resolvers for what is not a label token: an asset number, a staff badge …;
+#: each returns the URL to open, or None
+CODE_RESOLVERS: list[Callable[[str], str | None]] = []
+
+
+def register_code(resolver: Callable[[str], str | None]) -> None:
+    CODE_RESOLVERS.append(resolver)
+
+
+_LABEL_URL = re.compile(r"/t/([0-9A-Za-z]{4,16})/?$")
+
+
+def open_scanned(text: str) -> str | None:
+    """Where a scanned code leads: a label URL or token, else an area's own code."""
+    text = (text or "").strip()
+    if not text or len(text) > 300:
+        return None
+    match = _LABEL_URL.search(text)
+    target = resolve(match.group(1) if match else text)
+    if target is not None:
+        return target.url
+    for resolver in CODE_RESOLVERS:
+        url = resolver(text)
+        if url:
+            return url
+    return None
 
 
 def resolve(token: str) -> LabelTarget | None:

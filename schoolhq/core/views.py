@@ -63,6 +63,20 @@ def label(token: str):
     return render("core/label.html", target=target, next_url=request.path)
 
 
+@bp.get("/scan")
+@permission_required()
+def scan():
+    """One scan box for everything with a label: an asset, a room, a staff badge."""
+    code = request.args.get("code", "").strip()
+    if code:
+        url = tokens.open_scanned(code)
+        if url:
+            return redirect(url)
+        return render("core/scan.html", status=422, code=code[:60],
+                      error=_l("Nothing is known by the code “%(code)s”.", code=code[:60]))
+    return render("core/scan.html", code="", error=None)
+
+
 @bp.get("/notifications")
 @permission_required()
 def notification_list():
