@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, request, send_file, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -76,24 +74,78 @@ def index():
 @bp.get("/export.xlsx")
 @permission_required("assets.view")
 def export():
-    from openpyxl import Workbook
+    from schoolhq.core.xlsx import download
 
     rows = db.session.scalars(services.search(_filters(), current_user).limit(100_000))
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Assets"))
-    sheet.append([_("Asset number"), _("Asset name"), _("Category code"), _("Category"), _("Brand"), _("Model"),
-                  _("Serial number"), _("Quantity"), _("Unit price (yuan)"), _("Amount (yuan)"), _("Purchase date"),
-                  _("Kept in"), _("Custodian"), _("Status"), _("Tier")])
-    for a in rows:
-        sheet.append([a.number, a.name, a.category.code, a.category.name, a.brand, a.model, a.serial, a.quantity,
-                      a.unit_price_fen / 100, a.amount_fen / 100, a.purchased_on, a.location.full_name,
-                      a.custodian.name if a.custodian else "", services.status_name(a.status),
-                      services.tier_name(a.tier)])
-    out = io.BytesIO()
-    book.save(out)
-    out.seek(0)
-    return send_file(out, as_attachment=True, download_name="assets.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return download("assets.xlsx", [(_("Assets"), _asset_header(), (_asset_row(a) for a in rows))])
+
+
+def _asset_header() -> list:
+    return [_("Asset number"), _("Asset name"), _("Category code"), _("Category"), _("Brand"), _("Model"),
+            _("Serial number"), _("Quantity"), _("Unit price (yuan)"), _("Amount (yuan)"), _("Purchase date"),
+            _("Kept in"), _("Custodian"), _("Status"), _("Tier")]
+
+
+def _asset_row(a: Asset) -> list:
+    return [a.number, a.name, a.category.code, a.category.name, a.brand, a.model, a.serial, a.quantity,
+            a.unit_price_fen / 100, a.amount_fen / 100, a.purchased_on, a.location.full_name,
+            a.custodian.name if a.custodian else "", services.status_name(a.status), services.tier_name(a.tier)]
+
+
+# Reports -----------------------------------------------------------------------------
+
+@bp.get("/reports")
+@permission_required("assets.view")
+def reports():
+    return render("assets/reports.html", locations=places.choices(exclude_kind="room"))
+
+
+@bp.get("/reports/rooms")
+@permission_required("assets.view")
+def report_rooms():
+    """分室明细账: one page per room, to hang in the room with the keeper's signature."""
+    from schoolhq.assets.reports import room_ledgers
+    from schoolhq.core.xlsx import download
+
+    within = places.get_location(int_arg("location")) if int_arg("location") else None
+    groups = room_ledgers(within, current_user)
+    if request.args.get("format") == "xlsx":
+        return download("room-ledgers.xlsx", [(g.title.rsplit(" / ", 1)[-1], _asset_header(),
+                                               (_asset_row(a) for a in g.assets)) for g in groups][:200])
+    return render("assets/report_rooms.html", groups=groups, within=within)
+
+
+@bp.get("/reports/categories")
+@permission_required("assets.view")
+def report_categories():
+    """分类明细账 with totals by category and by top-level class."""
+    from schoolhq.assets.reports import category_ledgers
+    from schoolhq.core.xlsx import download
+
+    categories, classes, total = category_ledgers(current_user)
+    if request.args.get("format") == "xlsx":
+        summary = [[g.title, g.count, g.amount_fen / 100, g.net_fen / 100] for g in classes]
+        summary.append([_("Total"), total.count, total.amount_fen / 100, total.net_fen / 100])
+        detail = [[g.title, g.count, g.amount_fen / 100, g.net_fen / 100] for g in categories]
+        header = [_("Category"), _("Quantity"), _("Amount (yuan)"), _("Net value (yuan)")]
+        return download("category-ledgers.xlsx", [(_("By class"), header, summary),
+                                                  (_("By category"), header, detail)])
+    return render("assets/report_categories.html", categories=categories, classes=classes, total=total)
+
+
+@bp.get("/reports/idle")
+@permission_required("assets.view")
+def report_idle():
+    """Assets nobody moved, lent, audited or changed for N months."""
+    from schoolhq.assets.reports import idle_assets
+    from schoolhq.core.xlsx import download
+
+    months = min(max(int_arg("months") or 12, 1), 120)
+    rows = idle_assets(months, current_user)
+    if request.args.get("format") == "xlsx":
+        return download("idle-assets.xlsx", [(_("Idle assets"), _asset_header() + [_("Last change")],
+                                              (_asset_row(a) + [last] for a, last in rows))])
+    return render("assets/report_idle.html", rows=rows, months=months)
 
 
 @bp.get("/labels")
