@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from schoolhq.assets.models import Asset, Loan
+from schoolhq.assets.models import Asset, AuditScan, Loan
 from schoolhq.auth import services as auth
 from schoolhq.auth.models import Account
 from schoolhq.core.models import LabelLayout
@@ -51,6 +51,7 @@ def _real_values(app) -> dict[str, object]:
         asset = db.session.scalar(select(Asset).order_by(Asset.id))
         loan = db.session.scalar(select(Loan).order_by(Loan.id))
         layout = db.session.scalar(select(LabelLayout).order_by(LabelLayout.id))
+        scan = db.session.scalar(select(AuditScan).order_by(AuditScan.id))
         buffer = io.BytesIO()
         Image.new("RGB", (40, 30), "red").save(buffer, "PNG")
         buffer.seek(0)
@@ -60,7 +61,7 @@ def _real_values(app) -> dict[str, object]:
             "location_id": room.id, "person_id": person.id, "department_id": department.id,
             "account_id": account.id, "role_id": auth.roles()[0].id, "attachment_id": attachment.id,
             "token": room.token, "asset_id": asset.id, "slip": loan.slip,
-            "layout_id": layout.id,
+            "layout_id": layout.id, "campaign_id": scan.campaign_id, "scan_id": scan.id,
         }
 
 

@@ -105,5 +105,21 @@ def load(size: int = 800, rng: random.Random | None = None) -> None:
                                     "完好", require_signature=False)[0]
         overdue.out_at = utcnow() - timedelta(days=7)
         overdue.due_at = utcnow() - timedelta(days=2)
+    # One stocktake under way in the 综合楼, a few rooms counted.
+    from schoolhq.assets import audits
+
+    building = db.session.scalar(select(Location).where(Location.kind == "building", Location.name == "综合楼"))
+    if building is not None and count:
+        from schoolhq.core.errors import ServiceError
+
+        try:
+            campaign = audits.start("2026年秋季资产清查（综合楼）", building.id)
+        except ServiceError:  # a demo too small to hold assets there
+            campaign = None
+        if campaign is not None:
+            expected, _scans, _found = audits.room_view(campaign, store.id)
+            for row in expected[: max(1, len(expected) - 2)]:
+                audits.record_scan(campaign.id, store.id, row.asset.number)
+            audits.record_scan(campaign.id, store.id, "ZC-OLD-0007")
     db.session.flush()
 

@@ -88,3 +88,10 @@ class AssetSettingsForm(FlaskForm):
     after_school = StringField(_l("Loans due “after school” at"), validators=[DataRequired(), Length(max=5)])
     public_label_info = BooleanField(_l("A label scanned without sign-in shows the name, room and status"))
     submit = SubmitField(_l("Save"))
+
+
+class StocktakeForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    location_id = SelectField(_l("Places"), coerce=str, validate_choice=False)
+    category_id = SelectField(_l("Category"), coerce=str, validate_choice=False)
+    submit = SubmitField(_l("Start the stocktake"))

@@ -223,3 +223,75 @@ for _statement in _PG_GUARDS:
     # DDL() formats its text with %: the literal % of RAISE is doubled.
     event.listen(AssetEvent.__table__, "after_create",
                  DDL(_statement.replace("%", "%%")).execute_if(dialect="postgresql"))
+
+
+class AuditCampaign(db.Model):
+    """A stocktake (资产清查) over a place subtree and/or a category, room by room."""
+
+    __tablename__ = "audit_campaign"
+    __table_args__ = (CheckConstraint("status IN ('open', 'closed', 'approved')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("asset_category.id"))
+    #: open while rooms are counted; closed when moves are applied; approved when the
+    #: missing items have been written off as lost
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    closed_at: Mapped[datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    approved_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+
+    location = relationship("Location", lazy="joined")
+    category = relationship("AssetCategory", lazy="joined")
+
+    def access_scope(self) -> AccessScope:
+        return AccessScope(location_path=self.location.path if self.location else None)
+
+
+class AuditExpected(db.Model):
+    """What the register said when the campaign started: this asset, in this room."""
+
+    __tablename__ = "audit_expected"
+    __table_args__ = (Index("uq_audit_expected_asset", "campaign_id", "asset_id", unique=True),
+                      Index("ix_audit_expected_room", "campaign_id", "location_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("audit_campaign.id"))
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    amount_fen: Mapped[int] = mapped_column(default=0)
+
+    asset = relationship("Asset", lazy="joined")
+
+
+class AuditScan(db.Model):
+    """One scan in a room: found, misplaced (expected elsewhere), unknown tag, or a
+    duplicate that is kept for the record but never counted twice."""
+
+    __tablename__ = "audit_scan"
+    __table_args__ = (
+        CheckConstraint("result IN ('found', 'misplaced', 'unknown', 'duplicate')", name="result"),
+        Index("ix_audit_scan_room", "campaign_id", "location_id"),
+        Index("uq_audit_scan_counted", "campaign_id", "asset_id", unique=True,
+              sqlite_where=text("result IN ('found', 'misplaced')"),
+              postgresql_where=text("result IN ('found', 'misplaced')")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("audit_campaign.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id"))
+    code: Mapped[str] = mapped_column(String(100))
+    result: Mapped[str] = mapped_column(String(20))
+    scanned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    scanned_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    #: for a misplaced item: the auditor confirmed "it lives here now"
+    move_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+    asset = relationship("Asset", lazy="joined")
+    location = relationship("Location", lazy="joined")

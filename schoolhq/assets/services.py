@@ -317,7 +317,7 @@ def value_of(asset: Asset, on: date | None = None) -> Value:
 
 # Writing -----------------------------------------------------------------------------
 
-def _record(asset: Asset, kind: str, data: dict[str, Any] | None = None, note: str = "") -> AssetEvent:
+def record_event(asset: Asset, kind: str, data: dict[str, Any] | None = None, note: str = "") -> AssetEvent:
     actor = current_user.id if current_user and getattr(current_user, "is_authenticated", False) else None
     row = AssetEvent(asset_id=asset.id, kind=kind, actor_id=actor, data=data or {}, note=note[:300])
     db.session.add(row)
@@ -414,7 +414,7 @@ def register_asset(values: dict[str, Any], location_id: int, custodian_id: int |
                   status=status, extra=_check_extra(clean.get("kind_id"), extra), **clean)
     db.session.add(asset)
     db.session.flush()
-    _record(asset, "registered", {"number": number, "location": location.full_name})
+    record_event(asset, "registered", {"number": number, "location": location.full_name})
     audit.record("assets", "asset.registered", asset, after=audit.snapshot(asset, ["number", *EDITABLE_FIELDS]),
                  summary=f"{number} {asset.name}")
     return asset
@@ -432,7 +432,7 @@ def update_asset(asset_id: int, values: dict[str, Any], extra: dict[str, Any] | 
     after = audit.snapshot(asset, [*EDITABLE_FIELDS, "extra"])
     changes = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
     if changes:
-        _record(asset, "edited", changes)
+        record_event(asset, "edited", changes)
         audit.record("assets", "asset.updated", asset, before=before, after=after, summary=asset.number)
     return asset
 
@@ -454,7 +454,7 @@ def move_asset(asset_id: int, location_id: int, note: str = "") -> Asset:
     asset.location_id = target.id
     asset.location = target
     db.session.flush()
-    _record(asset, "moved", {"from": before, "to": {"id": target.id, "name": target.full_name}}, note)
+    record_event(asset, "moved", {"from": before, "to": {"id": target.id, "name": target.full_name}}, note)
     audit.record("assets", "asset.moved", asset, before={"location_id": before["id"]},
                  after={"location_id": target.id}, summary=f"{asset.number} → {target.full_name}")
     return asset
@@ -472,7 +472,7 @@ def change_custodian(asset_id: int, person_id: int | None, note: str = "") -> As
     asset.custodian_id = person.id if person else None
     asset.custodian = person
     db.session.flush()
-    _record(asset, "custodian_changed",
+    record_event(asset, "custodian_changed",
             {"from": before, "to": {"id": person.id if person else None, "name": person.name if person else ""}}, note)
     audit.record("assets", "asset.custodian_changed", asset, before={"custodian_id": before["id"]},
                  after={"custodian_id": asset.custodian_id}, summary=asset.number)
@@ -492,7 +492,7 @@ def change_status(asset_id: int, status: str, note: str = "") -> Asset:
     asset.status = status
     db.session.flush()
     db.session.refresh(asset, ["status_row"])
-    _record(asset, "status_changed", {"from": before, "to": status}, note)
+    record_event(asset, "status_changed", {"from": before, "to": status}, note)
     audit.record("assets", "asset.status_changed", asset, before={"status": before}, after={"status": status},
                  summary=asset.number)
     return asset
@@ -610,7 +610,7 @@ def checkout(asset_ids: list[int], borrower_id: int, due_at: datetime, condition
             raise ServiceError(_l("%(number)s %(name)s was just lent at another desk.", number=asset.number,
                                   name=asset.name), "tags") from None
         asset.status = "on_loan"
-        _record(asset, "checked_out", {"loan_id": loan.id, "slip": slip, "borrower": borrower.name,
+        record_event(asset, "checked_out", {"loan_id": loan.id, "slip": slip, "borrower": borrower.name,
                                        "due_at": due_at.isoformat()})
         audit.record("assets", "loan.checked_out", loan, after={"asset": asset.number, "borrower": borrower.name,
                                                                  "due_at": due_at.isoformat()}, summary=slip)
@@ -649,7 +649,7 @@ def checkin(asset_id: int, condition: str = "", checklist: dict[str, bool] | Non
         loan.photo_in_id = save_upload(photo, images_only=True).id
     asset.status = loan.status_before if loan.status_before in MANUAL_STATUSES else "in_storage"
     db.session.flush()
-    _record(asset, "checked_in", {"loan_id": loan.id, "slip": loan.slip, "damaged": loan.damaged,
+    record_event(asset, "checked_in", {"loan_id": loan.id, "slip": loan.slip, "damaged": loan.damaged,
                                   "checklist": answers}, loan.condition_in)
     audit.record("assets", "loan.checked_in", loan, after={"asset": asset.number, "damaged": loan.damaged},
                  summary=loan.slip)
