@@ -60,7 +60,9 @@ def start(name: str, location_id: int | None = None, category_id: int | None = N
     db.session.flush()
     query = (select(Asset.id, Asset.location_id, Asset.unit_price_fen, Asset.quantity)
              .join(Location, Asset.location_id == Location.id)
-             .where(Asset.status.in_(select(AssetStatus.key).where(AssetStatus.on_register.is_(True)))))
+             .where(Asset.status.in_(select(AssetStatus.key).where(AssetStatus.on_register.is_(True))),
+                    # an item on loan is accounted for by its loan, not expected on a shelf
+                    Asset.status != "on_loan"))
     if location is not None:
         query = query.where(Location.path.startswith(location.path))
     if category is not None:

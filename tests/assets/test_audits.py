@@ -131,3 +131,17 @@ def test_a_room_on_a_tablet_through_the_web(app, client):
     assert teacher.get(f"/assets/audits/{campaign_id}").status_code == 403
     with app.app_context():
         assert db.session.scalar(select(func.count(Asset.id)).where(Asset.status == "lost")) == 1
+
+
+def test_items_on_loan_are_not_expected_on_the_shelf(ctx):
+    from datetime import timedelta
+
+    from schoolhq.core.timeutil import utcnow
+    from tests.assets.test_loans import signature
+
+    building, room1, _room2, a1, _a2, _a3 = _school()
+    a1.loanable = True
+    borrower = make_account("teacher", "staff")
+    services.checkout([a1.id], borrower.person_id, utcnow() + timedelta(days=1), "", signature())
+    campaign = audits.start("清查", building.id)
+    assert audits.report(campaign).expected == 2
