@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from schoolhq.assets.models import Asset, AuditScan, Loan
+from schoolhq.assets.models import Asset, AuditScan, Disposal, Loan
 from schoolhq.auth import services as auth
 from schoolhq.auth.models import Account
 from schoolhq.core.models import LabelLayout
@@ -52,6 +52,7 @@ def _real_values(app) -> dict[str, object]:
         loan = db.session.scalar(select(Loan).order_by(Loan.id))
         layout = db.session.scalar(select(LabelLayout).order_by(LabelLayout.id))
         scan = db.session.scalar(select(AuditScan).order_by(AuditScan.id))
+        disposal = db.session.scalar(select(Disposal).order_by(Disposal.id))
         buffer = io.BytesIO()
         Image.new("RGB", (40, 30), "red").save(buffer, "PNG")
         buffer.seek(0)
@@ -62,6 +63,7 @@ def _real_values(app) -> dict[str, object]:
             "account_id": account.id, "role_id": auth.roles()[0].id, "attachment_id": attachment.id,
             "token": room.token, "asset_id": asset.id, "slip": loan.slip,
             "layout_id": layout.id, "campaign_id": scan.campaign_id, "scan_id": scan.id,
+            "disposal_id": disposal.id, "step": "appraise",
         }
 
 

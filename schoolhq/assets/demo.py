@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from schoolhq.assets import services
-from schoolhq.assets.models import AssetCategory, AssetKind
+from schoolhq.assets.models import Asset, AssetCategory, AssetKind
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
 from schoolhq.places.models import Location
@@ -105,6 +105,14 @@ def load(size: int = 800, rng: random.Random | None = None) -> None:
                                     "完好", require_signature=False)[0]
         overdue.out_at = utcnow() - timedelta(days=7)
         overdue.due_at = utcnow() - timedelta(days=2)
+    # Two worn-out machines put up for disposal, awaiting appraisal.
+    from schoolhq.assets import disposals
+
+    old = list(db.session.scalars(select(Asset).where(Asset.status == "in_use", Asset.loanable.is_(False))
+                                  .order_by(Asset.purchased_on, Asset.id).limit(2)))
+    if old:
+        disposals.request_disposal([a.id for a in old], "使用年限已满，主板损坏，维修费用高于残值。")
+
     # One stocktake under way in the 综合楼, a few rooms counted.
     from schoolhq.assets import audits
 

@@ -84,6 +84,8 @@ class AssetSettingsForm(FlaskForm):
     fixed_asset_threshold = StringField(_l("Fixed-asset threshold (yuan)"), validators=[DataRequired(), Length(max=20)])
     special_equipment_threshold = StringField(_l("Threshold for special equipment (yuan)"),
                                               validators=[DataRequired(), Length(max=20)])
+    disposal_threshold = StringField(_l("Disposals from this original value go to the principal (yuan)"),
+                                     validators=[DataRequired(), Length(max=20)])
     number_pattern = StringField(_l("Asset number pattern"), validators=[DataRequired(), Length(max=40)])
     after_school = StringField(_l("Loans due “after school” at"), validators=[DataRequired(), Length(max=5)])
     public_label_info = BooleanField(_l("A label scanned without sign-in shows the name, room and status"))
@@ -95,3 +97,9 @@ class StocktakeForm(FlaskForm):
     location_id = SelectField(_l("Places"), coerce=str, validate_choice=False)
     category_id = SelectField(_l("Category"), coerce=str, validate_choice=False)
     submit = SubmitField(_l("Start the stocktake"))
+
+
+class DisposalForm(FlaskForm):
+    tags = TextAreaField(_l("Assets (one number or label per line)"), validators=[DataRequired(), Length(max=20000)])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Request disposal"))

@@ -295,3 +295,60 @@ class AuditScan(db.Model):
 
     asset = relationship("Asset", lazy="joined")
     location = relationship("Location", lazy="joined")
+
+
+class Disposal(db.Model):
+    """A request to dispose of (报废) one or many assets: appraised, approved, and executed
+    only once the education authority's approval document is on file (先报批、后处置)."""
+
+    __tablename__ = "disposal"
+    __table_args__ = (
+        CheckConstraint("status IN ('submitted', 'appraised', 'approved', 'executed', 'rejected')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="submitted")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    appraisal: Mapped[str] = mapped_column(Text, default="")
+    appraised_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    #: the original value that decided who approves
+    total_fen: Mapped[int] = mapped_column(default=0)
+    approved_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    #: the education authority's approval (批复), a PDF or photo
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
+    document_ref: Mapped[str] = mapped_column(String(100), default="")
+    executed_at: Mapped[datetime | None]
+    executed_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    method: Mapped[str] = mapped_column(String(60), default="")
+
+    items = relationship("DisposalItem", lazy="selectin", order_by="DisposalItem.id")
+    photos = relationship("DisposalPhoto", lazy="selectin")
+    created_by = relationship("Account", foreign_keys=[created_by_id], lazy="joined")
+
+
+class DisposalItem(db.Model):
+    __tablename__ = "disposal_item"
+    __table_args__ = (Index("uq_disposal_item", "disposal_id", "asset_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    disposal_id: Mapped[int] = mapped_column(ForeignKey("disposal.id"))
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id"), index=True)
+    original_fen: Mapped[int] = mapped_column(default=0)
+    net_fen: Mapped[int] = mapped_column(default=0)
+    #: the status to return to if the request is rejected
+    status_before: Mapped[str] = mapped_column(String(30), default="in_use")
+
+    asset = relationship("Asset", lazy="joined")
+
+
+class DisposalPhoto(db.Model):
+    __tablename__ = "disposal_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    disposal_id: Mapped[int] = mapped_column(ForeignKey("disposal.id"), index=True)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachment.id"))

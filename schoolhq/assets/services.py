@@ -76,6 +76,7 @@ def _register_settings() -> None:
     settings.register("assets.number_pattern", "ZC{year}{seq:05d}", _pattern_setting)
     settings.register("assets.public_label_info", True, bool)
     settings.register("assets.after_school", "16:30", _time_setting)
+    settings.register("assets.disposal_principal_threshold_fen", 1_000_000, _money_setting)
 
 
 def _time_setting(value: Any) -> str:

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from schoolhq.assets import disposals as _disposals  # noqa: F401  (registers its file access rule)
 from schoolhq.assets import services
 from schoolhq.assets.forms import (
     AssetForm,
@@ -515,6 +516,7 @@ def settings_page():
         form.fixed_asset_threshold.data = yuan(settings.get("assets.fixed_asset_threshold_fen"))
         form.special_equipment_threshold.data = yuan(settings.get("assets.special_equipment_threshold_fen"))
         form.number_pattern.data = settings.get("assets.number_pattern")
+        form.disposal_threshold.data = yuan(settings.get("assets.disposal_principal_threshold_fen"))
         form.after_school.data = settings.get("assets.after_school")
         form.public_label_info.data = settings.get("assets.public_label_info")
     elif form.validate_on_submit():
@@ -524,6 +526,8 @@ def settings_page():
                 "assets.special_equipment_threshold_fen": parse_yuan(form.special_equipment_threshold.data,
                                                                      "special_equipment_threshold"),
                 "assets.number_pattern": form.number_pattern.data,
+                "assets.disposal_principal_threshold_fen": parse_yuan(form.disposal_threshold.data,
+                                                                      "disposal_threshold"),
                 "assets.after_school": form.after_school.data,
                 "assets.public_label_info": bool(form.public_label_info.data),
             })
@@ -668,3 +672,94 @@ def audit_approve(campaign_id: int):
         abort(400)
     audits.approve_losses(campaign.id)
     return redirect_to("assets.audit_detail", campaign_id=campaign.id)
+
+
+# Disposal (报废) ---------------------------------------------------------------------------
+
+def _disposal_or_404(disposal_id: int):
+    from schoolhq.assets import disposals
+
+    try:
+        disposal = disposals.get(disposal_id)
+    except ServiceError:
+        abort(404)
+    if not all(can(current_user, "assets.view", item.asset) for item in disposal.items):
+        abort(403)
+    return disposal
+
+
+@bp.route("/disposals", methods=["GET", "POST"])
+@permission_required("assets.manage", "assets.approve")
+def disposals_index():
+    from schoolhq.assets import disposals
+    from schoolhq.assets.forms import DisposalForm
+
+    form = DisposalForm()
+    if form.validate_on_submit():
+        try:
+            if not can(current_user, "assets.manage"):
+                abort(403)
+            lines = [line.strip() for line in (form.tags.data or "").splitlines() if line.strip()]
+            found, unknown = [], []
+            for line in lines:
+                asset = services.resolve_tag(line)
+                (found if asset is not None else unknown).append(asset or line)
+            if unknown:
+                raise ServiceError(_l("Unknown tags: %(tags)s", tags=", ".join(unknown[:10])), "tags")
+            for asset in found:
+                require("assets.manage", asset)
+            disposal = disposals.request_disposal([a.id for a in found], form.reason.data,
+                                                  request.files.getlist("photos"))
+            return redirect_to("assets.disposal_detail", disposal_id=disposal.id)
+        except ServiceError as error:
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    return render("assets/disposals.html", status=status, form=form, disposals=disposals.listing())
+
+
+def _disposal_page(disposal, status=200, error=None):
+    from schoolhq.assets import disposals
+
+    return render("assets/disposal.html", status=status, disposal=disposal, error=error,
+                  needs_principal=disposals.needs_principal(disposal))
+
+
+@bp.get("/disposals/<int:disposal_id>")
+@permission_required("assets.manage", "assets.approve")
+def disposal_detail(disposal_id: int):
+    return _disposal_page(_disposal_or_404(disposal_id))
+
+
+@bp.get("/disposals/<int:disposal_id>/print")
+@permission_required("assets.manage", "assets.approve")
+def disposal_print(disposal_id: int):
+    return render("assets/disposal_print.html", disposal=_disposal_or_404(disposal_id))
+
+
+@bp.post("/disposals/<int:disposal_id>/<step>")
+@permission_required("assets.manage", "assets.approve")
+def disposal_step(disposal_id: int, step: str):
+    """One route per decision keeps the page simple: appraise, approve, reject, document, execute."""
+    from schoolhq.assets import disposals
+    from schoolhq.core.forms import ActionForm
+
+    disposal = _disposal_or_404(disposal_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if step in ("appraise", "document", "execute"):
+        for item in disposal.items:
+            require("assets.manage", item.asset)
+    try:
+        if step == "appraise":
+            disposals.appraise(disposal.id, request.form.get("appraisal", ""))
+        elif step in ("approve", "reject"):
+            disposals.decide(disposal.id, step == "approve", request.form.get("note", ""))
+        elif step == "document":
+            disposals.attach_document(disposal.id, request.files.get("document"), request.form.get("document_ref", ""))
+        elif step == "execute":
+            disposals.execute(disposal.id, request.form.get("method", ""))
+        else:
+            abort(404)
+    except ServiceError as error:
+        return _disposal_page(disposal, 422, error=str(error.message))
+    return redirect_to("assets.disposal_detail", disposal_id=disposal.id)

@@ -256,6 +256,7 @@ def test_asset_settings_page(app, client):
     login(client, "head")
     assert "1000.00" in client.get("/assets/settings").get_data(as_text=True)
     form = {"fixed_asset_threshold": "1,500", "special_equipment_threshold": "2000", "number_pattern": "GZ{seq:06d}",
+            "disposal_threshold": "10000",
             "after_school": "16:00", "public_label_info": "y"}
     assert client.post("/assets/settings", data=form).status_code == 303
     for field, bad in (("fixed_asset_threshold", "-1"), ("number_pattern", "{nope}{seq}"), ("after_school", "25:99"),
