@@ -763,3 +763,82 @@ def disposal_step(disposal_id: int, step: str):
     except ServiceError as error:
         return _disposal_page(disposal, 422, error=str(error.message))
     return redirect_to("assets.disposal_detail", disposal_id=disposal.id)
+
+
+# Import of an existing register --------------------------------------------------------
+
+def _mapping_from_form(header_len: int) -> dict[str, int]:
+    from schoolhq.assets import importer
+
+    mapping = {}
+    for key in importer.FIELDS:
+        index = to_int(request.form.get(f"map-{key}"))
+        if index is not None and index < header_len:
+            mapping[key] = index
+    return mapping
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@permission_required("assets.manage", school_wide=True)
+def import_start():
+    from schoolhq.assets import importer
+
+    error = None
+    if request.method == "POST":
+        from schoolhq.core.forms import ActionForm
+
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        try:
+            token = importer.store(request.files.get("file"))
+            header, _rows = importer.read_table(token)
+            return _import_page(token, header, importer.guess_mapping(header))
+        except ServiceError as exc:
+            error = str(exc.message)
+    return render("assets/import.html", status=422 if error else 200, error=error)
+
+
+def _import_page(token: str, header: list[str], mapping: dict[str, int], status: int = 200, error=None, done=None):
+    from schoolhq.assets import importer
+
+    results = None
+    if error is None and done is None:
+        try:
+            results = importer.check(token, mapping)
+        except ServiceError as exc:
+            error, status = str(exc.message), 422
+    return render("assets/import_check.html", status=status, token=token, header=header, mapping=mapping,
+                  fields=importer.FIELDS, required=importer.REQUIRED, results=results, error=error)
+
+
+@bp.post("/import/<token>")
+@permission_required("assets.manage", school_wide=True)
+def import_run(token: str):
+    from schoolhq.assets import importer
+    from schoolhq.core.forms import ActionForm
+
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        header, _rows = importer.read_table(token)
+    except ServiceError as exc:
+        return render("assets/import.html", status=422, error=str(exc.message))
+    mapping = _mapping_from_form(len(header))
+    action = request.form.get("action", "check")
+    if action in ("all", "valid"):
+        try:
+            registered, skipped = importer.run(token, mapping, only_valid=action == "valid")
+            return redirect_to("assets.index", imported=registered, skipped=skipped)
+        except ServiceError as exc:
+            return _import_page(token, header, mapping, status=422, error=str(exc.message))
+    return _import_page(token, header, mapping)
+
+
+@bp.get("/import/template.xlsx")
+@permission_required("assets.manage")
+def import_template():
+    from schoolhq.assets import importer
+    from schoolhq.core.xlsx import download
+
+    header, rows = importer.template_rows()
+    return download("asset-import-template.xlsx", [(_("Assets"), header, rows)])
