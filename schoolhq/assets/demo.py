@@ -105,6 +105,16 @@ def load(size: int = 800, rng: random.Random | None = None) -> None:
                                     "完好", require_signature=False)[0]
         overdue.out_at = utcnow() - timedelta(days=7)
         overdue.due_at = utcnow() - timedelta(days=2)
+    # A projector booked for a lesson tomorrow, and a request to borrow a camera next week.
+    if len(shared) >= 13 and teachers:
+        from schoolhq.assets import reservations
+        from schoolhq.core.timeutil import local_today
+
+        tomorrow = local_today() + timedelta(days=1)
+        reservations.reserve_slot(shared[3].id, teachers[0].id, tomorrow, "3", "公开课")
+        reservations.request_borrow(shared[12].id, teachers[-1].id, tomorrow + timedelta(days=7),
+                                    tomorrow + timedelta(days=9), "春游拍照")
+
     # Two worn-out machines put up for disposal, awaiting appraisal.
     from schoolhq.assets import disposals
 

@@ -103,3 +103,11 @@ class DisposalForm(FlaskForm):
     tags = TextAreaField(_l("Assets (one number or label per line)"), validators=[DataRequired(), Length(max=20000)])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("Request disposal"))
+
+
+class BorrowRequestForm(FlaskForm):
+    asset_id = SelectField(_l("Item"), coerce=str, validate_choice=False, validators=[DataRequired()])
+    first_day = DateField(_l("From"), validators=[Optional()])
+    last_day = DateField(_l("To"), validators=[Optional()])
+    purpose = StringField(_l("For"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Ask to borrow"))

@@ -352,3 +352,36 @@ class DisposalPhoto(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     disposal_id: Mapped[int] = mapped_column(ForeignKey("disposal.id"), index=True)
     attachment_id: Mapped[int] = mapped_column(ForeignKey("attachment.id"))
+
+
+class Reservation(db.Model):
+    """Shared kit booked for a lesson period (immediate), or a staff member's request to
+    borrow for some days that the storekeeper approves. While approved it blocks lending
+    the item to anyone else in that time."""
+
+    __tablename__ = "reservation"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="order"),
+        CheckConstraint("status IN ('requested', 'approved', 'rejected', 'cancelled')", name="status"),
+        CheckConstraint("kind IN ('slot', 'request')", name="kind"),
+        Index("ix_reservation_asset_time", "asset_id", "starts_at", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    #: a lesson period's key for a slot, e.g. "3"
+    period: Mapped[str] = mapped_column(String(10), default="")
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    purpose: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default="approved")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+    asset = relationship("Asset", lazy="joined")
+    person = relationship("Person", lazy="joined")

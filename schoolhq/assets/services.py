@@ -528,6 +528,12 @@ def due_choices() -> list[tuple[str, Any, datetime]]:
     return kept
 
 
+def to_local_text(instant: datetime) -> str:
+    from schoolhq.core.timeutil import to_local
+
+    return to_local(instant).strftime("%m-%d %H:%M")
+
+
 def to_utc(local: datetime) -> datetime:
     from datetime import UTC
 
@@ -594,6 +600,13 @@ def checkout(asset_ids: list[int], borrower_id: int, due_at: datetime, condition
         reason = why_not_lendable(asset)
         if reason is not None:
             raise ServiceError(reason, "tags")
+        from schoolhq.assets.reservations import blocking_for_checkout
+
+        booked = blocking_for_checkout(asset.id, borrower.id, due_at)
+        if booked is not None:
+            raise ServiceError(_l("%(number)s is reserved by %(name)s from %(start)s.", number=asset.number,
+                                  name=booked.person.name,
+                                  start=to_local_text(booked.starts_at)), "tags")
         assets.append(asset)
     signature = _signature_attachment(signature_data_url) if (require_signature or signature_data_url) else None
     slip = _new_slip()
@@ -732,6 +745,10 @@ def _dashboard_items(account):
         overdue = db.session.scalar(select(func.count()).select_from(
             _loans_query(None, account, overdue=True).order_by(None).subquery())) or 0
         items.append(Item("assets", _l("Overdue loans"), overdue, url_for("assets.loans", overdue=1), "danger"))
+        from schoolhq.assets.models import Reservation
+
+        waiting = db.session.scalar(select(func.count(Reservation.id)).where(Reservation.status == "requested")) or 0
+        items.append(Item("assets", _l("Requests to borrow waiting"), waiting, url_for("assets.requests_pending")))
     if account.person_id:
         mine = db.session.scalar(select(func.count(Loan.id)).where(
             Loan.borrower_id == account.person_id, Loan.returned_at.is_(None), Loan.due_at < utcnow())) or 0

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from schoolhq.assets import disposals as _disposals  # noqa: F401  (registers its file access rule)
-from schoolhq.assets import services
+from schoolhq.assets import reservations, services
 from schoolhq.assets.forms import (
     AssetForm,
     AssetSettingsForm,
@@ -498,11 +498,146 @@ def loans():
     return render("assets/loans.html", loans=rows, overdue=overdue)
 
 
+def _loanable_choices():
+    from sqlalchemy import select as _select
+
+    rows = db.session.scalars(_select(Asset).where(Asset.loanable.is_(True), Asset.status.in_(
+        ("in_use", "in_storage", "on_loan"))).order_by(Asset.name, Asset.number))
+    return [(str(a.id), f"{a.name} · {a.number}") for a in rows]
+
+
+def _request_form():
+    from schoolhq.assets.forms import BorrowRequestForm
+
+    form = BorrowRequestForm()
+    form.asset_id.choices = _loanable_choices()
+    return form
+
+
+def _mine(form=None, status=200):
+    person_id = current_user.person_id
+    return render("assets/mine.html", status=status, loans=services.open_loans(person_id),
+                  held=services.held_by(person_id), bookings=reservations.of_person(person_id),
+                  form=form or _request_form())
+
+
 @bp.get("/mine")
 @permission_required("assets.borrow")
 def mine():
-    person_id = current_user.person_id
-    return render("assets/mine.html", loans=services.open_loans(person_id), held=services.held_by(person_id))
+    return _mine()
+
+
+@bp.post("/requests")
+@permission_required("assets.borrow")
+def request_borrow():
+    form = _request_form()
+    if form.validate_on_submit():
+        try:
+            reservations.request_borrow(to_int(form.asset_id.data) or 0, current_user.person_id,
+                                        form.first_day.data, form.last_day.data, form.purpose.data)
+            return redirect_to("assets.mine")
+        except ServiceError as error:
+            apply_error(form, error)
+    return _mine(form, 422)
+
+
+@bp.get("/requests")
+@permission_required("assets.loan")
+def requests_pending():
+    return render("assets/requests.html", pending=[r for r in reservations.pending()
+                                                   if can(current_user, "assets.loan", r.asset)])
+
+
+@bp.post("/requests/<int:reservation_id>/<decision>")
+@permission_required("assets.loan")
+def request_decide(reservation_id: int, decision: str):
+    from schoolhq.core.forms import ActionForm
+
+    if decision not in ("approve", "reject") or not ActionForm().validate_on_submit():
+        abort(404 if decision not in ("approve", "reject") else 400)
+    try:
+        reservation = reservations.get(reservation_id)
+    except ServiceError:
+        abort(404)
+    require("assets.loan", reservation.asset)
+    reservations.decide(reservation.id, decision == "approve", request.form.get("note", ""))
+    return redirect_to("assets.requests_pending")
+
+
+@bp.post("/reservations/<int:reservation_id>/cancel")
+@permission_required("assets.borrow", "assets.loan")
+def reservation_cancel(reservation_id: int):
+    from schoolhq.core.forms import ActionForm
+
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        reservation = reservations.get(reservation_id)
+    except ServiceError:
+        abort(404)
+    if reservation.person_id != current_user.person_id:
+        require("assets.loan", reservation.asset)
+    reservations.cancel(reservation.id)
+    back = request.form.get("back", "")
+    if back.startswith("/assets/") and not back.startswith("//"):
+        from flask import redirect
+
+        return redirect(back, code=303)
+    return redirect_to("assets.mine")
+
+
+def _monday(text: str | None):
+    from datetime import date, timedelta
+
+    try:
+        day = date.fromisoformat(text) if text else None
+    except ValueError:
+        day = None
+    from schoolhq.core.timeutil import local_today
+
+    day = day or local_today()
+    return day - timedelta(days=day.weekday())
+
+
+def _week_page(asset_id: int | None, monday, status=200, error=None):
+    from datetime import timedelta
+
+    asset = db.session.get(Asset, asset_id) if asset_id else None
+    if asset is not None and not asset.loanable:
+        asset = None
+    grid = reservations.week(asset.id, monday) if asset else {}
+    days = [monday + timedelta(days=n) for n in range(5)]
+    return render("assets/reserve.html", "assets/_week.html", status=status, asset=asset, monday=monday, days=days,
+                  periods=reservations.periods(), grid=grid, choices=_loanable_choices(), error=error,
+                  prev_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7))
+
+
+@bp.get("/reserve")
+@permission_required("assets.borrow")
+def reserve():
+    return _week_page(int_arg("asset"), _monday(request.args.get("week")))
+
+
+@bp.post("/reserve")
+@permission_required("assets.borrow")
+def reserve_slot():
+    from datetime import date
+
+    from schoolhq.core.forms import ActionForm
+
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    asset_id = to_int(request.form.get("asset_id"))
+    try:
+        day = date.fromisoformat(request.form.get("day", ""))
+    except ValueError:
+        abort(400)
+    try:
+        reservations.reserve_slot(asset_id or 0, current_user.person_id, day, request.form.get("period", ""),
+                                  request.form.get("purpose", ""))
+    except ServiceError as error:
+        return _week_page(asset_id, _monday(day.isoformat()), 422, str(error.message))
+    return _week_page(asset_id, _monday(day.isoformat()))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
