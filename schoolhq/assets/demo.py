@@ -110,7 +110,13 @@ def load(size: int = 800, rng: random.Random | None = None) -> None:
         from schoolhq.assets import reservations
         from schoolhq.core.timeutil import local_today
 
+        from schoolhq.core.calendar import is_school_day
+
         tomorrow = local_today() + timedelta(days=1)
+        for _ in range(14):  # the next school day
+            if is_school_day(tomorrow):
+                break
+            tomorrow += timedelta(days=1)
         reservations.reserve_slot(shared[3].id, teachers[0].id, tomorrow, "3", "公开课")
         reservations.request_borrow(shared[12].id, teachers[-1].id, tomorrow + timedelta(days=7),
                                     tomorrow + timedelta(days=9), "春游拍照")

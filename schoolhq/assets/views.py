@@ -596,6 +596,8 @@ def _monday(text: str | None):
     from schoolhq.core.timeutil import local_today
 
     day = day or local_today()
+    if day.weekday() >= 5:  # at the weekend the coming week is the one to book
+        day += timedelta(days=7 - day.weekday())
     return day - timedelta(days=day.weekday())
 
 
@@ -607,7 +609,10 @@ def _week_page(asset_id: int | None, monday, status=200, error=None):
         asset = None
     grid = reservations.week(asset.id, monday) if asset else {}
     days = [monday + timedelta(days=n) for n in range(5)]
+    from schoolhq.core.timeutil import local_today
+
     return render("assets/reserve.html", "assets/_week.html", status=status, asset=asset, monday=monday, days=days,
+                  today=local_today(),
                   periods=reservations.periods(), grid=grid, choices=_loanable_choices(), error=error,
                   prev_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7))
 
