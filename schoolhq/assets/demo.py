@@ -108,9 +108,8 @@ def load(size: int = 800, rng: random.Random | None = None) -> None:
     # A projector booked for a lesson tomorrow, and a request to borrow a camera next week.
     if len(shared) >= 13 and teachers:
         from schoolhq.assets import reservations
-        from schoolhq.core.timeutil import local_today
-
         from schoolhq.core.calendar import is_school_day
+        from schoolhq.core.timeutil import local_today
 
         tomorrow = local_today() + timedelta(days=1)
         for _ in range(14):  # the next school day

@@ -461,6 +461,21 @@ def move_asset(asset_id: int, location_id: int, note: str = "") -> Asset:
     return asset
 
 
+def set_photo(asset_id: int, file) -> Asset:
+    """A new photo of the item; the old file stays, as history does."""
+    from schoolhq.core.uploads import save_upload
+
+    asset = get_asset(asset_id)
+    _require_on_register(asset)
+    attachment = save_upload(file, images_only=True)
+    before, asset.photo_id = asset.photo_id, attachment.id
+    db.session.flush()
+    record_event(asset, "edited", {"photo_id": {"from": before, "to": attachment.id}})
+    audit.record("assets", "asset.photo", asset, before={"photo_id": before}, after={"photo_id": attachment.id},
+                 summary=asset.number)
+    return asset
+
+
 def change_custodian(asset_id: int, person_id: int | None, note: str = "") -> Asset:
     from schoolhq.people.services import get_person
 

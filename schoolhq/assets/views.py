@@ -134,6 +134,16 @@ def report_categories():
     return render("assets/report_categories.html", categories=categories, classes=classes, total=total)
 
 
+@bp.get("/reports/unaudited")
+@permission_required("assets.view")
+def report_unaudited():
+    """Assets never audited or past their next audit date."""
+    from schoolhq.assets.audits import due_for_audit
+
+    rows = [a for a in due_for_audit(limit=2000) if can(current_user, "assets.view", a)]
+    return render("assets/report_unaudited.html", rows=rows)
+
+
 @bp.get("/reports/idle")
 @permission_required("assets.view")
 def report_idle():
@@ -183,7 +193,7 @@ def _action_forms(asset: Asset, **override):
     custodian.custodian_id.choices = [("", _l("— nobody —"))] + choices["people"]
     status = StatusForm(prefix="status")
     status.status.choices = [(k, services.status_name(k)) for k in services.MANUAL_STATUSES]
-    forms = {"move_form": move, "custodian_form": custodian, "status_form": status}
+    forms = {"move_form": move, "custodian_form": custodian, "status_form": status, "photo_error": None}
     forms.update(override)
     return forms
 
@@ -332,6 +342,21 @@ def custodian(asset_id: int):
             apply_error(form, error)
     form.custodian_id.choices = [("", _l("— nobody —"))] + people.person_choices()
     return _detail_with(asset, 422, custodian_form=form)
+
+
+@bp.post("/<int:asset_id>/photo")
+@permission_required("assets.manage")
+def photo(asset_id: int):
+    from schoolhq.core.forms import ActionForm
+
+    asset = _asset_or_404(asset_id, "assets.manage")
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.set_photo(asset.id, request.files.get("photo"))
+    except ServiceError as error:
+        return _detail_with(asset, 422, photo_error=str(error.message))
+    return redirect_to("assets.detail", asset_id=asset.id)
 
 
 @bp.post("/<int:asset_id>/status")

@@ -265,3 +265,29 @@ def test_asset_settings_page(app, client):
     with app.test_request_context():
         assert settings.get("assets.fixed_asset_threshold_fen") == 150000
         assert settings.get("assets.number_pattern") == "GZ{seq:06d}"
+
+
+def test_a_photo_on_the_card_and_the_not_audited_list(app, client):
+    import io as _io
+
+    from PIL import Image
+
+    with app.test_request_context():
+        room2, _ = _school()
+        asset = services.register_asset(_values(), room2.id)
+        make_account("keeper", "storekeeper")
+        db.session.commit()
+        asset_id = asset.id
+    login(client, "keeper")
+    picture = _io.BytesIO()
+    Image.new("RGB", (50, 40), "green").save(picture, "JPEG")
+    picture.seek(0)
+    ok = client.post(f"/assets/{asset_id}/photo", data={"photo": (picture, "pc.jpg")}, content_type="multipart/form-data")
+    assert ok.status_code == 303
+    bad = client.post(f"/assets/{asset_id}/photo", data={"photo": (_io.BytesIO(b"not an image"), "pc.jpg")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422
+    with app.app_context():
+        photo_id = db.session.get(Asset, asset_id).photo_id
+    assert photo_id and client.get(f"/files/{photo_id}").status_code == 200
+    assert "从未清查" in client.get("/assets/reports/unaudited").get_data(as_text=True)
