@@ -3,15 +3,18 @@
     python bench/run.py /tmp/bench.db [--iterations 40] [--duration 10]
 
 (a) In-process, warm: server time (median, p95), response size and SQL queries of the
-    main pages and of two htmx writes, and a check that no page's query count grows
-    with the rows it shows.
+    main pages (the asset register, detail, card, loans, "my items", a QR label), of the
+    htmx saves (the lending and returns desks' scans among them) and of the printable
+    asset reports; a check that no page's query count grows with the rows it shows; the
+    tag lookup (`resolve_tag`) alone.
 (b) Over HTTP, with the real stack (waitress with 8 threads as `schoolhq serve` has, the
     session cookie and the CSRF header): requests per second of a bare "hello" route, an
-    htmx read fragment and htmx writes, under 8 concurrent connections (wrk when
+    htmx read fragment, htmx writes and the desk scan, under 8 concurrent connections (wrk when
     installed, else Python threads), and the server's CPU per request.
 (c) The same writes with SCHOOLHQ_SERIALIZE_WRITES=1 and =0, to show what the in-process
     write lock buys on SQLite.
-(d) Peak memory (VmHWM) of the serving process under that load.
+(d) Peak memory (VmHWM) of the serving process under that load, and after one export of
+    the whole asset register (the heaviest request a school makes now and then).
 (e) First page load: the sign-in page and its CSS and JS, gzip-compressed.
 
 The results are printed as markdown and written to bench/results-latest.md.
@@ -50,6 +53,10 @@ HX = {"HX-Request": "true"}
 FORM = "application/x-www-form-urlencoded"
 STATIC_FILES = ["css/app.css", "css/print.css", "js/app.js", "vendor/htmx/htmx.min.js"]
 PAGE_MEDIAN_MS, PAGE_P95_MS = 25, 50
+#: the monthly principal's report's budget; the asset reports are held to it until it exists
+REPORT_MS = 500
+#: reports take seconds: fewer timed requests (after one to warm)
+REPORT_ITERATIONS = 5
 SAVE_MEDIAN_MS, SAVE_FRAGMENT_BYTES = 10, 5 * 1024
 THROUGHPUT_SHARE, MEMORY_MB, FIRST_LOAD_KB = 0.35, 200, 100
 
@@ -132,11 +139,23 @@ class Fixture:
     edit_person: dict[str, str]
     notification_id: int
     rare_query: str
+    #: a building (its assets: everything on its floors and in its rooms)
+    building_id: int = 0
+    #: the asset with the longest history, and one of its category with the shortest
+    busy_asset_id: int = 0
+    busy_asset_token: str = ""
+    quiet_asset_id: int = 0
+    #: a loanable asset in the store, not on loan: what the lending desk scans
+    lend_number: str = ""
+    lend_token: str = ""
+    #: an asset on loan: what the returns desk scans
+    return_number: str = ""
 
 
 def find_fixture(app) -> Fixture:
     from sqlalchemy import func, select
 
+    from schoolhq.assets.models import Asset, AssetEvent, Loan
     from schoolhq.auth.models import Account
     from schoolhq.core.models import Notification
     from schoolhq.extensions import db
@@ -154,9 +173,31 @@ def find_fixture(app) -> Fixture:
                                                        Person.department_id.is_not(None)).order_by(Person.id.desc()))
         admin_id = db.session.scalar(select(Account.id).where(Account.username == ADMIN_USERNAME))
         note = db.session.scalar(select(func.min(Notification.id)).where(Notification.account_id == admin_id))
-        return Fixture(floor_id, person_id, {
+        fx = Fixture(floor_id, person_id, {
             "name": other.name, "department_id": str(other.department_id), "phone": other.phone,
             "badge_code": other.badge_code or "", "edit_id": str(other.id)}, note, other.pinyin)
+        fx.building_id = db.session.scalar(select(Location.id).where(
+            Location.kind == "building", Location.archived_at.is_(None), Location.parent_id.is_not(None))
+            .order_by(Location.id)) or 0
+        per_asset = (select(AssetEvent.asset_id, func.count().label("n")).group_by(AssetEvent.asset_id)
+                     .subquery())
+        fx.busy_asset_id = db.session.scalar(select(per_asset.c.asset_id).order_by(per_asset.c.n.desc())) or 0
+        if fx.busy_asset_id:
+            busy = db.session.get(Asset, fx.busy_asset_id)
+            fx.busy_asset_token = busy.token
+            # same category: the value (depreciation) looks up the same category chain
+            fx.quiet_asset_id = db.session.scalar(
+                select(per_asset.c.asset_id).join(Asset, Asset.id == per_asset.c.asset_id)
+                .where(Asset.status == "in_use", Asset.category_id == busy.category_id)
+                .order_by(per_asset.c.n, Asset.id)) or 0
+            lend = db.session.scalar(select(Asset).where(
+                Asset.loanable.is_(True), Asset.status == "in_storage",
+                ~select(Loan.id).where(Loan.asset_id == Asset.id, Loan.returned_at.is_(None)).exists())
+                .order_by(Asset.id))
+            fx.lend_number, fx.lend_token = lend.number, lend.token
+            fx.return_number = db.session.scalar(select(Asset.number).join(Loan, Loan.asset_id == Asset.id)
+                                                 .where(Loan.returned_at.is_(None)).order_by(Loan.id))
+        return fx
 
 
 def pages(fx: Fixture) -> list[tuple[str, str, dict]]:
@@ -172,6 +213,37 @@ def pages(fx: Fixture) -> list[tuple[str, str, dict]]:
         ("audit trail, places", "/audit?area=places", {}),
         ("audit trail, page 2000", "/audit?page=2000", {}),
         ("notifications", "/notifications", {}),
+        ("asset register", "/assets/", {}),
+        ("asset search fragment", "/assets/?q=" + urllib.parse.quote("电脑"), HX),
+        ("asset register, a building, in use", f"/assets/?location={fx.building_id}&status=in_use", {}),
+        ("asset detail (longest history)", f"/assets/{fx.busy_asset_id}", {}),
+        ("asset card (A5, printable)", f"/assets/{fx.busy_asset_id}/card", {}),
+        ("loans on the desk", "/assets/loans", {}),
+        ("my items", "/assets/mine", {}),
+        ("QR label, signed in (redirect)", f"/t/{fx.busy_asset_token}", {}),
+    ]
+
+
+def reports(fx: Fixture) -> list[tuple[str, str, dict]]:
+    """Printable reports over the whole register (HTML), measured REPORT_ITERATIONS times."""
+    return [
+        ("asset report: category ledger (分类明细账)", "/assets/reports/categories", {}),
+        ("asset report: room ledgers, one building", f"/assets/reports/rooms?location={fx.building_id}", {}),
+        ("asset report: room ledgers, whole school", "/assets/reports/rooms", {}),
+        ("asset report: idle for 12 months", "/assets/reports/idle", {}),
+    ]
+
+
+def saves(fx: Fixture) -> list[tuple[str, str, dict, object]]:
+    """The htmx saves measured in-process: (name, path, headers, form of request n)."""
+    return [
+        ("mark notification read (htmx)", "/notifications/read", HX, lambda n: {"id": str(fx.notification_id)}),
+        ("edit person (htmx, UPDATE + audit)", f"/people/{fx.edit_person['edit_id']}/edit", HX,
+         lambda n: edit_fields(fx) | {"job_title": f"inproc-{n}"}),
+        ("desk scan by number (htmx cart)", "/assets/desk/scan", HX, lambda n: {"tag": fx.lend_number}),
+        ("desk scan by label URL (htmx cart)", "/assets/desk/scan", HX,
+         lambda n: {"tag": f"https://school.example/t/{fx.lend_token}"}),
+        ("returns scan (htmx list)", "/assets/checkin/scan", HX, lambda n: {"tag": fx.return_number}),
     ]
 
 
@@ -186,18 +258,50 @@ GROWTH_PAIRS = [
     ("/places/?unassigned=1", "/places/"),
     ("/auth/accounts?q=" + ADMIN_USERNAME, "/auth/accounts"),
     ("/audit?area=core&day_from=2999-01-01", "/audit"),
+    ("/assets/?q={rare_asset}", "/assets/"),
+    ("/assets/loans?overdue=1", "/assets/loans"),
+    ("/assets/{quiet_asset}", "/assets/{busy_asset}"),
 ]
 
 
-def full_collection() -> tuple[int, float]:
-    """Objects the garbage collector tracks, and how long one full collection takes: the
-    collector runs one now and then inside some request, which shows up in p95."""
+def tag_lookups(app, fx: Fixture, repeat: int = 200) -> list[tuple[str, float, float]]:
+    """services.resolve_tag on its own, as the scanner's keystrokes reach it: (what was
+    scanned, median ms, p95 ms)."""
+    from schoolhq.assets.services import resolve_tag
+
+    results = []
+    with app.app_context():
+        for name, text in (("asset number", fx.lend_number), ("label token", fx.lend_token),
+                           ("label URL", f"https://school.example/t/{fx.lend_token}"),
+                           ("unknown tag", "ZC209900000")):
+            times = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                resolve_tag(text)
+                times.append((time.perf_counter() - started) * 1000)
+            results.append((name, statistics.median(times), percentile(times, 0.95)))
+    return results
+
+
+def freeze_heap() -> None:
+    """What `schoolhq serve` and wsgi.py do once the app is loaded: everything alive now
+    stays out of the collector's full passes."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
+def full_collection() -> tuple[int, float, int]:
+    """Objects the garbage collector tracks, how long one full collection takes (the
+    collector runs one now and then inside some request, which shows up in p95), and
+    how many objects gc.freeze() put out of its reach at start."""
     import gc
 
     tracked = len(gc.get_objects())
     started = time.perf_counter()
     gc.collect()
-    return tracked, (time.perf_counter() - started) * 1000
+    return tracked, (time.perf_counter() - started) * 1000, gc.get_freeze_count()
 
 
 def measure_in_process(db_path: Path, iterations: int):
@@ -205,6 +309,7 @@ def measure_in_process(db_path: Path, iterations: int):
 
     app = add_bench_routes(bench_app(db_path))
     fx = find_fixture(app)
+    freeze_heap()  # as the serving process does
     with app.app_context():
         meter = QueryCounter(db.engine)
     client = app.test_client()
@@ -219,7 +324,8 @@ def measure_in_process(db_path: Path, iterations: int):
     def timed(name, method, path, headers, body_of=None, kind="page") -> Sample:
         sample = Sample(name, method, path, kind=kind)
         times, cpu, counts = [], [], []
-        for n in range(iterations + 3):  # three to warm templates and caches
+        warm, repeat = (1, REPORT_ITERATIONS) if kind == "report" else (3, iterations)
+        for n in range(repeat + warm):  # the first to warm templates and caches
             meter.count = 0
             started, started_cpu = time.perf_counter(), time.thread_time()
             if method == "GET":
@@ -227,7 +333,7 @@ def measure_in_process(db_path: Path, iterations: int):
             else:
                 response = client.post(path, data=body_of(n), headers={**headers, "X-CSRFToken": token})
             elapsed, elapsed_cpu = time.perf_counter() - started, time.thread_time() - started_cpu
-            if n >= 3:
+            if n >= warm:
                 times.append(elapsed * 1000)
                 cpu.append(elapsed_cpu * 1000)
                 counts.append(meter.count)
@@ -239,15 +345,14 @@ def measure_in_process(db_path: Path, iterations: int):
         return sample
 
     samples = [timed(name, "GET", path, headers) for name, path, headers in pages(fx)]
-    samples.append(timed("mark notification read (htmx)", "POST", "/notifications/read", HX,
-                         lambda n: {"id": str(fx.notification_id)}, kind="save"))
-    samples.append(timed("edit person (htmx, UPDATE + audit)", "POST",
-                         f"/people/{fx.edit_person['edit_id']}/edit", HX,
-                         lambda n: edit_fields(fx) | {"job_title": f"inproc-{n}"}, kind="save"))
+    samples += [timed(name, "POST", path, headers, body_of, kind="save") for name, path, headers, body_of in saves(fx)]
+    samples += [timed(name, "GET", path, headers, kind="report") for name, path, headers in reports(fx)]
 
     growth = []
     for few, many in GROWTH_PAIRS:
-        few = few.format(rare=fx.rare_query)
+        names = {"rare": fx.rare_query, "rare_asset": fx.lend_number, "quiet_asset": fx.quiet_asset_id,
+                 "busy_asset": fx.busy_asset_id}
+        few, many = few.format(**names), many.format(**names)
         counts = []
         for path in (few, many):
             meter.count = 0
@@ -255,9 +360,10 @@ def measure_in_process(db_path: Path, iterations: int):
             counts.append(meter.count)
         growth.append((few, counts[0], many, counts[1]))
     heap = full_collection()
+    lookups = tag_lookups(app, fx)
     with app.app_context():
         db.engine.dispose()
-    return samples, growth, heap, fx
+    return samples, growth, heap, lookups, fx
 
 
 # (b)-(d) Over HTTP ---------------------------------------------------------------------
@@ -336,6 +442,7 @@ def serve(db_path: Path, port: int, threads: int) -> None:
     import waitress
 
     app = add_bench_routes(bench_app(db_path))
+    freeze_heap()  # as `schoolhq serve` does
     server = waitress.create_server(app, host="127.0.0.1", port=port, threads=threads, ident="SchoolHQ")
     server.run()
 
@@ -506,6 +613,22 @@ def first_load(base: str) -> list[tuple[str, int, int]]:
     return sizes
 
 
+def export_once(base: str, headers: dict[str, str]) -> tuple[int, float, int]:
+    """One download of the whole register as XLSX: (status, seconds, bytes)."""
+    connection = http.client.HTTPConnection("127.0.0.1", urllib.parse.urlparse(base).port, timeout=120)
+    started = time.perf_counter()
+    connection.request("GET", EXPORT_PATH, headers={k: v for k, v in headers.items() if k != "X-CSRFToken"})
+    response = connection.getresponse()
+    body = response.read()
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return response.status, elapsed, len(body)
+
+
+#: the asset register as a spreadsheet, every row on the register
+EXPORT_PATH = "/assets/export.xlsx"
+
+
 def measure_http(db_path: Path, fx: Fixture, duration: int, threads: int):
     def loads(headers: dict[str, str]) -> dict[str, Load]:
         post = {**headers, **HX, "Content-Type": FORM}
@@ -518,20 +641,27 @@ def measure_http(db_path: Path, fx: Fixture, duration: int, threads: int):
                          f"id={fx.notification_id}"),
             "edit": Load("write: edit person (UPDATE + audit)", "POST",
                          f"/people/{fx.edit_person['edit_id']}/edit", post, edit, "job_title"),
+            # The checkout scan: a POST through the write path that reads the tag and
+            # answers the cart fragment (nothing is written until the checkout itself).
+            "scan": Load("save: desk scan (htmx cart fragment)", "POST", "/assets/desk/scan", post,
+                         urllib.parse.urlencode({"tag": fx.lend_number})),
         }
 
     results, memory = [], {}
     with Server(db_path, serialize_writes=True, threads=threads) as server:
-        plan = loads(sign_in(server.base))
-        for key in ("hello", "read", "minimal", "note", "edit"):
+        headers = sign_in(server.base)
+        plan = loads(headers)
+        for key in ("hello", "read", "minimal", "note", "edit", "scan"):
             results.append(throughput(server, plan[key], True, duration))
-        memory[True] = server.memory_mb()
+        memory["SERIALIZE_WRITES=1, after its load runs"] = server.memory_mb()
+        status, seconds, size = export_once(server.base, headers)
+        memory[f"the same, after one `GET {EXPORT_PATH}` ({status}, {seconds:.1f} s, {size:,} B)"] = server.memory_mb()
         sizes = first_load(server.base)
     with Server(db_path, serialize_writes=False, threads=threads) as server:
         plan = loads(sign_in(server.base))
         for key in ("minimal", "note", "edit"):
             results.append(throughput(server, plan[key], False, duration))
-        memory[False] = server.memory_mb()
+        memory["SERIALIZE_WRITES=0, after its load runs"] = server.memory_mb()
     return results, memory, sizes
 
 
@@ -563,6 +693,8 @@ def yes(ok: bool) -> str:
 def page_ok(s: Sample) -> bool:
     if s.kind == "page":
         return s.median_ms < PAGE_MEDIAN_MS and s.p95_ms < PAGE_P95_MS
+    if s.kind == "report":
+        return s.median_ms < REPORT_MS
     return s.median_ms < SAVE_MEDIAN_MS and s.size < SAVE_FRAGMENT_BYTES
 
 
@@ -571,16 +703,20 @@ def header(db_path: Path, busy: list[float | None]) -> list[str]:
         tables = [row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
         counts = {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+        analyzed = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone() is not None
     big = ", ".join(f"{t} {n:,}" for t, n in counts.items() if n >= 50)
     other = " / ".join("?" if b is None else f"{b:.0%}" for b in busy)
     return ["# SchoolHQ benchmark results", "", *machine(),
             f"- database: {db_path.stat().st_size / 1e6:.0f} MB; {big}",
+            "- planner statistics: " + ("ANALYZE was run (`generate.py --analyze`)" if analyzed else
+                                         "none (no ANALYZE, as the app leaves a school's database)"),
             f"- other load on the machine (all cores busy, sampled before / after the run): {other}"
             " — anything well above 0% lowers req/s and raises p95", ""]
 
 
-def in_process_section(iterations: int, samples: list[Sample], growth, heap) -> list[str]:
-    lines = [f"## (a) Server time in-process, warm ({iterations} requests each, signed in as admin)", "",
+def in_process_section(iterations: int, samples: list[Sample], growth, heap, lookups) -> list[str]:
+    lines = [f"## (a) Server time in-process, warm ({iterations} requests each, reports {REPORT_ITERATIONS}; "
+             "signed in as admin)", "",
              "| page | path | status | median ms | p95 ms | CPU ms (median) | queries | bytes | gzip bytes "
              "| target met |", "|---|---|---|---|---|---|---|---|---|---|"]
     for s in samples:
@@ -589,15 +725,20 @@ def in_process_section(iterations: int, samples: list[Sample], growth, heap) -> 
         lines.append(f"| {s.name} | `{s.method} {s.path}` | {s.status} | {s.median_ms:.1f} | {s.p95_ms:.1f} | "
                      f"{s.cpu_ms:.1f} | {queries} | {s.size:,} | {s.gzip_size:,} | {yes(page_ok(s))} |")
     lines += ["", f"Targets: pages median < {PAGE_MEDIAN_MS} ms and p95 < {PAGE_P95_MS} ms; htmx saves median "
-              f"< {SAVE_MEDIAN_MS} ms with a fragment < 5 KB. Time is wall-clock around `client.get`; CPU is "
+              f"< {SAVE_MEDIAN_MS} ms with a fragment < 5 KB; reports (held to the monthly report's budget) "
+              f"median < {REPORT_MS} ms. Time is wall-clock around `client.get`; CPU is "
               "this thread's CPU time (unmoved by other load). Queries exclude BEGIN.", "",
               "Query count against rows shown (same page, few rows vs many):", "",
               "| few rows | queries | many rows | queries | grows? |", "|---|---|---|---|---|"]
     for few, few_count, many, many_count in growth:
         grows = "no" if few_count == many_count else "**yes**"
         lines.append(f"| `{few}` | {few_count} | `{many}` | {many_count} | {grows} |")
-    lines += ["", f"Python heap after the pages above: {heap[0]:,} objects tracked by the garbage collector; "
-              f"one full collection takes {heap[1]:.0f} ms and lands inside whichever request triggers it."]
+    lines += ["", f"Python heap after the pages above: {heap[0]:,} objects tracked by the garbage collector "
+              f"besides the {heap[2]:,} that `gc.freeze()` set aside once the app was loaded (as `schoolhq serve` "
+              f"does); one full collection takes {heap[1]:.0f} ms and lands inside whichever request triggers it."]
+    lines += ["", "Tag lookup on its own (`assets.services.resolve_tag`, in an app context, 200 calls each):", "",
+              "| scanned | median ms | p95 ms |", "|---|---|---|"]
+    lines += [f"| {name} | {median:.2f} | {p95:.2f} |" for name, median, p95 in lookups]
     return lines
 
 
@@ -615,7 +756,7 @@ def http_section(duration: int, results: list[LoadResult], memory, sizes) -> lis
               "by the requests served; its ratio is what req/s would show on an otherwise idle machine."]
     lines += ["", "## (c) The in-process write lock (same writes, second server with SERIALIZE_WRITES=0)", "",
               "| write | SERIALIZE_WRITES=1 | SERIALIZE_WRITES=0 | req/s, 1 over 0 |", "|---|---|---|---|"]
-    for name in dict.fromkeys(r.load.name for r in results if r.load.method == "POST"):
+    for name in dict.fromkeys(r.load.name for r in results if r.load.method == "POST" and not r.serialize):
         on = next(r for r in results if r.load.name == name and r.serialize)
         off = next(r for r in results if r.load.name == name and not r.serialize)
         lines.append(f"| {name} | {on.rps:,.0f} req/s; p99 {on.p99_ms:,.0f} ms, max {on.max_ms:,.0f} ms; "
@@ -624,9 +765,8 @@ def http_section(duration: int, results: list[LoadResult], memory, sizes) -> lis
                      f"{on.rps / off.rps if off.rps else float('inf'):.2f}× |")
     lines += ["", "## (d) Memory of the serving process after its load runs", "",
               "| server | peak RSS (VmHWM) | RSS at the end |", "|---|---|---|"]
-    for serialize, values in memory.items():
-        lines.append(f"| SERIALIZE_WRITES={int(serialize)} | {values.get('VmHWM', 0):.0f} MB | "
-                     f"{values.get('VmRSS', 0):.0f} MB |")
+    for label, values in memory.items():
+        lines.append(f"| {label} | {values.get('VmHWM', 0):.0f} MB | {values.get('VmRSS', 0):.0f} MB |")
     lines += ["", "## (e) First page load (sign-in page and what it loads, as served; gzip level 6)", "",
               "| file | bytes | gzip bytes |", "|---|---|---|"]
     lines += [f"| {label} | {raw:,} | {gz:,} |" for label, raw, gz in sizes]
@@ -639,6 +779,7 @@ def targets_section(samples: list[Sample], growth, results: list[LoadResult], me
     slow = [s.name for s in samples if s.kind == "page" and not page_ok(s)]
     writes = [r for r in results if r.load.method == "POST" and r.serialize]
     peak = max(values.get("VmHWM", 0) for values in memory.values())
+    under_load = max(values.get("VmHWM", 0) for label, values in memory.items() if EXPORT_PATH not in label)
     first = sum(s[2] for s in sizes)
     grown = sum(a != b for _, a, _, b in growth)
     lines = ["", "## Targets (DESIGN.md §9)", "", "| measure | target | measured | met |", "|---|---|---|---|",
@@ -649,27 +790,32 @@ def targets_section(samples: list[Sample], growth, results: list[LoadResult], me
             lines.append(f"| htmx save — {s.name} | median < {SAVE_MEDIAN_MS} ms, fragment < 5 KB | "
                          f"{s.median_ms:.1f} ms, {s.size:,} B | {yes(page_ok(s))} |")
     lines.append("| the monthly principal's report | < 0.5 s as HTML | not built yet | — |")
+    for s in samples:
+        if s.kind == "report":
+            lines.append(f"| (held to the same budget) {s.name} | < {REPORT_MS / 1000:.1f} s as HTML | "
+                         f"{s.median_ms / 1000:.2f} s, {s.size / 1024:,.0f} KB of HTML | {yes(page_ok(s))} |")
     for r in writes:
         lines.append(f"| save throughput over HTTP — {r.load.name} | ≥ {THROUGHPUT_SHARE:.0%} of hello | "
                      f"{r.rps / hello:.0%} | {yes(r.rps / hello >= THROUGHPUT_SHARE)} |")
     lines += [
-        f"| memory of one serving process under load | < {MEMORY_MB} MB | {peak:.0f} MB peak | "
-        f"{yes(peak < MEMORY_MB)} |",
+        f"| memory of one serving process under load | < {MEMORY_MB} MB | {under_load:.0f} MB peak under the load "
+        f"runs, {peak:.0f} MB once the register was exported | {yes(peak < MEMORY_MB)} |",
         f"| first page load, all bytes, gzip | < {FIRST_LOAD_KB} KB | {first / 1024:.1f} KB | "
         f"{yes(first < FIRST_LOAD_KB * 1024)} |",
         f"| no page's query count grows with its rows | none | {grown} of {len(growth)} pages grow | "
         f"{yes(not grown)} |", "",
         "The check-answer save the throughput target names is not built yet: the minimal bench write "
-        "is the floor any save starts from (the write path alone), the other two are real htmx saves.", ""]
+        "is the floor any save starts from (the write path alone); the others are real htmx saves, the desk "
+        "scan being the closest to it (a POST that looks one row up and answers a small fragment).", ""]
     return lines
 
 
 def report(db_path: Path, iterations: int, duration: int, in_process, http_results, busy) -> str:
-    samples, growth, heap = in_process
+    samples, growth, heap, lookups = in_process
     results, memory, sizes = http_results
     return "\n".join([
         *header(db_path, busy),
-        *in_process_section(iterations, samples, growth, heap),
+        *in_process_section(iterations, samples, growth, heap, lookups),
         *http_section(duration, results, memory, sizes),
         *targets_section(samples, growth, results, memory, sizes),
     ])
@@ -749,13 +895,13 @@ def main(argv: list[str] | None = None) -> None:
         busy = [busy_share()]
     try:
         print("(a) in-process pages ...", flush=True)
-        samples, growth, heap, fx = measure_in_process(copy, args.iterations)
+        samples, growth, heap, lookups, fx = measure_in_process(copy, args.iterations)
         print("(b)-(e) over HTTP ...", flush=True)
         http_results = measure_http(copy, fx, args.duration, args.threads)
     finally:
         shutil.rmtree(copy.parent, ignore_errors=True)
     busy.append(busy_share())
-    text = report(args.db, args.iterations, args.duration, (samples, growth, heap), http_results, busy)
+    text = report(args.db, args.iterations, args.duration, (samples, growth, heap, lookups), http_results, busy)
     print(text)
     args.out.write_text(text)
     print(f"Written to {args.out} in {time.perf_counter() - started:.0f} s")

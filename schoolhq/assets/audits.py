@@ -17,7 +17,6 @@ from schoolhq.assets import services
 from schoolhq.assets.models import (
     Asset,
     AssetCategory,
-    AssetStatus,
     AuditCampaign,
     AuditExpected,
     AuditScan,
@@ -60,7 +59,7 @@ def start(name: str, location_id: int | None = None, category_id: int | None = N
     db.session.flush()
     query = (select(Asset.id, Asset.location_id, Asset.unit_price_fen, Asset.quantity)
              .join(Location, Asset.location_id == Location.id)
-             .where(Asset.status.in_(select(AssetStatus.key).where(AssetStatus.on_register.is_(True))),
+             .where(services.on_register(),
                     # an item on loan is accounted for by its loan, not expected on a shelf
                     Asset.status != "on_loan"))
     if location is not None:
@@ -257,5 +256,5 @@ def due_for_audit(limit: int = 500) -> list[Asset]:
     """Assets never audited, or whose next audit date has passed."""
     today = local_today()
     return list(db.session.scalars(select(Asset).where(
-        Asset.status.in_(select(AssetStatus.key).where(AssetStatus.on_register.is_(True))),
+        services.on_register(),
         (Asset.next_audit_on.is_(None)) | (Asset.next_audit_on < today)).order_by(Asset.number).limit(limit)))

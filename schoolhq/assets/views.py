@@ -77,8 +77,31 @@ def index():
 def export():
     from schoolhq.core.xlsx import download
 
-    rows = db.session.scalars(services.search(_filters(), current_user).limit(100_000))
-    return download("assets.xlsx", [(_("Assets"), _asset_header(), (_asset_row(a) for a in rows))])
+    return download("assets.xlsx", [(_("Assets"), _asset_header(), _export_rows(services.search(_filters(), current_user)))])
+
+
+def _export_rows(query):
+    """Plain columns streamed in batches: a whole register as objects would cost the
+    server more than its memory budget (bench/)."""
+    from sqlalchemy.orm import aliased
+
+    from schoolhq.assets.models import AssetCategory
+    from schoolhq.people.models import Person
+    from schoolhq.places.models import Location
+
+    category, custodian, place = aliased(AssetCategory), aliased(Person), aliased(Location)
+    ids = query.with_only_columns(Asset.id).order_by(None).subquery()
+    columns = (db.select(Asset.number, Asset.name, category.code, category.name, Asset.brand, Asset.model,
+                         Asset.serial, Asset.quantity, Asset.unit_price_fen, Asset.purchased_on, place.full_name,
+                         custodian.name, Asset.status, Asset.tier)
+               .join(ids, ids.c.id == Asset.id).join(category, Asset.category_id == category.id)
+               .join(place, Asset.location_id == place.id).outerjoin(custodian, Asset.custodian_id == custodian.id)
+               .order_by(Asset.number).execution_options(yield_per=1000))
+    for row in db.session.execute(columns):
+        (number, name, code, cat_name, brand, model, serial, quantity, price, bought, place_name, person, status,
+         tier) = row
+        yield [number, name, code, cat_name, brand, model, serial, quantity, price / 100, price * quantity / 100,
+               bought, place_name, person or "", services.status_name(status), services.tier_name(tier)]
 
 
 def _asset_header() -> list:
@@ -526,9 +549,10 @@ def loans():
 def _loanable_choices():
     from sqlalchemy import select as _select
 
-    rows = db.session.scalars(_select(Asset).where(Asset.loanable.is_(True), Asset.status.in_(
-        ("in_use", "in_storage", "on_loan"))).order_by(Asset.name, Asset.number))
-    return [(str(a.id), f"{a.name} · {a.number}") for a in rows]
+    rows = db.session.execute(_select(Asset.id, Asset.name, Asset.number).where(
+        Asset.loanable.is_(True), Asset.status.in_(("in_use", "in_storage", "on_loan")))
+        .order_by(Asset.name, Asset.number))
+    return [(str(row.id), f"{row.name} · {row.number}") for row in rows]
 
 
 def _request_form():
