@@ -271,9 +271,14 @@ def _within_scope(query, account, location_model, _person_model, permission: str
     return query.where(or_(*conditions)) if conditions else query.where(False)
 
 
-def history(asset_id: int) -> list[AssetEvent]:
-    return list(db.session.scalars(select(AssetEvent).where(AssetEvent.asset_id == asset_id)
-                                   .order_by(AssetEvent.at.desc(), AssetEvent.id.desc())))
+def history(asset_id: int, limit: int | None = None) -> list[AssetEvent]:
+    query = (select(AssetEvent).where(AssetEvent.asset_id == asset_id)
+             .order_by(AssetEvent.at.desc(), AssetEvent.id.desc()))
+    return list(db.session.scalars(query.limit(limit) if limit else query))
+
+
+def history_count(asset_id: int) -> int:
+    return db.session.scalar(select(func.count(AssetEvent.id)).where(AssetEvent.asset_id == asset_id)) or 0
 
 
 def loans_of(asset_id: int) -> list[Loan]:

@@ -202,10 +202,7 @@ def labels():
 @bp.get("/<int:asset_id>")
 @permission_required("assets.view")
 def detail(asset_id: int):
-    asset = _asset_or_404(asset_id)
-    return render("assets/detail.html", asset=asset, value=services.value_of(asset),
-                  history=services.history(asset.id), loans=services.loans_of(asset.id),
-                  **_action_forms(asset))
+    return _detail_with(_asset_or_404(asset_id), 200)
 
 
 def _action_forms(asset: Asset, **override):
@@ -328,9 +325,15 @@ def edit(asset_id: int):
                   extra=_extra() if request.method == "POST" else asset.extra)
 
 
+HISTORY_SHOWN = 50
+
+
 def _detail_with(asset: Asset, status: int, **forms):
+    """The asset page; a long history shows its latest events unless all are asked for."""
+    show_all = request.args.get("history") == "all"
     return render("assets/detail.html", status=status, asset=asset, value=services.value_of(asset),
-                  history=services.history(asset.id), loans=services.loans_of(asset.id),
+                  history=services.history(asset.id, None if show_all else HISTORY_SHOWN),
+                  history_total=services.history_count(asset.id), loans=services.loans_of(asset.id),
                   **_action_forms(asset, **forms))
 
 
