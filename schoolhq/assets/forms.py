@@ -106,7 +106,7 @@ class DisposalForm(FlaskForm):
 
 
 class BorrowRequestForm(FlaskForm):
-    asset_id = SelectField(_l("Item"), coerce=str, validate_choice=False, validators=[DataRequired()])
+    asset_id = HiddenField()
     first_day = DateField(_l("From"), validators=[Optional()])
     last_day = DateField(_l("To"), validators=[Optional()])
     purpose = StringField(_l("For"), validators=[Optional(), Length(max=200)])

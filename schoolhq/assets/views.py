@@ -561,9 +561,25 @@ def _loanable_choices():
 def _request_form():
     from schoolhq.assets.forms import BorrowRequestForm
 
-    form = BorrowRequestForm()
-    form.asset_id.choices = _loanable_choices()
-    return form
+    return BorrowRequestForm()
+
+
+@bp.get("/pick")
+@permission_required("assets.borrow", "assets.view")
+def pick():
+    """Loanable items by name or number, for a picker (a select of every item would be
+    a thousand options on a phone)."""
+    from sqlalchemy import or_
+    from sqlalchemy import select as _select
+
+    text = request.args.get("q", "").strip()[:40]
+    found = []
+    if text:
+        found = db.session.execute(_select(Asset.id, Asset.name, Asset.number, Asset.status).where(
+            Asset.loanable.is_(True), Asset.status.in_(("in_use", "in_storage", "on_loan")),
+            or_(Asset.name.contains(text), Asset.number.contains(text))).order_by(Asset.name, Asset.number)
+            .limit(12)).all()
+    return render("assets/_pick.html", found=found, q=text)
 
 
 def _mine(form=None, status=200):

@@ -93,3 +93,16 @@ def test_booking_a_lesson_through_the_week_grid(app, client):
     with app.app_context():
         booking = db.session.scalar(select(Reservation))
         assert booking.starts_at > utcnow()
+
+
+def test_the_item_picker_finds_loanable_things_by_name_or_number(app, client):
+    with app.test_request_context():
+        items, _teacher = _setup(n=2)
+        items[1].loanable = False
+        db.session.commit()
+        number = items[0].number
+    login(client, "teacher")
+    found = client.get("/assets/pick?q=笔记本", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert found.count('type="radio"') == 1 and number in found
+    assert 'type="radio"' in client.get(f"/assets/pick?q={number}").get_data(as_text=True)
+    assert 'type="radio"' not in client.get("/assets/pick?q=").get_data(as_text=True)
