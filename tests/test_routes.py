@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from schoolhq.assets.models import Asset, AuditScan, Disposal, Loan
+from schoolhq.assets.models import Asset, AssetKind, AuditScan, Disposal, Loan
 from schoolhq.auth import services as auth
 from schoolhq.auth.models import Account
 from schoolhq.core.models import LabelLayout
@@ -63,7 +63,8 @@ def _real_values(app) -> dict[str, object]:
             "account_id": account.id, "role_id": auth.roles()[0].id, "attachment_id": attachment.id,
             "token": room.token, "asset_id": asset.id, "slip": loan.slip,
             "layout_id": layout.id, "campaign_id": scan.campaign_id, "scan_id": scan.id,
-            "disposal_id": disposal.id, "step": "appraise",
+            "disposal_id": disposal.id, "step": "appraise", "category_id": asset.category_id,
+            "kind_id": db.session.scalar(select(AssetKind.id)),
         }
 
 

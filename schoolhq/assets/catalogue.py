@@ -82,3 +82,102 @@ def seed() -> None:
                                      return_checklist=row.get("return_checklist", []),
                                      loanable_default=bool(row.get("loanable"))))
     db.session.flush()
+
+
+# Editing the catalogue ----------------------------------------------------------------
+
+def _code_ok(code: str) -> bool:
+    """GB/T 14885-2022: one letter and eight digits."""
+    return len(code) == 9 and code[0].isalpha() and code[0].isupper() and code[1:].isdigit()
+
+
+def save_category(code: str, name: str, depreciation_years: int | None, class_2010: str,
+                  category_id: int | None = None) -> AssetCategory:
+    """Add a category (its parent follows from the code) or edit one; the code of an
+    existing category never changes, as assets carry it."""
+    from flask_babel import lazy_gettext as _l
+
+    from schoolhq.core import audit
+    from schoolhq.core.errors import ServiceError
+
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ServiceError(_l("A category needs a name of at most 100 characters."), "name")
+    if depreciation_years is not None and not 0 <= depreciation_years <= 100:
+        raise ServiceError(_l("Depreciation years are between 0 and 100."), "depreciation_years")
+    if class_2010 not in ("", "1", "2", "3", "4", "5", "6"):
+        raise ServiceError(_l("The older class is a digit from 1 to 6."), "class_2010")
+    if category_id:
+        category = db.session.get(AssetCategory, category_id)
+        if category is None:
+            raise ServiceError(_l("That category does not exist."))
+        before = {"name": category.name, "years": category.depreciation_years, "class": category.class_2010}
+        category.name, category.depreciation_years, category.class_2010 = name, depreciation_years, class_2010
+        db.session.flush()
+        audit.record("assets", "category.updated", category, before=before,
+                     after={"name": name, "years": depreciation_years, "class": class_2010}, summary=category.code)
+        return category
+    code = (code or "").strip().upper()
+    if not _code_ok(code):
+        raise ServiceError(_l("A code is one capital letter and eight digits, like A02010105."), "code")
+    if db.session.scalar(select(AssetCategory.id).where(AssetCategory.code == code)) is not None:
+        raise ServiceError(_l("This code is already in the catalogue."), "code")
+    known = set(db.session.scalars(select(AssetCategory.code)))
+    parent_code = _parent_code(code, known)
+    parent = db.session.scalar(select(AssetCategory).where(AssetCategory.code == parent_code)) if parent_code else None
+    category = AssetCategory(code=code, name=name, depreciation_years=depreciation_years, class_2010=class_2010,
+                             parent_id=parent.id if parent else None)
+    db.session.add(category)
+    db.session.flush()
+    category.path = (parent.path if parent else "/") + f"{category.id}/"
+    audit.record("assets", "category.added", category, after={"code": code, "name": name}, summary=code)
+    return category
+
+
+def save_kind(key: str, name_zh: str, name_en: str, loanable: bool, fields_text: str, checklist_text: str,
+              kind_id: int | None = None) -> AssetKind:
+    """Add or edit an operational kind. Fields are written one a line as
+    `key | 中文 | English | text/number/date`; checklist items as `中文 | English`."""
+    from flask_babel import lazy_gettext as _l
+
+    from schoolhq.core import audit
+    from schoolhq.core.errors import ServiceError
+
+    name_zh, name_en = (name_zh or "").strip(), (name_en or "").strip()
+    if not name_zh or len(name_zh) > 60 or len(name_en) > 60:
+        raise ServiceError(_l("A kind needs a Chinese name of at most 60 characters."), "name_zh")
+    fields = []
+    for number, line in enumerate((fields_text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) != 4 or not parts[0].replace("_", "").isalnum() or not parts[0].isascii() \
+                or parts[3] not in ("text", "number", "date") or not parts[1]:
+            raise ServiceError(_l("Field line %(n)s: write key | 中文 | English | text, number or date.", n=number),
+                               "fields")
+        fields.append({"key": parts[0], "zh": parts[1], "en": parts[2], "type": parts[3]})
+    if len({f["key"] for f in fields}) != len(fields):
+        raise ServiceError(_l("Two fields have the same key."), "fields")
+    checklist = []
+    for line in (checklist_text or "").splitlines():
+        if line.strip():
+            zh, _sep, en = line.partition("|")
+            checklist.append({"zh": zh.strip()[:60], "en": en.strip()[:60]})
+    if kind_id:
+        kind = db.session.get(AssetKind, kind_id)
+        if kind is None:
+            raise ServiceError(_l("That kind does not exist."))
+    else:
+        key = (key or "").strip().lower()
+        if not key or not key.replace("_", "").isalnum() or not key.isascii() or len(key) > 40:
+            raise ServiceError(_l("A key uses letters, digits and underscores."), "key")
+        if db.session.scalar(select(AssetKind.id).where(AssetKind.key == key)) is not None:
+            raise ServiceError(_l("This key is taken."), "key")
+        kind = AssetKind(key=key)
+        db.session.add(kind)
+    kind.name_zh, kind.name_en, kind.loanable_default = name_zh, name_en, bool(loanable)
+    kind.fields, kind.return_checklist = fields, checklist
+    db.session.flush()
+    audit.record("assets", "kind.saved", kind, after={"key": kind.key, "fields": [f["key"] for f in fields]},
+                 summary=kind.key)
+    return kind

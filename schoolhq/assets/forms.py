@@ -111,3 +111,23 @@ class BorrowRequestForm(FlaskForm):
     last_day = DateField(_l("To"), validators=[Optional()])
     purpose = StringField(_l("For"), validators=[Optional(), Length(max=200)])
     submit = SubmitField(_l("Ask to borrow"))
+
+
+class CategoryForm(FlaskForm):
+    code = StringField(_l("Code (GB/T 14885-2022)"), validators=[Optional(), Length(max=9)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    depreciation_years = IntegerField(_l("Depreciation years (empty: as the parent; 0: none)"),
+                                      validators=[Optional(), NumberRange(min=0, max=100)])
+    class_2010 = SelectField(_l("Class in the older scheme (GB/T 14885-2010)"), coerce=str, validate_choice=False)
+    submit = SubmitField(_l("Save"))
+
+
+class KindForm(FlaskForm):
+    key = StringField(_l("Key (letters, for checks and plans)"), validators=[Optional(), Length(max=40)])
+    name_zh = StringField(_l("Name in Chinese"), validators=[DataRequired(), Length(max=60)])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=60)])
+    loanable = BooleanField(_l("New items of this kind can be lent out"))
+    fields = TextAreaField(_l("Extra fields, one a line: key | 中文 | English | text, number or date"),
+                           validators=[Optional(), Length(max=4000)])
+    checklist = TextAreaField(_l("Return checklist, one a line: 中文 | English"), validators=[Optional(), Length(max=4000)])
+    submit = SubmitField(_l("Save"))

@@ -59,7 +59,9 @@ def conflicts(asset_id: int, starts_at: datetime, ends_at: datetime, exclude_id:
 
 def _lock_asset(asset_id: int) -> Asset:
     """Serialise bookings of one asset (PostgreSQL row lock; SQLite writers already queue)."""
-    asset = db.session.scalar(select(Asset).where(Asset.id == asset_id).with_for_update())
+    # Lock the bare row: PostgreSQL refuses FOR UPDATE across the eager outer joins.
+    locked = db.session.scalar(select(Asset.id).where(Asset.id == asset_id).with_for_update())
+    asset = db.session.get(Asset, locked) if locked is not None else None
     if asset is None:
         raise ServiceError(_l("That asset does not exist."), "asset_id")
     if not asset.loanable:

@@ -363,7 +363,7 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     clean["quantity"] = quantity
     clean["unit"] = (clean.get("unit") or "").strip() or "台"
     if clean.get("tier") not in TIERS:
-        clean["tier"] = suggest_tier(price)
+        clean["tier"] = suggest_tier(price, special_equipment=category.class_2010 == "3")
     if clean.get("department_id"):
         get_department(clean["department_id"])
     for text_field, limit in (("brand", 60), ("model", 80), ("spec", 120), ("serial", 80), ("unit", 10),

@@ -1050,3 +1050,101 @@ def import_template():
 
     header, rows = importer.template_rows()
     return download("asset-import-template.xlsx", [(_("Assets"), header, rows)])
+
+
+# The catalogue: categories and kinds ----------------------------------------------------
+
+def _class_choices():
+    from schoolhq.assets.catalogue import domain
+
+    return [("", "—")] + [(row["code"], f"{row['code']} {row['zh']}") for row in domain()["gbt14885_2010_classes"]]
+
+
+def _category_form(category=None):
+    from schoolhq.assets.forms import CategoryForm
+
+    form = CategoryForm(obj=category if request.method == "GET" and category else None)
+    form.class_2010.choices = _class_choices()
+    if category is not None:
+        del form.code
+    return form
+
+
+def _kind_text(kind) -> tuple[str, str]:
+    fields = "\n".join(f"{f['key']} | {f['zh']} | {f.get('en', '')} | {f.get('type', 'text')}" for f in kind.fields)
+    checklist = "\n".join(f"{c['zh']} | {c.get('en', '')}" for c in kind.return_checklist)
+    return fields, checklist
+
+
+@bp.route("/catalogue", methods=["GET", "POST"])
+@permission_required("assets.settings", school_wide=True)
+def catalogue():
+    from schoolhq.assets import catalogue as cat
+    from schoolhq.assets.forms import KindForm
+
+    category_form, kind_form = _category_form(), KindForm(prefix="kind")
+    status = 200
+    if request.method == "POST":
+        status = 422
+        which = request.form.get("which")
+        try:
+            if which == "category" and category_form.validate_on_submit():
+                cat.save_category(category_form.code.data, category_form.name.data,
+                                  category_form.depreciation_years.data, category_form.class_2010.data)
+                return redirect_to("assets.catalogue")
+            if which == "kind" and kind_form.validate_on_submit():
+                cat.save_kind(kind_form.key.data, kind_form.name_zh.data, kind_form.name_en.data,
+                              kind_form.loanable.data, kind_form.fields.data, kind_form.checklist.data)
+                return redirect_to("assets.catalogue")
+        except ServiceError as error:
+            apply_error(category_form if which == "category" else kind_form, error)
+    return render("assets/catalogue.html", status=status, categories=services.categories(),
+                  kinds=services.kinds(), category_form=category_form, kind_form=kind_form,
+                  depth=lambda c: c.path.count("/") - 2)
+
+
+@bp.route("/catalogue/categories/<int:category_id>", methods=["GET", "POST"])
+@permission_required("assets.settings", school_wide=True)
+def category_edit(category_id: int):
+    from schoolhq.assets import catalogue as cat
+    from schoolhq.assets.models import AssetCategory
+
+    category = db.session.get(AssetCategory, category_id)
+    if category is None:
+        abort(404)
+    form = _category_form(category)
+    if form.validate_on_submit():
+        try:
+            cat.save_category(category.code, form.name.data, form.depreciation_years.data, form.class_2010.data,
+                              category_id=category.id)
+            return redirect_to("assets.catalogue")
+        except ServiceError as error:
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    return render("assets/catalogue_edit.html", status=status, form=form, title=f"{category.code} {category.name}")
+
+
+@bp.route("/catalogue/kinds/<int:kind_id>", methods=["GET", "POST"])
+@permission_required("assets.settings", school_wide=True)
+def kind_edit(kind_id: int):
+    from schoolhq.assets import catalogue as cat
+    from schoolhq.assets.forms import KindForm
+    from schoolhq.assets.models import AssetKind
+
+    kind = db.session.get(AssetKind, kind_id)
+    if kind is None:
+        abort(404)
+    form = KindForm()
+    del form.key
+    if request.method == "GET":
+        form.name_zh.data, form.name_en.data, form.loanable.data = kind.name_zh, kind.name_en, kind.loanable_default
+        form.fields.data, form.checklist.data = _kind_text(kind)
+    elif form.validate_on_submit():
+        try:
+            cat.save_kind(kind.key, form.name_zh.data, form.name_en.data, form.loanable.data, form.fields.data,
+                          form.checklist.data, kind_id=kind.id)
+            return redirect_to("assets.catalogue")
+        except ServiceError as error:
+            apply_error(form, error)
+    status = 422 if request.method == "POST" else 200
+    return render("assets/catalogue_edit.html", status=status, form=form, title=f"{kind.key} · {kind.name_zh}")
