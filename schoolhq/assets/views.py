@@ -179,7 +179,7 @@ def report_idle():
     if request.args.get("format") == "xlsx":
         return download("idle-assets.xlsx", [(_("Idle assets"), _asset_header() + [_("Last change")],
                                               (_asset_row(a) + [last] for a, last in rows))])
-    return render("assets/report_idle.html", rows=rows, months=months)
+    return render("assets/report_idle.html", rows=rows[:200], total=len(rows), months=months)
 
 
 @bp.get("/labels")

@@ -66,14 +66,22 @@ def _begin_request():
 
 
 def _finish_request(response):
+    from schoolhq.core.uploads import discard_uploads_of_failed_request
+
     if response.status_code < 400 or g.get("schoolhq_keep_changes"):
         db.session.commit()
+        g.pop("schoolhq_uploaded_files", None)
     else:
         db.session.rollback()
+        discard_uploads_of_failed_request()
     return response
 
 
-def _release_lock(_exc):
+def _release_lock(exc):
+    if exc is not None:
+        from schoolhq.core.uploads import discard_uploads_of_failed_request
+
+        discard_uploads_of_failed_request()  # an unhandled error skipped the normal finish
     if g.pop("schoolhq_holds_write_lock", False):
         db.session.rollback()
         _write_lock.release()

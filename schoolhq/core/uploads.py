@@ -9,7 +9,7 @@ import secrets
 import warnings
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -82,6 +82,7 @@ def save_upload(file: FileStorage | None, *, images_only: bool = False, max_byte
             raise ServiceError(_l("Only images (JPEG, PNG, WebP) and PDF files can be uploaded.")) from None
     stored_name = secrets.token_urlsafe(18) + suffix
     (upload_folder() / stored_name).write_bytes(data)
+    _written_in_this_request(upload_folder() / stored_name)
     attachment = Attachment(
         stored_name=stored_name,
         original_name=Path(file.filename).name[:200],
@@ -110,6 +111,17 @@ def may_open(attachment: Attachment, account) -> bool:
         if verdict is not None:
             return verdict
     return attachment.uploaded_by_id is not None and attachment.uploaded_by_id == account.id
+
+
+def _written_in_this_request(path: Path) -> None:
+    if has_request_context():
+        g.setdefault("schoolhq_uploaded_files", []).append(path)
+
+
+def discard_uploads_of_failed_request() -> None:
+    """A request that rolls back leaves no file behind: its rows never existed."""
+    for path in g.pop("schoolhq_uploaded_files", []):
+        path.unlink(missing_ok=True)
 
 
 def path_of(attachment: Attachment) -> Path:

@@ -85,3 +85,20 @@ def test_an_oversized_request_gets_a_clear_413(app, client):
         app.config["MAX_CONTENT_LENGTH"] = limit
     assert response.status_code == 413
     assert "上传的文件过大" in response.get_data(as_text=True)
+
+
+def test_a_failed_request_leaves_no_uploaded_file_behind(app):
+    """Files written by a request that ends in an error go with its rolled-back rows."""
+    from flask import make_response
+
+    from schoolhq.core.database import _finish_request
+
+    with app.test_request_context(method="POST"):
+        kept = save_upload(FileStorage(io.BytesIO(_jpeg_with_exif((40, 30))), filename="a.jpg"))
+        _finish_request(make_response("ok", 200))
+        doomed = save_upload(FileStorage(io.BytesIO(_jpeg_with_exif((40, 30))), filename="b.jpg"))
+        doomed_path = path_of(doomed)
+        assert doomed_path.exists()
+        _finish_request(make_response("no", 422))
+        assert not doomed_path.exists()
+        assert path_of(kept).exists()
