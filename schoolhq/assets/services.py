@@ -226,10 +226,9 @@ class Filters:
 
 def search(filters: Filters, account=None):
     """The register filtered; a person with only scoped grants sees only their places."""
+    from schoolhq.core.permissions import unscoped
     from schoolhq.people.models import Person
     from schoolhq.places.models import Location
-
-    from schoolhq.core.permissions import unscoped
 
     query = select(Asset).order_by(Asset.number)
     # Join the places only when they filter: the page count over the bare table is an
