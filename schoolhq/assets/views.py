@@ -443,20 +443,24 @@ def desk():
 @permission_required("assets.loan")
 def desk_scan():
     """A scanned tag joins the list; the list travels in the form, not the session."""
+    ids, error = _scan_into_list(services.why_not_lendable)
+    return render("assets/_cart.html", status=422 if error else 200, cart=_cart(ids), scan_error=error)
+
+
+def _scan_into_list(refusal):
+    """The posted list plus the scanned tag, or the list and why the tag was refused."""
     ids = _cart_ids()
     asset = services.resolve_tag(request.form.get("tag", ""))
-    error = None
     if asset is None:
-        error = _("No asset has the tag “%(tag)s”.", tag=request.form.get("tag", "").strip()[:40])
-    elif asset.id in ids:
-        error = _("%(number)s is already in the list.", number=asset.number)
-    elif not can(current_user, "assets.loan", asset):
-        error = _("%(number)s is outside the places you manage.", number=asset.number)
-    elif (reason := services.why_not_lendable(asset)) is not None:
-        error = str(reason)
-    else:
-        ids.append(asset.id)
-    return render("assets/_cart.html", status=422 if error else 200, cart=_cart(ids), scan_error=error)
+        return ids, _("No asset has the tag “%(tag)s”.", tag=request.form.get("tag", "").strip()[:40])
+    if asset.id in ids:
+        return ids, _("%(number)s is already in the list.", number=asset.number)
+    if not can(current_user, "assets.loan", asset):
+        return ids, _("%(number)s is outside the places you manage.", number=asset.number)
+    reason = refusal(asset)
+    if reason is not None:
+        return ids, str(reason)
+    return [*ids, asset.id], None
 
 
 @bp.post("/desk/checkout")
@@ -506,19 +510,12 @@ def checkin():
 @bp.post("/checkin/scan")
 @permission_required("assets.loan")
 def checkin_scan():
-    ids = _cart_ids()
-    asset = services.resolve_tag(request.form.get("tag", ""))
-    error = None
-    if asset is None:
-        error = _("No asset has the tag “%(tag)s”.", tag=request.form.get("tag", "").strip()[:40])
-    elif asset.id in ids:
-        error = _("%(number)s is already in the list.", number=asset.number)
-    elif not can(current_user, "assets.loan", asset):
-        error = _("%(number)s is outside the places you manage.", number=asset.number)
-    elif services.open_loan(asset.id) is None:
-        error = _("%(number)s %(name)s is not on loan.", number=asset.number, name=asset.name)
-    else:
-        ids.append(asset.id)
+    def not_on_loan(asset):
+        if services.open_loan(asset.id) is None:
+            return _("%(number)s %(name)s is not on loan.", number=asset.number, name=asset.name)
+        return None
+
+    ids, error = _scan_into_list(not_on_loan)
     return render("assets/_return_list.html", status=422 if error else 200, cart=_cart(ids), scan_error=error,
                   form=CheckinForm(), open_loan=services.open_loan)
 
