@@ -84,7 +84,9 @@ def init(admin_user: str | None, admin_password: str | None, admin_name: str) ->
 def _load_demo(app: Flask) -> dict[str, str] | None:
     from schoolhq import demo
 
-    with app.app_context():
+    # A request context: the demo goes through the same services as the pages, and
+    # their notifications carry links.
+    with app.test_request_context():
         if not demo.is_empty():
             return None
         logins = demo.load()

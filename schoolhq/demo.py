@@ -60,8 +60,9 @@ def is_empty() -> bool:
     return (db.session.scalar(select(func.count(Person.id))) or 0) == 0
 
 
-def load(assets: int = 800) -> dict[str, str]:
-    """Create the demo school in an empty database; returns role code -> user name."""
+def load(assets: int = 800, stock_months: int = 12) -> dict[str, str]:
+    """Create the demo school in an empty database; returns role code -> user name.
+    Tests ask for fewer assets and a shorter stock history to stay quick."""
     rng = random.Random(2026)
     settings.update({"school_name": "阳光小学"})
     departments: dict[str, int] = {}
@@ -138,4 +139,7 @@ def load(assets: int = 800) -> dict[str, str]:
     from schoolhq.assets import demo as assets_demo
 
     assets_demo.load(assets, rng)
+    from schoolhq.stock import demo as stock_demo
+
+    stock_demo.load(rng, stock_months)
     return logins

@@ -20,10 +20,12 @@ from schoolhq.demo import DEMO_LOGINS, DEMO_PASSWORD
 from schoolhq.extensions import db
 from schoolhq.people.models import Department, Person
 from schoolhq.places.models import Location
+from schoolhq.stock import counts as stock_counts
+from schoolhq.stock.models import Requisition, StockItem, StockReceipt, Store
 from tests.conftest import login
 
 #: routes that also narrow by the record: a borrower sees their own loan slip, a file its owner
-OWN_RECORDS_ONLY = {"assets.slip", "core.attachment"}
+OWN_RECORDS_ONLY = {"assets.slip", "core.attachment", "stock.requisition", "stock.requisition_print"}
 
 #: the only routes open without sign-in
 PUBLIC_ENDPOINTS = {"static", "core.health", "auth.login", "core.switch_language", "core.label"}
@@ -53,6 +55,9 @@ def _real_values(app) -> dict[str, object]:
         layout = db.session.scalar(select(LabelLayout).order_by(LabelLayout.id))
         scan = db.session.scalar(select(AuditScan).order_by(AuditScan.id))
         disposal = db.session.scalar(select(Disposal).order_by(Disposal.id))
+        store = db.session.scalar(select(Store).order_by(Store.id))
+        count = stock_counts.start(account, store.id)
+        requisition = db.session.scalar(select(Requisition).where(Requisition.status == "pending"))
         buffer = io.BytesIO()
         Image.new("RGB", (40, 30), "red").save(buffer, "PNG")
         buffer.seek(0)
@@ -65,6 +70,9 @@ def _real_values(app) -> dict[str, object]:
             "layout_id": layout.id, "campaign_id": scan.campaign_id, "scan_id": scan.id,
             "disposal_id": disposal.id, "step": "appraise", "category_id": asset.category_id,
             "kind_id": db.session.scalar(select(AssetKind.id)),
+            "item_id": db.session.scalar(select(StockItem.id).order_by(StockItem.id)), "store_id": store.id,
+            "receipt_id": db.session.scalar(select(StockReceipt.id)), "requisition_id": requisition.id,
+            "count_id": count.id,
         }
 
 

@@ -72,15 +72,6 @@ class AssetStatus(db.Model):
     sort_order: Mapped[int] = mapped_column(default=0)
 
 
-class AssetCounter(db.Model):
-    """The running number behind asset numbers, one row per scope (a year, say)."""
-
-    __tablename__ = "asset_counter"
-
-    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
-    value: Mapped[int] = mapped_column(default=0)
-
-
 class Asset(db.Model):
     """One item on the register: the fields of the 资产卡片."""
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import re
 import secrets
 from dataclasses import dataclass
@@ -17,21 +15,20 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.datastructures import FileStorage
 
 from schoolhq.assets.catalogue import domain
 from schoolhq.assets.models import (
     Asset,
     AssetCategory,
-    AssetCounter,
     AssetEvent,
     AssetKind,
     AssetStatus,
     Loan,
 )
-from schoolhq.core import audit, settings
+from schoolhq.core import audit, counters, settings
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.timeutil import local_today, school_zone, utcnow
+from schoolhq.core.uploads import save_signature
 from schoolhq.extensions import db
 
 TOKEN_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
@@ -167,23 +164,14 @@ def suggest_tier(unit_price_fen: int, special_equipment: bool = False) -> str:
 def _next_number(category: AssetCategory) -> str:
     year = local_today().year
     pattern = settings.get("assets.number_pattern")
-    scope = str(year) if "{year}" in pattern else "all"
-    updated = db.session.execute(
-        update(AssetCounter).where(AssetCounter.scope == scope).values(value=AssetCounter.value + 1))
-    if updated.rowcount == 0:
-        try:
-            with db.session.begin_nested():
-                db.session.add(AssetCounter(scope=scope, value=1))
-        except IntegrityError:  # another desk started the year at the same moment
-            db.session.execute(
-                update(AssetCounter).where(AssetCounter.scope == scope).values(value=AssetCounter.value + 1))
-    value = db.session.scalar(select(AssetCounter.value).where(AssetCounter.scope == scope))
+    scope = f"assets.{year}" if "{year}" in pattern else "assets.all"
+    value = counters.next_value(scope)
     for _ in range(1000):  # skip numbers taken by imported assets
         number = pattern.format(year=year, seq=value, category=category.code[:3])
         if db.session.scalar(select(Asset.id).where(Asset.number == number)) is None:
             return number
         value += 1
-        db.session.execute(update(AssetCounter).where(AssetCounter.scope == scope).values(value=value))
+        counters.skip_to(scope, value)
     raise ServiceError(_l("No free asset number; check the number pattern."))
 
 
@@ -585,22 +573,6 @@ def due_from(choice: str, custom: date | None) -> datetime:
     raise ServiceError(_l("Choose when the items are due back."), "due")
 
 
-def _signature_attachment(data_url: str | None):
-    """The borrower's signature: a PNG data URL from the tablet's canvas."""
-    from schoolhq.core.uploads import save_upload
-
-    prefix = "data:image/png;base64,"
-    if not data_url or not data_url.startswith(prefix):
-        raise ServiceError(_l("The borrower has not signed."), "signature")
-    try:
-        raw = base64.b64decode(data_url[len(prefix):], validate=True)
-    except ValueError:
-        raise ServiceError(_l("The signature could not be read; please sign again."), "signature") from None
-    if len(raw) > 2 * 1024 * 1024:
-        raise ServiceError(_l("The signature is too large; please sign again."), "signature")
-    return save_upload(FileStorage(io.BytesIO(raw), filename="signature.png"), images_only=True)
-
-
 def why_not_lendable(asset: Asset):
     """None when the asset may go out now, else the message saying why not."""
     if not asset.loanable:
@@ -642,7 +614,7 @@ def checkout(asset_ids: list[int], borrower_id: int, due_at: datetime, condition
                                   name=booked.person.name,
                                   start=to_local_text(booked.starts_at)), "tags")
         assets.append(asset)
-    signature = _signature_attachment(signature_data_url) if (require_signature or signature_data_url) else None
+    signature = save_signature(signature_data_url, _l("The borrower has not signed.")) if (require_signature or signature_data_url) else None
     slip = _new_slip()
     loans = []
     for asset in assets:

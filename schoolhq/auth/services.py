@@ -354,6 +354,14 @@ def accounts_with_role(code: str) -> list[Account]:
         .distinct()))
 
 
+def accounts_with(permission: str) -> list[Account]:
+    """Active accounts holding `permission` through any role (in any scope)."""
+    return list(db.session.scalars(
+        select(Account).join(RoleAssignment, RoleAssignment.account_id == Account.id)
+        .join(RolePermission, RolePermission.role_id == RoleAssignment.role_id)
+        .where(RolePermission.permission == permission, Account.active.is_(True)).distinct()))
+
+
 def has_any_admin() -> bool:
     return bool(accounts_with_role("admin"))
 

@@ -118,3 +118,13 @@ class LabelLayout(db.Model):
     @property
     def per_sheet(self) -> int:
         return self.columns * self.rows
+
+
+class Counter(db.Model):
+    """Running numbers behind document numbers, one row per scope ("assets.2026",
+    "stock.receipt.2026")."""
+
+    __tablename__ = "counter"
+
+    scope: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)

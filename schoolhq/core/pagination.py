@@ -31,16 +31,18 @@ class Page:
         return self.number < self.pages
 
     def url_args(self, number: int) -> dict[str, Any]:
-        args = request.args.to_dict()
+        args = {**(request.view_args or {}), **request.args.to_dict()}
         args["page"] = number
         return args
 
 
-def paginate(query, per_page: int = 50) -> Page:
+def paginate(query, per_page: int = 50, rows: bool = False) -> Page:
+    """One page of `query`: its first column's objects, or whole rows with `rows`."""
     number = request.args.get("page", "1")
     number = int(number) if number.isdigit() and int(number) > 0 else 1
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     pages = max(1, -(-total // per_page))
     number = min(number, pages)
-    items = list(db.session.scalars(query.limit(per_page).offset((number - 1) * per_page)))
+    page_query = query.limit(per_page).offset((number - 1) * per_page)
+    items = list(db.session.execute(page_query).all() if rows else db.session.scalars(page_query))
     return Page(items=items, number=number, per_page=per_page, total=total)

@@ -4,6 +4,7 @@ at most 1600 px)."""
 
 from __future__ import annotations
 
+import base64
 import io
 import secrets
 import warnings
@@ -93,6 +94,20 @@ def save_upload(file: FileStorage | None, *, images_only: bool = False, max_byte
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+def save_signature(data_url: str | None, unsigned_message) -> Attachment:
+    """A signature drawn on the tablet's canvas, posted as a PNG data URL."""
+    prefix = "data:image/png;base64,"
+    if not data_url or not data_url.startswith(prefix):
+        raise ServiceError(unsigned_message, "signature")
+    try:
+        raw = base64.b64decode(data_url[len(prefix):], validate=True)
+    except ValueError:
+        raise ServiceError(_l("The signature could not be read; please sign again."), "signature") from None
+    if len(raw) > 2 * 1024 * 1024:
+        raise ServiceError(_l("The signature is too large; please sign again."), "signature")
+    return save_upload(FileStorage(io.BytesIO(raw), filename="signature.png"), images_only=True)
 
 
 #: rules that answer whether a person may open an attachment: True, False, or None when

@@ -1,0 +1,204 @@
+"""盘点: count one store on a tablet. What the ledger expected is snapshotted when the
+count starts; goods that move while people count are accounted for line by line, and
+the differences reach the ledger only when someone else approves them, each with a reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, select
+
+from schoolhq.core import audit
+from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.permissions import can
+from schoolhq.core.timeutil import utcnow
+from schoolhq.extensions import db
+from schoolhq.stock import services
+from schoolhq.stock.models import StockBalance, StockCount, StockCountLine, StockItem, StockMovement
+from schoolhq.stock.services import UNIT, parse_quantity
+
+STATUS_LABELS = {"open": _l("Counting"), "submitted": _l("Waiting for approval"), "approved": _l("Approved"),
+                 "cancelled": _l("Cancelled")}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+def get(count_id: int) -> StockCount:
+    count = db.session.get(StockCount, count_id)
+    if count is None:
+        raise NotFound(_l("No such stock count."))
+    return count
+
+
+def _last_movement_id() -> int:
+    return db.session.scalar(select(func.max(StockMovement.id))) or 0
+
+
+def start(account, store_id: int | None) -> StockCount:
+    store = services.get_store(store_id)
+    if db.session.scalar(select(StockCount.id).where(StockCount.store_id == store.id,
+                                                     StockCount.status.in_(("open", "submitted")))):
+        raise ServiceError(_l("A count of %(store)s is already under way; finish it first.", store=store.name),
+                           "store_id")
+    count = StockCount(store_id=store.id, start_mark=_last_movement_id(), started_by_id=account.id)
+    db.session.add(count)
+    db.session.flush()
+    balances = db.session.execute(select(StockBalance.item_id, StockBalance.quantity_milli)
+                                  .join(StockItem, StockItem.id == StockBalance.item_id)
+                                  .where(StockBalance.store_id == store.id, StockItem.archived_at.is_(None)))
+    db.session.add_all([StockCountLine(count_id=count.id, item_id=item_id, expected_milli=quantity)
+                        for item_id, quantity in balances])
+    db.session.flush()
+    audit.record("stock", "count.started", count, after={"store": store.name}, summary=store.name)
+    return count
+
+
+def _open(count: StockCount) -> StockCount:
+    if count.status != "open":
+        raise ServiceError(_l("This count is %(status)s and can no longer be changed.",
+                              status=status_label(count.status)))
+    return count
+
+
+def line_for(count: StockCount, item: StockItem | None) -> StockCountLine:
+    if item is None:
+        raise ServiceError(_l("No stock item has that barcode."), "code")
+    line = db.session.scalar(select(StockCountLine).where(StockCountLine.count_id == count.id,
+                                                          StockCountLine.item_id == item.id))
+    if line is None:
+        raise ServiceError(_l("%(item)s is not stocked in %(store)s.", item=item.name, store=count.store.name), "code")
+    return line
+
+
+def record(account, count_id: int, item_id: int | None, counted_text: str) -> StockCountLine:
+    count = _open(get(count_id))
+    line = line_for(count, db.session.get(StockItem, item_id or 0))
+    line.counted_milli = parse_quantity(counted_text, line.item, f"counted-{line.id}", allow_zero=True)
+    line.counted_mark = _last_movement_id()
+    line.counted_at, line.counted_by_id = utcnow(), account.id
+    db.session.flush()
+    return line
+
+
+def set_reason(count_id: int, line_id: int, reason: str) -> StockCountLine:
+    count = _open(get(count_id))
+    line = db.session.get(StockCountLine, line_id)
+    if line is None or line.count_id != count.id:
+        raise NotFound(_l("No such line in this count."))
+    line.reason = (reason or "").strip()[:200]
+    db.session.flush()
+    return line
+
+
+@dataclass
+class Variance:
+    line: StockCountLine
+    #: what the ledger held at the moment the line was counted
+    expected_milli: int
+    variance_milli: int
+    value_fen: int
+
+
+def variances(count: StockCount) -> list[Variance]:
+    """Every line with its expected quantity at counting time (the snapshot plus what
+    moved between the start and the count) and the difference; one query."""
+    moved = (select(func.coalesce(func.sum(StockMovement.quantity_milli), 0))
+             .where(StockMovement.store_id == count.store_id, StockMovement.item_id == StockCountLine.item_id,
+                    StockMovement.id > count.start_mark,
+                    StockMovement.id <= func.coalesce(StockCountLine.counted_mark, count.start_mark))
+             .correlate(StockCountLine).scalar_subquery())
+    value = (select(func.coalesce(func.sum(StockBalance.value_fen), 0))
+             .where(StockBalance.item_id == StockCountLine.item_id).correlate(StockCountLine).scalar_subquery())
+    held = (select(func.coalesce(func.sum(StockBalance.quantity_milli), 0))
+            .where(StockBalance.item_id == StockCountLine.item_id).correlate(StockCountLine).scalar_subquery())
+    rows = db.session.execute(select(StockCountLine, moved, value, held).join(StockItem, and_(
+        StockItem.id == StockCountLine.item_id)).where(StockCountLine.count_id == count.id)
+        .order_by(StockItem.category_id, StockItem.name))
+    result = []
+    for line, moved_milli, value_fen, held_milli in rows:
+        expected = line.expected_milli + (moved_milli or 0)
+        variance = (line.counted_milli - expected) if line.counted_milli is not None else 0
+        average = value_fen * UNIT / held_milli if held_milli else services.average_cost_fen(line.item_id)
+        result.append(Variance(line, expected, variance, round(variance * average / UNIT)))
+    return result
+
+
+def submit(account, count_id: int) -> StockCount:
+    count = _open(get(count_id))
+    rows = variances(count)
+    missing = [row.line.item.name for row in rows if row.line.counted_milli is None]
+    if missing:
+        raise ServiceError(_l("%(n)s items are not counted yet, for example %(item)s.", n=len(missing),
+                              item=missing[0]))
+    unexplained = [row.line.item.name for row in rows if row.variance_milli and not row.line.reason]
+    if unexplained:
+        raise ServiceError(_l("Give a reason for each difference, for example %(item)s.", item=unexplained[0]))
+    count.status, count.submitted_at = "submitted", utcnow()
+    db.session.flush()
+    audit.record("stock", "count.submitted", count, after={"differences": sum(1 for r in rows if r.variance_milli)},
+                 summary=count.store.name)
+    return count
+
+
+def approve(account, count_id: int) -> StockCount:
+    """Apply the differences as adjustment rows. The approver must be someone other than
+    whoever started the count; a loss larger than what is left now is refused."""
+    count = get(count_id)
+    if count.status != "submitted":
+        raise ServiceError(_l("Only a submitted count can be approved."))
+    if not can(account, "stock.approve", count):
+        raise ServiceError(_l("You cannot approve stock counts."))
+    if account.id == count.started_by_id:
+        raise ServiceError(_l("Someone other than the person who ran the count must approve it."))
+    for row in variances(count):
+        if not row.variance_milli:
+            continue
+        item = row.line.item
+        if row.variance_milli > 0:
+            services.put(item, count.store, row.variance_milli, row.value_fen, "adjustment", count_id=count.id,
+                         reason=row.line.reason)
+        else:
+            services.take(item, count.store, -row.variance_milli, "adjustment", count_id=count.id,
+                          reason=row.line.reason)
+    count.status, count.decided_at, count.decided_by_id = "approved", utcnow(), account.id
+    db.session.flush()
+    audit.record("stock", "count.approved", count, summary=count.store.name)
+    return count
+
+
+def send_back(account, count_id: int) -> StockCount:
+    """Return a submitted count for recounting."""
+    count = get(count_id)
+    if count.status != "submitted":
+        raise ServiceError(_l("Only a submitted count can be sent back."))
+    if not can(account, "stock.approve", count):
+        raise ServiceError(_l("You cannot approve stock counts."))
+    count.status = "open"
+    db.session.flush()
+    audit.record("stock", "count.sent_back", count, summary=count.store.name)
+    return count
+
+
+def cancel(account, count_id: int) -> StockCount:
+    count = get(count_id)
+    if count.status not in ("open", "submitted"):
+        raise ServiceError(_l("This count is %(status)s and can no longer be changed.",
+                              status=status_label(count.status)))
+    count.status, count.decided_at, count.decided_by_id = "cancelled", utcnow(), account.id
+    db.session.flush()
+    audit.record("stock", "count.cancelled", count, summary=count.store.name)
+    return count
+
+
+def recent(limit: int = 50) -> list[StockCount]:
+    return list(db.session.scalars(select(StockCount).order_by(StockCount.id.desc()).limit(limit)))
+
+
+def progress(count: StockCount) -> tuple[int, int]:
+    counted, total = db.session.execute(select(func.count(StockCountLine.counted_milli), func.count(StockCountLine.id))
+                                        .where(StockCountLine.count_id == count.id)).one()
+    return counted, total
+

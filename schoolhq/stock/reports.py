@@ -1,0 +1,122 @@
+"""Stock reports: consumption by department, item and month; valuation at moving-average cost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select
+
+from schoolhq.core.timeutil import local_day_bounds_utc, to_local
+from schoolhq.extensions import db
+from schoolhq.stock.models import StockBalance, StockCategory, StockItem, StockMovement
+
+GROUPS = {"department": _l("Department"), "item": _l("Item"), "month": _l("Month")}
+
+
+@dataclass
+class ConsumptionRow:
+    key: str
+    label: str
+    #: quantities add up only per item; other groupings show value alone
+    quantity_milli: int | None
+    unit: str
+    value_fen: int
+
+
+def _period(start: date, end: date):
+    return local_day_bounds_utc(start)[0], local_day_bounds_utc(end + timedelta(days=1))[0]
+
+
+def _consumed():
+    """Net consumption rows: issues, their reversals and returns (all carry a person or
+    a requisition line), never receipts, transfers or count adjustments."""
+    return (StockMovement.kind.in_(("issue", "return")) |
+            ((StockMovement.kind == "reversal") & StockMovement.requisition_line_id.is_not(None)))
+
+
+def consumption(start: date, end: date, group: str = "department", store_id: int | None = None,
+                department_id: int | None = None) -> list[ConsumptionRow]:
+    if group not in GROUPS:
+        group = "department"
+    since, until = _period(start, end)
+    quantity = -func.sum(StockMovement.quantity_milli)
+    value = -func.sum(StockMovement.value_fen)
+    base = [_consumed(), StockMovement.occurred_at >= since, StockMovement.occurred_at < until]
+    if store_id:
+        base.append(StockMovement.store_id == store_id)
+    if department_id:
+        base.append(StockMovement.department_id == department_id)
+    if group == "item":
+        rows = db.session.execute(select(StockItem.id, StockItem.name, StockItem.spec, StockItem.unit, quantity, value)
+                                  .join(StockItem, StockItem.id == StockMovement.item_id).where(*base)
+                                  .group_by(StockItem.id, StockItem.name, StockItem.spec, StockItem.unit)
+                                  .order_by(value.desc()))
+        return [ConsumptionRow(str(i), f"{name} {spec}".strip(), q, unit, v) for i, name, spec, unit, q, v in rows]
+    if group == "department":
+        from schoolhq.people.models import Department
+
+        rows = db.session.execute(select(StockMovement.department_id, Department.name, value)
+                                  .outerjoin(Department, Department.id == StockMovement.department_id).where(*base)
+                                  .group_by(StockMovement.department_id, Department.name).order_by(value.desc()))
+        return [ConsumptionRow(str(d or ""), name or str(_l("No department")), None, "", v) for d, name, v in rows]
+    # By month, in the school's time zone: read the rows' times and bucket them here,
+    # since SQLite and PostgreSQL disagree on zone arithmetic.
+    totals: dict[str, int] = {}
+    for occurred_at, fen in db.session.execute(select(StockMovement.occurred_at, StockMovement.value_fen).where(*base)):
+        key = to_local(occurred_at).strftime("%Y-%m")
+        totals[key] = totals.get(key, 0) - fen
+    return [ConsumptionRow(key, key, None, "", fen) for key, fen in sorted(totals.items())]
+
+
+@dataclass
+class ValuationRow:
+    item: StockItem
+    category: str
+    quantity_milli: int
+    value_fen: int
+
+    @property
+    def average_fen(self) -> int:
+        return round(self.value_fen * 1000 / self.quantity_milli) if self.quantity_milli else 0
+
+
+def valuation(store_id: int | None = None) -> tuple[list[ValuationRow], dict[str, int], int]:
+    """Items on hand with quantity, moving-average cost and value; totals per category."""
+    query = (select(StockItem, StockCategory.name, func.sum(StockBalance.quantity_milli),
+                    func.sum(StockBalance.value_fen))
+             .join(StockBalance, StockBalance.item_id == StockItem.id)
+             .join(StockCategory, StockCategory.id == StockItem.category_id)
+             .where(StockBalance.quantity_milli > 0)
+             .group_by(StockItem.id, StockCategory.name, StockCategory.sort_order)
+             .order_by(StockCategory.sort_order, StockItem.name))
+    if store_id:
+        query = query.where(StockBalance.store_id == store_id)
+    rows = [ValuationRow(item, category, quantity, value) for item, category, quantity, value in db.session.execute(query)]
+    by_category: dict[str, int] = {}
+    for row in rows:
+        by_category[row.category] = by_category.get(row.category, 0) + row.value_fen
+    return rows, by_category, sum(by_category.values())
+
+
+def shelf_sheet(store_id: int) -> list[tuple[StockItem, int]]:
+    """A store's items and quantities for a cupboard run on paper."""
+    return [(item, quantity) for item, quantity in db.session.execute(
+        select(StockItem, StockBalance.quantity_milli).join(StockBalance, StockBalance.item_id == StockItem.id)
+        .where(StockBalance.store_id == store_id, StockItem.archived_at.is_(None))
+        .order_by(StockItem.category_id, StockItem.name))]
+
+
+def low_counts() -> tuple[int, int]:
+    """(items at or below minimum, items below the emergency reserve)."""
+    totals = (select(StockBalance.item_id, func.sum(StockBalance.quantity_milli).label("q"))
+              .group_by(StockBalance.item_id).subquery())
+    quantity = func.coalesce(totals.c.q, 0)
+    low, reserve = db.session.execute(select(
+        func.coalesce(func.sum(case(((StockItem.min_level_milli > 0) & (quantity <= StockItem.min_level_milli), 1),
+                                    else_=0)), 0),
+        func.coalesce(func.sum(case(((StockItem.reserve_level_milli > 0) & (quantity < StockItem.reserve_level_milli),
+                                     1), else_=0)), 0))
+        .outerjoin(totals, totals.c.item_id == StockItem.id).where(StockItem.archived_at.is_(None))).one()
+    return int(low), int(reserve)

@@ -1,0 +1,498 @@
+"""领用: a person's cart becomes a requisition; special items wait for the department
+head, anything that would dig into the emergency reserve waits for the logistics head;
+the storekeeper issues it, fully or in parts, and the recipient signs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from schoolhq.core import audit, counters
+from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.permissions import can
+from schoolhq.core.timeutil import local_day_bounds_utc, local_today, utcnow
+from schoolhq.extensions import db
+from schoolhq.stock import services
+from schoolhq.stock.models import Requisition, RequisitionLine, StockIssue, StockItem, StockMovement
+from schoolhq.stock.services import format_quantity, parse_quantity
+
+OPEN_STATUSES = ("pending", "ready", "partly_issued")
+STATUS_LABELS = {
+    "draft": _l("Not yet sent"), "pending": _l("Waiting for approval"), "ready": _l("Ready to collect"),
+    "partly_issued": _l("Partly issued"), "issued": _l("Issued"), "rejected": _l("Rejected"),
+    "cancelled": _l("Cancelled"),
+}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+def get(requisition_id: int) -> Requisition:
+    requisition = db.session.get(Requisition, requisition_id)
+    if requisition is None:
+        raise NotFound(_l("No such requisition."))
+    return requisition
+
+
+def _person(account):
+    from schoolhq.people.services import get_person
+
+    if not account.person_id:
+        raise ServiceError(_l("Your account has no staff profile; ask the administrator to link one."))
+    return get_person(account.person_id)
+
+
+# The cart -----------------------------------------------------------------------------
+
+def cart_of(account, create: bool = False) -> Requisition | None:
+    """The person's draft requisition: the cart survives leaving the page and devices."""
+    person = _person(account)
+    cart = db.session.scalar(select(Requisition).where(Requisition.requester_id == person.id,
+                                                       Requisition.status == "draft", Requisition.at_counter.is_(False))
+                             .order_by(Requisition.id).limit(1))
+    if cart is None and create:
+        store = next(iter(services.stores()), None)
+        if store is None:
+            raise ServiceError(_l("The school has no store yet."))
+        cart = Requisition(requester_id=person.id, department_id=person.department_id, store_id=store.id,
+                           status="draft")
+        db.session.add(cart)
+        db.session.flush()
+    return cart
+
+
+def _draft(account, line_or_cart: Requisition) -> Requisition:
+    if line_or_cart.status != "draft" or line_or_cart.requester_id != account.person_id:
+        raise ServiceError(_l("This requisition has been sent and can no longer be changed."))
+    return line_or_cart
+
+
+def add_to_cart(account, item_id: int | None, quantity_text: str) -> RequisitionLine:
+    item = db.session.get(StockItem, item_id or 0)
+    if item is None or item.archived_at is not None:
+        raise ServiceError(_l("Choose an item."), "item_id")
+    quantity = parse_quantity(quantity_text, item)
+    cart = cart_of(account, create=True)
+    line = db.session.scalar(select(RequisitionLine).where(RequisitionLine.requisition_id == cart.id,
+                                                           RequisitionLine.item_id == item.id))
+    if line is None:
+        line = RequisitionLine(requisition_id=cart.id, item_id=item.id, quantity_milli=quantity)
+        db.session.add(line)
+    else:
+        line.quantity_milli = quantity
+    db.session.flush()
+    return line
+
+
+def set_cart_line(account, line_id: int, quantity_text: str) -> RequisitionLine | None:
+    """A new quantity for a line of the cart; zero removes the line."""
+    line = db.session.get(RequisitionLine, line_id)
+    if line is None:
+        raise NotFound(_l("No such line."))
+    _draft(account, line.requisition)
+    quantity = parse_quantity(quantity_text, line.item, allow_zero=True)
+    if quantity == 0:
+        db.session.delete(line)
+        db.session.flush()
+        return None
+    line.quantity_milli = quantity
+    db.session.flush()
+    return line
+
+
+@dataclass
+class Submission:
+    purpose: str
+    for_department: bool
+    store_id: int | None
+
+
+def submit(account, data: Submission) -> Requisition:
+    cart = cart_of(account)
+    if cart is None or not cart.lines:
+        raise ServiceError(_l("The list is empty: add the items you need first."))
+    _draft(account, cart)
+    purpose = (data.purpose or "").strip()
+    if not purpose:
+        raise ServiceError(_l("Say what the items are for."), "purpose")
+    store = services.get_store(data.store_id)
+    person = cart.requester
+    if data.for_department and not person.department_id:
+        raise ServiceError(_l("You belong to no department; ask for yourself instead."), "for_department")
+    for line in cart.lines:
+        if line.item.archived_at is not None:
+            raise ServiceError(_l("%(item)s is no longer stocked; take it off the list.", item=line.item.name))
+    cart.purpose, cart.for_department, cart.store_id = purpose[:200], bool(data.for_department), store.id
+    cart.department_id = person.department_id
+    cart.needs_department_approval = any(line.item.needs_approval for line in cart.lines)
+    cart.needs_reserve_approval = any(_breaks_reserve(line.item, line.quantity_milli) for line in cart.lines)
+    today = local_today()
+    cart.number = f"LY{today.year}-{counters.next_value(f'stock.requisition.{today.year}'):05d}"
+    cart.submitted_at = utcnow()
+    cart.status = "pending" if (cart.needs_department_approval or cart.needs_reserve_approval) else "ready"
+    db.session.flush()
+    audit.record("stock", "requisition.submitted", cart, after={"lines": len(cart.lines), "status": cart.status},
+                 summary=cart.number)
+    _notify_approvers(cart)
+    return cart
+
+
+def _breaks_reserve(item: StockItem, quantity: int) -> bool:
+    return bool(item.reserve_level_milli) and services.on_hand(item.id) - quantity < item.reserve_level_milli
+
+
+def _notify_approvers(requisition: Requisition) -> None:
+    from schoolhq.core.notifications import notify
+
+    link = url_for("stock.requisition", requisition_id=requisition.id)
+    title = str(_l("Requisition %(number)s from %(name)s needs your approval", number=requisition.number,
+                   name=requisition.requester.name))
+    if requisition.needs_department_approval:
+        for account_id in _department_heads(requisition):
+            notify(account_id, "stock", title, requisition.purpose, link)
+    if requisition.needs_reserve_approval:
+        for account_id in _holders("stock.reserve"):
+            notify(account_id, "stock", title, str(_l("It would go below an emergency reserve.")), link)
+
+
+def _department_heads(requisition: Requisition) -> list[int]:
+    from schoolhq.auth.models import Account
+    from schoolhq.people.models import Department
+
+    if requisition.department is None:
+        return _holders("stock.approve")
+    ids = [int(part) for part in requisition.department.path.strip("/").split("/") if part]
+    heads = db.session.scalars(select(Account.id).join(Department, Department.head_person_id == Account.person_id)
+                               .where(Department.id.in_(ids), Account.person_id != requisition.requester_id,
+                                      Account.active.is_(True)))
+    return list(heads) or _holders("stock.approve")
+
+
+def _holders(permission: str) -> list[int]:
+    from schoolhq.auth.services import accounts_with
+
+    return [account.id for account in accounts_with(permission)]
+
+
+# Approval -----------------------------------------------------------------------------
+
+def may_approve_department(account, requisition: Requisition) -> bool:
+    """The head of the requisition's department (or of a department above it), or a
+    holder of stock.approve over it; never the requester."""
+    if not requisition.needs_department_approval or account.person_id == requisition.requester_id:
+        return False
+    if requisition.department is not None and account.person_id:
+        from schoolhq.people.models import Department
+
+        ids = [int(part) for part in requisition.department.path.strip("/").split("/") if part]
+        if db.session.scalar(select(Department.id).where(Department.id.in_(ids),
+                                                         Department.head_person_id == account.person_id).limit(1)):
+            return True
+    return can(account, "stock.approve", requisition)
+
+
+def may_release_reserve(account, requisition: Requisition) -> bool:
+    return account.person_id != requisition.requester_id and can(account, "stock.reserve", requisition)
+
+
+def approve(account, requisition_id: int, which: str, note: str = "") -> Requisition:
+    requisition = get(requisition_id)
+    if requisition.status != "pending":
+        raise ServiceError(_l("This requisition is not waiting for approval."))
+    if which == "department":
+        if requisition.department_approved_by_id:
+            raise ServiceError(_l("The department has already approved it."))
+        if not may_approve_department(account, requisition):
+            raise ServiceError(_l("Someone other than the requester must approve: the department head or "
+                                  "the logistics office."))
+        requisition.department_approved_by_id, requisition.department_approved_at = account.id, utcnow()
+    elif which == "reserve":
+        if requisition.reserve_approved_by_id:
+            raise ServiceError(_l("The reserve release has already been approved."))
+        if not may_release_reserve(account, requisition):
+            raise ServiceError(_l("Only the logistics head, and not the requester, may release the reserve."))
+        requisition.reserve_approved_by_id, requisition.reserve_approved_at = account.id, utcnow()
+    else:
+        raise ServiceError(_l("Unknown approval."))
+    requisition.decided_note = (note or "").strip()[:300] or requisition.decided_note
+    if (not requisition.needs_department_approval or requisition.department_approved_by_id) and \
+            (not requisition.needs_reserve_approval or requisition.reserve_approved_by_id):
+        requisition.status = "ready"
+        _tell_requester(requisition, _l("Requisition %(number)s is approved and ready to collect",
+                                        number=requisition.number))
+    db.session.flush()
+    audit.record("stock", f"requisition.approved.{which}", requisition, after={"status": requisition.status},
+                 summary=requisition.number)
+    return requisition
+
+
+def reject(account, requisition_id: int, note: str) -> Requisition:
+    requisition = get(requisition_id)
+    if requisition.status != "pending":
+        raise ServiceError(_l("This requisition is not waiting for approval."))
+    if not (may_approve_department(account, requisition) or may_release_reserve(account, requisition)):
+        raise ServiceError(_l("You cannot decide on this requisition."))
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError(_l("Say why it is rejected."), "note")
+    requisition.status, requisition.rejected_by_id = "rejected", account.id
+    requisition.decided_note, requisition.closed_at = note[:300], utcnow()
+    db.session.flush()
+    audit.record("stock", "requisition.rejected", requisition, after={"note": note}, summary=requisition.number)
+    _tell_requester(requisition, _l("Requisition %(number)s was rejected", number=requisition.number), note)
+    return requisition
+
+
+def cancel(account, requisition_id: int) -> Requisition:
+    requisition = get(requisition_id)
+    if requisition.requester_id != account.person_id and not can(account, "stock.issue", requisition):
+        raise ServiceError(_l("Only the requester or the store can cancel a requisition."))
+    if requisition.status not in ("draft", "pending", "ready"):
+        raise ServiceError(_l("Goods have already been issued on this requisition; close it instead."))
+    requisition.status, requisition.closed_at = "cancelled", utcnow()
+    db.session.flush()
+    audit.record("stock", "requisition.cancelled", requisition, summary=requisition.number or "")
+    return requisition
+
+
+def _tell_requester(requisition: Requisition, title, body: str = "") -> None:
+    from schoolhq.core.notifications import notify
+
+    account = requisition.requester.account
+    if account is not None:
+        notify(account.id, "stock", str(title), body, url_for("stock.requisition", requisition_id=requisition.id))
+
+
+# Issuing ------------------------------------------------------------------------------
+
+def issued_by_line(requisition_id: int) -> dict[int, int]:
+    """What has gone out per line, from the ledger (issues less their reversals)."""
+    rows = db.session.execute(
+        select(StockMovement.requisition_line_id, func.sum(StockMovement.quantity_milli))
+        .join(RequisitionLine, RequisitionLine.id == StockMovement.requisition_line_id)
+        .where(RequisitionLine.requisition_id == requisition_id).group_by(StockMovement.requisition_line_id))
+    return {line_id: -total for line_id, total in rows}
+
+
+def issue(account, requisition_id: int, quantities: dict[int, str], recipient_id: int | None = None,
+          signature_data_url: str | None = None, on_paper: bool = False,
+          issued_at: datetime | None = None) -> StockIssue:
+    """Hand over what the window has: each line fully, partly or not at all. The
+    recipient signs on the tablet, or on the printed 领用登记表 (`on_paper`).
+    `issued_at` dates entries copied from a paper register (and the demo's history)."""
+    issued_at = issued_at or utcnow()
+    requisition = get(requisition_id)
+    if requisition.status == "pending":
+        raise ServiceError(_l("This requisition is still waiting for approval."))
+    if requisition.status not in ("ready", "partly_issued"):
+        raise ServiceError(_l("This requisition is %(status)s; nothing more can be issued.",
+                              status=status_label(requisition.status)))
+    from schoolhq.people.services import get_person
+
+    recipient = get_person(recipient_id or requisition.requester_id)
+    issued = issued_by_line(requisition.id)
+    plan = []
+    for line in requisition.lines:
+        text = str(quantities.get(line.id, "") or "0")
+        try:
+            quantity = parse_quantity(text, line.item, allow_zero=True)
+        except ServiceError as error:
+            raise ServiceError(_l("%(item)s: %(problem)s", item=line.item.name, problem=error.message),
+                               f"line-{line.id}") from None
+        outstanding = line.quantity_milli - issued.get(line.id, 0)
+        if quantity > outstanding:
+            raise ServiceError(_l("%(item)s: only %(left)s %(unit)s are still to be issued.", item=line.item.name,
+                                  left=format_quantity(max(outstanding, 0)), unit=line.item.unit), f"line-{line.id}")
+        if quantity:
+            plan.append((line, quantity))
+    if not plan:
+        raise ServiceError(_l("Enter a quantity for at least one item."))
+    for line, quantity in plan:
+        if _breaks_reserve(line.item, quantity) and not requisition.reserve_approved_by_id \
+                and not may_release_reserve(account, requisition):
+            raise ServiceError(_l("%(item)s would fall below its emergency reserve of %(reserve)s %(unit)s; the "
+                                  "logistics head must approve.", item=line.item.name, unit=line.item.unit,
+                                  reserve=format_quantity(line.item.reserve_level_milli)), f"line-{line.id}")
+    signature = None
+    if not on_paper:
+        from schoolhq.core.uploads import save_signature
+
+        signature = save_signature(signature_data_url, _l("The recipient has not signed."))
+    hand_over = StockIssue(requisition_id=requisition.id, issued_by_id=account.id, recipient_id=recipient.id,
+                           signature_id=signature.id if signature else None, issued_at=issued_at)
+    db.session.add(hand_over)
+    db.session.flush()
+    department_id = requisition.department_id if requisition.for_department else recipient.department_id
+    for line, quantity in plan:
+        services.take(line.item, requisition.store, quantity, "issue", person_id=requisition.requester_id,
+                      department_id=department_id, issue_id=hand_over.id, requisition_line_id=line.id,
+                      reason=requisition.purpose, occurred_at=issued_at)
+        issued[line.id] = issued.get(line.id, 0) + quantity
+    complete = all(issued.get(line.id, 0) >= line.quantity_milli for line in requisition.lines)
+    requisition.status = "issued" if complete else "partly_issued"
+    if complete:
+        requisition.closed_at = issued_at
+    db.session.flush()
+    audit.record("stock", "requisition.issued", requisition,
+                 after={"lines": {line.item.name: format_quantity(q) for line, q in plan}, "status": requisition.status},
+                 summary=requisition.number)
+    if not requisition.at_counter:
+        _tell_requester(requisition, _l("Requisition %(number)s: goods issued", number=requisition.number))
+    return hand_over
+
+
+def close_remaining(account, requisition_id: int, note: str = "") -> Requisition:
+    """The rest will not come (out of stock, no longer needed): close what is partly issued."""
+    requisition = get(requisition_id)
+    if requisition.status != "partly_issued":
+        raise ServiceError(_l("Only a partly issued requisition can be closed."))
+    requisition.status, requisition.closed_at = "issued", utcnow()
+    requisition.decided_note = (note or "").strip()[:300] or requisition.decided_note
+    db.session.flush()
+    audit.record("stock", "requisition.closed", requisition, after={"note": note}, summary=requisition.number)
+    return requisition
+
+
+@dataclass
+class CounterLine:
+    item_id: int
+    quantity: str
+
+
+def issue_at_counter(account, store_id: int | None, recipient_id: int | None, lines: list[CounterLine],
+                     purpose: str, signature_data_url: str | None = None, on_paper: bool = False,
+                     issued_at: datetime | None = None) -> Requisition:
+    """Direct issue by scanning barcodes at the counter: recorded as a requisition made
+    and issued in one go, so the register and the reports see it like any other."""
+    store = services.get_store(store_id)
+    if not recipient_id:
+        raise ServiceError(_l("Choose who takes the goods."), "recipient_id")
+    from schoolhq.people.services import get_person
+
+    recipient = get_person(recipient_id)
+    if not lines:
+        raise ServiceError(_l("Scan at least one item."), "lines")
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise ServiceError(_l("Say what the items are for."), "purpose")
+    today = local_today()
+    requisition = Requisition(requester_id=recipient.id, department_id=recipient.department_id, store_id=store.id,
+                              purpose=purpose[:200], at_counter=True, status="ready",
+                              submitted_at=issued_at or utcnow(),
+                              number=f"LY{today.year}-{counters.next_value(f'stock.requisition.{today.year}'):05d}")
+    db.session.add(requisition)
+    db.session.flush()
+    quantities = {}
+    for entry in lines:
+        item = services.get_item(entry.item_id)
+        if item.needs_approval:
+            raise ServiceError(_l("%(item)s needs the department head's approval; ask for it with a requisition.",
+                                  item=item.name), "lines")
+        if any(line.item_id == item.id for line in requisition.lines):
+            raise ServiceError(_l("%(item)s is in the list twice.", item=item.name), "lines")
+        line = RequisitionLine(requisition_id=requisition.id, item_id=item.id,
+                               quantity_milli=parse_quantity(entry.quantity, item))
+        requisition.lines.append(line)
+        db.session.flush()
+        quantities[line.id] = entry.quantity
+    issue(account, requisition.id, quantities, recipient.id, signature_data_url, on_paper, issued_at)
+    return requisition
+
+
+# Lists --------------------------------------------------------------------------------
+
+def for_person(person_id: int, limit: int = 100) -> list[Requisition]:
+    return list(db.session.scalars(select(Requisition).where(Requisition.requester_id == person_id,
+                                                             Requisition.status != "draft")
+                                   .order_by(Requisition.id.desc()).limit(limit)))
+
+
+def window_queue(account) -> list[Requisition]:
+    """What the window has to hand out, oldest first, for the stores this person keeps."""
+    rows = db.session.scalars(select(Requisition).where(Requisition.status.in_(("ready", "partly_issued")))
+                              .options(selectinload(Requisition.lines)).order_by(Requisition.submitted_at))
+    return [r for r in rows if can(account, "stock.issue", r.store)]
+
+
+def waiting_for(account) -> list[Requisition]:
+    """Requisitions this person could approve now."""
+    rows = db.session.scalars(select(Requisition).where(Requisition.status == "pending")
+                              .options(selectinload(Requisition.lines)).order_by(Requisition.submitted_at))
+    return [r for r in rows if (may_approve_department(account, r) and not r.department_approved_by_id)
+            or (r.needs_reserve_approval and not r.reserve_approved_by_id and may_release_reserve(account, r))]
+
+
+def quota_warnings(requisition: Requisition) -> list[str]:
+    """Soft warnings: this month's consumption plus the request against the item's quota."""
+    first = local_today().replace(day=1)
+    since = local_day_bounds_utc(first)[0]
+    warnings = []
+    for line in requisition.lines:
+        item = line.item
+        checks = []
+        if item.quota_person_milli:
+            checks.append((item.quota_person_milli, StockMovement.person_id == requisition.requester_id,
+                           _l("%(name)s's", name=requisition.requester.name)))
+        if item.quota_department_milli and requisition.department_id:
+            checks.append((item.quota_department_milli, StockMovement.department_id == requisition.department_id,
+                           _l("%(name)s's", name=requisition.department.name)))
+        for quota, who, whose in checks:
+            used = -(db.session.scalar(select(func.coalesce(func.sum(StockMovement.quantity_milli), 0)).where(
+                StockMovement.item_id == item.id, who, StockMovement.kind.in_(("issue", "reversal", "return")),
+                StockMovement.occurred_at >= since, StockMovement.requisition_line_id != line.id)) or 0)
+            used = max(used, 0)
+            if used + line.quantity_milli > quota:
+                warnings.append(str(_l("%(item)s: %(whose)s monthly quota is %(quota)s %(unit)s and %(used)s have "
+                                       "been taken this month.", item=item.name, whose=whose,
+                                       quota=format_quantity(quota), unit=item.unit, used=format_quantity(used))))
+    return warnings
+
+
+@dataclass
+class RegisterRow:
+    day: date
+    item: StockItem
+    quantity_milli: int
+    purpose: str
+    recipient: str
+    signature_id: int | None
+    approver: str
+    number: str
+
+
+def register_rows(month: date, store_id: int | None = None) -> list[RegisterRow]:
+    """领用登记表 of a month: every issue with its purpose, the recipient's signature and
+    the department head's approval, one query."""
+    from schoolhq.auth.models import Account
+    from schoolhq.core.timeutil import to_local
+    from schoolhq.people.models import Person
+
+    start = local_day_bounds_utc(month.replace(day=1))[0]
+    following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    end = local_day_bounds_utc(following)[0]
+    approver = select(Person.name).join(Account, Account.person_id == Person.id).where(
+        Account.id == Requisition.department_approved_by_id).scalar_subquery()
+    query = (select(StockMovement, StockItem, StockIssue.signature_id, Requisition.purpose, Requisition.number,
+                    Person.name, approver)
+             .join(StockItem, StockItem.id == StockMovement.item_id)
+             .join(StockIssue, StockIssue.id == StockMovement.issue_id)
+             .join(Requisition, Requisition.id == StockIssue.requisition_id)
+             .join(Person, Person.id == StockIssue.recipient_id)
+             .where(StockMovement.kind == "issue", StockMovement.occurred_at >= start, StockMovement.occurred_at < end)
+             .order_by(StockMovement.id))
+    if store_id:
+        query = query.where(StockMovement.store_id == store_id)
+    return [RegisterRow(day=to_local(movement.occurred_at).date(), item=item, quantity_milli=-movement.quantity_milli,
+                        purpose=purpose, recipient=recipient, signature_id=signature_id, approver=approved_by or "",
+                        number=number or "")
+            for movement, item, signature_id, purpose, number, recipient, approved_by in db.session.execute(query)]
+
+
+def month_start(value: datetime | date | None = None) -> date:
+    return (value or local_today()).replace(day=1)

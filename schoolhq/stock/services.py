@@ -1,0 +1,648 @@
+"""Stock rules: items, stores and the ledger. Every change of a quantity is a movement
+row; the balance follows from the rows (a database trigger adds each row to it) and the
+database refuses a negative balance. Requisitions and counts build on `take` and `put`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+
+import yaml
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from schoolhq.core import audit, counters
+from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.money import parse_yuan
+from schoolhq.core.timeutil import local_day_bounds_utc, local_today, utcnow
+from schoolhq.extensions import db
+from schoolhq.stock.models import (
+    StockBalance,
+    StockCategory,
+    StockItem,
+    StockMovement,
+    StockReceipt,
+    Store,
+)
+
+#: a unit is 1000 thousandths
+UNIT = 1000
+MAX_QUANTITY = 10_000_000 * UNIT
+
+KIND_LABELS = {
+    "receipt": _l("Received"), "issue": _l("Issued"), "return": _l("Returned"),
+    "transfer_out": _l("Transferred out"), "transfer_in": _l("Transferred in"),
+    "adjustment": _l("Count adjustment"), "write_off": _l("Written off"), "reversal": _l("Reversal"),
+}
+
+
+@cache
+def domain() -> dict:
+    return yaml.safe_load((Path(__file__).parent / "data" / "stock.yaml").read_text(encoding="utf-8"))
+
+
+def seed() -> None:
+    """Categories from data/stock.yaml, once: the school edits them afterwards."""
+    if db.session.scalar(select(func.count(StockCategory.id))):
+        return
+    for order, name in enumerate(domain()["categories"]):
+        db.session.add(StockCategory(name=name, sort_order=order))
+    db.session.flush()
+
+
+# Quantities ---------------------------------------------------------------------------
+
+def actor_id() -> int | None:
+    return current_user.id if current_user and current_user.is_authenticated else None
+
+
+def parse_quantity(text, item: StockItem | None = None, field: str = "quantity", allow_zero: bool = False) -> int:
+    """'2.5' → 2500 thousandths; refuses letters, zero or less, and fractions of a unit
+    that cannot be split (a box of chalk is counted whole)."""
+    raw = str(text if text is not None else "").strip().replace("，", ",").replace(",", "").replace("．", ".")
+    if not raw:
+        raise ServiceError(_l("Enter a quantity."), field)
+    try:
+        number = Decimal(raw)
+    except InvalidOperation:
+        raise ServiceError(_l("“%(text)s” is not a number.", text=raw[:20]), field) from None
+    if not number.is_finite():
+        raise ServiceError(_l("“%(text)s” is not a number.", text=raw[:20]), field)
+    if number < 0 or (number == 0 and not allow_zero):
+        raise ServiceError(_l("The quantity must be more than zero.") if not allow_zero
+                           else _l("The quantity cannot be negative."), field)
+    milli = number * UNIT
+    if milli != milli.to_integral_value():
+        raise ServiceError(_l("Use at most three decimal places."), field)
+    if item is not None and not item.decimal_unit and number != number.to_integral_value():
+        raise ServiceError(_l("%(item)s is counted in whole %(unit)s.", item=item.name, unit=item.unit), field)
+    if milli > MAX_QUANTITY:
+        raise ServiceError(_l("That quantity is too large."), field)
+    return int(milli)
+
+
+def format_quantity(milli: int | None) -> str:
+    if milli is None:
+        return ""
+    whole, part = divmod(abs(milli), UNIT)
+    sign = "-" if milli < 0 else ""
+    if not part:
+        return f"{sign}{whole:,}"
+    return f"{sign}{whole:,}." + f"{part:03d}".rstrip("0")
+
+
+def _level(text, field: str, item: StockItem | None) -> int:
+    if text is None or str(text).strip() == "":
+        return 0
+    return parse_quantity(text, item, field, allow_zero=True)
+
+
+# Items and stores ---------------------------------------------------------------------
+
+def categories(include_archived: bool = False) -> list[StockCategory]:
+    query = select(StockCategory).order_by(StockCategory.sort_order, StockCategory.name)
+    if not include_archived:
+        query = query.where(StockCategory.archived_at.is_(None))
+    return list(db.session.scalars(query))
+
+
+def save_category(name: str, category_id: int | None = None) -> StockCategory:
+    name = (name or "").strip()
+    if not name or len(name) > 60:
+        raise ServiceError(_l("Give the category a name of at most 60 characters."), "name")
+    clash = db.session.scalar(select(StockCategory.id).where(StockCategory.name == name))
+    if clash is not None and clash != category_id:
+        raise ServiceError(_l("There is already a category called %(name)s.", name=name), "name")
+    if category_id:
+        category = db.session.get(StockCategory, category_id)
+        if category is None:
+            raise NotFound(_l("No such category."))
+        category.name = name
+    else:
+        order = db.session.scalar(select(func.max(StockCategory.sort_order))) or 0
+        category = StockCategory(name=name, sort_order=order + 1)
+        db.session.add(category)
+    db.session.flush()
+    audit.record("stock", "category.saved", category, after={"name": name}, summary=name)
+    return category
+
+
+def get_item(item_id: int) -> StockItem:
+    item = db.session.get(StockItem, item_id)
+    if item is None:
+        raise NotFound(_l("No such stock item."))
+    return item
+
+
+ITEM_FIELDS = ["name", "spec", "unit", "decimal_unit", "category_id", "barcode", "min_level_milli",
+               "target_level_milli", "reserve_level_milli", "quota_person_milli", "quota_department_milli",
+               "needs_approval", "note"]
+
+
+@dataclass
+class ItemData:
+    name: str
+    category_id: int | None
+    unit: str
+    spec: str = ""
+    decimal_unit: bool = False
+    barcode: str = ""
+    min_level: str = ""
+    target_level: str = ""
+    reserve_level: str = ""
+    quota_person: str = ""
+    quota_department: str = ""
+    needs_approval: bool = False
+    note: str = ""
+
+
+def save_item(data: ItemData, item_id: int | None = None, photo=None) -> StockItem:
+    from schoolhq.people.services import pinyin_of
+
+    name = (data.name or "").strip()
+    if not name:
+        raise ServiceError(_l("Give the item a name."), "name")
+    unit = (data.unit or "").strip()
+    if not unit or len(unit) > 10:
+        raise ServiceError(_l("Give the unit, such as 包 or 瓶."), "unit")
+    category = db.session.get(StockCategory, data.category_id or 0)
+    if category is None:
+        raise ServiceError(_l("Choose a category."), "category_id")
+    barcode = (data.barcode or "").strip() or None
+    if barcode:
+        clash = db.session.scalar(select(StockItem).where(StockItem.barcode == barcode))
+        if clash is not None and clash.id != item_id:
+            raise ServiceError(_l("The barcode %(code)s already belongs to %(item)s.", code=barcode,
+                                  item=clash.name), "barcode")
+    probe = StockItem(name=name, unit=unit, decimal_unit=bool(data.decimal_unit))
+    levels = {
+        "min_level_milli": _level(data.min_level, "min_level", probe),
+        "target_level_milli": _level(data.target_level, "target_level", probe),
+        "reserve_level_milli": _level(data.reserve_level, "reserve_level", probe),
+    }
+    if levels["target_level_milli"] and levels["target_level_milli"] < levels["min_level_milli"]:
+        raise ServiceError(_l("The target level cannot be below the minimum level."), "target_level")
+    if levels["reserve_level_milli"] and levels["min_level_milli"] and \
+            levels["reserve_level_milli"] > levels["min_level_milli"]:
+        raise ServiceError(_l("The emergency reserve should not be above the minimum level: the item "
+                              "would be reordered only after the reserve is touched."), "reserve_level")
+    quotas = {
+        "quota_person_milli": _level(data.quota_person, "quota_person", probe) or None,
+        "quota_department_milli": _level(data.quota_department, "quota_department", probe) or None,
+    }
+    if item_id:
+        item = get_item(item_id)
+        before = audit.snapshot(item, ITEM_FIELDS)
+        if item.decimal_unit and not data.decimal_unit and _has_fractions(item.id):
+            raise ServiceError(_l("Some quantities of this item are fractions; the unit must stay divisible."),
+                               "decimal_unit")
+    else:
+        item = StockItem()
+        db.session.add(item)
+        before = {}
+    item.name, item.spec, item.unit = name[:100], (data.spec or "").strip()[:100], unit
+    item.decimal_unit, item.category_id, item.barcode = bool(data.decimal_unit), category.id, barcode
+    item.pinyin, item.pinyin_initials = pinyin_of(name)
+    item.needs_approval, item.note = bool(data.needs_approval), (data.note or "").strip()[:2000]
+    for key, value in {**levels, **quotas}.items():
+        setattr(item, key, value)
+    if photo is not None and getattr(photo, "filename", ""):
+        from schoolhq.core.uploads import save_upload
+
+        item.photo_id = save_upload(photo, images_only=True).id
+    db.session.flush()
+    audit.record("stock", "item.updated" if before else "item.created", item, before=before,
+                 after=audit.snapshot(item, ITEM_FIELDS), summary=item.name)
+    return item
+
+
+def _has_fractions(item_id: int) -> bool:
+    return db.session.scalar(select(func.count(StockMovement.id)).where(
+        StockMovement.item_id == item_id, StockMovement.quantity_milli % UNIT != 0)) > 0
+
+
+def archive_item(item_id: int) -> StockItem:
+    item = get_item(item_id)
+    if on_hand(item.id):
+        raise ServiceError(_l("%(item)s is still in stock; issue, transfer or write it off first.", item=item.name))
+    item.archived_at = utcnow()
+    audit.record("stock", "item.archived", item, summary=item.name)
+    return item
+
+
+def find_by_barcode(code: str) -> StockItem | None:
+    code = (code or "").strip()
+    if not code or len(code) > 40:
+        return None
+    return db.session.scalar(select(StockItem).where(StockItem.barcode == code, StockItem.archived_at.is_(None)))
+
+
+def stores(include_archived: bool = False) -> list[Store]:
+    query = select(Store).order_by(Store.id)
+    if not include_archived:
+        query = query.where(Store.archived_at.is_(None))
+    return list(db.session.scalars(query))
+
+
+def get_store(store_id: int | None, field: str = "store_id") -> Store:
+    store = db.session.get(Store, store_id or 0)
+    if store is None or store.archived_at is not None:
+        raise ServiceError(_l("Choose a store."), field)
+    return store
+
+
+def save_store(name: str, location_id: int | None, keeper_id: int | None, store_id: int | None = None) -> Store:
+    from schoolhq.places.services import get_location
+
+    name = (name or "").strip()
+    if not name or len(name) > 60:
+        raise ServiceError(_l("Give the store a name of at most 60 characters."), "name")
+    if not location_id:
+        raise ServiceError(_l("Choose where the store is."), "location_id")
+    location = get_location(location_id)
+    if keeper_id:
+        from schoolhq.people.services import get_person
+
+        get_person(keeper_id)
+    clash = db.session.scalar(select(Store.id).where(Store.name == name))
+    if clash is not None and clash != store_id:
+        raise ServiceError(_l("There is already a store called %(name)s.", name=name), "name")
+    store = db.session.get(Store, store_id) if store_id else Store()
+    if store is None:
+        raise NotFound(_l("No such store."))
+    before = audit.snapshot(store, ["name", "location_id", "keeper_id"]) if store_id else {}
+    store.name, store.location_id, store.keeper_id = name, location.id, keeper_id or None
+    db.session.add(store)
+    db.session.flush()
+    audit.record("stock", "store.saved", store, before=before,
+                 after=audit.snapshot(store, ["name", "location_id", "keeper_id"]), summary=name)
+    return store
+
+
+# Balances -----------------------------------------------------------------------------
+
+def on_hand(item_id: int, store_id: int | None = None) -> int:
+    query = select(func.coalesce(func.sum(StockBalance.quantity_milli), 0)).where(StockBalance.item_id == item_id)
+    if store_id is not None:
+        query = query.where(StockBalance.store_id == store_id)
+    return db.session.scalar(query) or 0
+
+
+def balances_of(item_id: int) -> list[tuple[Store, int, int]]:
+    rows = db.session.execute(select(Store, StockBalance.quantity_milli, StockBalance.value_fen)
+                              .join(StockBalance, StockBalance.store_id == Store.id)
+                              .where(StockBalance.item_id == item_id).order_by(Store.id))
+    return [(store, quantity, value) for store, quantity, value in rows]
+
+
+def average_cost_fen(item_id: int) -> int:
+    """Moving-average cost of one unit over all stores; the last receipt price when none is left."""
+    quantity, value = db.session.execute(
+        select(func.coalesce(func.sum(StockBalance.quantity_milli), 0), func.coalesce(func.sum(StockBalance.value_fen), 0))
+        .where(StockBalance.item_id == item_id)).one()
+    if quantity:
+        return round(value * UNIT / quantity)
+    last = db.session.execute(select(StockMovement.value_fen, StockMovement.quantity_milli).where(
+        StockMovement.item_id == item_id, StockMovement.kind == "receipt").order_by(StockMovement.id.desc()).limit(1)).first()
+    return round(last[0] * UNIT / last[1]) if last else 0
+
+
+@dataclass
+class ItemFilters:
+    text: str = ""
+    category_id: int | None = None
+    store_id: int | None = None
+    #: "" all, "low" at or below minimum, "reserve" below the emergency reserve
+    level: str = ""
+    include_archived: bool = False
+
+
+def item_rows(filters: ItemFilters):
+    """Items with their quantity and value on hand (in one store or all): one query, a
+    grouped subquery over the balances, however many items the page shows."""
+    totals = select(StockBalance.item_id, func.sum(StockBalance.quantity_milli).label("quantity"),
+                    func.sum(StockBalance.value_fen).label("value")).group_by(StockBalance.item_id)
+    if filters.store_id:
+        totals = totals.where(StockBalance.store_id == filters.store_id)
+    totals = totals.subquery()
+    quantity = func.coalesce(totals.c.quantity, 0)
+    query = (select(StockItem, quantity.label("quantity"), func.coalesce(totals.c.value, 0).label("value"))
+             .outerjoin(totals, totals.c.item_id == StockItem.id).order_by(StockItem.category_id, StockItem.name))
+    if filters.store_id:
+        query = query.where(totals.c.item_id.is_not(None))
+    if not filters.include_archived:
+        query = query.where(StockItem.archived_at.is_(None))
+    if filters.category_id:
+        query = query.where(StockItem.category_id == filters.category_id)
+    text = filters.text.strip().lower()
+    if text:
+        like = f"%{text}%"
+        query = query.where(or_(StockItem.name.ilike(like), StockItem.spec.ilike(like), StockItem.pinyin.like(like),
+                                StockItem.pinyin_initials.like(f"{text}%"), StockItem.barcode == filters.text.strip()))
+    if filters.level == "low":
+        query = query.where(StockItem.min_level_milli > 0, quantity <= StockItem.min_level_milli)
+    elif filters.level == "reserve":
+        query = query.where(StockItem.reserve_level_milli > 0, quantity < StockItem.reserve_level_milli)
+    return query
+
+
+def level_of(item: StockItem, quantity: int) -> str:
+    """'reserve' below the emergency reserve, 'low' at or below minimum, else ''."""
+    if item.reserve_level_milli and quantity < item.reserve_level_milli:
+        return "reserve"
+    if item.min_level_milli and quantity <= item.min_level_milli:
+        return "low"
+    return ""
+
+
+def purchase_list() -> list[tuple[StockItem, int, int, int]]:
+    """Items at or below minimum: (item, on hand, to buy up to target, estimated cost)."""
+    rows = db.session.execute(item_rows(ItemFilters(level="low"))).all()
+    result = []
+    for item, quantity, _value in rows:
+        target = max(item.target_level_milli, item.min_level_milli)
+        to_buy = max(target - quantity, 0)
+        if item.decimal_unit is False and to_buy % UNIT:
+            to_buy += UNIT - to_buy % UNIT
+        result.append((item, quantity, to_buy, round(average_cost_fen(item.id) * to_buy / UNIT)))
+    return result
+
+
+# The ledger ---------------------------------------------------------------------------
+
+def _balance_for_update(item_id: int, store_id: int) -> tuple[int, int]:
+    """The balance row, locked until the end of the transaction (PostgreSQL); SQLite
+    already holds the database's write lock."""
+    row = db.session.execute(select(StockBalance.quantity_milli, StockBalance.value_fen)
+                             .where(StockBalance.item_id == item_id, StockBalance.store_id == store_id)
+                             .with_for_update()).first()
+    return (row[0], row[1]) if row else (0, 0)
+
+
+def _not_enough(item: StockItem, store: Store, have: int):
+    return ServiceError(_l("Only %(have)s %(unit)s of %(item)s left in %(store)s.", have=format_quantity(have),
+                           unit=item.unit, item=item.name, store=store.name), "quantity")
+
+
+def _post(item: StockItem, store: Store, kind: str, quantity_milli: int, value_fen: int, **refs) -> StockMovement:
+    refs.setdefault("occurred_at", utcnow())
+    movement = StockMovement(item_id=item.id, store_id=store.id, kind=kind, quantity_milli=quantity_milli,
+                             value_fen=value_fen, actor_id=actor_id(), **refs)
+    db.session.add(movement)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # The database refused a negative balance: someone took the last units first.
+        raise _not_enough(item, store, on_hand(item.id, store.id)) from None
+    return movement
+
+
+def take(item: StockItem, store: Store, quantity_milli: int, kind: str = "issue", **refs) -> StockMovement:
+    """Take stock out at its moving-average value."""
+    if item.archived_at is not None:
+        raise ServiceError(_l("%(item)s is archived.", item=item.name), "item_id")
+    have, value = _balance_for_update(item.id, store.id)
+    if quantity_milli > have:
+        raise _not_enough(item, store, have)
+    out_value = value if quantity_milli == have else round(value * quantity_milli / have)
+    return _post(item, store, kind, -quantity_milli, -out_value, **refs)
+
+
+def put(item: StockItem, store: Store, quantity_milli: int, value_fen: int | None = None,
+        kind: str = "receipt", **refs) -> StockMovement:
+    """Bring stock in; without a value it comes in at the item's average cost."""
+    if item.archived_at is not None:
+        raise ServiceError(_l("%(item)s is archived.", item=item.name), "item_id")
+    _balance_for_update(item.id, store.id)
+    if value_fen is None:
+        value_fen = round(average_cost_fen(item.id) * quantity_milli / UNIT)
+    return _post(item, store, kind, quantity_milli, value_fen, **refs)
+
+
+@dataclass
+class ReceiptLine:
+    item_id: int | None
+    quantity: str
+    unit_price: str
+
+
+def receive(store_id: int | None, lines: list[ReceiptLine], supplier: str = "", invoice_no: str = "",
+            received_on: date | None = None, note: str = "", purchase_request_id: int | None = None) -> StockReceipt:
+    """入库: one receipt note, one receipt movement per line, all or nothing.
+    `purchase_request_id` links the finance area's purchase request when it exists."""
+    store = get_store(store_id)
+    lines = [line for line in lines if line.item_id or str(line.quantity).strip()]
+    if not lines:
+        raise ServiceError(_l("Add at least one line."), "lines")
+    received_on = received_on or local_today()
+    if received_on > local_today():
+        raise ServiceError(_l("The receiving date cannot be in the future."), "received_on")
+    seen = set()
+    parsed = []
+    for number, line in enumerate(lines, 1):
+        item = db.session.get(StockItem, line.item_id or 0)
+        if item is None or item.archived_at is not None:
+            raise ServiceError(_l("Line %(n)s: choose an item.", n=number), "lines")
+        if item.id in seen:
+            raise ServiceError(_l("%(item)s is on two lines; put it on one.", item=item.name), "lines")
+        seen.add(item.id)
+        try:
+            quantity = parse_quantity(line.quantity, item)
+            price = parse_yuan(line.unit_price, "lines")
+        except ServiceError as error:
+            raise ServiceError(_l("Line %(n)s: %(problem)s", n=number, problem=error.message), "lines") from None
+        if price < 0:
+            raise ServiceError(_l("Line %(n)s: the price cannot be negative.", n=number), "lines")
+        parsed.append((item, quantity, price))
+    receipt = StockReceipt(number=f"RK{received_on.year}-{counters.next_value(f'stock.receipt.{received_on.year}'):04d}",
+                           store_id=store.id, supplier=(supplier or "").strip()[:100],
+                           invoice_no=(invoice_no or "").strip()[:40], received_on=received_on,
+                           note=(note or "").strip()[:300], purchase_request_id=purchase_request_id,
+                           created_by_id=actor_id())
+    db.session.add(receipt)
+    db.session.flush()
+    # The ledger dates a late-entered receipt note on its receiving day.
+    occurred_at = utcnow() if received_on == local_today() else local_day_bounds_utc(received_on)[0] + timedelta(hours=10)
+    for item, quantity, price in parsed:
+        put(item, store, quantity, round(price * quantity / UNIT), "receipt", receipt_id=receipt.id,
+            occurred_at=occurred_at)
+    audit.record("stock", "receipt.created", receipt, after={"store": store.name, "lines": len(parsed),
+                                                              "supplier": receipt.supplier}, summary=receipt.number)
+    return receipt
+
+
+def receipt_lines(receipt_id: int) -> list[StockMovement]:
+    return list(db.session.scalars(select(StockMovement).where(StockMovement.receipt_id == receipt_id)
+                                   .order_by(StockMovement.id)))
+
+
+def transfer(item_id: int, from_store_id: int | None, to_store_id: int | None, quantity_text: str,
+             reason: str = "") -> tuple[StockMovement, StockMovement]:
+    item = get_item(item_id)
+    source = get_store(from_store_id, "from_store_id")
+    target = get_store(to_store_id, "to_store_id")
+    if source.id == target.id:
+        raise ServiceError(_l("Choose a different store to transfer to."), "to_store_id")
+    quantity = parse_quantity(quantity_text, item)
+    out = take(item, source, quantity, "transfer_out", transfer_store_id=target.id, reason=(reason or "")[:300])
+    into = _post(item, target, "transfer_in", quantity, -out.value_fen, transfer_store_id=source.id,
+                 reason=(reason or "")[:300])
+    audit.record("stock", "transfer", out, after={"item": item.name, "from": source.name, "to": target.name,
+                                                  "quantity": format_quantity(quantity)}, summary=item.name)
+    return out, into
+
+
+def write_off(item_id: int, store_id: int | None, quantity_text: str, reason: str) -> StockMovement:
+    item = get_item(item_id)
+    store = get_store(store_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_l("Say why it is written off (expired, damaged …)."), "reason")
+    quantity = parse_quantity(quantity_text, item)
+    movement = take(item, store, quantity, "write_off", reason=reason[:300])
+    audit.record("stock", "write_off", movement, after={"item": item.name, "store": store.name,
+                                                        "quantity": format_quantity(quantity), "reason": reason},
+                 summary=item.name)
+    return movement
+
+
+def return_to_store(item_id: int, store_id: int | None, quantity_text: str, person_id: int | None,
+                    reason: str = "") -> StockMovement:
+    """Unused goods brought back; they come in at today's average cost."""
+    item = get_item(item_id)
+    store = get_store(store_id)
+    if not person_id:
+        raise ServiceError(_l("Choose who brings it back."), "person_id")
+    from schoolhq.people.services import get_person
+
+    person = get_person(person_id)
+    quantity = parse_quantity(quantity_text, item)
+    movement = put(item, store, quantity, None, "return", person_id=person.id, department_id=person.department_id,
+                   reason=(reason or "").strip()[:300])
+    audit.record("stock", "return", movement, after={"item": item.name, "person": person.name,
+                                                     "quantity": format_quantity(quantity)}, summary=item.name)
+    return movement
+
+
+def reverse(movement_id: int, reason: str) -> StockMovement:
+    """Undo a ledger row with an opposite row; the original stays. A receipt whose goods
+    have already gone out cannot be undone (the balance would go negative)."""
+    original = db.session.get(StockMovement, movement_id)
+    if original is None:
+        raise NotFound(_l("No such ledger entry."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_l("Say why the entry is reversed."), "reason")
+    if original.kind == "reversal":
+        raise ServiceError(_l("A reversal cannot itself be reversed; record the movement again instead."))
+    if original.kind in ("transfer_out", "transfer_in"):
+        raise ServiceError(_l("Transfer the goods back instead of reversing a transfer."))
+    if db.session.scalar(select(StockMovement.id).where(StockMovement.reverses_id == original.id)) is not None:
+        raise ServiceError(_l("This entry has already been reversed."))
+    item, store = get_item(original.item_id), db.session.get(Store, original.store_id)
+    if original.quantity_milli > 0:
+        have, _value = _balance_for_update(item.id, store.id)
+        if have < original.quantity_milli:
+            raise _not_enough(item, store, have)
+    else:
+        _balance_for_update(item.id, store.id)
+    movement = _post(item, store, "reversal", -original.quantity_milli, -original.value_fen,
+                     reverses_id=original.id, person_id=original.person_id, department_id=original.department_id,
+                     requisition_line_id=original.requisition_line_id, reason=reason[:300])
+    audit.record("stock", "reversal", movement, after={"item": item.name, "reverses": original.id,
+                                                       "reason": reason}, summary=item.name)
+    return movement
+
+
+def ledger_query(item_id: int, store_id: int | None = None):
+    """Rows newest first with the running balance after each row (a window sum in the
+    database) and the numbers of the documents behind them: one query per page."""
+    from sqlalchemy.orm import joinedload
+
+    from schoolhq.stock.models import Requisition, RequisitionLine
+
+    running = func.sum(StockMovement.quantity_milli).over(order_by=StockMovement.id)
+    inner = select(StockMovement.id.label("id"), running.label("balance")).where(StockMovement.item_id == item_id)
+    if store_id:
+        inner = inner.where(StockMovement.store_id == store_id)
+    inner = inner.subquery()
+    return (select(StockMovement, inner.c.balance, StockReceipt.number, Requisition.id, Requisition.number)
+            .join(inner, inner.c.id == StockMovement.id)
+            .outerjoin(StockReceipt, StockReceipt.id == StockMovement.receipt_id)
+            .outerjoin(RequisitionLine, RequisitionLine.id == StockMovement.requisition_line_id)
+            .outerjoin(Requisition, Requisition.id == RequisitionLine.requisition_id)
+            .options(joinedload(StockMovement.person), joinedload(StockMovement.store),
+                     joinedload(StockMovement.actor))
+            .order_by(StockMovement.id.desc()))
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+# Hooks into the rest of the system ----------------------------------------------------
+
+def _dashboard_items(account):
+    from flask import url_for
+
+    from schoolhq.core.permissions import can
+    from schoolhq.dashboard.services import Item
+    from schoolhq.stock import reports, requisitions
+
+    items = []
+    if can(account, "stock.issue") or can(account, "stock.reserve"):
+        low, reserve = reports.low_counts()
+        if can(account, "stock.issue"):
+            items.append(Item("stock", _l("Stock items at or below minimum"), low,
+                              url_for("stock.index", level="low"), "warning"))
+            items.append(Item("stock", _l("Requisitions to hand out"), len(requisitions.window_queue(account)),
+                              url_for("stock.window")))
+        if can(account, "stock.reserve"):
+            items.append(Item("stock", _l("Emergency reserves breached"), reserve,
+                              url_for("stock.index", level="reserve"), "danger"))
+    if account.person_id:
+        waiting = requisitions.waiting_for(account)
+        items.append(Item("stock", _l("Requisitions waiting for your approval"), len(waiting),
+                          url_for("stock.approvals"), "warning"))
+    return items
+
+
+def _open_by_barcode(code: str) -> str | None:
+    from flask import url_for
+
+    item = find_by_barcode(code)
+    return url_for("stock.item", item_id=item.id) if item is not None else None
+
+
+def _attachment_rule(attachment, account):
+    """An item's photo: anyone who may ask for stock; a recipient's signature: the store
+    and the recipient."""
+    from schoolhq.core.permissions import can
+    from schoolhq.stock.models import StockIssue
+
+    if db.session.scalar(select(StockItem.id).where(StockItem.photo_id == attachment.id).limit(1)):
+        return can(account, "stock.request") or can(account, "stock.view")
+    hand_over = db.session.scalar(select(StockIssue).where(StockIssue.signature_id == attachment.id).limit(1))
+    if hand_over is None:
+        return None
+    return (hand_over.recipient_id == account.person_id or can(account, "stock.issue", hand_over.requisition)
+            or can(account, "stock.view"))
+
+
+def _register_hooks() -> None:
+    from schoolhq.core import seeding, tokens, uploads
+    from schoolhq.dashboard import services as dashboard
+
+    seeding.register(seed)
+    tokens.register_code(_open_by_barcode)
+    uploads.register_access_rule(_attachment_rule)
+    dashboard.register("stock", _dashboard_items)
+
+
+_register_hooks()

@@ -1,0 +1,786 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from schoolhq.core.charts import bar_chart
+from schoolhq.core.errors import ServiceError
+from schoolhq.core.forms import apply_error
+from schoolhq.core.money import yuan
+from schoolhq.core.pagination import paginate
+from schoolhq.core.permissions import can, permission_required, require
+from schoolhq.core.timeutil import local_today
+from schoolhq.core.web import int_arg, redirect_to, render, to_int
+from schoolhq.core.xlsx import download
+from schoolhq.extensions import db
+from schoolhq.stock import counts, reports, requisitions, services
+from schoolhq.stock.forms import (
+    CounterForm,
+    IssueForm,
+    ItemForm,
+    ReceiptForm,
+    StoreForm,
+    SubmitRequisitionForm,
+)
+from schoolhq.stock.models import StockItem, StockReceipt, Store
+from schoolhq.stock.services import UNIT, format_quantity
+
+bp = Blueprint("stock", __name__, url_prefix="/stock")
+
+
+@bp.app_template_filter("qty")
+def _qty(milli):
+    return format_quantity(milli)
+
+
+@bp.context_processor
+def _names():
+    return {"kind_label": services.kind_label, "requisition_status": requisitions.status_label,
+            "count_status": counts.status_label, "level_of": services.level_of}
+
+
+def _item_or_404(item_id: int) -> StockItem:
+    item = db.session.get(StockItem, item_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+def _store_choices(blank: bool = False):
+    choices = [(str(s.id), s.name) for s in services.stores()]
+    return ([("", _l("— all stores —"))] if blank else []) + choices
+
+
+def _fail(error: ServiceError, page: str, **context):
+    """Re-render a page with the service's message and 422: nothing was written."""
+    return render(page, status=422, error=str(error.message), **context)
+
+
+# Stock list and items -----------------------------------------------------------------
+
+def _filters() -> services.ItemFilters:
+    level = request.args.get("level", "")
+    return services.ItemFilters(text=request.args.get("q", "").strip()[:60], category_id=int_arg("category"),
+                                store_id=int_arg("store"), level=level if level in ("low", "reserve") else "")
+
+
+@bp.get("/")
+@permission_required("stock.view", "stock.issue")
+def index():
+    page = paginate(services.item_rows(_filters()), per_page=50, rows=True)
+    return render("stock/index.html", "stock/_rows.html", page=page, filters=_filters(),
+                  categories=services.categories(), stores=services.stores())
+
+
+def _item_form(item: StockItem | None = None) -> ItemForm:
+    form = ItemForm(obj=item)
+    form.category_id.choices = [(str(c.id), c.name) for c in services.categories()]
+    if item is not None and request.method == "GET":
+        form.category_id.data = str(item.category_id)
+        form.barcode.data = item.barcode or ""
+        for field in ("min_level", "target_level", "reserve_level", "quota_person", "quota_department"):
+            getattr(form, field).data = format_quantity(getattr(item, f"{field}_milli") or 0) \
+                if getattr(item, f"{field}_milli") else ""
+    return form
+
+
+def _item_data(form: ItemForm) -> services.ItemData:
+    return services.ItemData(
+        name=form.name.data, category_id=to_int(form.category_id.data), unit=form.unit.data, spec=form.spec.data or "",
+        decimal_unit=form.decimal_unit.data, barcode=form.barcode.data or "", min_level=form.min_level.data,
+        target_level=form.target_level.data, reserve_level=form.reserve_level.data,
+        quota_person=form.quota_person.data, quota_department=form.quota_department.data,
+        needs_approval=form.needs_approval.data, note=form.note.data or "")
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+@permission_required("stock.manage")
+def item_new():
+    form = _item_form()
+    if form.validate_on_submit():
+        try:
+            item = services.save_item(_item_data(form), photo=request.files.get("photo"))
+            return redirect_to("stock.item", item_id=item.id)
+        except ServiceError as error:
+            apply_error(form, error)
+    return render("stock/item_form.html", status=422 if request.method == "POST" else 200, form=form, item=None)
+
+
+@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+@permission_required("stock.manage")
+def item_edit(item_id: int):
+    item = _item_or_404(item_id)
+    form = _item_form(item)
+    if form.validate_on_submit():
+        try:
+            services.save_item(_item_data(form), item.id, photo=request.files.get("photo"))
+            return redirect_to("stock.item", item_id=item.id)
+        except ServiceError as error:
+            apply_error(form, error)
+    return render("stock/item_form.html", status=422 if request.method == "POST" else 200, form=form, item=item)
+
+
+@bp.post("/items/<int:item_id>/archive")
+@permission_required("stock.manage")
+def item_archive(item_id: int):
+    services.archive_item(_item_or_404(item_id).id)
+    return redirect_to("stock.item", item_id=item_id)
+
+
+def _item_page(item: StockItem, status: int = 200, error: str | None = None, action: str = ""):
+    store_id = int_arg("store")
+    page = paginate(services.ledger_query(item.id, store_id), per_page=30, rows=True)
+    balances = services.balances_of(item.id)
+    total = sum(quantity for _s, quantity, _v in balances)
+    return render("stock/item.html", "stock/_ledger.html", status=status, item=item, page=page,
+                  balances=balances, total=total, value=sum(v for _s, _q, v in balances),
+                  average=services.average_cost_fen(item.id), stores=services.stores(), store_id=store_id,
+                  error=error, action=action, form_values=request.form)
+
+
+@bp.get("/items/<int:item_id>")
+@permission_required("stock.view", "stock.issue")
+def item(item_id: int):
+    return _item_page(_item_or_404(item_id))
+
+
+@bp.get("/items/<int:item_id>/ledger.xlsx")
+@permission_required("stock.view", "stock.issue")
+def item_ledger_xlsx(item_id: int):
+    item = _item_or_404(item_id)
+    rows = db.session.execute(services.ledger_query(item.id, int_arg("store"))).all()
+    from schoolhq.core.timeutil import to_local
+
+    body = [[to_local(m.occurred_at).strftime("%Y-%m-%d %H:%M"), m.store.name, services.kind_label(m.kind),
+             m.quantity_milli / UNIT, balance / UNIT, m.value_fen / 100, receipt or requisition or "",
+             m.person.name if m.person else "", m.reason]
+            for m, balance, receipt, _rid, requisition in reversed(rows)]
+    header = [_("Time"), _("Store"), _("Movement"), _("Quantity"), _("Balance"), _("Value (yuan)"),
+              _("Document"), _("Person"), _("Reason")]
+    return download(f"ledger-{item.id}.xlsx", [(item.name, header, body)])
+
+
+def _movement_action(item_id: int, action: str, perform):
+    item = _item_or_404(item_id)
+    try:
+        perform(item)
+        return redirect_to("stock.item", item_id=item.id)
+    except ServiceError as error:
+        return _item_page(item, 422, str(error.message), action)
+
+
+@bp.post("/items/<int:item_id>/transfer")
+@permission_required("stock.issue")
+def item_transfer(item_id: int):
+    form = request.form
+    return _movement_action(item_id, "transfer", lambda item: services.transfer(
+        item.id, to_int(form.get("from_store_id")), to_int(form.get("to_store_id")), form.get("quantity", ""),
+        form.get("reason", "")))
+
+
+@bp.post("/items/<int:item_id>/write-off")
+@permission_required("stock.issue")
+def item_write_off(item_id: int):
+    form = request.form
+    return _movement_action(item_id, "write_off", lambda item: services.write_off(
+        item.id, to_int(form.get("store_id")), form.get("quantity", ""), form.get("reason", "")))
+
+
+@bp.post("/items/<int:item_id>/return")
+@permission_required("stock.issue")
+def item_return(item_id: int):
+    form = request.form
+    return _movement_action(item_id, "return", lambda item: services.return_to_store(
+        item.id, to_int(form.get("store_id")), form.get("quantity", ""), to_int(form.get("person_id")),
+        form.get("reason", "")))
+
+
+@bp.post("/movements/<int:movement_id>/reverse")
+@permission_required("stock.manage")
+def movement_reverse(movement_id: int):
+    movement = db.session.get(services.StockMovement, movement_id)
+    if movement is None:
+        abort(404)
+    return _movement_action(movement.item_id, "reverse",
+                            lambda item: services.reverse(movement.id, request.form.get("reason", "")))
+
+
+# Stores and categories ----------------------------------------------------------------
+
+def _store_form(store: Store | None = None) -> StoreForm:
+    from schoolhq.people import services as people
+    from schoolhq.places import services as places
+
+    form = StoreForm(obj=store)
+    form.location_id.choices = places.choices()
+    form.keeper_id.choices = [("", _l("— nobody —"))] + people.person_choices()
+    if store is not None and request.method == "GET":
+        form.location_id.data, form.keeper_id.data = str(store.location_id), str(store.keeper_id or "")
+    return form
+
+
+@bp.route("/stores", methods=["GET", "POST"])
+@permission_required("stock.view", "stock.issue", "stock.manage")
+def store_list():
+    form = _store_form()
+    status = 200
+    if request.method == "POST":
+        require("stock.manage")
+        if form.validate_on_submit():
+            try:
+                services.save_store(form.name.data, to_int(form.location_id.data), to_int(form.keeper_id.data))
+                return redirect_to("stock.store_list")
+            except ServiceError as error:
+                apply_error(form, error)
+        status = 422
+    return render("stock/stores.html", status=status, form=form, stores=services.stores())
+
+
+@bp.route("/stores/<int:store_id>/edit", methods=["GET", "POST"])
+@permission_required("stock.manage")
+def store_edit(store_id: int):
+    store = db.session.get(Store, store_id) or abort(404)
+    form = _store_form(store)
+    if form.validate_on_submit():
+        try:
+            services.save_store(form.name.data, to_int(form.location_id.data), to_int(form.keeper_id.data), store.id)
+            return redirect_to("stock.store_list")
+        except ServiceError as error:
+            apply_error(form, error)
+    return render("stock/store_form.html", status=422 if request.method == "POST" else 200, form=form, store=store)
+
+
+@bp.get("/stores/<int:store_id>/shelf-sheet")
+@permission_required("stock.view", "stock.issue")
+def shelf_sheet(store_id: int):
+    store = db.session.get(Store, store_id) or abort(404)
+    return render("stock/shelf_sheet.html", store=store, rows=reports.shelf_sheet(store.id), today=local_today())
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+@permission_required("stock.manage")
+def category_list():
+    if request.method == "POST":
+        try:
+            services.save_category(request.form.get("name", ""), to_int(request.form.get("category_id")))
+            return redirect_to("stock.category_list")
+        except ServiceError as error:
+            return _fail(error, "stock/categories.html", categories=services.categories())
+    return render("stock/categories.html", categories=services.categories())
+
+
+# Receiving ----------------------------------------------------------------------------
+
+def _receipt_lines() -> list[services.ReceiptLine]:
+    items, quantities, prices = (request.form.getlist(name) for name in ("item_id", "quantity", "unit_price"))
+    return [services.ReceiptLine(to_int(i), q, p) for i, q, p in zip(items, quantities, prices, strict=False)]
+
+
+def _item_choices():
+    return [(str(i.id), f"{i.name} {i.spec} ({i.unit})".replace("  ", " "))
+            for i in db.session.scalars(select(StockItem).where(StockItem.archived_at.is_(None))
+                                        .order_by(StockItem.category_id, StockItem.name))]
+
+
+@bp.route("/receive", methods=["GET", "POST"])
+@permission_required("stock.issue")
+def receive():
+    form = ReceiptForm()
+    form.store_id.choices = _store_choices()
+    if request.method == "GET":
+        form.received_on.data = local_today()
+    lines = _receipt_lines() if request.method == "POST" else [services.ReceiptLine(None, "", "")] * 3
+    if form.validate_on_submit():
+        try:
+            receipt = services.receive(to_int(form.store_id.data), lines, form.supplier.data, form.invoice_no.data,
+                                       form.received_on.data, form.note.data)
+            return redirect_to("stock.receipt", receipt_id=receipt.id)
+        except ServiceError as error:
+            apply_error(form, error)
+    return render("stock/receive.html", status=422 if request.method == "POST" else 200, form=form,
+                  lines=lines, item_choices=_item_choices())
+
+
+@bp.get("/receive/line")
+@permission_required("stock.issue")
+def receive_line():
+    return render("stock/_receipt_line.html", line=services.ReceiptLine(None, "", ""), item_choices=_item_choices())
+
+
+@bp.get("/receipts")
+@permission_required("stock.view", "stock.issue")
+def receipts():
+    page = paginate(select(StockReceipt).order_by(StockReceipt.id.desc()), per_page=50)
+    return render("stock/receipts.html", page=page)
+
+
+@bp.get("/receipts/<int:receipt_id>")
+@permission_required("stock.view", "stock.issue")
+def receipt(receipt_id: int):
+    note = db.session.get(StockReceipt, receipt_id) or abort(404)
+    lines = services.receipt_lines(note.id)
+    return render("stock/receipt.html", receipt=note, lines=lines, total=sum(m.value_fen for m in lines))
+
+
+# Requisitions: the requester ----------------------------------------------------------
+
+def _request_page(status: int = 200, form: SubmitRequisitionForm | None = None, error: str | None = None):
+    cart = requisitions.cart_of(current_user) if current_user.person_id else None
+    form = form or SubmitRequisitionForm()
+    form.store_id.choices = _store_choices()
+    if cart is not None and not form.store_id.data:
+        form.store_id.data = str(cart.store_id)
+    return render("stock/request.html", "stock/_request_cart.html", status=status, cart=cart, form=form,
+                  error=error, warnings=requisitions.quota_warnings(cart) if cart else [],
+                  on_hand=_on_hand_of(cart.lines if cart else []), mine=requisitions.for_person(current_user.person_id or 0, 20))
+
+
+def _on_hand_of(lines) -> dict[int, int]:
+    from sqlalchemy import func
+
+    from schoolhq.stock.models import StockBalance
+
+    ids = [line.item_id for line in lines]
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(StockBalance.item_id, func.sum(StockBalance.quantity_milli))
+                                   .where(StockBalance.item_id.in_(ids)).group_by(StockBalance.item_id)).all())
+
+
+@bp.get("/request")
+@permission_required("stock.request")
+def request_page():
+    return _request_page()
+
+
+@bp.get("/request/search")
+@permission_required("stock.request")
+def request_search():
+    text = request.args.get("q", "").strip()[:60]
+    rows = db.session.execute(services.item_rows(services.ItemFilters(text=text)).limit(15)).all() if text else []
+    return render("stock/_request_search.html", rows=rows, q=text)
+
+
+@bp.post("/request/add")
+@permission_required("stock.request")
+def request_add():
+    try:
+        requisitions.add_to_cart(current_user, to_int(request.form.get("item_id")), request.form.get("quantity", ""))
+    except ServiceError as error:
+        return _request_page(422, error=str(error.message))
+    return _request_page()
+
+
+@bp.post("/request/lines/<int:line_id>")
+@permission_required("stock.request")
+def request_line(line_id: int):
+    try:
+        requisitions.set_cart_line(current_user, line_id, request.form.get("quantity", ""))
+    except ServiceError as error:
+        return _request_page(422, error=str(error.message))
+    return _request_page()
+
+
+@bp.post("/request/submit")
+@permission_required("stock.request")
+def request_submit():
+    form = SubmitRequisitionForm()
+    form.store_id.choices = _store_choices()
+    if form.validate_on_submit():
+        try:
+            requisition = requisitions.submit(current_user, requisitions.Submission(
+                form.purpose.data or "", form.for_department.data, to_int(form.store_id.data)))
+            return redirect_to("stock.requisition", requisition_id=requisition.id)
+        except ServiceError as error:
+            apply_error(form, error)
+    return _request_page(422, form=form)
+
+
+@bp.get("/requests")
+@permission_required("stock.request")
+def my_requests():
+    return render("stock/my_requests.html", rows=requisitions.for_person(current_user.person_id or 0, 200))
+
+
+# Requisitions: approval and the window ------------------------------------------------
+
+def _requisition_or_404(requisition_id: int):
+    requisition = db.session.get(requisitions.Requisition, requisition_id)
+    if requisition is None or requisition.status == "draft":
+        abort(404)
+    if not (requisition.requester_id == current_user.person_id or can(current_user, "stock.issue", requisition.store)
+            or can(current_user, "stock.view") or requisitions.may_approve_department(current_user, requisition)
+            or requisitions.may_release_reserve(current_user, requisition)):
+        abort(403)
+    return requisition
+
+
+def _requisition_page(requisition, status: int = 200, error: str | None = None, form: IssueForm | None = None):
+    issued = requisitions.issued_by_line(requisition.id)
+    form = form or IssueForm()
+    from schoolhq.stock.models import StockIssue
+
+    hand_overs = list(db.session.scalars(select(StockIssue).where(StockIssue.requisition_id == requisition.id)
+                                         .order_by(StockIssue.id)))
+    store_has = {line.item_id: services.on_hand(line.item_id, requisition.store_id) for line in requisition.lines}
+    return render("stock/requisition.html", status=status, requisition=requisition, issued=issued, form=form,
+                  error=error, store_has=store_has, hand_overs=hand_overs,
+                  warnings=requisitions.quota_warnings(requisition),
+                  may_issue=can(current_user, "stock.issue", requisition.store),
+                  may_approve=requisitions.may_approve_department(current_user, requisition),
+                  may_release=requisitions.may_release_reserve(current_user, requisition),
+                  entered=request.form)
+
+
+@bp.get("/requisitions/<int:requisition_id>")
+@permission_required("stock.request", "stock.view", "stock.issue")
+def requisition(requisition_id: int):
+    return _requisition_page(_requisition_or_404(requisition_id))
+
+
+def _requisition_action(requisition_id: int, perform):
+    item = _requisition_or_404(requisition_id)
+    try:
+        perform(item)
+        return redirect_to("stock.requisition", requisition_id=item.id)
+    except ServiceError as error:
+        return _requisition_page(item, 422, str(error.message))
+
+
+@bp.post("/requisitions/<int:requisition_id>/approve")
+@permission_required("stock.request")
+def requisition_approve(requisition_id: int):
+    which = request.form.get("which", "department")
+    return _requisition_action(requisition_id, lambda r: requisitions.approve(
+        current_user, r.id, which, request.form.get("note", "")))
+
+
+@bp.post("/requisitions/<int:requisition_id>/reject")
+@permission_required("stock.request")
+def requisition_reject(requisition_id: int):
+    return _requisition_action(requisition_id, lambda r: requisitions.reject(
+        current_user, r.id, request.form.get("note", "")))
+
+
+@bp.post("/requisitions/<int:requisition_id>/cancel")
+@permission_required("stock.request")
+def requisition_cancel(requisition_id: int):
+    return _requisition_action(requisition_id, lambda r: requisitions.cancel(current_user, r.id))
+
+
+@bp.post("/requisitions/<int:requisition_id>/close")
+@permission_required("stock.issue")
+def requisition_close(requisition_id: int):
+    def close(r):
+        require("stock.issue", r.store)
+        requisitions.close_remaining(current_user, r.id, request.form.get("note", ""))
+
+    return _requisition_action(requisition_id, close)
+
+
+@bp.post("/requisitions/<int:requisition_id>/issue")
+@permission_required("stock.issue")
+def requisition_issue(requisition_id: int):
+    item = _requisition_or_404(requisition_id)
+    require("stock.issue", item.store)
+    form = IssueForm()
+    if form.validate_on_submit():
+        quantities = {line.id: request.form.get(f"line-{line.id}", "") for line in item.lines}
+        try:
+            requisitions.issue(current_user, item.id, quantities, to_int(form.recipient_id.data),
+                               form.signature.data, form.on_paper.data)
+            return redirect_to("stock.requisition", requisition_id=item.id)
+        except ServiceError as error:
+            return _requisition_page(item, 422, str(error.message), form)
+    return _requisition_page(item, 422, form=form)
+
+
+@bp.get("/requisitions/<int:requisition_id>/print")
+@permission_required("stock.request", "stock.view", "stock.issue")
+def requisition_print(requisition_id: int):
+    item = _requisition_or_404(requisition_id)
+    return render("stock/requisition_print.html", requisition=item, issued=requisitions.issued_by_line(item.id))
+
+
+@bp.get("/window")
+@permission_required("stock.issue")
+def window():
+    return render("stock/window.html", rows=requisitions.window_queue(current_user))
+
+
+@bp.get("/approvals")
+@permission_required("stock.request")
+def approvals():
+    return render("stock/approvals.html", rows=requisitions.waiting_for(current_user))
+
+
+# Direct issue at the counter ----------------------------------------------------------
+
+def _counter_lines() -> list[tuple[StockItem, str]]:
+    ids, quantities = request.form.getlist("item_id"), request.form.getlist("quantity")
+    found = []
+    for item_id, quantity in zip(ids, quantities, strict=False):
+        item = db.session.get(StockItem, to_int(item_id) or 0)
+        if item is not None:
+            found.append((item, quantity))
+    return found
+
+
+def _counter_form() -> CounterForm:
+    form = CounterForm()
+    form.store_id.choices = _store_choices()
+    return form
+
+
+@bp.get("/counter")
+@permission_required("stock.issue")
+def counter():
+    return render("stock/counter.html", form=_counter_form(), lines=[])
+
+
+@bp.post("/counter/scan")
+@permission_required("stock.issue")
+def counter_scan():
+    lines = _counter_lines()
+    code = request.form.get("tag", "").strip()
+    item = services.find_by_barcode(code)
+    if item is None:
+        matches = db.session.execute(services.item_rows(services.ItemFilters(text=code)).limit(2)).all() if code else []
+        item = matches[0][0] if len(matches) == 1 else None
+    error = None
+    if item is None:
+        error = _("No stock item has the barcode “%(code)s”.", code=code[:40])
+    elif any(existing.id == item.id for existing, _q in lines):
+        lines = [(existing, str(int(float(q or 0)) + 1) if existing.id == item.id and not existing.decimal_unit else q)
+                 for existing, q in lines]
+    else:
+        lines.append((item, "1"))
+    return render("stock/_counter_lines.html", status=422 if error else 200, lines=lines, scan_error=error)
+
+
+@bp.post("/counter/issue")
+@permission_required("stock.issue")
+def counter_issue():
+    form = _counter_form()
+    lines = _counter_lines()
+    if form.validate_on_submit():
+        try:
+            requisition = requisitions.issue_at_counter(
+                current_user, to_int(form.store_id.data), to_int(form.recipient_id.data),
+                [requisitions.CounterLine(item.id, quantity) for item, quantity in lines], form.purpose.data or "",
+                form.signature.data, form.on_paper.data)
+            return redirect_to("stock.requisition", requisition_id=requisition.id)
+        except ServiceError as error:
+            apply_error(form, error)
+    return render("stock/counter.html", status=422, form=form, lines=lines)
+
+
+# Registers and lists for print --------------------------------------------------------
+
+def _month_arg() -> date:
+    text = request.args.get("month", "")
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return requisitions.month_start()
+
+
+@bp.get("/register")
+@permission_required("stock.view", "stock.issue")
+def register():
+    month = _month_arg()
+    store_id = int_arg("store")
+    rows = requisitions.register_rows(month, store_id)
+    return render("stock/register.html", rows=rows, month=month, stores=services.stores(), store_id=store_id,
+                  previous=(month - timedelta(days=1)).replace(day=1),
+                  following=(month + timedelta(days=32)).replace(day=1))
+
+
+@bp.get("/purchase-list")
+@permission_required("stock.view", "stock.issue")
+def purchase_list():
+    rows = services.purchase_list()
+    if request.args.get("format") == "xlsx":
+        header = [_("Item"), _("Specification"), _("Unit"), _("On hand"), _("Minimum"), _("Target"), _("To buy"),
+                  _("Estimated cost (yuan)")]
+        body = [[i.name, i.spec, i.unit, q / UNIT, i.min_level_milli / UNIT, i.target_level_milli / UNIT, b / UNIT,
+                 c / 100] for i, q, b, c in rows]
+        return download(f"purchase-list-{local_today()}.xlsx", [(_("Purchase list"), header, body)])
+    return render("stock/purchase_list.html", rows=rows, total=sum(c for *_r, c in rows), today=local_today())
+
+
+# Counts -------------------------------------------------------------------------------
+
+@bp.route("/counts", methods=["GET", "POST"])
+@permission_required("stock.issue", "stock.approve")
+def count_list():
+    if request.method == "POST":
+        require("stock.issue")
+        try:
+            count = counts.start(current_user, to_int(request.form.get("store_id")))
+            return redirect_to("stock.count", count_id=count.id)
+        except ServiceError as error:
+            return _fail(error, "stock/counts.html", rows=counts.recent(), stores=services.stores())
+    return render("stock/counts.html", rows=counts.recent(), stores=services.stores())
+
+
+def _count_or_404(count_id: int):
+    count = db.session.get(counts.StockCount, count_id)
+    if count is None:
+        abort(404)
+    if not (can(current_user, "stock.issue", count) or can(current_user, "stock.approve", count)):
+        abort(403)
+    return count
+
+
+def _count_page(count, status: int = 200, error: str | None = None):
+    rows = counts.variances(count)
+    counted, total = counts.progress(count)
+    return render("stock/count.html", status=status, count=count, rows=rows, counted=counted, total=total,
+                  error=error, gains=sum(r.value_fen for r in rows if r.value_fen > 0),
+                  losses=sum(r.value_fen for r in rows if r.value_fen < 0))
+
+
+@bp.get("/counts/<int:count_id>")
+@permission_required("stock.issue", "stock.approve")
+def count(count_id: int):
+    return _count_page(_count_or_404(count_id))
+
+
+@bp.post("/counts/<int:count_id>/items/<int:item_id>")
+@permission_required("stock.issue")
+def count_line(count_id: int, item_id: int):
+    """One counted quantity, saved as it is typed; answers the line."""
+    count = _count_or_404(count_id)
+    require("stock.issue", count)
+    try:
+        line = counts.record(current_user, count.id, item_id, request.form.get("counted", ""))
+        if "reason" in request.form:
+            counts.set_reason(count.id, line.id, request.form.get("reason", ""))
+        return _line_fragment(count, line.id)
+    except ServiceError as error:
+        line = db.session.scalar(select(counts.StockCountLine).where(counts.StockCountLine.count_id == count.id,
+                                                                     counts.StockCountLine.item_id == item_id))
+        if line is None:
+            raise
+        return _line_fragment(count, line.id, str(error.message), request.form.get("counted", ""), 422)
+
+
+def _line_fragment(count, line_id: int, error: str | None = None, typed: str | None = None, status: int = 200,
+                   focus: bool = False):
+    row = next(r for r in counts.variances(count) if r.line.id == line_id)
+    return render("stock/_count_line.html", status=status, count=count, row=row, line_error=error, typed=typed,
+                  focus=focus)
+
+
+@bp.post("/counts/<int:count_id>/scan")
+@permission_required("stock.issue")
+def count_scan(count_id: int):
+    """A scanned barcode brings its line up, ready to type the quantity."""
+    count = _count_or_404(count_id)
+    code = request.form.get("tag", "")
+    try:
+        line = counts.line_for(count, services.find_by_barcode(code))
+    except ServiceError as error:
+        return render("stock/_count_scan.html", status=422, count=count, scan_error=str(error.message))
+    from htmx_flask import make_response
+
+    response = make_response(_line_fragment(count, line.id, focus=True), retarget=f"#count-line-{line.id}",
+                             reswap="outerHTML")
+    return response
+
+
+def _count_action(count_id: int, perform):
+    count = _count_or_404(count_id)
+    try:
+        perform(count)
+        return redirect_to("stock.count", count_id=count.id)
+    except ServiceError as error:
+        return _count_page(count, 422, str(error.message))
+
+
+@bp.post("/counts/<int:count_id>/submit")
+@permission_required("stock.issue")
+def count_submit(count_id: int):
+    return _count_action(count_id, lambda c: counts.submit(current_user, c.id))
+
+
+@bp.post("/counts/<int:count_id>/approve")
+@permission_required("stock.approve")
+def count_approve(count_id: int):
+    return _count_action(count_id, lambda c: counts.approve(current_user, c.id))
+
+
+@bp.post("/counts/<int:count_id>/send-back")
+@permission_required("stock.approve")
+def count_send_back(count_id: int):
+    return _count_action(count_id, lambda c: counts.send_back(current_user, c.id))
+
+
+@bp.post("/counts/<int:count_id>/cancel")
+@permission_required("stock.issue", "stock.approve")
+def count_cancel(count_id: int):
+    return _count_action(count_id, lambda c: counts.cancel(current_user, c.id))
+
+
+@bp.get("/counts/<int:count_id>/report")
+@permission_required("stock.issue", "stock.approve", "stock.view")
+def count_report(count_id: int):
+    count = db.session.get(counts.StockCount, count_id) or abort(404)
+    rows = [r for r in counts.variances(count) if r.variance_milli]
+    return render("stock/count_report.html", count=count, rows=rows,
+                  gains=sum(r.value_fen for r in rows if r.value_fen > 0),
+                  losses=sum(r.value_fen for r in rows if r.value_fen < 0))
+
+
+# Reports ------------------------------------------------------------------------------
+
+def _date_arg(name: str, default: date) -> date:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return default
+
+
+@bp.get("/reports/consumption")
+@permission_required("stock.view")
+def consumption():
+    today = local_today()
+    start = _date_arg("start", today.replace(month=1, day=1))
+    end = _date_arg("end", today)
+    error = None
+    if end < start:
+        error = _("The end date is before the start date.")
+        start, end = end, start
+    group = request.args.get("group", "department")
+    group = group if group in reports.GROUPS else "department"
+    rows = reports.consumption(start, end, group, int_arg("store"))
+    if request.args.get("format") == "xlsx":
+        header = [str(reports.GROUPS[group]), _("Quantity"), _("Unit"), _("Value (yuan)")]
+        body = [[r.label, r.quantity_milli / UNIT if r.quantity_milli is not None else "", r.unit, r.value_fen / 100]
+                for r in rows]
+        return download(f"consumption-{start}-{end}.xlsx", [(_("Consumption"), header, body)])
+    chart = bar_chart([(r.label, r.value_fen, yuan(r.value_fen)) for r in rows[:24]])
+    return render("stock/consumption.html", rows=rows, chart=chart, start=start, end=end, group=group,
+                  groups=reports.GROUPS, total=sum(r.value_fen for r in rows), error=error,
+                  stores=services.stores(), store_id=int_arg("store"))
+
+
+@bp.get("/reports/valuation")
+@permission_required("stock.view")
+def valuation():
+    rows, by_category, total = reports.valuation(int_arg("store"))
+    if request.args.get("format") == "xlsx":
+        header = [_("Category"), _("Item"), _("Specification"), _("Unit"), _("On hand"), _("Average cost (yuan)"),
+                  _("Value (yuan)")]
+        body = [[r.category, r.item.name, r.item.spec, r.item.unit, r.quantity_milli / UNIT, r.average_fen / 100,
+                 r.value_fen / 100] for r in rows]
+        return download(f"stock-valuation-{local_today()}.xlsx", [(_("Stock valuation"), header, body)])
+    return render("stock/valuation.html", rows=rows, by_category=by_category, total=total, today=local_today(),
+                  stores=services.stores(), store_id=int_arg("store"))
