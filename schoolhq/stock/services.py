@@ -35,7 +35,7 @@ UNIT = 1000
 MAX_QUANTITY = 10_000_000 * UNIT
 
 KIND_LABELS = {
-    "receipt": _l("Received"), "issue": _l("Issued"), "return": _l("Returned"),
+    "receipt": _l("Received"), "issue": _l("Issued out"), "return": _l("Returned to store"),
     "transfer_out": _l("Transferred out"), "transfer_in": _l("Transferred in"),
     "adjustment": _l("Count adjustment"), "write_off": _l("Written off"), "reversal": _l("Reversal"),
 }

@@ -549,11 +549,14 @@ def counter_scan():
     lines = _counter_lines()
     code = request.form.get("tag", "").strip()
     item = services.find_by_barcode(code)
+    matches = []
     if item is None:
         matches = db.session.execute(services.item_rows(services.ItemFilters(text=code)).limit(2)).all() if code else []
         item = matches[0][0] if len(matches) == 1 else None
     error = None
-    if item is None:
+    if item is None and len(matches) > 1:
+        error = _("“%(code)s” matches several items; scan the barcode or type more of the name.", code=code[:40])
+    elif item is None:
         error = _("No stock item has the barcode “%(code)s”.", code=code[:40])
     elif any(existing.id == item.id for existing, _q in lines):
         lines = [(existing, str(int(float(q or 0)) + 1) if existing.id == item.id and not existing.decimal_unit else q)
