@@ -124,3 +124,32 @@ def test_signed_out_visitors_are_sent_to_sign_in(app, demo):
         response = client.get(url)
         assert response.status_code == 302, url
         assert "/auth/login" in response.headers["Location"], url
+
+
+@pytest.mark.parametrize("role", ["staff", "canteen_staff", "accountant"])
+def test_no_role_can_post_to_a_route_it_lacks_the_permission_for(app, demo, role):
+    """Writes are guarded like pages: a POST without the route's permission is refused
+    before anything is read from the form."""
+    values = _real_values(app)
+    client = app.test_client()
+    username = DEMO_LOGINS[role][0]
+    assert login(client, username, DEMO_PASSWORD).status_code == 303
+    problems, checked = [], 0
+    with app.test_request_context():
+        account = db.session.scalar(select(Account).where(Account.username == username))
+        for rule in app.url_map.iter_rules():
+            if "POST" not in rule.methods:
+                continue
+            declared = app.view_functions[rule.endpoint].required_permission
+            if PUBLIC in declared or SIGNED_IN in declared or any(can(account, p) for p in declared):
+                continue
+            from flask import url_for
+
+            # the permission is checked before the record is looked up: any id will do
+            url = url_for(rule.endpoint, **{name: values.get(name, 1) for name in rule.arguments})
+            response = client.post(url.replace("http://school.test", ""), data={})
+            checked += 1
+            if response.status_code != 403:
+                problems.append(f"{url}: {response.status_code}")
+    assert checked > 10
+    assert not problems, f"{role}: " + "; ".join(problems)

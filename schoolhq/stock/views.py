@@ -56,6 +56,13 @@ def _store_choices(blank: bool = False):
     return ([("", _l("— all stores —"))] if blank else []) + choices
 
 
+def _within(store_id, permission: str = "stock.issue") -> None:
+    """A keeper whose role is scoped to a place acts only on the stores kept there."""
+    store = db.session.get(Store, to_int(store_id) or 0)
+    if store is not None:
+        require(permission, store)
+
+
 def _fail(error: ServiceError, page: str, **context):
     """Re-render a page with the service's message and 422: nothing was written."""
     return render(page, status=422, error=str(error.message), **context)
@@ -178,6 +185,8 @@ def _movement_action(item_id: int, action: str, perform):
 @permission_required("stock.issue")
 def item_transfer(item_id: int):
     form = request.form
+    _within(form.get("from_store_id"))
+    _within(form.get("to_store_id"))
     return _movement_action(item_id, "transfer", lambda item: services.transfer(
         item.id, to_int(form.get("from_store_id")), to_int(form.get("to_store_id")), form.get("quantity", ""),
         form.get("reason", "")))
@@ -187,6 +196,7 @@ def item_transfer(item_id: int):
 @permission_required("stock.issue")
 def item_write_off(item_id: int):
     form = request.form
+    _within(form.get("store_id"))
     return _movement_action(item_id, "write_off", lambda item: services.write_off(
         item.id, to_int(form.get("store_id")), form.get("quantity", ""), form.get("reason", "")))
 
@@ -195,6 +205,7 @@ def item_write_off(item_id: int):
 @permission_required("stock.issue")
 def item_return(item_id: int):
     form = request.form
+    _within(form.get("store_id"))
     return _movement_action(item_id, "return", lambda item: services.return_to_store(
         item.id, to_int(form.get("store_id")), form.get("quantity", ""), to_int(form.get("person_id")),
         form.get("reason", "")))
@@ -206,6 +217,7 @@ def movement_reverse(movement_id: int):
     movement = db.session.get(services.StockMovement, movement_id)
     if movement is None:
         abort(404)
+    _within(movement.store_id, "stock.manage")
     return _movement_action(movement.item_id, "reverse",
                             lambda item: services.reverse(movement.id, request.form.get("reason", "")))
 
@@ -296,6 +308,7 @@ def receive():
         form.received_on.data = local_today()
     lines = _receipt_lines() if request.method == "POST" else [services.ReceiptLine(None, "", "")] * 3
     if form.validate_on_submit():
+        _within(form.store_id.data)
         try:
             receipt = services.receive(to_int(form.store_id.data), lines, form.supplier.data, form.invoice_no.data,
                                        form.received_on.data, form.note.data)
@@ -572,6 +585,7 @@ def counter_issue():
     form = _counter_form()
     lines = _counter_lines()
     if form.validate_on_submit():
+        _within(form.store_id.data)
         try:
             requisition = requisitions.issue_at_counter(
                 current_user, to_int(form.store_id.data), to_int(form.recipient_id.data),
@@ -624,7 +638,7 @@ def purchase_list():
 @permission_required("stock.issue", "stock.approve")
 def count_list():
     if request.method == "POST":
-        require("stock.issue")
+        _within(request.form.get("store_id"))
         try:
             count = counts.start(current_user, to_int(request.form.get("store_id")))
             return redirect_to("stock.count", count_id=count.id)

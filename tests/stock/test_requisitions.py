@@ -266,3 +266,27 @@ def test_services_act_as_the_signed_in_person(app):
         paper = make_item()
         receive(store, paper, "2")
         assert db.session.scalar(select(StockMovement.actor_id)) == keeper.id
+
+
+def test_a_keeper_scoped_to_one_place_acts_only_on_its_store(app, client):
+    with app.app_context():
+        main, cupboard = make_store(), make_store("文具柜")
+        make_account("floorkeeper", "storekeeper", name="钱敏", location_id=cupboard.location_id)
+        pens = make_item("中性笔", "支")
+        receive(main, pens, "10")
+        db.session.commit()
+        ids = {"main": main.id, "cupboard": cupboard.id, "pens": pens.id}
+    login(client, "floorkeeper")
+    refused = [
+        client.post(f"/stock/items/{ids['pens']}/write-off", data={"store_id": ids["main"], "quantity": "1",
+                                                                 "reason": "x"}),
+        client.post(f"/stock/items/{ids['pens']}/transfer", data={"from_store_id": ids["main"],
+                                                                "to_store_id": ids["cupboard"], "quantity": "1"}),
+        client.post("/stock/receive", data={"store_id": ids["main"], "received_on": "2026-01-05",
+                                            "item_id": ids["pens"], "quantity": "1", "unit_price": "1"}),
+        client.post("/stock/counts", data={"store_id": ids["main"]}),
+    ]
+    assert [r.status_code for r in refused] == [403] * 4
+    with app.app_context():
+        assert services.on_hand(ids["pens"], ids["main"]) == 10000
+        assert services.on_hand(ids["pens"], ids["cupboard"]) == 0
