@@ -16,7 +16,7 @@ from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
 from schoolhq.stock import services
 from schoolhq.stock.models import StockBalance, StockCount, StockCountLine, StockItem, StockMovement
-from schoolhq.stock.services import UNIT, parse_quantity
+from schoolhq.stock.services import UNIT, ledger_sum, parse_quantity
 
 STATUS_LABELS = {"open": _l("Counting"), "submitted": _l("Waiting for approval"), "approved": _l("Approved"),
                  "cancelled": _l("Cancelled")}
@@ -37,12 +37,30 @@ def _last_movement_id() -> int:
     return db.session.scalar(select(func.max(StockMovement.id))) or 0
 
 
+def _locked(count_id: int) -> StockCount:
+    """The count, its row locked and re-read: two approvers at once take turns."""
+    if db.session.execute(select(StockCount.id).where(StockCount.id == count_id).with_for_update()).first() is None:
+        raise NotFound(_l("No such stock count."))
+    return db.session.get(StockCount, count_id, populate_existing=True)
+
+
+def _lock_store(store_id: int, item_id: int | None = None) -> None:
+    """Lock the store's balance rows (or one item's) before reading the ledger's last
+    row: every movement still in flight there has then committed, so the mark cannot
+    skip one (PostgreSQL hands out ids before commit)."""
+    query = select(StockBalance.item_id).where(StockBalance.store_id == store_id)
+    if item_id is not None:
+        query = query.where(StockBalance.item_id == item_id)
+    db.session.execute(query.order_by(StockBalance.item_id).with_for_update()).all()
+
+
 def start(account, store_id: int | None) -> StockCount:
     store = services.get_store(store_id)
     if db.session.scalar(select(StockCount.id).where(StockCount.store_id == store.id,
                                                      StockCount.status.in_(("open", "submitted")))):
         raise ServiceError(_l("A count of %(store)s is already under way; finish it first.", store=store.name),
                            "store_id")
+    _lock_store(store.id)
     count = StockCount(store_id=store.id, start_mark=_last_movement_id(), started_by_id=account.id)
     db.session.add(count)
     db.session.flush()
@@ -74,9 +92,10 @@ def line_for(count: StockCount, item: StockItem | None) -> StockCountLine:
 
 
 def record(account, count_id: int, item_id: int | None, counted_text: str) -> StockCountLine:
-    count = _open(get(count_id))
+    count = _open(_locked(count_id))
     line = line_for(count, db.session.get(StockItem, item_id or 0))
     line.counted_milli = parse_quantity(counted_text, line.item, f"counted-{line.id}", allow_zero=True)
+    _lock_store(count.store_id, line.item_id)
     line.counted_mark = _last_movement_id()
     line.counted_at, line.counted_by_id = utcnow(), account.id
     db.session.flush()
@@ -84,7 +103,7 @@ def record(account, count_id: int, item_id: int | None, counted_text: str) -> St
 
 
 def set_reason(count_id: int, line_id: int, reason: str) -> StockCountLine:
-    count = _open(get(count_id))
+    count = _open(_locked(count_id))
     line = db.session.get(StockCountLine, line_id)
     if line is None or line.count_id != count.id:
         raise NotFound(_l("No such line in this count."))
@@ -105,29 +124,34 @@ class Variance:
 def variances(count: StockCount) -> list[Variance]:
     """Every line with its expected quantity at counting time (the snapshot plus what
     moved between the start and the count) and the difference; one query."""
-    moved = (select(func.coalesce(func.sum(StockMovement.quantity_milli), 0))
+    moved = (select(func.coalesce(ledger_sum(StockMovement.quantity_milli), 0))
              .where(StockMovement.store_id == count.store_id, StockMovement.item_id == StockCountLine.item_id,
                     StockMovement.id > count.start_mark,
                     StockMovement.id <= func.coalesce(StockCountLine.counted_mark, count.start_mark))
              .correlate(StockCountLine).scalar_subquery())
-    value = (select(func.coalesce(func.sum(StockBalance.value_fen), 0))
-             .where(StockBalance.item_id == StockCountLine.item_id).correlate(StockCountLine).scalar_subquery())
-    held = (select(func.coalesce(func.sum(StockBalance.quantity_milli), 0))
-            .where(StockBalance.item_id == StockCountLine.item_id).correlate(StockCountLine).scalar_subquery())
+    # valued at the store's own average, as the adjustment will be booked
+    value = (select(func.coalesce(ledger_sum(StockBalance.value_fen), 0))
+             .where(StockBalance.item_id == StockCountLine.item_id, StockBalance.store_id == count.store_id)
+             .correlate(StockCountLine).scalar_subquery())
+    held = (select(func.coalesce(ledger_sum(StockBalance.quantity_milli), 0))
+            .where(StockBalance.item_id == StockCountLine.item_id, StockBalance.store_id == count.store_id)
+            .correlate(StockCountLine).scalar_subquery())
     rows = db.session.execute(select(StockCountLine, moved, value, held).join(StockItem, and_(
         StockItem.id == StockCountLine.item_id)).where(StockCountLine.count_id == count.id)
         .order_by(StockItem.category_id, StockItem.name))
+    rows = rows.all()
+    fallback = services.average_costs([line.item_id for line, _m, _v, held in rows if not held])
     result = []
     for line, moved_milli, value_fen, held_milli in rows:
         expected = line.expected_milli + (moved_milli or 0)
         variance = (line.counted_milli - expected) if line.counted_milli is not None else 0
-        average = value_fen * UNIT / held_milli if held_milli else services.average_cost_fen(line.item_id)
+        average = value_fen * UNIT / held_milli if held_milli else fallback[line.item_id]
         result.append(Variance(line, expected, variance, round(variance * average / UNIT)))
     return result
 
 
 def submit(account, count_id: int) -> StockCount:
-    count = _open(get(count_id))
+    count = _open(_locked(count_id))
     rows = variances(count)
     missing = [row.line.item.name for row in rows if row.line.counted_milli is None]
     if missing:
@@ -146,14 +170,17 @@ def submit(account, count_id: int) -> StockCount:
 def approve(account, count_id: int) -> StockCount:
     """Apply the differences as adjustment rows. The approver must be someone other than
     whoever started the count; a loss larger than what is left now is refused."""
-    count = get(count_id)
+    count = _locked(count_id)
     if count.status != "submitted":
         raise ServiceError(_l("Only a submitted count can be approved."))
     if not can(account, "stock.approve", count):
         raise ServiceError(_l("You cannot approve stock counts."))
-    if account.id == count.started_by_id:
+    counted_by = set(db.session.scalars(select(StockCountLine.counted_by_id).where(StockCountLine.count_id == count.id)))
+    if account.id == count.started_by_id or account.id in counted_by:
         raise ServiceError(_l("Someone other than the person who ran the count must approve it."))
-    for row in variances(count):
+    rows = variances(count)
+    services.lock_items([row.line.item_id for row in rows if row.variance_milli], count.store_id)
+    for row in rows:
         if not row.variance_milli:
             continue
         item = row.line.item
@@ -171,7 +198,7 @@ def approve(account, count_id: int) -> StockCount:
 
 def send_back(account, count_id: int) -> StockCount:
     """Return a submitted count for recounting."""
-    count = get(count_id)
+    count = _locked(count_id)
     if count.status != "submitted":
         raise ServiceError(_l("Only a submitted count can be sent back."))
     if not can(account, "stock.approve", count):
@@ -183,7 +210,7 @@ def send_back(account, count_id: int) -> StockCount:
 
 
 def cancel(account, count_id: int) -> StockCount:
-    count = get(count_id)
+    count = _locked(count_id)
     if count.status not in ("open", "submitted"):
         raise ServiceError(_l("This count is %(status)s and can no longer be changed.",
                               status=status_label(count.status)))

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     DDL,
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -104,9 +105,9 @@ class StockBalance(db.Model):
 
     item_id: Mapped[int] = mapped_column(ForeignKey("stock_item.id"), primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"), primary_key=True, index=True)
-    quantity_milli: Mapped[int] = mapped_column(default=0)
+    quantity_milli: Mapped[int] = mapped_column(BigInteger, default=0)
     #: moving-average value of what is on hand
-    value_fen: Mapped[int] = mapped_column(default=0)
+    value_fen: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class StockReceipt(db.Model):
@@ -248,8 +249,8 @@ class StockCountLine(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     count_id: Mapped[int] = mapped_column(ForeignKey("stock_count.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("stock_item.id"))
-    expected_milli: Mapped[int]
-    counted_milli: Mapped[int | None]
+    expected_milli: Mapped[int] = mapped_column(BigInteger)
+    counted_milli: Mapped[int | None] = mapped_column(BigInteger)
     #: the last ledger row when this line was counted
     counted_mark: Mapped[int | None]
     counted_at: Mapped[datetime | None]
@@ -280,9 +281,9 @@ class StockMovement(db.Model):
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
     kind: Mapped[str] = mapped_column(String(20))
     #: signed: positive comes in, negative goes out
-    quantity_milli: Mapped[int]
+    quantity_milli: Mapped[int] = mapped_column(BigInteger)
     #: signed value at cost (receipt price in, moving average out)
-    value_fen: Mapped[int] = mapped_column(default=0)
+    value_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     #: who received (an issue) or brought back (a return)

@@ -11,6 +11,7 @@ from sqlalchemy import case, func, select
 from schoolhq.core.timeutil import local_day_bounds_utc, to_local
 from schoolhq.extensions import db
 from schoolhq.stock.models import StockBalance, StockCategory, StockItem, StockMovement
+from schoolhq.stock.services import ledger_sum
 
 GROUPS = {"department": _l("Department"), "item": _l("Item"), "month": _l("Month")}
 
@@ -41,8 +42,8 @@ def consumption(start: date, end: date, group: str = "department", store_id: int
     if group not in GROUPS:
         group = "department"
     since, until = _period(start, end)
-    quantity = -func.sum(StockMovement.quantity_milli)
-    value = -func.sum(StockMovement.value_fen)
+    quantity = -ledger_sum(StockMovement.quantity_milli)
+    value = -ledger_sum(StockMovement.value_fen)
     base = [_consumed(), StockMovement.occurred_at >= since, StockMovement.occurred_at < until]
     if store_id:
         base.append(StockMovement.store_id == store_id)
@@ -84,8 +85,8 @@ class ValuationRow:
 
 def valuation(store_id: int | None = None) -> tuple[list[ValuationRow], dict[str, int], int]:
     """Items on hand with quantity, moving-average cost and value; totals per category."""
-    query = (select(StockItem, StockCategory.name, func.sum(StockBalance.quantity_milli),
-                    func.sum(StockBalance.value_fen))
+    query = (select(StockItem, StockCategory.name, ledger_sum(StockBalance.quantity_milli),
+                    ledger_sum(StockBalance.value_fen))
              .join(StockBalance, StockBalance.item_id == StockItem.id)
              .join(StockCategory, StockCategory.id == StockItem.category_id)
              .where(StockBalance.quantity_milli > 0)
@@ -110,7 +111,7 @@ def shelf_sheet(store_id: int) -> list[tuple[StockItem, int]]:
 
 def low_counts() -> tuple[int, int]:
     """(items at or below minimum, items below the emergency reserve)."""
-    totals = (select(StockBalance.item_id, func.sum(StockBalance.quantity_milli).label("q"))
+    totals = (select(StockBalance.item_id, ledger_sum(StockBalance.quantity_milli).label("q"))
               .group_by(StockBalance.item_id).subquery())
     quantity = func.coalesce(totals.c.q, 0)
     low, reserve = db.session.execute(select(

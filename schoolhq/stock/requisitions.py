@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased, selectinload
 
 from schoolhq.core import audit, counters
 from schoolhq.core.errors import NotFound, ServiceError
@@ -19,7 +19,7 @@ from schoolhq.core.timeutil import local_day_bounds_utc, local_today, utcnow
 from schoolhq.extensions import db
 from schoolhq.stock import services
 from schoolhq.stock.models import Requisition, RequisitionLine, StockIssue, StockItem, StockMovement
-from schoolhq.stock.services import format_quantity, parse_quantity
+from schoolhq.stock.services import format_quantity, ledger_sum, parse_quantity
 
 OPEN_STATUSES = ("pending", "ready", "partly_issued")
 STATUS_LABELS = {
@@ -37,6 +37,17 @@ def get(requisition_id: int) -> Requisition:
     requisition = db.session.get(Requisition, requisition_id)
     if requisition is None:
         raise NotFound(_l("No such requisition."))
+    return requisition
+
+
+def _locked(requisition_id: int) -> Requisition:
+    """The requisition, its row locked until the end of the transaction and re-read, so
+    two desks acting on it at once take turns (two approvals, two hand-overs)."""
+    found = db.session.execute(select(Requisition.id).where(Requisition.id == requisition_id).with_for_update()).first()
+    if found is None:
+        raise NotFound(_l("No such requisition."))
+    requisition = db.session.get(Requisition, requisition_id, populate_existing=True)
+    db.session.expire(requisition, ["lines"])
     return requisition
 
 
@@ -188,13 +199,22 @@ def may_approve_department(account, requisition: Requisition) -> bool:
     if not requisition.needs_department_approval or account.person_id == requisition.requester_id:
         return False
     if requisition.department is not None and account.person_id:
-        from schoolhq.people.models import Department
-
-        ids = [int(part) for part in requisition.department.path.strip("/").split("/") if part]
-        if db.session.scalar(select(Department.id).where(Department.id.in_(ids),
-                                                         Department.head_person_id == account.person_id).limit(1)):
+        above = {int(part) for part in requisition.department.path.strip("/").split("/") if part}
+        if above & _headed_by(account.person_id):
             return True
     return can(account, "stock.approve", requisition)
+
+
+def _headed_by(person_id: int) -> set[int]:
+    """The departments this person heads, read once per request."""
+    from flask import g
+
+    from schoolhq.people.models import Department
+
+    cache = g.setdefault("stock_headed_by", {})
+    if person_id not in cache:
+        cache[person_id] = set(db.session.scalars(select(Department.id).where(Department.head_person_id == person_id)))
+    return cache[person_id]
 
 
 def may_release_reserve(account, requisition: Requisition) -> bool:
@@ -202,7 +222,7 @@ def may_release_reserve(account, requisition: Requisition) -> bool:
 
 
 def approve(account, requisition_id: int, which: str, note: str = "") -> Requisition:
-    requisition = get(requisition_id)
+    requisition = _locked(requisition_id)
     if requisition.status != "pending":
         raise ServiceError(_l("This requisition is not waiting for approval."))
     if which == "department":
@@ -233,7 +253,7 @@ def approve(account, requisition_id: int, which: str, note: str = "") -> Requisi
 
 
 def reject(account, requisition_id: int, note: str) -> Requisition:
-    requisition = get(requisition_id)
+    requisition = _locked(requisition_id)
     if requisition.status != "pending":
         raise ServiceError(_l("This requisition is not waiting for approval."))
     if not (may_approve_department(account, requisition) or may_release_reserve(account, requisition)):
@@ -250,7 +270,7 @@ def reject(account, requisition_id: int, note: str) -> Requisition:
 
 
 def cancel(account, requisition_id: int) -> Requisition:
-    requisition = get(requisition_id)
+    requisition = _locked(requisition_id)
     if requisition.requester_id != account.person_id and not can(account, "stock.issue", requisition):
         raise ServiceError(_l("Only the requester or the store can cancel a requisition."))
     if requisition.status not in ("draft", "pending", "ready"):
@@ -274,7 +294,7 @@ def _tell_requester(requisition: Requisition, title, body: str = "") -> None:
 def issued_by_line(requisition_id: int) -> dict[int, int]:
     """What has gone out per line, from the ledger (issues less their reversals)."""
     rows = db.session.execute(
-        select(StockMovement.requisition_line_id, func.sum(StockMovement.quantity_milli))
+        select(StockMovement.requisition_line_id, ledger_sum(StockMovement.quantity_milli))
         .join(RequisitionLine, RequisitionLine.id == StockMovement.requisition_line_id)
         .where(RequisitionLine.requisition_id == requisition_id).group_by(StockMovement.requisition_line_id))
     return {line_id: -total for line_id, total in rows}
@@ -287,7 +307,7 @@ def issue(account, requisition_id: int, quantities: dict[int, str], recipient_id
     recipient signs on the tablet, or on the printed 领用登记表 (`on_paper`).
     `issued_at` dates entries copied from a paper register (and the demo's history)."""
     issued_at = issued_at or utcnow()
-    requisition = get(requisition_id)
+    requisition = _locked(requisition_id)
     if requisition.status == "pending":
         raise ServiceError(_l("This requisition is still waiting for approval."))
     if requisition.status not in ("ready", "partly_issued"):
@@ -296,6 +316,7 @@ def issue(account, requisition_id: int, quantities: dict[int, str], recipient_id
     from schoolhq.people.services import get_person
 
     recipient = get_person(recipient_id or requisition.requester_id)
+    services.lock_items([line.item_id for line in requisition.lines])
     issued = issued_by_line(requisition.id)
     plan = []
     for line in requisition.lines:
@@ -347,9 +368,46 @@ def issue(account, requisition_id: int, quantities: dict[int, str], recipient_id
     return hand_over
 
 
+def ask_reserve_release(account, requisition_id: int) -> Requisition:
+    """Stock fell after the requisition was approved and now an item would dig into its
+    reserve: the window sends it to the logistics head instead of leaving it stuck."""
+    requisition = _locked(requisition_id)
+    if requisition.status not in ("ready", "partly_issued") or not held_by_reserve(requisition):
+        raise ServiceError(_l("This requisition does not need a reserve release."))
+    requisition.needs_reserve_approval, requisition.status = True, "pending"
+    db.session.flush()
+    audit.record("stock", "requisition.reserve_asked", requisition, summary=requisition.number)
+    _notify_approvers(requisition)
+    return requisition
+
+
+def held_by_reserve(requisition: Requisition) -> list[StockItem]:
+    """Items whose outstanding quantity would now dig into their emergency reserve, when
+    nobody has released it for this requisition."""
+    if requisition.reserve_approved_by_id:
+        return []
+    issued = issued_by_line(requisition.id)
+    return [line.item for line in requisition.lines if line.quantity_milli > issued.get(line.id, 0)
+            and _breaks_reserve(line.item, line.quantity_milli - issued.get(line.id, 0))]
+
+
+def reopen_after_reversal(line_id: int) -> None:
+    """An issue was reversed: the requisition is open again for what did not go out."""
+    line = db.session.get(RequisitionLine, line_id)
+    requisition = _locked(line.requisition_id)
+    if requisition.status not in ("issued", "partly_issued"):
+        return
+    issued = issued_by_line(requisition.id)
+    if all(issued.get(item.id, 0) >= item.quantity_milli for item in requisition.lines):
+        return
+    requisition.status = "partly_issued" if any(issued.values()) else "ready"
+    requisition.closed_at = None
+    db.session.flush()
+
+
 def close_remaining(account, requisition_id: int, note: str = "") -> Requisition:
     """The rest will not come (out of stock, no longer needed): close what is partly issued."""
-    requisition = get(requisition_id)
+    requisition = _locked(requisition_id)
     if requisition.status != "partly_issued":
         raise ServiceError(_l("Only a partly issued requisition can be closed."))
     requisition.status, requisition.closed_at = "issued", utcnow()
@@ -410,6 +468,7 @@ def issue_at_counter(account, store_id: int | None, recipient_id: int | None, li
 def for_person(person_id: int, limit: int = 100) -> list[Requisition]:
     return list(db.session.scalars(select(Requisition).where(Requisition.requester_id == person_id,
                                                              Requisition.status != "draft")
+                                   .options(selectinload(Requisition.lines))
                                    .order_by(Requisition.id.desc()).limit(limit)))
 
 
@@ -429,28 +488,38 @@ def waiting_for(account) -> list[Requisition]:
 
 
 def quota_warnings(requisition: Requisition) -> list[str]:
-    """Soft warnings: this month's consumption plus the request against the item's quota."""
-    first = local_today().replace(day=1)
-    since = local_day_bounds_utc(first)[0]
+    """Soft warnings: this month's consumption plus the request against the item's quota;
+    two grouped queries however long the list."""
+    lines = [line for line in requisition.lines if line.item.quota_person_milli or line.item.quota_department_milli]
+    if not lines:
+        return []
+    since = local_day_bounds_utc(local_today().replace(day=1))[0]
+    consumed = [StockMovement.item_id.in_([line.item_id for line in lines]),
+                StockMovement.kind.in_(("issue", "reversal", "return")), StockMovement.occurred_at >= since,
+                or_(StockMovement.requisition_line_id.is_(None),
+                    StockMovement.requisition_line_id.not_in([line.id for line in lines]))]
+
+    def used_by(who) -> dict[int, int]:
+        rows = db.session.execute(select(StockMovement.item_id, ledger_sum(StockMovement.quantity_milli))
+                                  .where(*consumed, who).group_by(StockMovement.item_id))
+        return {item_id: max(-total, 0) for item_id, total in rows}
+
+    by_person = used_by(StockMovement.person_id == requisition.requester_id)
+    by_department = used_by(StockMovement.department_id == requisition.department_id) \
+        if requisition.department_id else {}
     warnings = []
-    for line in requisition.lines:
+    for line in lines:
         item = line.item
-        checks = []
-        if item.quota_person_milli:
-            checks.append((item.quota_person_milli, StockMovement.person_id == requisition.requester_id,
-                           _l("%(name)s's", name=requisition.requester.name)))
-        if item.quota_department_milli and requisition.department_id:
-            checks.append((item.quota_department_milli, StockMovement.department_id == requisition.department_id,
-                           _l("%(name)s's", name=requisition.department.name)))
-        for quota, who, whose in checks:
-            used = -(db.session.scalar(select(func.coalesce(func.sum(StockMovement.quantity_milli), 0)).where(
-                StockMovement.item_id == item.id, who, StockMovement.kind.in_(("issue", "reversal", "return")),
-                StockMovement.occurred_at >= since, StockMovement.requisition_line_id != line.id)) or 0)
-            used = max(used, 0)
-            if used + line.quantity_milli > quota:
+        checks = [(item.quota_person_milli, by_person, requisition.requester.name)]
+        if requisition.department_id:
+            checks.append((item.quota_department_milli, by_department, requisition.department.name))
+        for quota, used_map, whose in checks:
+            used = used_map.get(item.id, 0)
+            if quota and used + line.quantity_milli > quota:
                 warnings.append(str(_l("%(item)s: %(whose)s monthly quota is %(quota)s %(unit)s and %(used)s have "
-                                       "been taken this month.", item=item.name, whose=whose,
-                                       quota=format_quantity(quota), unit=item.unit, used=format_quantity(used))))
+                                       "been taken this month.", item=item.name,
+                                       whose=_l("%(name)s's", name=whose), quota=format_quantity(quota),
+                                       unit=item.unit, used=format_quantity(used))))
     return warnings
 
 
@@ -476,6 +545,7 @@ def register_rows(month: date, store_id: int | None = None) -> list[RegisterRow]
     start = local_day_bounds_utc(month.replace(day=1))[0]
     following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
     end = local_day_bounds_utc(following)[0]
+    reversal = aliased(StockMovement)
     approver = select(Person.name).join(Account, Account.person_id == Person.id).where(
         Account.id == Requisition.department_approved_by_id).scalar_subquery()
     query = (select(StockMovement, StockItem, StockIssue.signature_id, Requisition.purpose, Requisition.number,
@@ -484,7 +554,9 @@ def register_rows(month: date, store_id: int | None = None) -> list[RegisterRow]
              .join(StockIssue, StockIssue.id == StockMovement.issue_id)
              .join(Requisition, Requisition.id == StockIssue.requisition_id)
              .join(Person, Person.id == StockIssue.recipient_id)
-             .where(StockMovement.kind == "issue", StockMovement.occurred_at >= start, StockMovement.occurred_at < end)
+             .where(StockMovement.kind == "issue", StockMovement.occurred_at >= start, StockMovement.occurred_at < end,
+                    # an issue that was reversed did not happen
+                    ~select(reversal.id).where(reversal.reverses_id == StockMovement.id).exists())
              .order_by(StockMovement.id))
     if store_id:
         query = query.where(StockMovement.store_id == store_id)

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import BigInteger, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from schoolhq.core import audit, counters
@@ -32,7 +32,8 @@ from schoolhq.stock.models import (
 
 #: a unit is 1000 thousandths
 UNIT = 1000
-MAX_QUANTITY = 10_000_000 * UNIT
+#: a million units: quantities and levels fit PostgreSQL's integer; values are big integers
+MAX_QUANTITY = 1_000_000 * UNIT
 
 KIND_LABELS = {
     "receipt": _l("Received"), "issue": _l("Issued out"), "return": _l("Returned to store"),
@@ -56,6 +57,11 @@ def seed() -> None:
 
 
 # Quantities ---------------------------------------------------------------------------
+
+def ledger_sum(column):
+    """SUM of a big-integer column as an integer on both engines (PostgreSQL's is numeric)."""
+    return cast(func.sum(column), BigInteger)
+
 
 def actor_id() -> int | None:
     return current_user.id if current_user and current_user.is_authenticated else None
@@ -287,10 +293,17 @@ def save_store(name: str, location_id: int | None, keeper_id: int | None, store_
 # Balances -----------------------------------------------------------------------------
 
 def on_hand(item_id: int, store_id: int | None = None) -> int:
-    query = select(func.coalesce(func.sum(StockBalance.quantity_milli), 0)).where(StockBalance.item_id == item_id)
+    query = select(func.coalesce(ledger_sum(StockBalance.quantity_milli), 0)).where(StockBalance.item_id == item_id)
     if store_id is not None:
         query = query.where(StockBalance.store_id == store_id)
     return db.session.scalar(query) or 0
+
+
+def on_hand_in(store_id: int, item_ids: list[int]) -> dict[int, int]:
+    """Quantity of each item in one store (0 when never there), one query."""
+    found = dict(db.session.execute(select(StockBalance.item_id, StockBalance.quantity_milli).where(
+        StockBalance.store_id == store_id, StockBalance.item_id.in_(item_ids))).all()) if item_ids else {}
+    return {item_id: found.get(item_id, 0) for item_id in item_ids}
 
 
 def balances_of(item_id: int) -> list[tuple[Store, int, int]]:
@@ -303,13 +316,35 @@ def balances_of(item_id: int) -> list[tuple[Store, int, int]]:
 def average_cost_fen(item_id: int) -> int:
     """Moving-average cost of one unit over all stores; the last receipt price when none is left."""
     quantity, value = db.session.execute(
-        select(func.coalesce(func.sum(StockBalance.quantity_milli), 0), func.coalesce(func.sum(StockBalance.value_fen), 0))
+        select(func.coalesce(ledger_sum(StockBalance.quantity_milli), 0), func.coalesce(ledger_sum(StockBalance.value_fen), 0))
         .where(StockBalance.item_id == item_id)).one()
     if quantity:
         return round(value * UNIT / quantity)
     last = db.session.execute(select(StockMovement.value_fen, StockMovement.quantity_milli).where(
         StockMovement.item_id == item_id, StockMovement.kind == "receipt").order_by(StockMovement.id.desc()).limit(1)).first()
     return round(last[0] * UNIT / last[1]) if last else 0
+
+
+def average_costs(item_ids: list[int], store_id: int | None = None) -> dict[int, int]:
+    """average_cost_fen for many items (in one store, or all) in two queries."""
+    if not item_ids:
+        return {}
+    query = (select(StockBalance.item_id, ledger_sum(StockBalance.quantity_milli), ledger_sum(StockBalance.value_fen))
+             .where(StockBalance.item_id.in_(item_ids)).group_by(StockBalance.item_id))
+    if store_id is not None:
+        query = query.where(StockBalance.store_id == store_id)
+    costs = {item_id: round(value * UNIT / quantity) for item_id, quantity, value in db.session.execute(query)
+             if quantity}
+    empty = [item_id for item_id in item_ids if item_id not in costs]
+    if empty:
+        last = (select(func.max(StockMovement.id)).where(StockMovement.item_id.in_(empty),
+                                                         StockMovement.kind == "receipt")
+                .group_by(StockMovement.item_id))
+        for item_id, value, quantity in db.session.execute(
+                select(StockMovement.item_id, StockMovement.value_fen, StockMovement.quantity_milli)
+                .where(StockMovement.id.in_(last))):
+            costs[item_id] = round(value * UNIT / quantity)
+    return {item_id: costs.get(item_id, 0) for item_id in item_ids}
 
 
 @dataclass
@@ -325,8 +360,8 @@ class ItemFilters:
 def item_rows(filters: ItemFilters):
     """Items with their quantity and value on hand (in one store or all): one query, a
     grouped subquery over the balances, however many items the page shows."""
-    totals = select(StockBalance.item_id, func.sum(StockBalance.quantity_milli).label("quantity"),
-                    func.sum(StockBalance.value_fen).label("value")).group_by(StockBalance.item_id)
+    totals = select(StockBalance.item_id, ledger_sum(StockBalance.quantity_milli).label("quantity"),
+                    ledger_sum(StockBalance.value_fen).label("value")).group_by(StockBalance.item_id)
     if filters.store_id:
         totals = totals.where(StockBalance.store_id == filters.store_id)
     totals = totals.subquery()
@@ -363,17 +398,32 @@ def level_of(item: StockItem, quantity: int) -> str:
 def purchase_list() -> list[tuple[StockItem, int, int, int]]:
     """Items at or below minimum: (item, on hand, to buy up to target, estimated cost)."""
     rows = db.session.execute(item_rows(ItemFilters(level="low"))).all()
+    costs = average_costs([item.id for item, _q, _v in rows])
     result = []
     for item, quantity, _value in rows:
         target = max(item.target_level_milli, item.min_level_milli)
         to_buy = max(target - quantity, 0)
         if item.decimal_unit is False and to_buy % UNIT:
             to_buy += UNIT - to_buy % UNIT
-        result.append((item, quantity, to_buy, round(average_cost_fen(item.id) * to_buy / UNIT)))
+        result.append((item, quantity, to_buy, round(costs[item.id] * to_buy / UNIT)))
     return result
 
 
 # The ledger ---------------------------------------------------------------------------
+
+def lock_items(item_ids, store_id: int | None = None) -> None:
+    """Lock the balance rows of these items (in one store, or all) until the transaction
+    ends, always in (item, store) order, so two desks touching the same items queue
+    instead of deadlocking, and checks made now (reserve, outstanding) still hold when
+    the rows are written. Document rows are locked before balances, never after."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return
+    query = select(StockBalance.item_id).where(StockBalance.item_id.in_(ids))
+    if store_id is not None:
+        query = query.where(StockBalance.store_id == store_id)
+    db.session.execute(query.order_by(StockBalance.item_id, StockBalance.store_id).with_for_update()).all()
+
 
 def _balance_for_update(item_id: int, store_id: int) -> tuple[int, int]:
     """The balance row, locked until the end of the transaction (PostgreSQL); SQLite
@@ -398,6 +448,8 @@ def _post(item: StockItem, store: Store, kind: str, quantity_milli: int, value_f
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
+        if refs.get("reverses_id"):
+            raise ServiceError(_l("This entry has already been reversed.")) from None
         # The database refused a negative balance: someone took the last units first.
         raise _not_enough(item, store, on_hand(item.id, store.id)) from None
     return movement
@@ -443,6 +495,9 @@ def receive(store_id: int | None, lines: list[ReceiptLine], supplier: str = "", 
     received_on = received_on or local_today()
     if received_on > local_today():
         raise ServiceError(_l("The receiving date cannot be in the future."), "received_on")
+    if received_on < local_today() - timedelta(days=400):
+        raise ServiceError(_l("The receiving date is more than a year ago; receive the goods today and say "
+                              "so in the note."), "received_on")
     seen = set()
     parsed = []
     for number, line in enumerate(lines, 1):
@@ -467,6 +522,7 @@ def receive(store_id: int | None, lines: list[ReceiptLine], supplier: str = "", 
                            created_by_id=actor_id())
     db.session.add(receipt)
     db.session.flush()
+    lock_items([item.id for item, _q, _p in parsed])
     # The ledger dates a late-entered receipt note on its receiving day.
     occurred_at = utcnow() if received_on == local_today() else local_day_bounds_utc(received_on)[0] + timedelta(hours=10)
     for item, quantity, price in parsed:
@@ -478,8 +534,17 @@ def receive(store_id: int | None, lines: list[ReceiptLine], supplier: str = "", 
 
 
 def receipt_lines(receipt_id: int) -> list[StockMovement]:
+    from sqlalchemy.orm import joinedload
+
     return list(db.session.scalars(select(StockMovement).where(StockMovement.receipt_id == receipt_id)
-                                   .order_by(StockMovement.id)))
+                                   .options(joinedload(StockMovement.item)).order_by(StockMovement.id)))
+
+
+def reversed_ids(movement_ids: list[int]) -> set[int]:
+    """Which of these ledger rows have been reversed."""
+    if not movement_ids:
+        return set()
+    return set(db.session.scalars(select(StockMovement.reverses_id).where(StockMovement.reverses_id.in_(movement_ids))))
 
 
 def transfer(item_id: int, from_store_id: int | None, to_store_id: int | None, quantity_text: str,
@@ -490,6 +555,7 @@ def transfer(item_id: int, from_store_id: int | None, to_store_id: int | None, q
     if source.id == target.id:
         raise ServiceError(_l("Choose a different store to transfer to."), "to_store_id")
     quantity = parse_quantity(quantity_text, item)
+    lock_items([item.id])
     out = take(item, source, quantity, "transfer_out", transfer_store_id=target.id, reason=(reason or "")[:300])
     into = _post(item, target, "transfer_in", quantity, -out.value_fen, transfer_store_id=source.id,
                  reason=(reason or "")[:300])
@@ -546,17 +612,24 @@ def reverse(movement_id: int, reason: str) -> StockMovement:
     if db.session.scalar(select(StockMovement.id).where(StockMovement.reverses_id == original.id)) is not None:
         raise ServiceError(_l("This entry has already been reversed."))
     item, store = get_item(original.item_id), db.session.get(Store, original.store_id)
+    lock_items([item.id])
+    value_back = -original.value_fen
     if original.quantity_milli > 0:
-        have, _value = _balance_for_update(item.id, store.id)
+        # Goods taken back out of stock leave at what the stock is worth now (moving
+        # average), so the value on hand never goes below zero.
+        have, value = _balance_for_update(item.id, store.id)
         if have < original.quantity_milli:
             raise _not_enough(item, store, have)
-    else:
-        _balance_for_update(item.id, store.id)
-    movement = _post(item, store, "reversal", -original.quantity_milli, -original.value_fen,
+        value_back = -(value if have == original.quantity_milli else round(value * original.quantity_milli / have))
+    movement = _post(item, store, "reversal", -original.quantity_milli, value_back,
                      reverses_id=original.id, person_id=original.person_id, department_id=original.department_id,
                      requisition_line_id=original.requisition_line_id, reason=reason[:300])
     audit.record("stock", "reversal", movement, after={"item": item.name, "reverses": original.id,
                                                        "reason": reason}, summary=item.name)
+    if original.requisition_line_id:
+        from schoolhq.stock.requisitions import reopen_after_reversal
+
+        reopen_after_reversal(original.requisition_line_id)
     return movement
 
 
@@ -567,7 +640,7 @@ def ledger_query(item_id: int, store_id: int | None = None):
 
     from schoolhq.stock.models import Requisition, RequisitionLine
 
-    running = func.sum(StockMovement.quantity_milli).over(order_by=StockMovement.id)
+    running = cast(func.sum(StockMovement.quantity_milli).over(order_by=StockMovement.id), BigInteger)
     inner = select(StockMovement.id.label("id"), running.label("balance")).where(StockMovement.item_id == item_id)
     if store_id:
         inner = inner.where(StockMovement.store_id == store_id)
@@ -631,8 +704,9 @@ def _attachment_rule(attachment, account):
     hand_over = db.session.scalar(select(StockIssue).where(StockIssue.signature_id == attachment.id).limit(1))
     if hand_over is None:
         return None
-    return (hand_over.recipient_id == account.person_id or can(account, "stock.issue", hand_over.requisition)
-            or can(account, "stock.view"))
+    requisition = hand_over.requisition
+    return (account.person_id in (hand_over.recipient_id, requisition.requester_id)
+            or can(account, "stock.issue", requisition.store) or can(account, "stock.view", requisition))
 
 
 def _register_hooks() -> None:

@@ -13,7 +13,7 @@ from schoolhq.core.errors import ServiceError
 from schoolhq.core.forms import apply_error
 from schoolhq.core.money import yuan
 from schoolhq.core.pagination import paginate
-from schoolhq.core.permissions import can, permission_required, require
+from schoolhq.core.permissions import can, permission_required, require, require_within
 from schoolhq.core.timeutil import local_today
 from schoolhq.core.web import int_arg, redirect_to, render, to_int
 from schoolhq.core.xlsx import download
@@ -28,7 +28,7 @@ from schoolhq.stock.forms import (
     SubmitRequisitionForm,
 )
 from schoolhq.stock.models import StockItem, StockReceipt, Store
-from schoolhq.stock.services import UNIT, format_quantity
+from schoolhq.stock.services import UNIT, format_quantity, ledger_sum
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
 
@@ -61,6 +61,12 @@ def _within(store_id, permission: str = "stock.issue") -> None:
     store = db.session.get(Store, to_int(store_id) or 0)
     if store is not None:
         require(permission, store)
+
+
+def _undo() -> None:
+    """A service refused part-way: drop what it had written before the page shows
+    the state again (the request's transaction would be rolled back anyway)."""
+    db.session.rollback()
 
 
 def _fail(error: ServiceError, page: str, **context):
@@ -106,7 +112,7 @@ def _item_data(form: ItemForm) -> services.ItemData:
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
-@permission_required("stock.manage")
+@permission_required("stock.manage", school_wide=True)
 def item_new():
     form = _item_form()
     if form.validate_on_submit():
@@ -119,7 +125,7 @@ def item_new():
 
 
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
-@permission_required("stock.manage")
+@permission_required("stock.manage", school_wide=True)
 def item_edit(item_id: int):
     item = _item_or_404(item_id)
     form = _item_form(item)
@@ -133,7 +139,7 @@ def item_edit(item_id: int):
 
 
 @bp.post("/items/<int:item_id>/archive")
-@permission_required("stock.manage")
+@permission_required("stock.manage", school_wide=True)
 def item_archive(item_id: int):
     services.archive_item(_item_or_404(item_id).id)
     return redirect_to("stock.item", item_id=item_id)
@@ -178,6 +184,7 @@ def _movement_action(item_id: int, action: str, perform):
         perform(item)
         return redirect_to("stock.item", item_id=item.id)
     except ServiceError as error:
+        _undo()
         return _item_page(item, 422, str(error.message), action)
 
 
@@ -242,7 +249,8 @@ def store_list():
     form = _store_form()
     status = 200
     if request.method == "POST":
-        require("stock.manage")
+        # stores and items are school-wide rules: a keeper scoped to one place cannot change them
+        require_within("stock.manage")
         if form.validate_on_submit():
             try:
                 services.save_store(form.name.data, to_int(form.location_id.data), to_int(form.keeper_id.data))
@@ -254,7 +262,7 @@ def store_list():
 
 
 @bp.route("/stores/<int:store_id>/edit", methods=["GET", "POST"])
-@permission_required("stock.manage")
+@permission_required("stock.manage", school_wide=True)
 def store_edit(store_id: int):
     store = db.session.get(Store, store_id) or abort(404)
     form = _store_form(store)
@@ -275,7 +283,7 @@ def shelf_sheet(store_id: int):
 
 
 @bp.route("/categories", methods=["GET", "POST"])
-@permission_required("stock.manage")
+@permission_required("stock.manage", school_wide=True)
 def category_list():
     if request.method == "POST":
         try:
@@ -314,6 +322,7 @@ def receive():
                                        form.received_on.data, form.note.data)
             return redirect_to("stock.receipt", receipt_id=receipt.id)
         except ServiceError as error:
+            _undo()
             apply_error(form, error)
     return render("stock/receive.html", status=422 if request.method == "POST" else 200, form=form,
                   lines=lines, item_choices=_item_choices())
@@ -337,7 +346,8 @@ def receipts():
 def receipt(receipt_id: int):
     note = db.session.get(StockReceipt, receipt_id) or abort(404)
     lines = services.receipt_lines(note.id)
-    return render("stock/receipt.html", receipt=note, lines=lines, total=sum(m.value_fen for m in lines))
+    return render("stock/receipt.html", receipt=note, lines=lines, total=sum(m.value_fen for m in lines),
+                  reversed_ids=services.reversed_ids([m.id for m in lines]))
 
 
 # Requisitions: the requester ----------------------------------------------------------
@@ -354,14 +364,13 @@ def _request_page(status: int = 200, form: SubmitRequisitionForm | None = None, 
 
 
 def _on_hand_of(lines) -> dict[int, int]:
-    from sqlalchemy import func
 
     from schoolhq.stock.models import StockBalance
 
     ids = [line.item_id for line in lines]
     if not ids:
         return {}
-    return dict(db.session.execute(select(StockBalance.item_id, func.sum(StockBalance.quantity_milli))
+    return dict(db.session.execute(select(StockBalance.item_id, ledger_sum(StockBalance.quantity_milli))
                                    .where(StockBalance.item_id.in_(ids)).group_by(StockBalance.item_id)).all())
 
 
@@ -427,7 +436,7 @@ def _requisition_or_404(requisition_id: int):
     if requisition is None or requisition.status == "draft":
         abort(404)
     if not (requisition.requester_id == current_user.person_id or can(current_user, "stock.issue", requisition.store)
-            or can(current_user, "stock.view") or requisitions.may_approve_department(current_user, requisition)
+            or can(current_user, "stock.view", requisition) or requisitions.may_approve_department(current_user, requisition)
             or requisitions.may_release_reserve(current_user, requisition)):
         abort(403)
     return requisition
@@ -440,13 +449,15 @@ def _requisition_page(requisition, status: int = 200, error: str | None = None, 
 
     hand_overs = list(db.session.scalars(select(StockIssue).where(StockIssue.requisition_id == requisition.id)
                                          .order_by(StockIssue.id)))
-    store_has = {line.item_id: services.on_hand(line.item_id, requisition.store_id) for line in requisition.lines}
+    store_has = services.on_hand_in(requisition.store_id, [line.item_id for line in requisition.lines])
     return render("stock/requisition.html", status=status, requisition=requisition, issued=issued, form=form,
                   error=error, store_has=store_has, hand_overs=hand_overs,
                   warnings=requisitions.quota_warnings(requisition),
                   may_issue=can(current_user, "stock.issue", requisition.store),
                   may_approve=requisitions.may_approve_department(current_user, requisition),
                   may_release=requisitions.may_release_reserve(current_user, requisition),
+                  held=requisitions.held_by_reserve(requisition) if requisition.status in ("ready", "partly_issued")
+                  else [],
                   entered=request.form)
 
 
@@ -462,6 +473,7 @@ def _requisition_action(requisition_id: int, perform):
         perform(item)
         return redirect_to("stock.requisition", requisition_id=item.id)
     except ServiceError as error:
+        _undo()
         return _requisition_page(item, 422, str(error.message))
 
 
@@ -484,6 +496,16 @@ def requisition_reject(requisition_id: int):
 @permission_required("stock.request")
 def requisition_cancel(requisition_id: int):
     return _requisition_action(requisition_id, lambda r: requisitions.cancel(current_user, r.id))
+
+
+@bp.post("/requisitions/<int:requisition_id>/ask-reserve")
+@permission_required("stock.issue")
+def requisition_ask_reserve(requisition_id: int):
+    def ask(r):
+        require("stock.issue", r.store)
+        requisitions.ask_reserve_release(current_user, r.id)
+
+    return _requisition_action(requisition_id, ask)
 
 
 @bp.post("/requisitions/<int:requisition_id>/close")
@@ -509,6 +531,7 @@ def requisition_issue(requisition_id: int):
                                form.signature.data, form.on_paper.data)
             return redirect_to("stock.requisition", requisition_id=item.id)
         except ServiceError as error:
+            _undo()
             return _requisition_page(item, 422, str(error.message), form)
     return _requisition_page(item, 422, form=form)
 
@@ -572,11 +595,18 @@ def counter_scan():
     elif item is None:
         error = _("No stock item has the barcode “%(code)s”.", code=code[:40])
     elif any(existing.id == item.id for existing, _q in lines):
-        lines = [(existing, str(int(float(q or 0)) + 1) if existing.id == item.id and not existing.decimal_unit else q)
-                 for existing, q in lines]
+        lines = [(existing, _plus_one(existing, q) if existing.id == item.id else q) for existing, q in lines]
     else:
         lines.append((item, "1"))
     return render("stock/_counter_lines.html", status=422 if error else 200, lines=lines, scan_error=error)
+
+
+def _plus_one(item: StockItem, typed: str) -> str:
+    """Scanning an item again adds one; a quantity typed wrongly is left for the issue to refuse."""
+    try:
+        return format_quantity(services.parse_quantity(typed, item) + UNIT).replace(",", "")
+    except ServiceError:
+        return typed
 
 
 @bp.post("/counter/issue")
@@ -593,6 +623,7 @@ def counter_issue():
                 form.signature.data, form.on_paper.data)
             return redirect_to("stock.requisition", requisition_id=requisition.id)
         except ServiceError as error:
+            _undo()
             apply_error(form, error)
     return render("stock/counter.html", status=422, form=form, lines=lines)
 
@@ -603,9 +634,10 @@ def _month_arg() -> date:
     text = request.args.get("month", "")
     try:
         year, month = (int(part) for part in text.split("-"))
-        return date(year, month, 1)
+        chosen = date(year, month, 1)
     except ValueError:
         return requisitions.month_start()
+    return chosen if date(2000, 1, 1) <= chosen <= date(2100, 1, 1) else requisitions.month_start()
 
 
 @bp.get("/register")
@@ -647,11 +679,11 @@ def count_list():
     return render("stock/counts.html", rows=counts.recent(), stores=services.stores())
 
 
-def _count_or_404(count_id: int):
+def _count_or_404(count_id: int, *also: str):
     count = db.session.get(counts.StockCount, count_id)
     if count is None:
         abort(404)
-    if not (can(current_user, "stock.issue", count) or can(current_user, "stock.approve", count)):
+    if not any(can(current_user, permission, count) for permission in ("stock.issue", "stock.approve", *also)):
         abort(403)
     return count
 
@@ -719,13 +751,18 @@ def _count_action(count_id: int, perform):
         perform(count)
         return redirect_to("stock.count", count_id=count.id)
     except ServiceError as error:
+        _undo()
         return _count_page(count, 422, str(error.message))
 
 
 @bp.post("/counts/<int:count_id>/submit")
 @permission_required("stock.issue")
 def count_submit(count_id: int):
-    return _count_action(count_id, lambda c: counts.submit(current_user, c.id))
+    def submit(count):
+        require("stock.issue", count)
+        counts.submit(current_user, count.id)
+
+    return _count_action(count_id, submit)
 
 
 @bp.post("/counts/<int:count_id>/approve")
@@ -749,7 +786,7 @@ def count_cancel(count_id: int):
 @bp.get("/counts/<int:count_id>/report")
 @permission_required("stock.issue", "stock.approve", "stock.view")
 def count_report(count_id: int):
-    count = db.session.get(counts.StockCount, count_id) or abort(404)
+    count = _count_or_404(count_id, "stock.view")
     rows = [r for r in counts.variances(count) if r.variance_milli]
     return render("stock/count_report.html", count=count, rows=rows,
                   gains=sum(r.value_fen for r in rows if r.value_fen > 0),
@@ -759,10 +796,12 @@ def count_report(count_id: int):
 # Reports ------------------------------------------------------------------------------
 
 def _date_arg(name: str, default: date) -> date:
+    """A date from the query string; nonsense and dates outside 2000–2100 fall back to the default."""
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        chosen = date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return default
+    return chosen if date(2000, 1, 1) <= chosen <= date(2100, 12, 31) else default
 
 
 @bp.get("/reports/consumption")

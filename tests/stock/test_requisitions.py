@@ -11,6 +11,7 @@ from flask_login import login_user
 from sqlalchemy import func, select
 
 from schoolhq.core.errors import ServiceError
+from schoolhq.core.timeutil import local_today
 from schoolhq.extensions import db
 from schoolhq.people import services as people
 from schoolhq.stock import requisitions, services
@@ -290,3 +291,136 @@ def test_a_keeper_scoped_to_one_place_acts_only_on_its_store(app, client):
     with app.app_context():
         assert services.on_hand(ids["pens"], ids["main"]) == 10000
         assert services.on_hand(ids["pens"], ids["cupboard"]) == 0
+
+
+def _race(app, requests):
+    """Send the (username, url, data) requests at the same moment; their status codes."""
+    barrier = threading.Barrier(len(requests))
+    codes = []
+
+    def send(username, url, data):
+        client = app.test_client()
+        login(client, username)
+        barrier.wait()
+        codes.append(client.post(url, data=data).status_code)
+
+    threads = [threading.Thread(target=send, args=request) for request in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return sorted(codes)
+
+
+def test_two_windows_cannot_over_issue_one_requisition(app):
+    with app.app_context():
+        teacher, _head, _keeper, _logistics, store = _school()
+        make_account("store2", "storekeeper", name="钱敏")
+        pens = make_item("中性笔", "支")
+        receive(store, pens, "20")
+        requisition = _ask(teacher, [(pens, "3")], store=store)
+        db.session.commit()
+        url, data = f"/stock/requisitions/{requisition.id}/issue", {f"line-{requisition.lines[0].id}": "3",
+                                                                      "on_paper": "y"}
+        pens_id = pens.id
+    assert _race(app, [("store", url, data), ("store2", url, data)]) == [303, 422]
+    with app.app_context():
+        assert services.on_hand(pens_id) == 17000
+
+
+def test_two_issues_cannot_both_slip_under_the_reserve(app):
+    with app.app_context():
+        teacher, _head, _keeper, _logistics, store = _school()
+        make_account("store2", "storekeeper", name="钱敏")
+        masks = make_item("口罩", "只", min_level="5", target_level="20", reserve_level="5")
+        receive(store, masks, "10")
+        first, second = (_ask(teacher, [(masks, "3")], store=store) for _ in range(2))
+        db.session.commit()
+        requests = [(user, f"/stock/requisitions/{r.id}/issue", {f"line-{r.lines[0].id}": "3", "on_paper": "y"})
+                    for user, r in (("store", first), ("store2", second))]
+        masks_id = masks.id
+    assert _race(app, requests) == [303, 422]
+    with app.app_context():
+        assert services.on_hand(masks_id) == 7000
+
+
+def test_a_reserve_hit_after_approval_goes_to_the_logistics_head(ctx):
+    teacher, _head, keeper, logistics, store = _school()
+    masks = make_item("口罩", "只", min_level="10", target_level="40", reserve_level="10")
+    receive(store, masks, "30")
+    requisition = _ask(teacher, [(masks, "15")], store=store)
+    assert requisition.status == "ready"
+    services.write_off(masks.id, store.id, "10", "过期")  # now 20 left: 15 would leave 5
+    assert [i.id for i in requisitions.held_by_reserve(requisition)] == [masks.id]
+    with pytest.raises(ServiceError, match="emergency reserve"):
+        requisitions.issue(keeper, requisition.id, {requisition.lines[0].id: "15"}, on_paper=True)
+    requisitions.ask_reserve_release(keeper, requisition.id)
+    assert requisition.status == "pending"
+    requisitions.approve(logistics, requisition.id, "reserve")
+    requisitions.issue(keeper, requisition.id, {requisition.lines[0].id: "15"}, on_paper=True)
+    assert services.on_hand(masks.id) == 5000
+
+
+def test_reversing_an_issue_reopens_the_requisition_and_leaves_the_register(ctx):
+    teacher, _head, keeper, _logistics, store = _school()
+    pens = make_item("中性笔", "支", quota_person="5")
+    receive(store, pens, "10")
+    requisition = _ask(teacher, [(pens, "4")], store=store)
+    requisitions.issue(keeper, requisition.id, {requisition.lines[0].id: "4"}, on_paper=True)
+    assert requisition.status == "issued"
+    issued = db.session.scalar(select(StockMovement).where(StockMovement.kind == "issue"))
+    services.reverse(issued.id, "发错了")
+    db.session.refresh(requisition)
+    assert requisition.status == "ready" and requisition.closed_at is None
+    assert requisitions.register_rows(requisitions.month_start()) == []
+    # what was reversed no longer counts against the quota
+    requisitions.add_to_cart(teacher, pens.id, "5")
+    assert requisitions.quota_warnings(requisitions.cart_of(teacher)) == []
+
+
+def test_scoped_keepers_read_only_their_store_and_change_no_school_rules(app, client):
+    with app.app_context():
+        teacher, _head, keeper, _logistics, main = _school()
+        cupboard = make_store("文具柜")
+        make_account("floorkeeper", "storekeeper", name="钱敏", location_id=cupboard.location_id)
+        pens = make_item("中性笔", "支")
+        receive(main, pens, "10")
+        requisition = _ask(teacher, [(pens, "1")], store=main)
+        from schoolhq.stock import counts
+
+        count = counts.start(keeper, main.id)
+        db.session.commit()
+        ids = {"r": requisition.id, "c": count.id, "main": main.id, "loc": cupboard.location_id, "pens": pens.id}
+    login(client, "floorkeeper")
+    assert client.get(f"/stock/requisitions/{ids['r']}").status_code == 403
+    assert client.get(f"/stock/counts/{ids['c']}/report").status_code == 403
+    assert client.post(f"/stock/stores/{ids['main']}/edit", data={"name": "总务仓库", "location_id": ids["loc"]}
+                       ).status_code == 403
+    assert client.post(f"/stock/items/{ids['pens']}/edit", data={"name": "中性笔", "unit": "支"}).status_code == 403
+
+
+def test_odd_inputs_get_messages_not_errors(app, client):
+    with app.app_context():
+        _teacher, _head, _keeper, _logistics, store = _school()
+        pens = make_item("中性笔", "支", barcode="6901")
+        db.session.commit()
+        store_id, pens_id = store.id, pens.id
+    login(client, "store")
+    today = str(local_today())
+    for url in ("/stock/register?month=9999-12", "/stock/register?month=0001-01",
+                "/stock/reports/consumption?end=9999-12-31", "/stock/reports/consumption?start=0001-01-01"):
+        assert client.get(url).status_code in (200, 403), url
+    response = client.post("/stock/counter/scan", data={"tag": "6901", "item_id": pens_id, "quantity": "nan"})
+    assert response.status_code == 200 and 'value="nan"' in response.get_data(as_text=True)
+    for received_on, quantity, price, message in (("0001-01-01", "1", "1", "more than a year ago"),
+                                                  ("", "3000000", "1", "too large"),
+                                                  ("", "1", "abc", "Line 1")):
+        response = client.post("/stock/receive", data={"store_id": store_id, "received_on": received_on or today,
+                                                       "item_id": pens_id, "quantity": quantity, "unit_price": price})
+        assert response.status_code == 422 and message in response.get_data(as_text=True), message
+    # a large but honest value fits the ledger's big integers on both engines
+    response = client.post("/stock/receive", data={"store_id": store_id, "received_on": today, "item_id": pens_id,
+                                                   "quantity": "1000", "unit_price": "30000000"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert services.average_cost_fen(pens_id) == 3_000_000_000
