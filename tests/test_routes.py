@@ -71,7 +71,7 @@ def _real_values(app) -> dict[str, object]:
             "disposal_id": disposal.id, "step": "appraise", "category_id": asset.category_id,
             "kind_id": db.session.scalar(select(AssetKind.id)),
             "item_id": db.session.scalar(select(StockItem.id).order_by(StockItem.id)), "store_id": store.id,
-            "receipt_id": db.session.scalar(select(StockReceipt.id)), "requisition_id": requisition.id,
+            "receipt_id": db.session.scalar(select(StockReceipt.id)), "requisition_id": requisition.id, "line_id": requisition.lines[0].id,
             "count_id": count.id,
         }
 

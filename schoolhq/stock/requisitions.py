@@ -405,6 +405,28 @@ def reopen_after_reversal(line_id: int) -> None:
     db.session.flush()
 
 
+def check_line(account, requisition: Requisition, line: RequisitionLine, typed: str) -> str | None:
+    """Why this quantity of the line could not be issued now, or None; writes nothing."""
+    try:
+        quantity = parse_quantity(typed.strip() or "0", line.item, allow_zero=True)
+    except ServiceError as error:
+        return str(error.message)
+    outstanding = line.quantity_milli - issued_by_line(requisition.id).get(line.id, 0)
+    if quantity > outstanding:
+        return str(_l("Only %(left)s %(unit)s are still to be issued.", left=format_quantity(max(outstanding, 0)),
+                      unit=line.item.unit))
+    have = services.on_hand(line.item_id, requisition.store_id)
+    if quantity > have:
+        return str(_l("Only %(have)s %(unit)s of %(item)s left in %(store)s.", have=format_quantity(have),
+                      unit=line.item.unit, item=line.item.name, store=requisition.store.name))
+    if quantity and _breaks_reserve(line.item, quantity) and not requisition.reserve_approved_by_id \
+            and not may_release_reserve(account, requisition):
+        return str(_l("%(item)s would fall below its emergency reserve of %(reserve)s %(unit)s; the logistics head "
+                      "must approve.", item=line.item.name, unit=line.item.unit,
+                      reserve=format_quantity(line.item.reserve_level_milli)))
+    return None
+
+
 def close_remaining(account, requisition_id: int, note: str = "") -> Requisition:
     """The rest will not come (out of stock, no longer needed): close what is partly issued."""
     requisition = _locked(requisition_id)

@@ -498,6 +498,22 @@ def requisition_cancel(requisition_id: int):
     return _requisition_action(requisition_id, lambda r: requisitions.cancel(current_user, r.id))
 
 
+@bp.get("/requisitions/<int:requisition_id>/lines/<int:line_id>/check")
+@permission_required("stock.issue")
+def requisition_check_line(requisition_id: int, line_id: int):
+    """The window types a quantity: the line answers at once whether it can go out."""
+    item = _requisition_or_404(requisition_id)
+    require("stock.issue", item.store)
+    line = next((line for line in item.lines if line.id == line_id), None)
+    if line is None:
+        abort(404)
+    typed = request.args.get(f"line-{line.id}", "")
+    problem = requisitions.check_line(current_user, item, line, typed)
+    return render("stock/_issue_line.html", status=422 if problem else 200, requisition=item, line=line,
+                  issued=requisitions.issued_by_line(item.id), can_hand_out=True, line_error=problem,
+                  store_has=services.on_hand_in(item.store_id, [line.item_id]), entered={f"line-{line.id}": typed})
+
+
 @bp.post("/requisitions/<int:requisition_id>/ask-reserve")
 @permission_required("stock.issue")
 def requisition_ask_reserve(requisition_id: int):

@@ -424,3 +424,22 @@ def test_odd_inputs_get_messages_not_errors(app, client):
     assert response.status_code == 303
     with app.app_context():
         assert services.average_cost_fen(pens_id) == 3_000_000_000
+
+
+def test_the_window_checks_each_typed_quantity_as_it_is_entered(app, client):
+    with app.app_context():
+        teacher, _head, _keeper, _logistics, store = _school()
+        pens = make_item("中性笔", "支")
+        receive(store, pens, "5")
+        requisition = _ask(teacher, [(pens, "4")], store=store)
+        db.session.commit()
+        url = f"/stock/requisitions/{requisition.id}/lines/{requisition.lines[0].id}/check"
+        field = f"line-{requisition.lines[0].id}"
+    login(client, "store")
+    ok = client.get(url, query_string={field: "3"}, headers={"HX-Request": "true"})
+    assert ok.status_code == 200 and "field-error" not in ok.get_data(as_text=True) and len(ok.data) < 5000
+    for typed, message in (("9", "still to be issued"), ("x", "not a number"), ("1.5", "whole")):
+        response = client.get(url, query_string={field: typed}, headers={"HX-Request": "true"})
+        assert response.status_code == 422 and message in response.get_data(as_text=True), typed
+    with app.app_context():
+        assert services.on_hand(db.session.get(Requisition, requisition.id).lines[0].item_id) == 5000
