@@ -121,7 +121,7 @@ class Variance:
     value_fen: int
 
 
-def variances(count: StockCount) -> list[Variance]:
+def variances(count: StockCount, line_id: int | None = None) -> list[Variance]:
     """Every line with its expected quantity at counting time (the snapshot plus what
     moved between the start and the count) and the difference; one query."""
     moved = (select(func.coalesce(ledger_sum(StockMovement.quantity_milli), 0))
@@ -137,7 +137,8 @@ def variances(count: StockCount) -> list[Variance]:
             .where(StockBalance.item_id == StockCountLine.item_id, StockBalance.store_id == count.store_id)
             .correlate(StockCountLine).scalar_subquery())
     rows = db.session.execute(select(StockCountLine, moved, value, held).join(StockItem, and_(
-        StockItem.id == StockCountLine.item_id)).where(StockCountLine.count_id == count.id)
+        StockItem.id == StockCountLine.item_id)).where(StockCountLine.count_id == count.id,
+                                                       *([StockCountLine.id == line_id] if line_id else []))
         .order_by(StockItem.category_id, StockItem.name))
     rows = rows.all()
     fallback = services.average_costs([line.item_id for line, _m, _v, held in rows if not held])

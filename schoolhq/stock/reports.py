@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
-from schoolhq.core.timeutil import local_day_bounds_utc, to_local
+from schoolhq.core.timeutil import local_day_bounds_utc
 from schoolhq.extensions import db
 from schoolhq.stock.models import StockBalance, StockCategory, StockItem, StockMovement
 from schoolhq.stock.services import ledger_sum
@@ -62,13 +62,20 @@ def consumption(start: date, end: date, group: str = "department", store_id: int
                                   .outerjoin(Department, Department.id == StockMovement.department_id).where(*base)
                                   .group_by(StockMovement.department_id, Department.name).order_by(value.desc()))
         return [ConsumptionRow(str(d or ""), name or str(_l("No department")), None, "", v) for d, name, v in rows]
-    # By month, in the school's time zone: read the rows' times and bucket them here,
-    # since SQLite and PostgreSQL disagree on zone arithmetic.
-    totals: dict[str, int] = {}
-    for occurred_at, fen in db.session.execute(select(StockMovement.occurred_at, StockMovement.value_fen).where(*base)):
-        key = to_local(occurred_at).strftime("%Y-%m")
-        totals[key] = totals.get(key, 0) - fen
-    return [ConsumptionRow(key, key, None, "", fen) for key, fen in sorted(totals.items())]
+    # By month, in the school's time zone: the month boundaries are turned into UTC here
+    # and the database buckets the rows with them (SQLite and PostgreSQL disagree on
+    # zone arithmetic, and reading every row back would not scale).
+    months, first = [], start.replace(day=1)
+    while first <= end:
+        following = (first + timedelta(days=32)).replace(day=1)
+        months.append((first.strftime("%Y-%m"), max(since, _period(first, first)[0]),
+                       min(until, local_day_bounds_utc(following)[0])))
+        first = following
+    bucket = case(*[((StockMovement.occurred_at >= low) & (StockMovement.occurred_at < high), key)
+                    for key, low, high in months], else_="")
+    rows = db.session.execute(select(bucket.label("month"), value).where(*base).group_by(bucket))
+    totals = {key: fen for key, fen in rows if key}
+    return [ConsumptionRow(key, key, None, "", totals[key]) for key, _low, _high in months if key in totals]
 
 
 @dataclass

@@ -306,7 +306,6 @@ def issue(account, requisition_id: int, quantities: dict[int, str], recipient_id
     """Hand over what the window has: each line fully, partly or not at all. The
     recipient signs on the tablet, or on the printed 领用登记表 (`on_paper`).
     `issued_at` dates entries copied from a paper register (and the demo's history)."""
-    issued_at = issued_at or utcnow()
     requisition = _locked(requisition_id)
     if requisition.status == "pending":
         raise ServiceError(_l("This requisition is still waiting for approval."))
@@ -317,7 +316,14 @@ def issue(account, requisition_id: int, quantities: dict[int, str], recipient_id
 
     recipient = get_person(recipient_id or requisition.requester_id)
     services.lock_items([line.item_id for line in requisition.lines])
-    issued = issued_by_line(requisition.id)
+    return _hand_over(account, requisition, issued_by_line(requisition.id), quantities, recipient,
+                      signature_data_url, on_paper, issued_at or utcnow())
+
+
+def _hand_over(account, requisition: Requisition, issued: dict[int, int], quantities: dict[int, str], recipient,
+               signature_data_url: str | None, on_paper: bool, issued_at: datetime) -> StockIssue:
+    """The hand-over itself, on a requisition already locked (or just made) whose issued
+    quantities so far are `issued`."""
     plan = []
     for line in requisition.lines:
         text = str(quantities.get(line.id, "") or "0")
@@ -461,27 +467,27 @@ def issue_at_counter(account, store_id: int | None, recipient_id: int | None, li
     purpose = (purpose or "").strip()
     if not purpose:
         raise ServiceError(_l("Say what the items are for."), "purpose")
-    today = local_today()
-    requisition = Requisition(requester_id=recipient.id, department_id=recipient.department_id, store_id=store.id,
-                              purpose=purpose[:200], at_counter=True, status="ready",
-                              submitted_at=issued_at or utcnow(),
-                              number=f"LY{today.year}-{counters.next_value(f'stock.requisition.{today.year}'):05d}")
-    db.session.add(requisition)
-    db.session.flush()
-    quantities = {}
+    new_lines, seen = [], set()
     for entry in lines:
         item = services.get_item(entry.item_id)
         if item.needs_approval:
             raise ServiceError(_l("%(item)s needs the department head's approval; ask for it with a requisition.",
                                   item=item.name), "lines")
-        if any(line.item_id == item.id for line in requisition.lines):
+        if item.id in seen:
             raise ServiceError(_l("%(item)s is in the list twice.", item=item.name), "lines")
-        line = RequisitionLine(requisition_id=requisition.id, item_id=item.id,
-                               quantity_milli=parse_quantity(entry.quantity, item))
-        requisition.lines.append(line)
-        db.session.flush()
-        quantities[line.id] = entry.quantity
-    issue(account, requisition.id, quantities, recipient.id, signature_data_url, on_paper, issued_at)
+        seen.add(item.id)
+        new_lines.append(RequisitionLine(item_id=item.id, quantity_milli=parse_quantity(entry.quantity, item)))
+    today = local_today()
+    requisition = Requisition(requester_id=recipient.id, department_id=recipient.department_id, store_id=store.id,
+                              purpose=purpose[:200], at_counter=True, status="ready",
+                              submitted_at=issued_at or utcnow(), lines=new_lines,
+                              number=f"LY{today.year}-{counters.next_value(f'stock.requisition.{today.year}'):05d}")
+    db.session.add(requisition)
+    db.session.flush()
+    services.lock_items(seen)
+    quantities = {line.id: entry.quantity for line, entry in zip(new_lines, lines, strict=True)}
+    # made in this transaction and seen by nobody else: no lock to take, nothing issued yet
+    _hand_over(account, requisition, {}, quantities, recipient, signature_data_url, on_paper, issued_at or utcnow())
     return requisition
 
 

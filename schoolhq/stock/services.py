@@ -633,26 +633,49 @@ def reverse(movement_id: int, reason: str) -> StockMovement:
     return movement
 
 
+def _ledger_filter(item_id: int, store_id: int | None):
+    where = [StockMovement.item_id == item_id]
+    if store_id:
+        where.append(StockMovement.store_id == store_id)
+    return where
+
+
 def ledger_query(item_id: int, store_id: int | None = None):
-    """Rows newest first with the running balance after each row (a window sum in the
-    database) and the numbers of the documents behind them: one query per page."""
+    """An item's ledger rows newest first, with the numbers of the documents behind them."""
     from sqlalchemy.orm import joinedload
 
     from schoolhq.stock.models import Requisition, RequisitionLine
 
-    running = cast(func.sum(StockMovement.quantity_milli).over(order_by=StockMovement.id), BigInteger)
-    inner = select(StockMovement.id.label("id"), running.label("balance")).where(StockMovement.item_id == item_id)
-    if store_id:
-        inner = inner.where(StockMovement.store_id == store_id)
-    inner = inner.subquery()
-    return (select(StockMovement, inner.c.balance, StockReceipt.number, Requisition.id, Requisition.number)
-            .join(inner, inner.c.id == StockMovement.id)
+    return (select(StockMovement, StockReceipt.number, Requisition.id, Requisition.number)
+            .where(*_ledger_filter(item_id, store_id))
             .outerjoin(StockReceipt, StockReceipt.id == StockMovement.receipt_id)
             .outerjoin(RequisitionLine, RequisitionLine.id == StockMovement.requisition_line_id)
             .outerjoin(Requisition, Requisition.id == RequisitionLine.requisition_id)
             .options(joinedload(StockMovement.person), joinedload(StockMovement.store),
                      joinedload(StockMovement.actor))
             .order_by(StockMovement.id.desc()))
+
+
+def ledger_count_query(item_id: int, store_id: int | None = None):
+    return select(StockMovement.id).where(*_ledger_filter(item_id, store_id))
+
+
+def with_balances(rows, item_id: int, store_id: int | None = None) -> list[tuple]:
+    """(movement, balance after it, receipt no., requisition id, requisition no.) for
+    rows newest first. The balance after the newest row is what is on hand now less
+    whatever came later; each older one follows by subtraction, so a page costs one
+    small sum instead of a running total over the item's whole history."""
+    rows = list(rows)
+    if not rows:
+        return []
+    later = db.session.scalar(select(func.coalesce(ledger_sum(StockMovement.quantity_milli), 0)).where(
+        *_ledger_filter(item_id, store_id), StockMovement.id > rows[0][0].id)) or 0
+    balance = on_hand(item_id, store_id) - later
+    result = []
+    for movement, receipt_number, requisition_id, requisition_number in rows:
+        result.append((movement, balance, receipt_number, requisition_id, requisition_number))
+        balance -= movement.quantity_milli
+    return result
 
 
 def kind_label(kind: str) -> str:

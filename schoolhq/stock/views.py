@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -147,7 +147,9 @@ def item_archive(item_id: int):
 
 def _item_page(item: StockItem, status: int = 200, error: str | None = None, action: str = ""):
     store_id = int_arg("store")
-    page = paginate(services.ledger_query(item.id, store_id), per_page=30, rows=True)
+    page = paginate(services.ledger_query(item.id, store_id), per_page=30, rows=True,
+                    count_query=services.ledger_count_query(item.id, store_id))
+    page.items = services.with_balances(page.items, item.id, store_id)
     balances = services.balances_of(item.id)
     total = sum(quantity for _s, quantity, _v in balances)
     return render("stock/item.html", "stock/_ledger.html", status=status, item=item, page=page,
@@ -166,7 +168,8 @@ def item(item_id: int):
 @permission_required("stock.view", "stock.issue")
 def item_ledger_xlsx(item_id: int):
     item = _item_or_404(item_id)
-    rows = db.session.execute(services.ledger_query(item.id, int_arg("store"))).all()
+    rows = services.with_balances(db.session.execute(services.ledger_query(item.id, int_arg("store"))).all(),
+                                  item.id, int_arg("store"))
     from schoolhq.core.timeutil import to_local
 
     body = [[to_local(m.occurred_at).strftime("%Y-%m-%d %H:%M"), m.store.name, services.kind_label(m.kind),
@@ -708,7 +711,7 @@ def _count_page(count, status: int = 200, error: str | None = None):
     rows = counts.variances(count)
     counted, total = counts.progress(count)
     return render("stock/count.html", status=status, count=count, rows=rows, counted=counted, total=total,
-                  error=error, gains=sum(r.value_fen for r in rows if r.value_fen > 0),
+                  error=error, **_count_line_context(count), gains=sum(r.value_fen for r in rows if r.value_fen > 0),
                   losses=sum(r.value_fen for r in rows if r.value_fen < 0))
 
 
@@ -739,9 +742,20 @@ def count_line(count_id: int, item_id: int):
 
 def _line_fragment(count, line_id: int, error: str | None = None, typed: str | None = None, status: int = 200,
                    focus: bool = False):
-    row = next(r for r in counts.variances(count) if r.line.id == line_id)
+    row = counts.variances(count, line_id)[0]
     return render("stock/_count_line.html", status=status, count=count, row=row, line_error=error, typed=typed,
-                  focus=focus)
+                  focus=focus, **_count_line_context(count))
+
+
+def _count_line_context(count) -> dict:
+    """What every line of a count sheet shares, worked out once, not per line."""
+    from flask_wtf.csrf import generate_csrf
+
+    return {"may_count": count.status == "open" and can(current_user, "stock.issue", count),
+            "line_url": url_for("stock.count_line", count_id=count.id, item_id=0)[:-1],
+            # translated once for the whole sheet: hundreds of lines each asking again cost more than the data
+            "labels": {"counted": _("Counted"), "reason": _("Reason"), "why": _("Why it differs"), "save": _("Save"),
+                       "expected": _("Expected"), "csrf": generate_csrf()}}
 
 
 @bp.post("/counts/<int:count_id>/scan")

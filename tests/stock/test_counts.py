@@ -141,12 +141,20 @@ def test_consumption_and_valuation(ctx):
     assert by_item == {"复印纸 A4 70g": 2000, "中性笔 A4 70g": 10000}
     by_month = reports.consumption(today, today, "month")
     assert [r.key for r in by_month] == [today.strftime("%Y-%m")]
+    earlier = (today.replace(day=1) - timedelta(days=40)).replace(day=3)
+    from schoolhq.core.timeutil import local_day_bounds_utc
+
+    requisitions.issue_at_counter(keeper, store.id, teacher.person_id, [requisitions.CounterLine(pens.id, "1")],
+                                  "备课", on_paper=True, issued_at=local_day_bounds_utc(earlier)[0])
+    by_month = reports.consumption(earlier, today, "month")
+    assert [(r.key, r.value_fen) for r in by_month] == [(earlier.strftime("%Y-%m"), 150),
+                                                        (today.strftime("%Y-%m"), 2 * 2500 + 10 * 150)]
     rows, by_category, total = reports.valuation()
-    assert total == 8 * 2500 + 40 * 150 == sum(by_category.values())
+    assert total == 8 * 2500 + 39 * 150 == sum(by_category.values())
     assert {r.item.name: r.average_fen for r in rows} == {"复印纸": 2500, "中性笔": 150}
     # nothing before the period
     assert reports.consumption(today - timedelta(days=30), today - timedelta(days=2)) == []
-    assert db.session.scalar(select(func.count(StockMovement.id))) == 4
+    assert db.session.scalar(select(func.count(StockMovement.id))) == 5
 
 
 def test_report_pages_render_and_export(app, client):

@@ -210,3 +210,26 @@ def test_low_and_reserve_levels_show_in_the_list_and_purchase_list(ctx):
     assert buy == {paper.id: 32000, masks.id: 470000}
     found = [i.id for i, _q, _v in db.session.execute(services.item_rows(services.ItemFilters(text="fyz")))]
     assert found == [paper.id]
+
+
+def test_running_balances_on_any_ledger_page_match_the_history(ctx):
+    store, other = make_store(), make_store("文具柜")
+    paper = make_item()
+    receive(store, paper, "100")
+    for n in range(35):
+        if n % 5 == 0:
+            services.transfer(paper.id, store.id, other.id, "2")
+        else:
+            services.take(paper, store, 1000)
+    for store_id in (None, store.id, other.id):
+        history = list(db.session.scalars(select(StockMovement).where(
+            StockMovement.item_id == paper.id, *([StockMovement.store_id == store_id] if store_id else []))
+            .order_by(StockMovement.id)))
+        running, expected = 0, {}
+        for movement in history:
+            running += movement.quantity_milli
+            expected[movement.id] = running
+        query = services.ledger_query(paper.id, store_id)
+        for offset in range(0, len(history), 10):
+            rows = services.with_balances(db.session.execute(query.limit(10).offset(offset)).all(), paper.id, store_id)
+            assert rows and all(balance == expected[m.id] for m, balance, *_rest in rows), (store_id, offset)
