@@ -3,10 +3,12 @@
     python bench/run.py /tmp/bench.db [--iterations 40] [--duration 10]
 
 (a) In-process, warm: server time (median, p95), response size and SQL queries of the
-    main pages (the asset register, detail, card, loans, "my items", a QR label), of the
-    htmx saves (the lending and returns desks' scans among them) and of the printable
-    asset reports; a check that no page's query count grows with the rows it shows; the
-    tag lookup (`resolve_tag`) alone.
+    main pages (the asset register, detail, card, loans, "my items", a QR label; the stock
+    list, the longest item ledger, a requisition, the window, a count sheet, the stock
+    reports), of the saves (the lending and returns desks' scans, the counter issue and a
+    count line among them) and of the printable asset reports; a check that no page's
+    query count grows with the rows it shows; the tag lookup (`resolve_tag`) alone.
+    `--only TEXT` runs this part alone, for the paths containing TEXT.
 (b) Over HTTP, with the real stack (waitress with 8 threads as `schoolhq serve` has, the
     session cookie and the CSRF header): requests per second of a bare "hello" route, an
     htmx read fragment, htmx writes and the desk scan, under 8 concurrent connections (wrk when
@@ -150,6 +152,27 @@ class Fixture:
     lend_token: str = ""
     #: an asset on loan: what the returns desk scans
     return_number: str = ""
+    #: stock: the main store and the cupboard; the item with the longest ledger (and its
+    #: row count) and the one with the shortest; a barcode (a search that finds one item)
+    stock_main: int = 0
+    stock_cupboard: int = 0
+    stock_busy_item: int = 0
+    stock_busy_rows: int = 0
+    stock_quiet_item: int = 0
+    stock_barcode: str = ""
+    #: what the counter issues: an ordinary item the main store holds plenty of, to a member of staff
+    stock_counter_item: int = 0
+    stock_recipient: int = 0
+    #: the latest issued requisition of four lines with the busiest item on one (the page the
+    #: counter issue redirects to)
+    stock_requisition: int = 0
+    #: the counts `start_stock_counts` opens on the working copy (main store, cupboard)
+    stock_count_main: int = 0
+    stock_count_cupboard: int = 0
+    #: the school's today and a year before, for the consumption report's range
+    stock_today: str = ""
+    stock_year_ago: str = ""
+    stock_week_ago: str = ""
 
 
 def find_fixture(app) -> Fixture:
@@ -197,7 +220,71 @@ def find_fixture(app) -> Fixture:
             fx.lend_number, fx.lend_token = lend.number, lend.token
             fx.return_number = db.session.scalar(select(Asset.number).join(Loan, Loan.asset_id == Asset.id)
                                                  .where(Loan.returned_at.is_(None)).order_by(Loan.id))
+        find_stock_fixture(fx)
         return fx
+
+
+def find_stock_fixture(fx: Fixture) -> None:
+    """The stock rows the stock pages open (in an app context); nothing when the area is empty."""
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from schoolhq.core.timeutil import local_today
+    from schoolhq.extensions import db
+    from schoolhq.people.models import Person
+    from schoolhq.stock.models import (
+        Requisition,
+        RequisitionLine,
+        StockBalance,
+        StockItem,
+        StockMovement,
+        Store,
+    )
+
+    stores = list(db.session.scalars(select(Store.id).order_by(Store.id)))
+    if not stores:
+        return
+    fx.stock_main, fx.stock_cupboard = stores[0], stores[-1]
+    per_item = (select(StockMovement.item_id, func.count().label("n")).group_by(StockMovement.item_id).subquery())
+    fx.stock_busy_item, fx.stock_busy_rows = db.session.execute(
+        select(per_item.c.item_id, per_item.c.n).order_by(per_item.c.n.desc(), per_item.c.item_id)).first()
+    fx.stock_quiet_item = db.session.scalar(
+        select(per_item.c.item_id).join(StockItem, StockItem.id == per_item.c.item_id)
+        .where(StockItem.archived_at.is_(None)).order_by(per_item.c.n, per_item.c.item_id))
+    fx.stock_barcode = db.session.scalar(select(StockItem.barcode).where(
+        StockItem.id == fx.stock_quiet_item)) or db.session.scalar(
+        select(StockItem.barcode).where(StockItem.barcode.is_not(None)).order_by(StockItem.id))
+    fx.stock_counter_item = db.session.scalar(
+        select(StockItem.id).join(StockBalance, StockBalance.item_id == StockItem.id)
+        .where(StockBalance.store_id == fx.stock_main, StockItem.needs_approval.is_(False),
+               StockItem.archived_at.is_(None), StockItem.decimal_unit.is_(False),
+               StockBalance.quantity_milli - StockItem.reserve_level_milli >= 1000 * 1000)
+        .order_by(StockBalance.quantity_milli.desc()))
+    fx.stock_recipient = db.session.scalar(select(Person.id).where(
+        Person.left_at.is_(None), Person.department_id.is_not(None), Person.id != 1).order_by(Person.id))
+    four = (select(RequisitionLine.requisition_id).group_by(RequisitionLine.requisition_id)
+            .having(func.count() == 4).subquery())
+    issued_four = (select(Requisition.id).join(four, four.c.requisition_id == Requisition.id)
+                   .where(Requisition.status == "issued").order_by(Requisition.id.desc()))
+    # the latest with the busiest item on it (the most asked for, and the longest ledger to check quotas in)
+    fx.stock_requisition = db.session.scalar(issued_four.where(select(RequisitionLine.id).where(
+        RequisitionLine.requisition_id == Requisition.id, RequisitionLine.item_id == fx.stock_busy_item).exists())) \
+        or db.session.scalar(issued_four) or 0
+    today = local_today()
+    fx.stock_today, fx.stock_year_ago = today.isoformat(), (today - timedelta(days=365)).isoformat()
+    fx.stock_week_ago = (today - timedelta(days=7)).isoformat()
+
+
+def start_stock_counts(client, token: str, fx: Fixture) -> None:
+    """Open a count of each store through the app (POST /stock/counts, as the storekeeper),
+    for the count sheet and its line save; the run works on a copy, so nothing stays."""
+    for store_id, field_name in ((fx.stock_main, "stock_count_main"), (fx.stock_cupboard, "stock_count_cupboard")):
+        response = client.post("/stock/counts", data={"store_id": str(store_id)}, headers={"X-CSRFToken": token})
+        found = re.search(r"/stock/counts/(\d+)$", response.headers.get("Location", ""))
+        if response.status_code != 303 or not found:
+            raise SystemExit(f"starting a stock count of store {store_id} answered {response.status_code}")
+        setattr(fx, field_name, int(found.group(1)))
 
 
 def pages(fx: Fixture) -> list[tuple[str, str, dict]]:
@@ -221,6 +308,28 @@ def pages(fx: Fixture) -> list[tuple[str, str, dict]]:
         ("loans on the desk", "/assets/loans", {}),
         ("my items", "/assets/mine", {}),
         ("QR label, signed in (redirect)", f"/t/{fx.busy_asset_token}", {}),
+        *stock_pages(fx),
+    ]
+
+
+def stock_pages(fx: Fixture) -> list[tuple[str, str, dict]]:
+    if not fx.stock_busy_item:
+        return []
+    last = -(-fx.stock_busy_rows // 30)  # the ledger shows 30 rows a page
+    year = f"start={fx.stock_year_ago}&end={fx.stock_today}"
+    return [
+        ("stock list", "/stock/", {}),
+        ("stock search fragment (htmx)", "/stock/?q=" + urllib.parse.quote("笔"), HX),
+        ("stock list, at or below minimum", "/stock/?level=low", {}),
+        (f"stock item, longest ledger ({fx.stock_busy_rows:,} rows)", f"/stock/items/{fx.stock_busy_item}", {}),
+        ("stock item ledger, page 5 (htmx pager)", f"/stock/items/{fx.stock_busy_item}?page=5", HX),
+        (f"stock item ledger, last page ({last}, htmx pager)", f"/stock/items/{fx.stock_busy_item}?page={last}", HX),
+        ("requisition (4 lines, the busiest item on one; issued)", f"/stock/requisitions/{fx.stock_requisition}", {}),
+        ("pickup window", "/stock/window", {}),
+        ("stock count sheet, main store (open count)", f"/stock/counts/{fx.stock_count_main}", {}),
+        ("stock consumption by department, one year", f"/stock/reports/consumption?group=department&{year}", {}),
+        ("stock consumption by month, one year", f"/stock/reports/consumption?group=month&{year}", {}),
+        ("stock valuation", "/stock/reports/valuation", {}),
     ]
 
 
@@ -244,6 +353,23 @@ def saves(fx: Fixture) -> list[tuple[str, str, dict, object]]:
         ("desk scan by label URL (htmx cart)", "/assets/desk/scan", HX,
          lambda n: {"tag": f"https://school.example/t/{fx.lend_token}"}),
         ("returns scan (htmx list)", "/assets/checkin/scan", HX, lambda n: {"tag": fx.return_number}),
+        *stock_saves(fx),
+    ]
+
+
+def stock_saves(fx: Fixture) -> list[tuple[str, str, dict, object]]:
+    """The counter issue is a plain form POST (new requisition, its line, the hand-over, one
+    ledger row, a counter bump, the audit row; 303 to the requisition): the POST alone is
+    timed. The count line is htmx: it answers the line's fragment."""
+    if not fx.stock_busy_item:
+        return []
+    return [
+        ("counter issue, 1 line (POST, 303 to the requisition)", "/stock/counter/issue", {},
+         lambda n: {"store_id": str(fx.stock_main), "recipient_id": str(fx.stock_recipient), "purpose": "日常办公",
+                    "on_paper": "y", "signature": "", "item_id": str(fx.stock_counter_item), "quantity": "1"}),
+        ("stock count line (htmx, main store count)",
+         f"/stock/counts/{fx.stock_count_main}/items/{fx.stock_busy_item}", HX,
+         lambda n: {"counted": str(n % 3 + 1)}),
     ]
 
 
@@ -261,6 +387,12 @@ GROWTH_PAIRS = [
     ("/assets/?q={rare_asset}", "/assets/"),
     ("/assets/loans?overdue=1", "/assets/loans"),
     ("/assets/{quiet_asset}", "/assets/{busy_asset}"),
+    ("/stock/?q={stock_barcode}", "/stock/"),
+    ("/stock/items/{stock_quiet_item}", "/stock/items/{stock_busy_item}"),
+    ("/stock/counts/{stock_count_cupboard}", "/stock/counts/{stock_count_main}"),
+    ("/stock/reports/consumption?group=item&start={stock_week_ago}&end={stock_today}",
+     "/stock/reports/consumption?group=item&start={stock_year_ago}&end={stock_today}"),
+    ("/stock/reports/valuation?store={stock_cupboard}", "/stock/reports/valuation"),
 ]
 
 
@@ -304,7 +436,7 @@ def full_collection() -> tuple[int, float, int]:
     return tracked, (time.perf_counter() - started) * 1000, gc.get_freeze_count()
 
 
-def measure_in_process(db_path: Path, iterations: int):
+def measure_in_process(db_path: Path, iterations: int, only: list[str] | None = None):
     from schoolhq.extensions import db
 
     app = add_bench_routes(bench_app(db_path))
@@ -320,6 +452,8 @@ def measure_in_process(db_path: Path, iterations: int):
     if signed_in.status_code != 303:
         raise SystemExit(f"sign-in failed in-process: {signed_in.status_code}")
     token = csrf_of(client.get("/").get_data(as_text=True))
+    if fx.stock_busy_item:
+        start_stock_counts(client, token, fx)
 
     def timed(name, method, path, headers, body_of=None, kind="page") -> Sample:
         sample = Sample(name, method, path, kind=kind)
@@ -344,14 +478,22 @@ def measure_in_process(db_path: Path, iterations: int):
         sample.query_spread = (min(counts), max(counts))
         return sample
 
-    samples = [timed(name, "GET", path, headers) for name, path, headers in pages(fx)]
-    samples += [timed(name, "POST", path, headers, body_of, kind="save") for name, path, headers, body_of in saves(fx)]
-    samples += [timed(name, "GET", path, headers, kind="report") for name, path, headers in reports(fx)]
+    def chosen(path: str) -> bool:
+        return not only or any(part in path for part in only)
+
+    samples = [timed(name, "GET", path, headers) for name, path, headers in pages(fx) if chosen(path)]
+    samples += [timed(name, "POST", path, headers, body_of, kind="save")
+                for name, path, headers, body_of in saves(fx) if chosen(path)]
+    samples += [timed(name, "GET", path, headers, kind="report") for name, path, headers in reports(fx) if chosen(path)]
 
     growth = []
     for few, many in GROWTH_PAIRS:
+        if not chosen(many):
+            continue
         names = {"rare": fx.rare_query, "rare_asset": fx.lend_number, "quiet_asset": fx.quiet_asset_id,
-                 "busy_asset": fx.busy_asset_id}
+                 "busy_asset": fx.busy_asset_id, **vars(fx)}
+        if "{stock_" in few + many and not fx.stock_busy_item:
+            continue
         few, many = few.format(**names), many.format(**names)
         counts = []
         for path in (few, many):
@@ -698,20 +840,28 @@ def page_ok(s: Sample) -> bool:
     return s.median_ms < SAVE_MEDIAN_MS and s.size < SAVE_FRAGMENT_BYTES
 
 
-def header(db_path: Path, busy: list[float | None]) -> list[str]:
+def header(db_path: Path, busy: list[float | None], yardstick: list[float] | None = None) -> list[str]:
     with sqlite3.connect(db_path) as conn:
         tables = [row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
         counts = {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
-        analyzed = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone() is not None
+        # prepare_database() runs ANALYZE on the empty schema, so sqlite_stat1 always exists:
+        # what counts is whether it knows the generated rows (the biggest table)
+        biggest = max(counts, key=counts.get)
+        analyzed = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone() is not None \
+            and conn.execute("SELECT 1 FROM sqlite_stat1 WHERE tbl = ?", (biggest,)).fetchone() is not None
     big = ", ".join(f"{t} {n:,}" for t, n in counts.items() if n >= 50)
     other = " / ".join("?" if b is None else f"{b:.0%}" for b in busy)
     return ["# SchoolHQ benchmark results", "", *machine(),
             f"- database: {db_path.stat().st_size / 1e6:.0f} MB; {big}",
-            "- planner statistics: " + ("ANALYZE was run (`generate.py --analyze`)" if analyzed else
-                                         "none (no ANALYZE, as the app leaves a school's database)"),
+            "- planner statistics: " + ("ANALYZE was run (`generate.py --analyze`, as `schoolhq serve` does at start)"
+                                         if analyzed else "only the empty schema's (no ANALYZE after the rows went in)"),
             f"- other load on the machine (all cores busy, sampled before / after the run): {other}"
-            " — anything well above 0% lowers req/s and raises p95", ""]
+            " — anything well above 0% lowers req/s and raises p95",
+            *([f"- CPU yardstick (2 million additions in pure Python, best of 3, taken at the start, before (b) "
+               f"and at the end): {' / '.join(f'{ms:.0f} ms' for ms in yardstick)} — the shared host's speed at "
+               "those moments (it has moved between about 40 and 80 ms within minutes); times scale with it"]
+              if yardstick else []), ""]
 
 
 def in_process_section(iterations: int, samples: list[Sample], growth, heap, lookups) -> list[str]:
@@ -810,11 +960,11 @@ def targets_section(samples: list[Sample], growth, results: list[LoadResult], me
     return lines
 
 
-def report(db_path: Path, iterations: int, duration: int, in_process, http_results, busy) -> str:
+def report(db_path: Path, iterations: int, duration: int, in_process, http_results, busy, yardstick) -> str:
     samples, growth, heap, lookups = in_process
     results, memory, sizes = http_results
     return "\n".join([
-        *header(db_path, busy),
+        *header(db_path, busy, yardstick),
         *in_process_section(iterations, samples, growth, heap, lookups),
         *http_section(duration, results, memory, sizes),
         *targets_section(samples, growth, results, memory, sizes),
@@ -852,6 +1002,21 @@ def check_schema(db_path: Path) -> None:
                          "generate it again with bench/generate.py")
 
 
+def cpu_yardstick() -> float:
+    """Milliseconds for a fixed pure-Python loop (best of 3): the machine's own speed, which
+    on a shared host moved by half between minutes with no load of its own to show for it
+    (39 to 79 ms on the machine of bench/README.md). Runs compare only as far as their
+    yardsticks agree."""
+    best = float("inf")
+    for _ in range(4):  # the first, cold, is left out: it read twice the others
+        started, total = time.perf_counter(), 0
+        for number in range(2_000_000):
+            total += number
+        if _:
+            best = min(best, (time.perf_counter() - started) * 1000)
+    return best
+
+
 def busy_share(seconds: float = 1.0) -> float | None:
     """How busy all cores are (from /proc/stat) while this script idles: other load on
     the machine, which lowers req/s and raises p95 (Linux only)."""
@@ -873,12 +1038,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("db", type=Path, help="a database made by bench/generate.py")
     parser.add_argument("--iterations", type=int, default=40, help="timed requests per page (default 40)")
     parser.add_argument("--duration", type=int, default=10, help="seconds per throughput run (default 10)")
-    parser.add_argument("--out", type=Path, default=HERE / "results-latest.md")
+    parser.add_argument("--out", type=Path, help="where to write the report (default bench/results-latest.md)")
     parser.add_argument("--quiet-wait", type=int, default=0, metavar="SECONDS",
                         help="first wait up to this long for other load on the machine to settle")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=8, help="waitress threads (default 8, as `schoolhq serve`)")
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--only", action="append", metavar="TEXT",
+                        help="in-process part only, and only the pages, saves, reports and growth pairs whose "
+                             "path contains TEXT (repeatable; e.g. --only /stock/); prints the report and writes "
+                             "it only with --out")
     args = parser.parse_args(argv)
     if args.serve:
         serve(args.db, args.port, args.threads)
@@ -893,18 +1062,30 @@ def main(argv: list[str] | None = None) -> None:
         print(f"the machine is {busy[0]:.0%} busy; waiting for it to settle ...", flush=True)
         time.sleep(4)
         busy = [busy_share()]
+    yardstick = [cpu_yardstick()]
     try:
         print("(a) in-process pages ...", flush=True)
-        samples, growth, heap, lookups, fx = measure_in_process(copy, args.iterations)
+        samples, growth, heap, lookups, fx = measure_in_process(copy, args.iterations, args.only)
+        if args.only:
+            text = "\n".join([*header(args.db, busy + [busy_share()], yardstick + [cpu_yardstick()]),
+                              *in_process_section(args.iterations, samples, growth, heap, lookups)])
+            print(text)
+            if args.out:
+                args.out.write_text(text)
+            return
         print("(b)-(e) over HTTP ...", flush=True)
+        yardstick.append(cpu_yardstick())
         http_results = measure_http(copy, fx, args.duration, args.threads)
     finally:
         shutil.rmtree(copy.parent, ignore_errors=True)
     busy.append(busy_share())
-    text = report(args.db, args.iterations, args.duration, (samples, growth, heap, lookups), http_results, busy)
+    yardstick.append(cpu_yardstick())
+    text = report(args.db, args.iterations, args.duration, (samples, growth, heap, lookups), http_results, busy,
+                  yardstick)
     print(text)
-    args.out.write_text(text)
-    print(f"Written to {args.out} in {time.perf_counter() - started:.0f} s")
+    out = args.out or HERE / "results-latest.md"
+    out.write_text(text)
+    print(f"Written to {out} in {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -286,6 +286,8 @@ def upgrade():
     sa.UniqueConstraint('reverses_id', name=op.f('uq_stock_movement_reverses_id'))
     )
     with op.batch_alter_table('stock_movement', schema=None) as batch_op:
+        batch_op.create_index('ix_stock_movement_item_id', ['item_id', 'id'], unique=False)
+        batch_op.create_index('ix_stock_movement_item_time', ['item_id', 'occurred_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_stock_movement_count_id'), ['count_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_stock_movement_department_id'), ['department_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_stock_movement_issue_id'), ['issue_id'], unique=False)

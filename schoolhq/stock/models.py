@@ -272,6 +272,10 @@ class StockMovement(db.Model):
                         "(kind IN ('issue', 'write_off', 'transfer_out') AND quantity_milli < 0) OR "
                         "(kind IN ('adjustment', 'reversal') AND quantity_milli <> 0)", name="sign_matches_kind"),
         Index("ix_stock_movement_item_store", "item_id", "store_id", "id"),
+        # an item's ledger newest first, page by page
+        Index("ix_stock_movement_item_id", "item_id", "id"),
+        # this month's consumption of an item (quotas), without reading its whole history
+        Index("ix_stock_movement_item_time", "item_id", "occurred_at"),
         Index("ix_stock_movement_store_id", "store_id", "id"),
         Index("ix_stock_movement_kind_time", "kind", "occurred_at"),
     )

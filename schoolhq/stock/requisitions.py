@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from schoolhq.core import audit, counters
@@ -505,6 +505,16 @@ def window_queue(account) -> list[Requisition]:
     rows = db.session.scalars(select(Requisition).where(Requisition.status.in_(("ready", "partly_issued")))
                               .options(selectinload(Requisition.lines)).order_by(Requisition.submitted_at))
     return [r for r in rows if can(account, "stock.issue", r.store)]
+
+
+def window_count(account) -> int:
+    """How many wait at the window: a count for a school-wide keeper, the list otherwise."""
+    from schoolhq.core.permissions import unscoped
+
+    if unscoped(account, "stock.issue"):
+        return db.session.scalar(select(func.count(Requisition.id)).where(
+            Requisition.status.in_(("ready", "partly_issued")))) or 0
+    return len(window_queue(account))
 
 
 def waiting_for(account) -> list[Requisition]:

@@ -656,8 +656,8 @@ def ledger_query(item_id: int, store_id: int | None = None):
             .order_by(StockMovement.id.desc()))
 
 
-def ledger_count_query(item_id: int, store_id: int | None = None):
-    return select(StockMovement.id).where(*_ledger_filter(item_id, store_id))
+def ledger_ids(item_id: int, store_id: int | None = None):
+    return select(StockMovement.id).where(*_ledger_filter(item_id, store_id)).order_by(StockMovement.id.desc())
 
 
 def with_balances(rows, item_id: int, store_id: int | None = None) -> list[tuple]:
@@ -697,7 +697,7 @@ def _dashboard_items(account):
         if can(account, "stock.issue"):
             items.append(Item("stock", _l("Stock items at or below minimum"), low,
                               url_for("stock.index", level="low"), "warning"))
-            items.append(Item("stock", _l("Requisitions to hand out"), len(requisitions.window_queue(account)),
+            items.append(Item("stock", _l("Requisitions to hand out"), requisitions.window_count(account),
                               url_for("stock.window")))
         if can(account, "stock.reserve"):
             items.append(Item("stock", _l("Emergency reserves breached"), reserve,

@@ -147,9 +147,11 @@ def item_archive(item_id: int):
 
 def _item_page(item: StockItem, status: int = 200, error: str | None = None, action: str = ""):
     store_id = int_arg("store")
-    page = paginate(services.ledger_query(item.id, store_id), per_page=30, rows=True,
-                    count_query=services.ledger_count_query(item.id, store_id))
-    page.items = services.with_balances(page.items, item.id, store_id)
+    # page the ids alone (an index walk), then fetch just those rows with their documents
+    page = paginate(services.ledger_ids(item.id, store_id), per_page=30)
+    rows = db.session.execute(services.ledger_query(item.id, store_id).where(
+        services.StockMovement.id.in_(page.items))).all() if page.items else []
+    page.items = services.with_balances(rows, item.id, store_id)
     balances = services.balances_of(item.id)
     total = sum(quantity for _s, quantity, _v in balances)
     return render("stock/item.html", "stock/_ledger.html", status=status, item=item, page=page,
