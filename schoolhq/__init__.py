@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from schoolhq.config import ROOT, load_config
 from schoolhq.extensions import babel, csrf, db, htmx, login_manager, migrate
 
-AREAS = ("core", "auth", "places", "people", "assets", "stock", "dashboard")
+AREAS = ("core", "auth", "places", "people", "assets", "stock", "repairs", "dashboard")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -101,9 +101,10 @@ def _register_blueprints(app: Flask) -> None:
     from schoolhq.dashboard.views import bp as dashboard_bp
     from schoolhq.people.views import bp as people_bp
     from schoolhq.places.views import bp as places_bp
+    from schoolhq.repairs.views import bp as repairs_bp
     from schoolhq.stock.views import bp as stock_bp
 
-    for blueprint in (core_bp, auth_bp, places_bp, people_bp, assets_bp, stock_bp, dashboard_bp):
+    for blueprint in (core_bp, auth_bp, places_bp, people_bp, assets_bp, stock_bp, repairs_bp, dashboard_bp):
         app.register_blueprint(blueprint)
 
     from schoolhq.core.permissions import public

@@ -142,4 +142,7 @@ def load(assets: int = 800, stock_months: int = 12) -> dict[str, str]:
     from schoolhq.stock import demo as stock_demo
 
     stock_demo.load(rng, stock_months)
+    from schoolhq.repairs import demo as repairs_demo
+
+    repairs_demo.load()
     return logins

@@ -171,3 +171,20 @@ def csrf_from(html: str) -> str:
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+#: areas whose tests match the services' messages in English; tests/test_i18n.py checks
+#: that every one of them has its Chinese translation
+ENGLISH_AREAS = ("stock", "repairs")
+
+
+@pytest.fixture(autouse=True)
+def _english_areas(request, _clean_db):
+    if request.node.path.parent.name not in ENGLISH_AREAS or not {"app", "ctx"} & set(request.fixturenames):
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        from schoolhq.core import settings
+
+        settings.update({"default_language": "en"})
+        db.session.commit()

@@ -20,12 +20,14 @@ from schoolhq.demo import DEMO_LOGINS, DEMO_PASSWORD
 from schoolhq.extensions import db
 from schoolhq.people.models import Department, Person
 from schoolhq.places.models import Location
+from schoolhq.repairs.models import Ticket
 from schoolhq.stock import counts as stock_counts
 from schoolhq.stock.models import Requisition, StockItem, StockReceipt, Store
 from tests.conftest import login
 
 #: routes that also narrow by the record: a borrower sees their own loan slip, a file its owner
-OWN_RECORDS_ONLY = {"assets.slip", "core.attachment", "stock.requisition", "stock.requisition_print"}
+OWN_RECORDS_ONLY = {"assets.slip", "core.attachment", "stock.requisition", "stock.requisition_print", "repairs.ticket",
+                    "repairs.sheet"}
 
 #: the only routes open without sign-in
 PUBLIC_ENDPOINTS = {"static", "core.health", "auth.login", "core.switch_language", "core.label"}
@@ -72,7 +74,7 @@ def _real_values(app) -> dict[str, object]:
             "kind_id": db.session.scalar(select(AssetKind.id)),
             "item_id": db.session.scalar(select(StockItem.id).order_by(StockItem.id)), "store_id": store.id,
             "receipt_id": db.session.scalar(select(StockReceipt.id)), "requisition_id": requisition.id, "line_id": requisition.lines[0].id,
-            "count_id": count.id,
+            "count_id": count.id, "ticket_id": db.session.scalar(select(Ticket.id).order_by(Ticket.id)),
         }
 
 

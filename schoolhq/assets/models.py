@@ -4,7 +4,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    DDL,
     JSON,
     Boolean,
     CheckConstraint,
@@ -12,11 +11,11 @@ from sqlalchemy import (
     Index,
     String,
     Text,
-    event,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from schoolhq.core.database import append_only
 from schoolhq.core.permissions import AccessScope
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
@@ -196,24 +195,7 @@ class Loan(db.Model):
 
 
 # The database itself keeps the history append-only, on both engines.
-_SQLITE_GUARDS = [
-    "CREATE TRIGGER asset_event_no_update BEFORE UPDATE ON asset_event "
-    "BEGIN SELECT RAISE(ABORT, 'asset history is append-only'); END",
-    "CREATE TRIGGER asset_event_no_delete BEFORE DELETE ON asset_event "
-    "BEGIN SELECT RAISE(ABORT, 'asset history is append-only'); END",
-]
-_PG_GUARDS = [
-    "CREATE OR REPLACE FUNCTION schoolhq_append_only() RETURNS trigger AS $$ "
-    "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql",
-    "CREATE TRIGGER asset_event_append_only BEFORE UPDATE OR DELETE ON asset_event "
-    "FOR EACH ROW EXECUTE FUNCTION schoolhq_append_only()",
-]
-for _statement in _SQLITE_GUARDS:
-    event.listen(AssetEvent.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in _PG_GUARDS:
-    # DDL() formats its text with %: the literal % of RAISE is doubled.
-    event.listen(AssetEvent.__table__, "after_create",
-                 DDL(_statement.replace("%", "%%")).execute_if(dialect="postgresql"))
+append_only(AssetEvent.__table__, "asset history")
 
 
 class AuditCampaign(db.Model):

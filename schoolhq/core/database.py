@@ -91,3 +91,24 @@ def init_app(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, _begin_request)
     app.after_request(_finish_request)
     app.teardown_request(_release_lock)
+
+
+def append_only(table, what: str) -> None:
+    """Have the database itself refuse UPDATE and DELETE on `table`, on both engines,
+    whenever the models create it (migrations carry their own copy of the DDL)."""
+    from sqlalchemy import DDL, event
+
+    name = table.name
+    sqlite = [f"CREATE TRIGGER {name}_no_update BEFORE UPDATE ON {name} "
+              f"BEGIN SELECT RAISE(ABORT, '{what} is append-only'); END",
+              f"CREATE TRIGGER {name}_no_delete BEFORE DELETE ON {name} "
+              f"BEGIN SELECT RAISE(ABORT, '{what} is append-only'); END"]
+    # DDL() formats its text with %: the literal % of RAISE is doubled.
+    postgresql = ["CREATE OR REPLACE FUNCTION schoolhq_append_only() RETURNS trigger AS $$ "
+                  "BEGIN RAISE EXCEPTION '%% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql",
+                  f"CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {name} "
+                  "FOR EACH ROW EXECUTE FUNCTION schoolhq_append_only()"]
+    for statement in sqlite:
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+    for statement in postgresql:
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from schoolhq.core.database import append_only
 from schoolhq.core.permissions import AccessScope
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
@@ -318,22 +319,15 @@ class StockMovement(db.Model):
 # The ledger keeps the balance: each new row adds to its item's balance in its store, in
 # the same statement, where the check constraint refuses a negative result. The rows
 # themselves are append-only.
+append_only(StockMovement.__table__, "the stock ledger")
 SQLITE_TRIGGERS = [
     "CREATE TRIGGER stock_movement_balance AFTER INSERT ON stock_movement BEGIN "
     "INSERT OR IGNORE INTO stock_balance (item_id, store_id, quantity_milli, value_fen) "
     "VALUES (NEW.item_id, NEW.store_id, 0, 0); "
     "UPDATE stock_balance SET quantity_milli = quantity_milli + NEW.quantity_milli, "
     "value_fen = value_fen + NEW.value_fen WHERE item_id = NEW.item_id AND store_id = NEW.store_id; END",
-    "CREATE TRIGGER stock_movement_no_update BEFORE UPDATE ON stock_movement "
-    "BEGIN SELECT RAISE(ABORT, 'the stock ledger is append-only'); END",
-    "CREATE TRIGGER stock_movement_no_delete BEFORE DELETE ON stock_movement "
-    "BEGIN SELECT RAISE(ABORT, 'the stock ledger is append-only'); END",
 ]
 PG_TRIGGERS = [
-    "CREATE OR REPLACE FUNCTION schoolhq_append_only() RETURNS trigger AS $$ "
-    "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql",
-    "CREATE TRIGGER stock_movement_append_only BEFORE UPDATE OR DELETE ON stock_movement "
-    "FOR EACH ROW EXECUTE FUNCTION schoolhq_append_only()",
     # UPDATE first: an INSERT … ON CONFLICT would check the constraint on the row it
     # proposes (a negative first row) before finding the conflict.
     "CREATE OR REPLACE FUNCTION stock_movement_balance() RETURNS trigger AS $$ BEGIN "

@@ -1,0 +1,44 @@
+"""The demo school's repair tickets: a few in every state, one of them overdue, one
+waiting for the teacher to confirm. (A year of history comes with the rest of the
+repairs work: plans, the statutory register, the monthly summary.)"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from schoolhq.auth.models import Account
+from schoolhq.extensions import db
+from schoolhq.places.models import Location
+from schoolhq.repairs import services
+from schoolhq.repairs.models import RepairCategory, Ticket
+
+
+def load() -> None:
+    accounts = {a.username: a for a in db.session.scalars(select(Account))}
+    teacher, head, worker = accounts["teacher"], accounts["logistics"], accounts["repair"]
+    rooms = {loc.name: loc for loc in db.session.scalars(select(Location).where(Location.kind == "room"))}
+    kinds = {c.name: c.id for c in db.session.scalars(select(RepairCategory))}
+
+    def report(account, room, kind, priority, text):
+        return services.report(account, services.Report(location_id=rooms[room].id, category_id=kinds[kind],
+                                                        priority=priority, description=text))
+
+    report(teacher, "301教室", "电工/照明", "normal", "讲台上方两根灯管不亮")
+    assigned = report(teacher, "科学实验室", "水暖/管道", "high", "实验台水龙头漏水，地面湿滑")
+    services.assign(head, assigned.id, worker.person_id)
+    working = report(head, "学生餐厅", "食堂设备", "urgent", "保温售饭台不加热")
+    services.assign(head, working.id, worker.person_id)
+    services.start(worker, working.id)
+    # reported days ago and still open: overdue on everyone's dashboard
+    late = report(teacher, "102教室", "木工/门窗", "high", "后门合页松动，门关不上")
+    services.assign(head, late.id, worker.person_id)
+    late.reported_at -= timedelta(days=6)
+    late.due_at = services.workhours.add_working_minutes(late.reported_at, 24 * 60)
+    done = report(teacher, "音乐教室", "空调/电器", "normal", "空调遥控器失灵")
+    services.assign(head, done.id, worker.person_id)
+    done.status, done.work_done, done.labour_minutes = "completed", "更换遥控器电池并重新配对", 15
+    done.completed_at = done.reported_at + timedelta(hours=3)
+    db.session.flush()
+    assert db.session.scalar(select(Ticket.id).where(Ticket.status == "completed"))

@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, request
+from flask_login import current_user
+
+from schoolhq.core.errors import ServiceError
+from schoolhq.core.pagination import paginate
+from schoolhq.core.permissions import can, permission_required
+from schoolhq.core.web import redirect_to, render, to_int
+from schoolhq.extensions import db
+from schoolhq.repairs import services
+from schoolhq.repairs.models import Ticket
+
+bp = Blueprint("repairs", __name__, url_prefix="/repairs")
+
+
+@bp.context_processor
+def _names():
+    return {"ticket_status": services.status_label, "event_label": services.event_label,
+            "priority_name": services.priority_name, "is_overdue": services.is_overdue}
+
+
+def _ticket_or_404(ticket_id: int) -> Ticket:
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        abort(404)
+    if not (ticket.reported_by_id == current_user.id or services.may_work_on(current_user, ticket)
+            or can(current_user, "repairs.manage", ticket)):
+        abort(403)
+    return ticket
+
+
+def _report_page(status: int = 200, error: str | None = None, field: str | None = None):
+    from schoolhq.places import services as places
+
+    location_id = to_int(request.values.get("location_id") or request.values.get("location"))
+    asset_id = to_int(request.values.get("asset_id") or request.values.get("asset"))
+    asset = None
+    if asset_id:
+        from schoolhq.assets.models import Asset
+
+        asset = db.session.get(Asset, asset_id)
+        if asset is not None and not location_id:
+            location_id = asset.location_id
+    return render("repairs/report.html", status=status, error=error, field=field, locations=places.choices(),
+                  categories=services.categories(), priorities=services.priorities(), location_id=location_id,
+                  asset=asset, values=request.form)
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@permission_required("repairs.report")
+def report_page():
+    """Three taps from a room's or an asset's QR label: the place (and asset) come filled in."""
+    if request.method == "POST":
+        form = request.form
+        try:
+            ticket = services.report(current_user, services.Report(
+                location_id=to_int(form.get("location_id")), category_id=to_int(form.get("category_id")),
+                priority=form.get("priority", "normal"), description=form.get("description", ""),
+                asset_id=to_int(form.get("asset_id")), set_under_repair=form.get("under_repair") == "y",
+                photos=request.files.getlist("photos")[:4]))
+            return redirect_to("repairs.ticket", ticket_id=ticket.id)
+        except ServiceError as error:
+            db.session.rollback()
+            return _report_page(422, str(error.message), error.field)
+    return _report_page()
+
+
+@bp.get("/")
+@permission_required("repairs.manage", "repairs.work")
+def index():
+    status = request.args.get("status", "open")
+    status = status if status in ("open", "", *services.STATUS_LABELS) else "open"
+    repeats = services.repeat_places() if request.args.get("repeats") else []
+    page = paginate(services.all_tickets(status, bool(request.args.get("overdue"))), per_page=50)
+    return render("repairs/index.html", page=page, chosen=status, statuses=services.STATUS_LABELS, repeats=repeats,
+                  overdue=bool(request.args.get("overdue")))
+
+
+@bp.get("/queue")
+@permission_required("repairs.work")
+def queue():
+    tickets = list(db.session.scalars(services.queue_for(current_user)))
+    return render("repairs/queue.html", tickets=tickets)
+
+
+@bp.get("/mine")
+@permission_required("repairs.report")
+def mine():
+    page = paginate(services.reported_by(current_user), per_page=50)
+    return render("repairs/mine.html", page=page)
+
+
+def _ticket_page(ticket: Ticket, status: int = 200, error: str | None = None, action: str = ""):
+    from schoolhq.people import services as people
+
+    return render("repairs/ticket.html", status=status, ticket=ticket, error=error, action=action,
+                  events=services.timeline(ticket.id), photos=services.photos(ticket.id),
+                  may_work=services.may_work_on(current_user, ticket),
+                  may_manage=can(current_user, "repairs.manage", ticket),
+                  is_reporter=ticket.reported_by_id == current_user.id,
+                  people=people.person_choices() if can(current_user, "repairs.manage", ticket) else [],
+                  hold_reasons=services.domain()["hold_reasons"], flow=services.FLOW, values=request.form)
+
+
+@bp.get("/<int:ticket_id>")
+@permission_required("repairs.report", "repairs.work", "repairs.manage")
+def ticket(ticket_id: int):
+    return _ticket_page(_ticket_or_404(ticket_id))
+
+
+@bp.get("/<int:ticket_id>/sheet")
+@permission_required("repairs.work", "repairs.manage")
+def sheet(ticket_id: int):
+    """派工单: the printable job sheet, for an outside contractor or the worker's pocket."""
+    item = _ticket_or_404(ticket_id)
+    return render("repairs/sheet.html", ticket=item, photos=services.photos(item.id))
+
+
+ACTIONS = {
+    "assign": lambda t, f: services.assign(current_user, t.id, to_int(f.get("assignee_id")),
+                                           [to_int(v) for v in f.getlist("helper_ids") if to_int(v)],
+                                           f.get("contractor", ""), f.get("note", "")),
+    "start": lambda t, f: services.start(current_user, t.id),
+    "hold": lambda t, f: services.hold(current_user, t.id, f.get("reason", "")),
+    "resume": lambda t, f: services.resume(current_user, t.id),
+    "complete": lambda t, f: services.complete(current_user, t.id, services.Completion(
+        f.get("work_done", ""), f.get("labour_minutes", ""), f.get("parts_used", ""), f.get("outside_cost", ""),
+        request.files.get("after_photo"))),
+    "verify": lambda t, f: services.verify(current_user, t.id, f.get("rating"), f.get("comment", "")),
+    "decline": lambda t, f: services.decline(current_user, t.id, f.get("reason", "")),
+    "cancel": lambda t, f: services.cancel(current_user, t.id),
+    "comment": lambda t, f: services.comment(current_user, t.id, f.get("text", "")),
+}
+
+
+@bp.post("/<int:ticket_id>/<action>")
+@permission_required("repairs.report", "repairs.work", "repairs.manage")
+def act(ticket_id: int, action: str):
+    """Every step of the flow; the service decides who may take it and from which status."""
+    if action not in ACTIONS:
+        abort(404)
+    item = _ticket_or_404(ticket_id)
+    try:
+        ACTIONS[action](item, request.form)
+    except ServiceError as error:
+        db.session.rollback()
+        return _ticket_page(_ticket_or_404(ticket_id), 422, str(error.message), action)
+    if request.form.get("back") == "queue":
+        return redirect_to("repairs.queue")
+    return redirect_to("repairs.ticket", ticket_id=item.id)
+

@@ -1,0 +1,264 @@
+"""Repair tickets: the flow and its refusals, the school-hours clock (a holiday and a
+hold in the middle), verification by the reporter alone, dedupe for failed checks,
+repeats, the damaged-return hook, and the pages."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DatabaseError
+from werkzeug.datastructures import FileStorage
+
+from schoolhq.core import calendar, workhours
+from schoolhq.core.errors import ServiceError
+from schoolhq.extensions import db
+from schoolhq.places import services as places
+from schoolhq.repairs import services
+from schoolhq.repairs.models import RepairCategory, Ticket, TicketEvent
+from tests.conftest import login, make_account
+
+
+def photo(name="after.jpg"):
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "blue").save(buffer, "JPEG")
+    buffer.seek(0)
+    return FileStorage(buffer, filename=name)
+
+
+def _school():
+    calendar.add_term("2026—2027学年第一学期", date(2026, 9, 1), date(2027, 1, 22))
+    campus = places.create_location("campus", "阳光小学")
+    room = places.create_location("room", "301教室", campus.id)
+    teacher = make_account("teacher", "staff", name="王芳")
+    worker = make_account("repair", "maintenance", name="孙师傅")
+    head = make_account("logistics", "logistics_head", name="王海涛")
+    return room, teacher, worker, head
+
+
+def _category(name="电工/照明"):
+    return db.session.scalar(select(RepairCategory).where(RepairCategory.name == name))
+
+
+def _report(account, room, priority="normal", description="灯管不亮", **extra):
+    return services.report(account, services.Report(location_id=room.id, category_id=_category().id,
+                                                    priority=priority, description=description, **extra))
+
+
+def at(monkeypatch, text_utc: str):
+    """Stop the service's clock at a UTC moment."""
+    moment = datetime.fromisoformat(text_utc)
+    monkeypatch.setattr(services, "utcnow", lambda: moment)
+    return moment
+
+
+def test_the_clock_counts_school_hours_skips_a_holiday_and_stops_while_on_hold(ctx, monkeypatch):
+    room, teacher, worker, head = _school()
+    calendar.set_day(date(2026, 12, 1), "holiday", "校庆")
+    # Monday 30 Nov 16:30 in Shanghai; 24 school hours of 07:30–17:30: 1 h on Monday, the
+    # Tuesday holiday, 10 + 10 on Wednesday and Thursday, 3 h on Friday → Friday 10:30.
+    at(monkeypatch, "2026-11-30 08:30")
+    ticket = _report(teacher, room, "high")
+    assert ticket.due_at == datetime(2026, 12, 4, 2, 30)
+    services.assign(head, ticket.id, worker.person_id)
+    services.start(worker, ticket.id)
+    # on hold on Wednesday at 12:30: 6 hours used, 18 left, the clock stops
+    at(monkeypatch, "2026-12-02 04:30")
+    services.hold(worker, ticket.id, "等配件")
+    assert ticket.held_minutes_left == 18 * 60
+    # resumed the next Monday at 07:30: 10 h that day and 8 on Tuesday → Tuesday 15:30
+    at(monkeypatch, "2026-12-06 23:30")
+    services.resume(worker, ticket.id)
+    assert ticket.due_at == datetime(2026, 12, 8, 7, 30) and ticket.status == "in_progress"
+    assert workhours.working_minutes_between(datetime(2026, 11, 30, 8, 30), datetime(2026, 12, 2, 4, 30)) == 360
+
+
+def test_holiday_priority_has_no_due_time(ctx):
+    room, teacher, _worker, _head = _school()
+    assert _report(teacher, room, "holiday").due_at is None
+
+
+def test_the_whole_flow_and_its_refusals(ctx):
+    room, teacher, worker, head = _school()
+    ticket = _report(teacher, room)
+    assert ticket.status == "pending" and ticket.number.startswith("BX")
+    with pytest.raises(ServiceError, match="logistics office"):
+        services.assign(worker, ticket.id, worker.person_id)
+    with pytest.raises(ServiceError, match="responsible worker"):
+        services.assign(head, ticket.id, None)
+    with pytest.raises(ServiceError, match="cannot be started"):
+        services.start(head, ticket.id)
+    services.assign(head, ticket.id, worker.person_id, contractor="")
+    with pytest.raises(ServiceError, match="Only the assigned worker"):
+        services.start(teacher, ticket.id)
+    services.start(worker, ticket.id)
+    with pytest.raises(ServiceError, match="why"):
+        services.hold(worker, ticket.id, "  ")
+    bad = [services.Completion("", "30", after_photo=photo()), services.Completion("换灯管", "half", after_photo=photo()),
+           services.Completion("换灯管", "30")]
+    for data in bad:
+        with pytest.raises(ServiceError):
+            services.complete(worker, ticket.id, data)
+    services.complete(worker, ticket.id, services.Completion("换灯管", "30", "T8灯管1支", "12.5", photo()))
+    assert ticket.status == "completed" and ticket.outside_cost_fen == 1250 and ticket.after_photo_id
+    # completed → assigned is not a step of the flow
+    with pytest.raises(ServiceError, match="cannot be assigned"):
+        services.assign(head, ticket.id, worker.person_id)
+    with pytest.raises(ServiceError, match="Only the person who reported"):
+        services.verify(head, ticket.id, 3)
+    with pytest.raises(ServiceError, match="not right"):
+        services.verify(teacher, ticket.id, 1)
+    with pytest.raises(ServiceError, match="1 to 3"):
+        services.verify(teacher, ticket.id, 5)
+    services.verify(teacher, ticket.id, 1, "又闪了")
+    assert ticket.status == "verified" and ticket.rating == 1 and ticket.verified_by_id == teacher.id
+    kinds = [e.kind for e in services.timeline(ticket.id)]
+    assert kinds == ["reported", "assigned", "started", "completed", "verified"]
+
+
+def test_a_ticket_needs_a_place_and_sensible_input(ctx):
+    room, teacher, _worker, _head = _school()
+    cases = [
+        (services.Report(None, _category().id, "normal", "灯不亮"), "place"),
+        (services.Report(room.id, None, "normal", "灯不亮"), "kind of repair"),
+        (services.Report(room.id, _category().id, "whenever", "灯不亮"), "urgent"),
+        (services.Report(room.id, _category().id, "normal", " "), "Describe"),
+        (services.Report(room.id, _category().id, "normal", "灯不亮", photos=[FileStorage(io.BytesIO(b"not an image"),
+                                                                                       filename="x.jpg")]),
+         "not an image"),
+    ]
+    for data, message in cases:
+        with pytest.raises(ServiceError, match=message):
+            with db.session.begin_nested():
+                services.report(teacher, data)
+    assert db.session.scalar(select(func.count(Ticket.id))) == 0
+    # the database itself refuses an assigned ticket with nobody responsible
+    ticket = _report(teacher, room)
+    with pytest.raises(DatabaseError):
+        with db.session.begin_nested():
+            db.session.execute(text("UPDATE ticket SET status = 'assigned' WHERE id = :id"), {"id": ticket.id})
+
+
+def test_reporting_is_rate_limited(ctx):
+    room, teacher, _worker, _head = _school()
+    from schoolhq.core import settings
+
+    settings.update({"repairs.reports_per_hour": 2})
+    _report(teacher, room)
+    _report(teacher, room)
+    with pytest.raises(ServiceError, match="last hour"):
+        _report(teacher, room)
+
+
+def test_the_timeline_is_append_only(ctx):
+    room, teacher, _worker, _head = _school()
+    _report(teacher, room)
+    with pytest.raises(DatabaseError):
+        with db.session.begin_nested():
+            db.session.execute(text("DELETE FROM ticket_event"))
+    assert db.session.scalar(select(func.count(TicketEvent.id))) == 1
+
+
+def test_a_failed_check_item_adds_an_occurrence_instead_of_a_second_ticket(ctx):
+    room, _teacher, _worker, _head = _school()
+    data = services.Report(room.id, _category().id, "high", "冷藏柜温度 9℃，超出 0–8℃")
+    first, created = services.open_or_add_occurrence("check-item:17", data)
+    again, created_again = services.open_or_add_occurrence("check-item:17", data)
+    assert created and not created_again and again.id == first.id and first.occurrences == 2
+    other, created_other = services.open_or_add_occurrence("check-item:18", data)
+    assert created_other and other.id != first.id
+    assert first.reported_by_id is None
+
+
+def test_the_same_place_and_category_three_times_in_90_days_is_flagged(ctx):
+    room, teacher, _worker, head = _school()
+    for _ in range(2):
+        _report(teacher, room)
+    assert services.repeat_places() == []
+    _report(head, room)
+    assert [(place.id, count) for place, _category, count in services.repeat_places()] == [(room.id, 3)]
+
+
+def test_an_asset_goes_under_repair_and_comes_back(ctx):
+    room, teacher, worker, head = _school()
+    from schoolhq.assets import services as assets
+    from schoolhq.assets.models import AssetCategory
+
+    category = db.session.scalar(select(AssetCategory).where(AssetCategory.code == "A02020000"))
+    projector = assets.register_asset({"name": "投影仪", "category_id": category.id, "unit_price_fen": 420000},
+                                      room.id, status="in_use")
+    ticket = _report(teacher, room, asset_id=projector.id, set_under_repair=True)
+    assert projector.status == "under_repair"
+    services.assign(head, ticket.id, worker.person_id)
+    services.complete(worker, ticket.id, services.Completion("换灯泡", "20", after_photo=photo()))
+    assert projector.status == "in_use"
+
+
+def test_auto_verification_after_the_waiting_school_days(ctx, monkeypatch):
+    room, teacher, worker, head = _school()
+    ticket = _report(teacher, room)
+    services.assign(head, ticket.id, worker.person_id)
+    at(monkeypatch, "2026-11-02 02:00")
+    services.complete(worker, ticket.id, services.Completion("修好", "10", after_photo=photo()))
+    monkeypatch.undo()
+    assert services.auto_verify() == 1 and ticket.status == "verified" and ticket.verified_by_id is None
+    assert services.auto_verify() == 0
+
+
+def test_the_report_page_and_the_pages_each_person_sees(app, client):
+    with app.app_context():
+        room, _teacher, worker, head = _school()
+        db.session.commit()
+        room_id, worker_person = room.id, worker.person_id
+    login(client, "teacher")
+    page = client.get(f"/repairs/report?location={room_id}").get_data(as_text=True)
+    assert f'value="{room_id}" selected' in page
+    response = client.post("/repairs/report", data={"location_id": "", "category_id": "", "description": "灯不亮"})
+    assert response.status_code == 422 and "choose the place" in response.get_data(as_text=True)
+    with app.app_context():
+        category_id = _category().id
+    response = client.post("/repairs/report", data={"location_id": room_id, "category_id": category_id,
+                                                    "priority": "normal", "description": "灯不亮",
+                                                    "photos": (photo("before.jpg").stream, "before.jpg")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    ticket_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    assert client.post(f"/repairs/{ticket_id}/assign", data={"assignee_id": worker_person}).status_code == 422
+    assert client.get("/repairs/").status_code == 403
+    client.post("/auth/logout")
+    login(client, "repair")
+    assert client.get(f"/repairs/{ticket_id}").status_code == 403  # not assigned to them yet
+    client.post("/auth/logout")
+    login(client, "logistics")
+    assert client.post(f"/repairs/{ticket_id}/assign", data={"assignee_id": worker_person}).status_code == 303
+    assert client.post(f"/repairs/{ticket_id}/fly").status_code == 404
+    client.post("/auth/logout")
+    login(client, "repair")
+    assert "301教室" in client.get("/repairs/queue").get_data(as_text=True)
+    assert client.post(f"/repairs/{ticket_id}/start", data={"back": "queue"}).status_code == 303
+    response = client.post(f"/repairs/{ticket_id}/complete", data={"work_done": "换灯管", "labour_minutes": "30"})
+    assert response.status_code == 422 and "photo" in response.get_data(as_text=True)
+    assert client.get(f"/repairs/{ticket_id}/sheet").status_code == 200
+
+
+def test_a_damaged_return_opens_a_ticket_for_the_item(ctx):
+    from datetime import timedelta
+
+    from schoolhq.assets import services as assets
+    from schoolhq.assets.models import AssetCategory, AssetKind
+    from schoolhq.core.timeutil import utcnow
+    from tests.assets.test_loans import signature
+
+    room, teacher, _worker, _head = _school()
+    laptop = db.session.scalar(select(AssetKind).where(AssetKind.key == "laptop"))
+    category = db.session.scalar(select(AssetCategory).where(AssetCategory.code == "A02010108"))
+    item = assets.register_asset({"name": "笔记本电脑", "category_id": category.id, "kind_id": laptop.id,
+                                  "unit_price_fen": 520000, "loanable": True}, room.id, status="in_storage")
+    assets.checkout([item.id], teacher.person_id, utcnow() + timedelta(days=1), "完好", signature())
+    assets.checkin(item.id, "屏幕裂了", damaged=True)
+    ticket = db.session.scalar(select(Ticket).where(Ticket.asset_id == item.id))
+    assert ticket is not None and "屏幕裂了" in ticket.description and ticket.location_id == room.id
+    assert item.status == "under_repair" and ticket.asset_status_before == "in_storage"
