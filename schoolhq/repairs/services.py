@@ -213,7 +213,8 @@ def report(account, data: Report, source_key: str | None = None) -> Ticket:
 
         ticket.asset_status_before = asset.status
         asset.status = "under_repair"
-        record_event(asset, "status_changed", {"to": "under_repair", "ticket": ticket.number})
+        record_event(asset, "status_changed", {"from": ticket.asset_status_before, "to": "under_repair",
+                                               "ticket": ticket.number})
     _event(ticket, "reported", account, description)
     audit.record("repairs", "ticket.reported", ticket, after={"location": location.full_name,
                                                               "category": category.name}, summary=ticket.number)
@@ -369,7 +370,8 @@ def complete(account, ticket_id: int, data: Completion) -> Ticket:
             from schoolhq.assets.services import record_event
 
             asset.status = ticket.asset_status_before
-            record_event(asset, "status_changed", {"to": asset.status, "ticket": ticket.number})
+            record_event(asset, "status_changed", {"from": "under_repair", "to": asset.status,
+                                                   "ticket": ticket.number})
     _event(ticket, "completed", account, work_done, {"labour_minutes": minutes, "outside_cost_fen": cost,
                                                      "parts": ticket.parts_used})
     db.session.flush()
@@ -474,6 +476,11 @@ def timeline(ticket_id: int) -> list[TicketEvent]:
 def photos(ticket_id: int) -> list[TicketPhoto]:
     return list(db.session.scalars(select(TicketPhoto).where(TicketPhoto.ticket_id == ticket_id)
                                    .order_by(TicketPhoto.id)))
+
+
+def for_asset(asset_id: int) -> list[Ticket]:
+    """An asset's tickets, newest first, for its page and its cost of ownership."""
+    return list(db.session.scalars(select(Ticket).where(Ticket.asset_id == asset_id).order_by(Ticket.id.desc())))
 
 
 def is_overdue(ticket: Ticket) -> bool:

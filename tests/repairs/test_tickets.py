@@ -262,3 +262,23 @@ def test_a_damaged_return_opens_a_ticket_for_the_item(ctx):
     ticket = db.session.scalar(select(Ticket).where(Ticket.asset_id == item.id))
     assert ticket is not None and "屏幕裂了" in ticket.description and ticket.location_id == room.id
     assert item.status == "under_repair" and ticket.asset_status_before == "in_storage"
+
+
+def test_the_asset_page_lists_its_repairs_and_cost_of_ownership(app, client):
+    from schoolhq.assets import services as assets
+    from schoolhq.assets.models import AssetCategory
+
+    with app.test_request_context():
+        room, teacher, worker, head = _school()
+        make_account("keeper", "storekeeper", name="赵敏")
+        category = db.session.scalar(select(AssetCategory).where(AssetCategory.code == "A02020000"))
+        projector = assets.register_asset({"name": "投影仪", "category_id": category.id, "unit_price_fen": 420000},
+                                          room.id, status="in_use")
+        ticket = _report(teacher, room, asset_id=projector.id, set_under_repair=True)
+        services.assign(head, ticket.id, worker.person_id)
+        services.complete(worker, ticket.id, services.Completion("换灯泡", "20", "", "350", photo()))
+        db.session.commit()
+        asset_id, number = projector.id, ticket.number
+    login(client, "keeper")
+    page = client.get(f"/assets/{asset_id}").get_data(as_text=True)
+    assert number in page and "¥4,550.00" in page
