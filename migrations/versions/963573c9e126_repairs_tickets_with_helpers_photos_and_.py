@@ -69,6 +69,8 @@ def upgrade():
     sa.Column('parts_used', sa.String(length=300), nullable=False),
     sa.Column('labour_minutes', sa.Integer(), nullable=True),
     sa.Column('outside_cost_fen', sa.BigInteger(), nullable=False),
+    sa.Column('parts_requisition_id', sa.Integer(), nullable=True),
+    sa.Column('parts_cost_fen', sa.BigInteger(), nullable=False),
     sa.Column('after_photo_id', sa.Integer(), nullable=True),
     sa.Column('verified_at', sa.DateTime(), nullable=True),
     sa.Column('verified_by_id', sa.Integer(), nullable=True),
@@ -89,6 +91,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['location_id'], ['location.id'], name=op.f('fk_ticket_location_id_location')),
     sa.ForeignKeyConstraint(['priority'], ['repair_priority.key'], name=op.f('fk_ticket_priority_repair_priority')),
     sa.ForeignKeyConstraint(['reported_by_id'], ['account.id'], name=op.f('fk_ticket_reported_by_id_account')),
+    sa.ForeignKeyConstraint(['parts_requisition_id'], ['requisition.id'], name=op.f('fk_ticket_parts_requisition_id_requisition')),
     sa.ForeignKeyConstraint(['verified_by_id'], ['account.id'], name=op.f('fk_ticket_verified_by_id_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket')),
     sa.UniqueConstraint('number', name=op.f('uq_ticket_number'))

@@ -334,7 +334,7 @@ def _detail_with(asset: Asset, status: int, **forms):
 
     show_all = request.args.get("history") == "all"
     tickets = repairs.for_asset(asset.id)
-    repair_cost = sum(t.outside_cost_fen for t in tickets)
+    repair_cost = sum(t.outside_cost_fen + t.parts_cost_fen for t in tickets)
     return render("assets/detail.html", status=status, asset=asset, value=services.value_of(asset),
                   history=services.history(asset.id, None if show_all else HISTORY_SHOWN),
                   history_total=services.history_count(asset.id), loans=services.loans_of(asset.id),

@@ -85,6 +85,9 @@ class Ticket(db.Model):
     parts_used: Mapped[str] = mapped_column(String(300), default="")
     labour_minutes: Mapped[int | None]
     outside_cost_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: spare parts taken from the store for this ticket (their stock requisition) and their value at cost
+    parts_requisition_id: Mapped[int | None] = mapped_column(ForeignKey("requisition.id"))
+    parts_cost_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     after_photo_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
     verified_at: Mapped[datetime | None]
     #: the reporter, or None when the system verified it after the waiting days

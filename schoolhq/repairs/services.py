@@ -334,6 +334,10 @@ class Completion:
     parts_used: str = ""
     outside_cost: str = ""
     after_photo: object = None
+    #: parts taken from a store: (stock item id, quantity) — issued through the stock
+    #: ledger to the worker, so the store's quantities stay true
+    parts: list = field(default_factory=list)
+    store_id: int | None = None
 
 
 def complete(account, ticket_id: int, data: Completion) -> Ticket:
@@ -361,6 +365,10 @@ def complete(account, ticket_id: int, data: Completion) -> Ticket:
     photo = save_upload(data.after_photo, images_only=True)
     ticket.after_photo_id = photo.id
     db.session.add(TicketPhoto(ticket_id=ticket.id, attachment_id=photo.id, stage="after"))
+    parts = [(item_id, str(quantity).strip()) for item_id, quantity in data.parts if item_id and str(quantity).strip()]
+    if parts:
+        ticket.parts_cost_fen, names = _issue_parts(account, ticket, parts, data.store_id)
+        data.parts_used = data.parts_used or names
     ticket.work_done, ticket.parts_used = work_done[:4000], (data.parts_used or "").strip()[:300]
     ticket.labour_minutes, ticket.outside_cost_fen = minutes, cost
     ticket.status, ticket.completed_at = "completed", utcnow()
@@ -377,6 +385,28 @@ def complete(account, ticket_id: int, data: Completion) -> Ticket:
     db.session.flush()
     _notify_reporter(ticket, account)
     return ticket
+
+
+def _issue_parts(account, ticket: Ticket, parts: list[tuple[int, str]], store_id: int | None) -> tuple[int, str]:
+    """Spare parts go out of the store on the stock ledger, charged to the worker, with
+    the ticket as the purpose; returns their value at cost and a list of their names."""
+    from schoolhq.stock import requisitions
+    from schoolhq.stock.models import RequisitionLine, StockMovement
+
+    if not account.person_id:
+        raise ServiceError(_l("Your account has no staff profile; ask the administrator to link one."))
+    requisition = requisitions.issue_at_counter(
+        account, store_id, account.person_id, [requisitions.CounterLine(item_id, quantity) for item_id, quantity in parts],
+        str(_l("Repair %(number)s", number=ticket.number)), on_paper=True)
+    ticket.parts_requisition_id = requisition.id
+    value = db.session.scalar(select(func.coalesce(func.sum(StockMovement.value_fen), 0))
+                              .join(RequisitionLine, RequisitionLine.id == StockMovement.requisition_line_id)
+                              .where(RequisitionLine.requisition_id == requisition.id)) or 0
+    from schoolhq.stock.services import format_quantity
+
+    names = "、".join(f"{line.item.name}{line.item.spec} {format_quantity(line.quantity_milli)}{line.item.unit}"
+                     for line in requisition.lines)
+    return int(-value), names
 
 
 def verify(account, ticket_id: int, rating, comment: str = "") -> Ticket:

@@ -100,7 +100,17 @@ def _ticket_page(ticket: Ticket, status: int = 200, error: str | None = None, ac
                   may_manage=can(current_user, "repairs.manage", ticket),
                   is_reporter=ticket.reported_by_id == current_user.id,
                   people=people.person_choices() if can(current_user, "repairs.manage", ticket) else [],
-                  hold_reasons=services.domain()["hold_reasons"], flow=services.FLOW, values=request.form)
+                  hold_reasons=services.domain()["hold_reasons"], flow=services.FLOW, values=request.form,
+                  **(_parts_choices() if ticket.status in services.FLOW["complete"] else {}))
+
+
+def _parts_choices() -> dict:
+    """Spare parts a worker may take from a store while completing."""
+    from schoolhq.stock import services as stock
+
+    rows = db.session.execute(stock.item_rows(stock.ItemFilters())).all()
+    return {"part_items": [(item.id, f"{item.name} {item.spec}", item.unit) for item, quantity, _v in rows if quantity],
+            "stores": stock.stores()}
 
 
 @bp.get("/<int:ticket_id>")
@@ -126,7 +136,9 @@ ACTIONS = {
     "resume": lambda t, f: services.resume(current_user, t.id),
     "complete": lambda t, f: services.complete(current_user, t.id, services.Completion(
         f.get("work_done", ""), f.get("labour_minutes", ""), f.get("parts_used", ""), f.get("outside_cost", ""),
-        request.files.get("after_photo"))),
+        request.files.get("after_photo"),
+        parts=list(zip([to_int(v) for v in f.getlist("part_item_id")], f.getlist("part_quantity"), strict=False)),
+        store_id=to_int(f.get("store_id")))),
     "verify": lambda t, f: services.verify(current_user, t.id, f.get("rating"), f.get("comment", "")),
     "decline": lambda t, f: services.decline(current_user, t.id, f.get("reason", "")),
     "cancel": lambda t, f: services.cancel(current_user, t.id),

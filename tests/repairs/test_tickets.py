@@ -282,3 +282,24 @@ def test_the_asset_page_lists_its_repairs_and_cost_of_ownership(app, client):
     login(client, "keeper")
     page = client.get(f"/assets/{asset_id}").get_data(as_text=True)
     assert number in page and "¥4,550.00" in page
+
+
+def test_spare_parts_leave_the_store_on_the_stock_ledger(ctx):
+    from schoolhq.stock import services as stock
+    from tests.stock.test_ledger import make_item, make_store, receive
+
+    room, teacher, worker, head = _school()
+    store = make_store()
+    tubes = make_item("LED灯管", "支")
+    receive(store, tubes, "5", "22")
+    ticket = _report(teacher, room)
+    services.assign(head, ticket.id, worker.person_id)
+    with pytest.raises(ServiceError, match="Only 5"):
+        with db.session.begin_nested():
+            services.complete(worker, ticket.id, services.Completion("换灯管", "30", after_photo=photo(),
+                                                                     parts=[(tubes.id, "9")], store_id=store.id))
+    assert stock.on_hand(tubes.id) == 5000 and ticket.status == "assigned"
+    services.complete(worker, ticket.id, services.Completion("换灯管", "30", after_photo=photo(),
+                                                             parts=[(tubes.id, "2")], store_id=store.id))
+    assert stock.on_hand(tubes.id) == 3000 and ticket.parts_cost_fen == 4400
+    assert "LED灯管" in ticket.parts_used and ticket.parts_requisition_id
