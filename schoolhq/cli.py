@@ -138,9 +138,24 @@ def serve(demo: bool, host: str, port: int, threads: int) -> None:
 
     gc.collect()
     gc.freeze()
+    from schoolhq.core import recurring
+
+    recurring.run_all(app)
+    recurring.start_background(app)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"SchoolHQ is running at http://{shown}:{port}/  (Ctrl+C stops it)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="SchoolHQ")
+
+
+@main.command()
+def tick() -> None:
+    """Create the recurring work that has come due (maintenance tickets, confirmations).
+    `serve` does this every minute; run it from cron when SchoolHQ is served otherwise."""
+    from schoolhq.core import recurring
+
+    app = _app()
+    for name, count in recurring.run_all(app).items():
+        click.echo(f"{name}: {'failed, see the log' if count < 0 else count}")
 
 
 def _has_schema(app: Flask) -> bool:

@@ -12,7 +12,7 @@ from schoolhq.auth.models import Account
 from schoolhq.extensions import db
 from schoolhq.places.models import Location
 from schoolhq.repairs import services
-from schoolhq.repairs.models import RepairCategory, Ticket
+from schoolhq.repairs.models import RepairCategory
 
 
 def load() -> None:
@@ -41,4 +41,18 @@ def load() -> None:
     done.status, done.work_done, done.labour_minutes = "completed", "更换遥控器电池并重新配对", 15
     done.completed_at = done.reported_at + timedelta(hours=3)
     db.session.flush()
-    assert db.session.scalar(select(Ticket.id).where(Ticket.status == "completed"))
+
+    # The statutory register for the campus, the fire-system test already overdue, and a
+    # monthly filter change on every water point.
+    from schoolhq.core.timeutil import local_today
+    from schoolhq.repairs import plans
+
+    campus = db.session.scalar(select(Location).where(Location.parent_id.is_(None)).order_by(Location.id))
+    plans.add_statutory_register(head, campus.id)
+    fire = db.session.scalar(select(plans.MaintenancePlan).where(plans.MaintenancePlan.title.like("建筑消防%")))
+    fire.next_due_on = local_today() - timedelta(days=10)
+    plans.save_plan(head, plans.PlanData(
+        title="直饮水机滤芯更换与出水检测", category_id=kinds["饮水设备"], assignee_id=worker.person_id,
+        first_due_on=local_today() + timedelta(days=5), every="1", unit="month", target="kind", kind_key="water_point",
+        steps=["关闭进水阀", "更换 PP 棉与活性炭滤芯", "冲洗 5 分钟", "测 TDS 并记录"], lead_days="7"))
+    plans.materialise()

@@ -3,7 +3,7 @@ timeline of everything that happened to it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -103,6 +103,13 @@ class Ticket(db.Model):
     #: what raised it when not a person: "check-item:<id>" from a failed inspection item;
     #: a second failure of the same item adds an occurrence instead of a new ticket
     source_key: Mapped[str | None] = mapped_column(String(80), index=True)
+    #: a ticket made from a maintenance plan: the plan, the day it is due, and a key
+    #: unique per plan, target and due day, so materialising twice creates nothing twice
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("maintenance_plan.id"), index=True)
+    plan_due_on: Mapped[date | None]
+    plan_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    #: the inspection report a statutory plan requires (PDF or photo)
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
 
     location = relationship("Location", lazy="joined")
     asset = relationship("Asset", lazy="select")
@@ -110,9 +117,53 @@ class Ticket(db.Model):
     assignee = relationship("Person", lazy="joined")
     reported_by = relationship("Account", foreign_keys=[reported_by_id], lazy="joined")
     helpers = relationship("TicketHelper", lazy="select", cascade="all, delete-orphan")
+    plan = relationship("MaintenancePlan", lazy="select")
 
     def access_scope(self) -> AccessScope:
         return AccessScope(location_path=self.location.path)
+
+
+class MaintenancePlan(db.Model):
+    """预防性维护计划: recurring work on an asset, every asset of a kind, or a place,
+    materialised into tickets as it comes due. Statutory inspections are plans too,
+    with a legal reference and a required report."""
+
+    __tablename__ = "maintenance_plan"
+    __table_args__ = (
+        CheckConstraint("unit IN ('day', 'week', 'month', 'term')", name="unit"),
+        CheckConstraint("mode IN ('fixed', 'floating')", name="mode"),
+        CheckConstraint("target IN ('asset', 'kind', 'location')", name="target"),
+        CheckConstraint("every >= 1 AND lead_days >= 0", name="interval_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    category_id: Mapped[int] = mapped_column(ForeignKey("repair_category.id"))
+    target: Mapped[str] = mapped_column(String(10), default="location")
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id"))
+    kind_key: Mapped[str] = mapped_column(String(40), default="")
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+    steps: Mapped[list[str]] = mapped_column(JSON, default=list)
+    every: Mapped[int] = mapped_column(default=1)
+    unit: Mapped[str] = mapped_column(String(10), default="month")
+    #: fixed: by the calendar; floating: counted from the last completion
+    mode: Mapped[str] = mapped_column(String(10), default="fixed")
+    #: a due day that is not a school day moves to the next school day
+    skip_holidays: Mapped[bool] = mapped_column(default=True)
+    lead_days: Mapped[int] = mapped_column(default=7)
+    #: every task has one named person
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    statutory: Mapped[bool] = mapped_column(default=False)
+    evidence_required: Mapped[bool] = mapped_column(default=False)
+    reference: Mapped[str] = mapped_column(String(200), default="")
+    next_due_on: Mapped[date]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    category = relationship("RepairCategory", lazy="joined")
+    assignee = relationship("Person", lazy="joined")
+    location = relationship("Location", lazy="joined")
+    asset = relationship("Asset", lazy="select")
 
 
 class TicketHelper(db.Model):

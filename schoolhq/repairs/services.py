@@ -338,6 +338,8 @@ class Completion:
     #: ledger to the worker, so the store's quantities stay true
     parts: list = field(default_factory=list)
     store_id: int | None = None
+    #: the inspection report (PDF or photo) a statutory plan requires
+    evidence: object = None
 
 
 def complete(account, ticket_id: int, data: Completion) -> Ticket:
@@ -358,13 +360,21 @@ def complete(account, ticket_id: int, data: Completion) -> Ticket:
     cost = parse_yuan(data.outside_cost, "outside_cost") if str(data.outside_cost or "").strip() else 0
     if cost < 0:
         raise ServiceError(_l("The cost cannot be negative."), "outside_cost")
-    if data.after_photo is None or not getattr(data.after_photo, "filename", ""):
-        raise ServiceError(_l("Take a photo of the finished work."), "after_photo")
     from schoolhq.core.uploads import save_upload
 
-    photo = save_upload(data.after_photo, images_only=True)
-    ticket.after_photo_id = photo.id
-    db.session.add(TicketPhoto(ticket_id=ticket.id, attachment_id=photo.id, stage="after"))
+    needs_report = ticket.plan is not None and ticket.plan.evidence_required
+    has = {name: value is not None and bool(getattr(value, "filename", ""))
+           for name, value in (("after_photo", data.after_photo), ("evidence", data.evidence))}
+    if needs_report and not has["evidence"]:
+        raise ServiceError(_l("Upload the inspection report (PDF or photo)."), "evidence")
+    if not needs_report and not has["after_photo"]:
+        raise ServiceError(_l("Take a photo of the finished work."), "after_photo")
+    if has["evidence"]:
+        ticket.evidence_id = save_upload(data.evidence).id
+    if has["after_photo"]:
+        photo = save_upload(data.after_photo, images_only=True)
+        ticket.after_photo_id = photo.id
+        db.session.add(TicketPhoto(ticket_id=ticket.id, attachment_id=photo.id, stage="after"))
     parts = [(item_id, str(quantity).strip()) for item_id, quantity in data.parts if item_id and str(quantity).strip()]
     if parts:
         ticket.parts_cost_fen, names = _issue_parts(account, ticket, parts, data.store_id)
@@ -382,6 +392,10 @@ def complete(account, ticket_id: int, data: Completion) -> Ticket:
                                                    "ticket": ticket.number})
     _event(ticket, "completed", account, work_done, {"labour_minutes": minutes, "outside_cost_fen": cost,
                                                      "parts": ticket.parts_used})
+    if ticket.plan_id:
+        from schoolhq.repairs.plans import after_completion
+
+        after_completion(ticket)
     db.session.flush()
     _notify_reporter(ticket, account)
     return ticket
@@ -587,6 +601,10 @@ def _dashboard_items(account):
                           "danger"))
         items.append(Item("repairs", _l("Places with repeated faults (3 in 90 days)"), len(repeat_places()),
                           url_for("repairs.index", repeats=1), "warning"))
+        from schoolhq.repairs.plans import overdue_statutory
+
+        items.append(Item("repairs", _l("Statutory inspections overdue"), overdue_statutory(),
+                          url_for("repairs.plan_list"), "danger"))
     to_confirm = db.session.scalar(select(func.count(Ticket.id)).where(Ticket.reported_by_id == account.id,
                                                                        Ticket.status == "completed")) or 0
     items.append(Item("repairs", _l("Repairs to confirm"), to_confirm, url_for("repairs.mine"), "warning"))
@@ -594,11 +612,19 @@ def _dashboard_items(account):
 
 
 def _attachment_rule(attachment, account):
-    row = db.session.scalar(select(TicketPhoto).where(TicketPhoto.attachment_id == attachment.id).limit(1))
+    row = db.session.scalar(select(TicketPhoto.ticket_id).where(TicketPhoto.attachment_id == attachment.id).limit(1))
+    if row is None:
+        row = db.session.scalar(select(Ticket.id).where(Ticket.evidence_id == attachment.id).limit(1))
     if row is None:
         return None
-    ticket = get(row.ticket_id)
+    ticket = get(row)
     return account.id == ticket.reported_by_id or may_work_on(account, ticket) or can(account, "repairs.manage", ticket)
+
+
+def _materialise_plans() -> int:
+    from schoolhq.repairs.plans import materialise
+
+    return materialise()
 
 
 def _register_hooks() -> None:
@@ -610,6 +636,10 @@ def _register_hooks() -> None:
     uploads.register_access_rule(_attachment_rule)
     dashboard.register("repairs", _dashboard_items)
     DAMAGE_HOOKS.append(_damaged_return)
+    from schoolhq.core import recurring
+
+    recurring.register("repairs.plans", _materialise_plans)
+    recurring.register("repairs.auto_verify", auto_verify)
 
 
 _register_hooks()

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import can, permission_required
 from schoolhq.core.web import redirect_to, render, to_int
 from schoolhq.extensions import db
-from schoolhq.repairs import services
+from schoolhq.repairs import plans, services
 from schoolhq.repairs.models import Ticket
 
 bp = Blueprint("repairs", __name__, url_prefix="/repairs")
@@ -136,7 +141,7 @@ ACTIONS = {
     "resume": lambda t, f: services.resume(current_user, t.id),
     "complete": lambda t, f: services.complete(current_user, t.id, services.Completion(
         f.get("work_done", ""), f.get("labour_minutes", ""), f.get("parts_used", ""), f.get("outside_cost", ""),
-        request.files.get("after_photo"),
+        request.files.get("after_photo"), evidence=request.files.get("evidence"),
         parts=list(zip([to_int(v) for v in f.getlist("part_item_id")], f.getlist("part_quantity"), strict=False)),
         store_id=to_int(f.get("store_id")))),
     "verify": lambda t, f: services.verify(current_user, t.id, f.get("rating"), f.get("comment", "")),
@@ -162,3 +167,69 @@ def act(ticket_id: int, action: str):
         return redirect_to("repairs.queue")
     return redirect_to("repairs.ticket", ticket_id=item.id)
 
+
+
+# Maintenance plans and the statutory register ------------------------------------------
+
+def _plan_page(status: int = 200, error: str | None = None, field: str | None = None):
+    from schoolhq.assets.models import AssetKind
+    from schoolhq.people import services as people
+    from schoolhq.places import services as places
+
+    rows = plans.plans()
+    kinds = list(db.session.scalars(select(AssetKind).order_by(AssetKind.id)))
+    zh = str(get_locale() or "").startswith("zh")
+    return render("repairs/plans.html", kind_names={k.key: k.name_zh if zh else (k.name_en or k.name_zh) for k in kinds}, status=status, error=error, field=field, plans=rows,
+                  compliance=plans.compliance([p.id for p in rows]), units=plans.UNITS,
+                  categories=services.categories(), people=people.person_choices(), locations=places.choices(),
+                  kinds=kinds, values=request.form)
+
+
+@bp.route("/plans", methods=["GET", "POST"])
+@permission_required("repairs.manage", school_wide=True)
+def plan_list():
+    if request.method == "POST":
+        form = request.form
+        try:
+            first = date.fromisoformat(form.get("first_due_on", ""))
+        except ValueError:
+            first = None
+        try:
+            plans.save_plan(current_user, plans.PlanData(
+                title=form.get("title", ""), category_id=to_int(form.get("category_id")),
+                assignee_id=to_int(form.get("assignee_id")), first_due_on=first, every=form.get("every", "1"),
+                unit=form.get("unit", "month"), mode=form.get("mode", "fixed"), target=form.get("target", "location"),
+                location_id=to_int(form.get("location_id")), asset_id=to_int(form.get("asset_id")),
+                kind_key=form.get("kind_key", ""), steps=form.get("steps", "").splitlines(),
+                lead_days=form.get("lead_days", "7"), skip_holidays=form.get("skip_holidays") == "y",
+                statutory=form.get("statutory") == "y", evidence_required=form.get("evidence_required") == "y",
+                reference=form.get("reference", "")))
+            plans.materialise()
+            return redirect_to("repairs.plan_list")
+        except ServiceError as error:
+            db.session.rollback()
+            return _plan_page(422, str(error.message), error.field)
+    return _plan_page()
+
+
+@bp.post("/plans/statutory")
+@permission_required("repairs.manage", school_wide=True)
+def plan_statutory():
+    from schoolhq.places import services as places
+
+    campus = next((loc for loc in places.tree() if loc.parent_id is None), None)
+    if campus is None:
+        return _plan_page(422, str(_l("Add the campus under Places first.")))
+    try:
+        plans.add_statutory_register(current_user, campus.id)
+    except ServiceError as error:
+        db.session.rollback()
+        return _plan_page(422, str(error.message))
+    return redirect_to("repairs.plan_list")
+
+
+@bp.post("/plans/<int:plan_id>/deactivate")
+@permission_required("repairs.manage", school_wide=True)
+def plan_deactivate(plan_id: int):
+    plans.deactivate(plan_id)
+    return redirect_to("repairs.plan_list")
