@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, request
 from flask_babel import get_locale
@@ -233,3 +233,33 @@ def plan_statutory():
 def plan_deactivate(plan_id: int):
     plans.deactivate(plan_id)
     return redirect_to("repairs.plan_list")
+
+
+@bp.get("/summary")
+@permission_required("repairs.manage")
+def summary():
+    """The monthly repair summary, for the principal's desk and the accountant."""
+    from schoolhq.core.timeutil import local_today
+    from schoolhq.core.xlsx import download
+    from schoolhq.repairs.reports import month_summary
+
+    try:
+        year, month = (int(part) for part in request.args.get("month", "").split("-"))
+        chosen = date(year, month, 1)
+        if not date(2000, 1, 1) <= chosen <= date(2100, 1, 1):
+            raise ValueError
+    except ValueError:
+        chosen = local_today().replace(day=1)
+    report = month_summary(chosen)
+    if request.args.get("format") == "xlsx":
+        header = [str(_l("Name")), str(_l("Opened")), str(_l("Closed")), str(_l("Done on time")),
+                  str(_l("Mean hours to close")), str(_l("Labour (minutes)"))]
+
+        def rows(lines):
+            return [[line.name, line.opened, line.closed, line.on_time_percent, line.mean_hours, line.labour_minutes]
+                    for line in lines]
+
+        return download(f"repairs-{chosen:%Y-%m}.xlsx", [(str(_l("By category")), header, rows(report.by_category)),
+                                                        (str(_l("By worker")), header, rows(report.by_worker))])
+    return render("repairs/summary.html", report=report, previous=(chosen - timedelta(days=1)).replace(day=1),
+                  following=(chosen + timedelta(days=32)).replace(day=1))

@@ -303,3 +303,30 @@ def test_spare_parts_leave_the_store_on_the_stock_ledger(ctx):
                                                              parts=[(tubes.id, "2")], store_id=store.id))
     assert stock.on_hand(tubes.id) == 3000 and ticket.parts_cost_fen == 4400
     assert "LED灯管" in ticket.parts_used and ticket.parts_requisition_id
+
+
+def test_the_monthly_summary_counts_on_time_and_by_worker(app, client):
+    from schoolhq.core.timeutil import local_today
+    from schoolhq.repairs.reports import month_summary
+
+    with app.test_request_context():
+        room, teacher, worker, head = _school()
+        for n in range(2):
+            ticket = _report(teacher, room, "holiday" if n else "normal")
+            services.assign(head, ticket.id, worker.person_id)
+            services.complete(worker, ticket.id, services.Completion("修好", "30", after_photo=photo()))
+            services.verify(teacher, ticket.id, 3 - n)
+        _report(teacher, room)
+        db.session.commit()
+        report = month_summary(local_today())
+        assert (report.total.opened, report.total.closed, report.total.with_target, report.total.on_time) == (3, 2, 1, 1)
+        assert [(line.name, line.closed, line.labour_minutes) for line in report.by_worker] == [("孙师傅", 2, 60)]
+        assert report.mean_rating == 2.5
+    login(client, "logistics")
+    page = client.get("/repairs/summary").get_data(as_text=True)
+    assert "孙师傅" in page and "100%" in page
+    assert client.get("/repairs/summary?month=9999-99").status_code == 200
+    assert client.get("/repairs/summary?format=xlsx").data[:2] == b"PK"
+    client.post("/auth/logout")
+    login(client, "teacher")
+    assert client.get("/repairs/summary").status_code == 403
