@@ -11,7 +11,7 @@ from sqlalchemy import select
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import can, permission_required
-from schoolhq.core.web import redirect_to, render, to_int
+from schoolhq.core.web import redirect_to, render, to_int, wants_fragment
 from schoolhq.extensions import db
 from schoolhq.repairs import plans, services
 from schoolhq.repairs.models import Ticket
@@ -86,7 +86,7 @@ def index():
 @permission_required("repairs.work")
 def queue():
     tickets = list(db.session.scalars(services.queue_for(current_user)))
-    return render("repairs/queue.html", tickets=tickets)
+    return render("repairs/queue.html", tickets=tickets, flow=services.FLOW)
 
 
 @bp.get("/mine")
@@ -158,12 +158,18 @@ def act(ticket_id: int, action: str):
     if action not in ACTIONS:
         abort(404)
     item = _ticket_or_404(ticket_id)
+    one_tap = request.form.get("back") == "queue"
     try:
         ACTIONS[action](item, request.form)
     except ServiceError as error:
         db.session.rollback()
+        if one_tap and wants_fragment():
+            raise  # the queue row stays; the message comes as a toast
         return _ticket_page(_ticket_or_404(ticket_id), 422, str(error.message), action)
-    if request.form.get("back") == "queue":
+    if one_tap and wants_fragment():
+        # one tap in the worker's queue answers just that row
+        return render("repairs/_queue_row.html", t=item, flow=services.FLOW)
+    if one_tap:
         return redirect_to("repairs.queue")
     return redirect_to("repairs.ticket", ticket_id=item.id)
 

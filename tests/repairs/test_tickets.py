@@ -330,3 +330,19 @@ def test_the_monthly_summary_counts_on_time_and_by_worker(app, client):
     client.post("/auth/logout")
     login(client, "teacher")
     assert client.get("/repairs/summary").status_code == 403
+
+
+def test_one_tap_in_the_queue_answers_the_row(app, client):
+    with app.test_request_context():
+        room, teacher, worker, head = _school()
+        ticket = _report(teacher, room)
+        services.assign(head, ticket.id, worker.person_id)
+        db.session.commit()
+        ticket_id = ticket.id
+    login(client, "repair")
+    response = client.post(f"/repairs/{ticket_id}/start", data={"back": "queue"}, headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and body.startswith(f'<li id="queue-{ticket_id}"') and len(response.data) < 5000
+    assert "status-in_progress" in body
+    again = client.post(f"/repairs/{ticket_id}/start", data={"back": "queue"}, headers={"HX-Request": "true"})
+    assert again.status_code == 422 and again.headers.get("HX-Reswap") == "none" and again.headers.get("X-Message")
