@@ -60,7 +60,7 @@ def is_empty() -> bool:
     return (db.session.scalar(select(func.count(Person.id))) or 0) == 0
 
 
-def load(assets: int = 800, stock_months: int = 12) -> dict[str, str]:
+def load(assets: int = 800, stock_months: int = 12, repairs_months: int = 12) -> dict[str, str]:
     """Create the demo school in an empty database; returns role code -> user name.
     Tests ask for fewer assets and a shorter stock history to stay quick."""
     rng = random.Random(2026)
@@ -144,5 +144,5 @@ def load(assets: int = 800, stock_months: int = 12) -> dict[str, str]:
     stock_demo.load(rng, stock_months)
     from schoolhq.repairs import demo as repairs_demo
 
-    repairs_demo.load()
+    repairs_demo.load(repairs_months, rng)
     return logins
