@@ -105,6 +105,50 @@ def priority_name(priority: RepairPriority) -> str:
     return priority.name_zh if str(get_locale() or "").startswith("zh") else priority.name_en
 
 
+def save_category(name: str, category_id: int | None = None) -> RepairCategory:
+    name = (name or "").strip()
+    if not name or len(name) > 40:
+        raise ServiceError(_l("Give the category a name of at most 40 characters."), "name")
+    clash = db.session.scalar(select(RepairCategory.id).where(RepairCategory.name == name))
+    if clash is not None and clash != category_id:
+        raise ServiceError(_l("There is already a category called %(name)s.", name=name), "name")
+    if category_id:
+        category = db.session.get(RepairCategory, category_id)
+        if category is None:
+            raise NotFound(_l("No such category."))
+        category.name = name
+    else:
+        order = db.session.scalar(select(func.max(RepairCategory.sort_order))) or 0
+        category = RepairCategory(name=name, sort_order=order + 1)
+        db.session.add(category)
+    db.session.flush()
+    audit.record("repairs", "category.saved", category, after={"name": name}, summary=name)
+    return category
+
+
+def set_target_hours(key: str, hours_text: str) -> RepairPriority:
+    """A priority's target in school hours; empty means no due time. New tickets use it."""
+    priority = db.session.get(RepairPriority, key or "")
+    if priority is None:
+        raise NotFound(_l("No such priority."))
+    text = (hours_text or "").strip()
+    if text:
+        try:
+            hours = int(text)
+        except ValueError:
+            raise ServiceError(_l("Enter the target in whole school hours, or leave it empty."), "hours") from None
+        if not 1 <= hours <= 2000:
+            raise ServiceError(_l("Enter the target in whole school hours, or leave it empty."), "hours")
+    else:
+        hours = None
+    before = {"target_hours": priority.target_hours}
+    priority.target_hours = hours
+    db.session.flush()
+    audit.record("repairs", "priority.updated", priority, before=before, after={"target_hours": hours},
+                 summary=priority.key)
+    return priority
+
+
 def get(ticket_id: int) -> Ticket:
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None:

@@ -269,3 +269,22 @@ def summary():
                                                         (str(_l("By worker")), header, rows(report.by_worker))])
     return render("repairs/summary.html", report=report, previous=(chosen - timedelta(days=1)).replace(day=1),
                   following=(chosen + timedelta(days=32)).replace(day=1))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@permission_required("repairs.manage", school_wide=True)
+def settings_page():
+    """The school's own repair categories and each priority's target time."""
+    error = None
+    if request.method == "POST":
+        try:
+            if request.form.get("priority"):
+                services.set_target_hours(request.form["priority"], request.form.get("hours", ""))
+            else:
+                services.save_category(request.form.get("name", ""), to_int(request.form.get("category_id")))
+            return redirect_to("repairs.settings_page")
+        except ServiceError as failure:
+            db.session.rollback()
+            error = str(failure.message)
+    return render("repairs/settings.html", status=422 if error else 200, error=error,
+                  categories=services.categories(), priorities=services.priorities())

@@ -346,3 +346,23 @@ def test_one_tap_in_the_queue_answers_the_row(app, client):
     assert "status-in_progress" in body
     again = client.post(f"/repairs/{ticket_id}/start", data={"back": "queue"}, headers={"HX-Request": "true"})
     assert again.status_code == 422 and again.headers.get("HX-Reswap") == "none" and again.headers.get("X-Message")
+
+
+def test_the_school_sets_its_categories_and_target_times(app, client):
+    with app.test_request_context():
+        _school()
+        db.session.commit()
+    login(client, "logistics")
+    assert client.post("/repairs/settings", data={"priority": "normal", "hours": "48"}).status_code == 303
+    bad = client.post("/repairs/settings", data={"priority": "normal", "hours": "soon"})
+    assert bad.status_code == 422 and "whole school hours" in bad.get_data(as_text=True)
+    assert client.post("/repairs/settings", data={"name": "绿化"}).status_code == 303
+    assert client.post("/repairs/settings", data={"name": "绿化"}).status_code == 422
+    with app.test_request_context():
+        from schoolhq.repairs.models import RepairPriority
+
+        assert db.session.get(RepairPriority, "normal").target_hours == 48
+        assert db.session.scalar(select(func.count(RepairCategory.id)).where(RepairCategory.name == "绿化")) == 1
+    client.post("/auth/logout")
+    login(client, "teacher")
+    assert client.post("/repairs/settings", data={"name": "x"}).status_code == 403
