@@ -571,6 +571,12 @@ def for_asset(asset_id: int) -> list[Ticket]:
     return list(db.session.scalars(select(Ticket).where(Ticket.asset_id == asset_id).order_by(Ticket.id.desc())))
 
 
+def at_location(location_id: int, limit: int = 20) -> list[Ticket]:
+    """A room's recent tickets, newest first, with what they cost."""
+    return list(db.session.scalars(select(Ticket).where(Ticket.location_id == location_id)
+                                   .order_by(Ticket.id.desc()).limit(limit)))
+
+
 def is_overdue(ticket: Ticket) -> bool:
     return ticket.status in ("pending", "assigned", "in_progress") and ticket.due_at is not None \
         and ticket.due_at < utcnow()

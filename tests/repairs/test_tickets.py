@@ -366,3 +366,16 @@ def test_the_school_sets_its_categories_and_target_times(app, client):
     client.post("/auth/logout")
     login(client, "teacher")
     assert client.post("/repairs/settings", data={"name": "x"}).status_code == 403
+
+
+def test_the_room_page_shows_its_repairs_to_the_logistics_office(app, client):
+    with app.test_request_context():
+        room, teacher, _worker, _head = _school()
+        ticket = _report(teacher, room)
+        db.session.commit()
+        room_id, number = room.id, ticket.number
+    login(client, "logistics")
+    assert number in client.get(f"/places/{room_id}").get_data(as_text=True)
+    client.post("/auth/logout")
+    login(client, "teacher")
+    assert number not in client.get(f"/places/{room_id}").get_data(as_text=True)
