@@ -53,7 +53,9 @@ def login():
             keep_changes()  # the failed attempt counts towards the lock-out
             form.form_errors.append(str(error.message))
         else:
-            login_user(account)
+            # A remembered sign-in (for reporting from a personal phone) still ends when
+            # the password changes: its cookie carries the account's session version.
+            login_user(account, remember=bool(form.remember.data))
             return redirect(_safe_next(form.next.data), code=303)
     status = 422 if request.method == "POST" else 200
     return render("auth/login.html", status=status, form=form)

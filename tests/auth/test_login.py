@@ -122,3 +122,22 @@ def test_locked_accounts_show_on_the_administrators_dashboard(app, client):
     html = client.get("/").get_data(as_text=True)
     assert "登录失败被锁定的账号" in html
     assert "已锁定" in client.get("/auth/accounts").get_data(as_text=True)
+
+
+def test_a_remembered_sign_in_survives_the_session_but_not_a_password_change(app, client):
+    with app.app_context():
+        make_account("teacher", "staff", name="王芳")
+    response = client.post("/auth/login", data={"username": "teacher", "password": TEST_PASSWORD, "remember": "y"})
+    assert response.status_code == 303 and "remember_token" in response.headers.get("Set-Cookie", "") + "".join(
+        response.headers.getlist("Set-Cookie"))
+    client.delete_cookie("session")
+    assert client.get("/").status_code == 200  # back in from the remember cookie
+    with app.app_context():
+        from schoolhq.auth import services as auth
+        from schoolhq.auth.models import Account
+
+        account = db.session.scalar(select(Account).where(Account.username == "teacher"))
+        auth.reset_password(account.id, "another-pass-123")
+        db.session.commit()
+    client.delete_cookie("session")
+    assert client.get("/").status_code == 302
