@@ -5,9 +5,11 @@
 (a) In-process, warm: server time (median, p95), response size and SQL queries of the
     main pages (the asset register, detail, card, loans, "my items", a QR label; the stock
     list, the longest item ledger, a requisition, the window, a count sheet, the stock
-    reports), of the saves (the lending and returns desks' scans, the counter issue and a
-    count line among them) and of the printable asset reports; a check that no page's
-    query count grows with the rows it shows; the tag lookup (`resolve_tag`) alone.
+    reports; the repairs queue as a maintenance worker, the ticket lists, a ticket and the
+    plans as the logistics head), of the saves (the lending and returns desks' scans, the
+    counter issue, a count line and the ticket status changes among them) and of the
+    printable reports (the asset reports, the monthly repair summary); a check that no
+    page's query count grows with the rows it shows; the tag lookup (`resolve_tag`) alone.
     `--only TEXT` runs this part alone, for the paths containing TEXT.
 (b) Over HTTP, with the real stack (waitress with 8 threads as `schoolhq serve` has, the
     session cookie and the CSRF header): requests per second of a bare "hello" route, an
@@ -173,6 +175,22 @@ class Fixture:
     stock_today: str = ""
     stock_year_ago: str = ""
     stock_week_ago: str = ""
+    #: repairs: who signs in for them (usernames): the worker with the most open tickets and
+    #: the one with the fewest, and a school-wide logistics head (assigns, sees every ticket)
+    repairs_worker: str = ""
+    repairs_quiet_worker: str = ""
+    repairs_manager: str = ""
+    #: the ticket with the longest timeline (and its length), one with the shortest; an
+    #: in-progress ticket of the worker (its page carries the complete form with the parts)
+    repairs_busy_ticket: int = 0
+    repairs_busy_events: int = 0
+    repairs_quiet_ticket: int = 0
+    repairs_worker_ticket: int = 0
+    #: the all-tickets list's last page (50 a page), the busiest month (YYYY-MM)
+    repairs_last_page: int = 0
+    repairs_month: str = ""
+    #: assigned tickets of the worker that `prepare_repairs_pool` makes for the status saves
+    repairs_pool: list[int] = field(default_factory=list)
 
 
 def find_fixture(app) -> Fixture:
@@ -221,6 +239,7 @@ def find_fixture(app) -> Fixture:
             fx.return_number = db.session.scalar(select(Asset.number).join(Loan, Loan.asset_id == Asset.id)
                                                  .where(Loan.returned_at.is_(None)).order_by(Loan.id))
         find_stock_fixture(fx)
+        find_repairs_fixture(fx)
         return fx
 
 
@@ -287,7 +306,98 @@ def start_stock_counts(client, token: str, fx: Fixture) -> None:
         setattr(fx, field_name, int(found.group(1)))
 
 
-def pages(fx: Fixture) -> list[tuple[str, str, dict]]:
+def find_repairs_fixture(fx: Fixture) -> None:
+    """The repairs rows and accounts the repairs pages open (in an app context); nothing
+    when the area is empty."""
+    from sqlalchemy import func, select
+
+    from schoolhq.auth.models import Account, Role, RoleAssignment
+    from schoolhq.core.timeutil import to_local
+    from schoolhq.extensions import db
+    from schoolhq.repairs.models import Ticket, TicketEvent
+    from schoolhq.repairs.services import OPEN
+
+    total = db.session.scalar(select(func.count(Ticket.id))) or 0
+    if not total:
+        return
+
+    def holders(code: str):
+        return (select(Account).join(RoleAssignment, RoleAssignment.account_id == Account.id)
+                .join(Role, Role.id == RoleAssignment.role_id)
+                .where(Role.code == code, Account.active.is_(True), RoleAssignment.location_id.is_(None),
+                       RoleAssignment.department_id.is_(None)).order_by(Account.id))
+
+    fx.repairs_manager = db.session.scalars(holders("logistics_head")).first().username
+    open_count = (select(func.count(Ticket.id)).where(Ticket.assignee_id == Account.person_id,
+                                                      Ticket.status.in_(OPEN)).scalar_subquery())
+    workers = db.session.execute(holders("maintenance").with_only_columns(Account.username, open_count)
+                                 .where(open_count > 0).order_by(open_count.desc(), Account.id)).all()
+    fx.repairs_worker, fx.repairs_quiet_worker = workers[0][0], workers[-1][0]
+    per_ticket = select(TicketEvent.ticket_id, func.count().label("n")).group_by(TicketEvent.ticket_id).subquery()
+    fx.repairs_busy_ticket, fx.repairs_busy_events = db.session.execute(
+        select(per_ticket.c.ticket_id, per_ticket.c.n).order_by(per_ticket.c.n.desc(), per_ticket.c.ticket_id)).first()
+    fx.repairs_quiet_ticket = db.session.scalar(select(per_ticket.c.ticket_id).order_by(per_ticket.c.n,
+                                                                                        per_ticket.c.ticket_id))
+    worker_person = db.session.scalar(select(Account.person_id).where(Account.username == fx.repairs_worker))
+    fx.repairs_worker_ticket = db.session.scalar(select(Ticket.id).where(
+        Ticket.assignee_id == worker_person, Ticket.status == "in_progress").order_by(Ticket.id.desc())) or 0
+    fx.repairs_last_page = -(-total // 50)
+    months: dict[str, int] = {}
+    for (reported_at,) in db.session.execute(select(Ticket.reported_at)):
+        month = f"{to_local(reported_at):%Y-%m}"
+        months[month] = months.get(month, 0) + 1
+    fx.repairs_month = max(sorted(months), key=months.get)
+
+
+def prepare_repairs_pool(app, fx: Fixture, count: int) -> None:
+    """`count` new tickets assigned to the worker, for the status saves (start, hold,
+    resume: each request needs a ticket in the right state), through the services:
+    reported by a member of staff (`services.report`; the `repairs.reports_per_hour`
+    limit is lifted for this one request context only, in its settings cache, not in the
+    database), assigned by the logistics head (`services.assign`). So every status change
+    notifies its reporter, as it would live. The run works on a copy: nothing stays."""
+    from sqlalchemy import select
+
+    from schoolhq.auth.models import Account
+    from schoolhq.core import settings
+    from schoolhq.extensions import db
+    from schoolhq.places.models import Location
+    from schoolhq.repairs import services
+    from schoolhq.repairs.models import RepairCategory
+
+    with app.test_request_context():
+        manager = db.session.scalar(select(Account).where(Account.username == fx.repairs_manager))
+        worker = db.session.scalar(select(Account).where(Account.username == fx.repairs_worker))
+        reporter = db.session.scalar(select(Account).where(
+            Account.active.is_(True), Account.username.not_in([ADMIN_USERNAME, fx.repairs_manager, fx.repairs_worker,
+                                                              fx.repairs_quiet_worker])).order_by(Account.id))
+        room = db.session.scalar(select(Location.id).where(Location.kind == "room", Location.archived_at.is_(None))
+                                 .order_by(Location.id))
+        category = db.session.scalar(select(RepairCategory.id).order_by(RepairCategory.sort_order))
+        settings.all_settings()  # fills this request's cache, which the next line changes
+        settings._cache()["repairs.reports_per_hour"] = 0
+        fx.repairs_pool = []
+        for n in range(count):
+            ticket = services.report(reporter, services.Report(room, category, "normal", f"基准测试 {n}：灯管不亮"))
+            services.assign(manager, ticket.id, worker.person_id)
+            fx.repairs_pool.append(ticket.id)
+        db.session.commit()
+
+
+def sign_in_as(app, username: str):
+    """A test client signed in as `username` (every generated account has PASSWORD), and
+    the CSRF token its pages carry."""
+    client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = USER_AGENT
+    token = csrf_of(client.get("/auth/login").get_data(as_text=True))
+    signed_in = client.post("/auth/login", data={"username": username, "password": PASSWORD, "next": ""},
+                            headers={"X-CSRFToken": token})
+    if signed_in.status_code != 303:
+        raise SystemExit(f"sign-in as {username} failed in-process: {signed_in.status_code}")
+    return client, csrf_of(client.get("/").get_data(as_text=True))
+
+
+def pages(fx: Fixture) -> list[tuple]:
     return [
         ("dashboard", "/", {}),
         ("places tree", "/places/", {}),
@@ -309,6 +419,7 @@ def pages(fx: Fixture) -> list[tuple[str, str, dict]]:
         ("my items", "/assets/mine", {}),
         ("QR label, signed in (redirect)", f"/t/{fx.busy_asset_token}", {}),
         *stock_pages(fx),
+        *repairs_pages(fx),
     ]
 
 
@@ -333,13 +444,41 @@ def stock_pages(fx: Fixture) -> list[tuple[str, str, dict]]:
     ]
 
 
-def reports(fx: Fixture) -> list[tuple[str, str, dict]]:
+#: who a page or save is measured as when not the administrator: a Fixture field with the username
+WORKER, MANAGER = {"as": "repairs_worker"}, {"as": "repairs_manager"}
+
+
+def repairs_pages(fx: Fixture) -> list[tuple]:
+    """The worker's queue as the worker; the lists, a ticket, the plans as the logistics head."""
+    if not fx.repairs_busy_ticket:
+        return []
+    pages_ = [
+        ("repairs: my queue (the busiest worker)", "/repairs/queue", {}, WORKER),
+        ("repairs: dashboard of the logistics head", "/", {}, MANAGER),
+        ("repairs: tickets, still open", "/repairs/?status=open", {}, MANAGER),
+        ("repairs: tickets, all, page 1", "/repairs/?status=", {}, MANAGER),
+        ("repairs: tickets, all, page 200 (htmx pager)", "/repairs/?status=&page=200", HX, MANAGER),
+        (f"repairs: tickets, all, last page ({fx.repairs_last_page}, htmx pager)",
+         f"/repairs/?status=&page={fx.repairs_last_page}", HX, MANAGER),
+        (f"repairs: ticket, longest timeline ({fx.repairs_busy_events} events)",
+         f"/repairs/{fx.repairs_busy_ticket}", {}, MANAGER),
+        ("repairs: maintenance plans", "/repairs/plans", {}, MANAGER),
+    ]
+    if fx.repairs_worker_ticket:
+        pages_.insert(1, ("repairs: ticket in progress, as its worker (complete form, spare parts)",
+                          f"/repairs/{fx.repairs_worker_ticket}", {}, WORKER))
+    return pages_
+
+
+def reports(fx: Fixture) -> list[tuple]:
     """Printable reports over the whole register (HTML), measured REPORT_ITERATIONS times."""
     return [
         ("asset report: category ledger (分类明细账)", "/assets/reports/categories", {}),
         ("asset report: room ledgers, one building", f"/assets/reports/rooms?location={fx.building_id}", {}),
         ("asset report: room ledgers, whole school", "/assets/reports/rooms", {}),
         ("asset report: idle for 12 months", "/assets/reports/idle", {}),
+        *([(f"repairs: monthly summary, {fx.repairs_month} (the busiest month)",
+            f"/repairs/summary?month={fx.repairs_month}", {}, MANAGER)] if fx.repairs_month else []),
     ]
 
 
@@ -354,6 +493,7 @@ def saves(fx: Fixture) -> list[tuple[str, str, dict, object]]:
          lambda n: {"tag": f"https://school.example/t/{fx.lend_token}"}),
         ("returns scan (htmx list)", "/assets/checkin/scan", HX, lambda n: {"tag": fx.return_number}),
         *stock_saves(fx),
+        *repairs_saves(fx),
     ]
 
 
@@ -370,6 +510,26 @@ def stock_saves(fx: Fixture) -> list[tuple[str, str, dict, object]]:
         ("stock count line (htmx, main store count)",
          f"/stock/counts/{fx.stock_count_main}/items/{fx.stock_busy_item}", HX,
          lambda n: {"counted": str(n % 3 + 1)}),
+    ]
+
+
+def repairs_saves(fx: Fixture) -> list[tuple]:
+    """The worker's status changes, each on a ticket of the pool `prepare_repairs_pool`
+    makes (request n on ticket n): start (assigned → in progress), put on hold with a
+    reason, then resume with one tap in the queue (htmx; `back=queue`)."""
+    if not fx.repairs_busy_ticket:
+        return []
+
+    def on_pool(action: str):
+        return lambda n: f"/repairs/{fx.repairs_pool[n]}/{action}"
+
+    return [
+        ("ticket status: start (POST, 303 to the ticket)", "/repairs/<assigned ticket>/start", {},
+         lambda n: {}, WORKER | {"path_of": on_pool("start")}),
+        ("ticket status: hold, with a reason (POST, 303)", "/repairs/<ticket in progress>/hold", {},
+         lambda n: {"reason": "等配件"}, WORKER | {"path_of": on_pool("hold")}),
+        ("ticket status: resume, one tap in the queue (htmx)", "/repairs/<ticket on hold>/resume", HX,
+         lambda n: {"back": "queue"}, WORKER | {"path_of": on_pool("resume")}),
     ]
 
 
@@ -393,6 +553,10 @@ GROWTH_PAIRS = [
     ("/stock/reports/consumption?group=item&start={stock_week_ago}&end={stock_today}",
      "/stock/reports/consumption?group=item&start={stock_year_ago}&end={stock_today}"),
     ("/stock/reports/valuation?store={stock_cupboard}", "/stock/reports/valuation"),
+    # (few, many, who): signed in as that Fixture field's account, or one for each side
+    ("/repairs/?status=on_hold", "/repairs/?status=", "repairs_manager"),
+    ("/repairs/queue", "/repairs/queue", ("repairs_quiet_worker", "repairs_worker")),
+    ("/repairs/{repairs_quiet_ticket}", "/repairs/{repairs_busy_ticket}", "repairs_manager"),
 ]
 
 
@@ -454,18 +618,30 @@ def measure_in_process(db_path: Path, iterations: int, only: list[str] | None = 
     token = csrf_of(client.get("/").get_data(as_text=True))
     if fx.stock_busy_item:
         start_stock_counts(client, token, fx)
+    #: Fixture field naming a username -> (client signed in as it, its CSRF token)
+    clients: dict[str, tuple] = {}
 
-    def timed(name, method, path, headers, body_of=None, kind="page") -> Sample:
+    def client_for(who: str | None):
+        if not who:
+            return client, token
+        if who not in clients:
+            clients[who] = sign_in_as(app, getattr(fx, who))
+        return clients[who]
+
+    def timed(name, method, path, headers, body_of=None, kind="page", options=None) -> Sample:
+        options = options or {}
         sample = Sample(name, method, path, kind=kind)
         times, cpu, counts = [], [], []
         warm, repeat = (1, REPORT_ITERATIONS) if kind == "report" else (3, iterations)
+        user, user_token = client_for(options.get("as"))
+        path_of = options.get("path_of") or (lambda n: path)
         for n in range(repeat + warm):  # the first to warm templates and caches
             meter.count = 0
             started, started_cpu = time.perf_counter(), time.thread_time()
             if method == "GET":
-                response = client.get(path, headers=headers)
+                response = user.get(path_of(n), headers=headers)
             else:
-                response = client.post(path, data=body_of(n), headers={**headers, "X-CSRFToken": token})
+                response = user.post(path_of(n), data=body_of(n), headers={**headers, "X-CSRFToken": user_token})
             elapsed, elapsed_cpu = time.perf_counter() - started, time.thread_time() - started_cpu
             if n >= warm:
                 times.append(elapsed * 1000)
@@ -481,25 +657,38 @@ def measure_in_process(db_path: Path, iterations: int, only: list[str] | None = 
     def chosen(path: str) -> bool:
         return not only or any(part in path for part in only)
 
-    samples = [timed(name, "GET", path, headers) for name, path, headers in pages(fx) if chosen(path)]
-    samples += [timed(name, "POST", path, headers, body_of, kind="save")
-                for name, path, headers, body_of in saves(fx) if chosen(path)]
-    samples += [timed(name, "GET", path, headers, kind="report") for name, path, headers in reports(fx) if chosen(path)]
+    samples = [timed(name, "GET", path, headers, options=(options or [None])[0])
+               for name, path, headers, *options in pages(fx) if chosen(path)]
+    chosen_saves = [save for save in saves(fx) if chosen(save[1])]
+    if any("/repairs/" in save[1] for save in chosen_saves):
+        # after the pages, so the pool's tickets are not in the worker's queue when it is timed
+        prepare_repairs_pool(app, fx, iterations + 3)
+    samples += [timed(name, "POST", path, headers, body_of, kind="save", options=(options or [None])[0])
+                for name, path, headers, body_of, *options in chosen_saves]
+    samples += [timed(name, "GET", path, headers, kind="report", options=(options or [None])[0])
+                for name, path, headers, *options in reports(fx) if chosen(path)]
 
     growth = []
-    for few, many in GROWTH_PAIRS:
+    for few, many, *who in GROWTH_PAIRS:
         if not chosen(many):
             continue
         names = {"rare": fx.rare_query, "rare_asset": fx.lend_number, "quiet_asset": fx.quiet_asset_id,
                  "busy_asset": fx.busy_asset_id, **vars(fx)}
         if "{stock_" in few + many and not fx.stock_busy_item:
             continue
+        if few.startswith("/repairs/") and not fx.repairs_busy_ticket:
+            continue
         few, many = few.format(**names), many.format(**names)
+        who = who[0] if who else None
+        sides = who if isinstance(who, tuple) else (who, who)
         counts = []
-        for path in (few, many):
+        for path, side in zip((few, many), sides, strict=True):
+            user = client_for(side)[0]  # signed in before the count starts
             meter.count = 0
-            client.get(path)
+            user.get(path)
             counts.append(meter.count)
+        if sides[0] != sides[1]:
+            few, many = f"{few} as {getattr(fx, sides[0])}", f"{many} as {getattr(fx, sides[1])}"
         growth.append((few, counts[0], many, counts[1]))
     heap = full_collection()
     lookups = tag_lookups(app, fx)
@@ -866,7 +1055,7 @@ def header(db_path: Path, busy: list[float | None], yardstick: list[float] | Non
 
 def in_process_section(iterations: int, samples: list[Sample], growth, heap, lookups) -> list[str]:
     lines = [f"## (a) Server time in-process, warm ({iterations} requests each, reports {REPORT_ITERATIONS}; "
-             "signed in as admin)", "",
+             "signed in as admin, the repairs pages as a maintenance worker or the logistics head)", "",
              "| page | path | status | median ms | p95 ms | CPU ms (median) | queries | bytes | gzip bytes "
              "| target met |", "|---|---|---|---|---|---|---|---|---|---|"]
     for s in samples:
