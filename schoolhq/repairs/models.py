@@ -59,6 +59,9 @@ class Ticket(db.Model):
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 3", name="rating_range"),
         Index("ix_ticket_status_due", "status", "due_at"),
         Index("ix_ticket_location_category", "location_id", "category_id", "reported_at"),
+        # a worker's queue, and a month's summary
+        Index("ix_ticket_assignee_status", "assignee_id", "status"),
+        Index("ix_ticket_reported_at", "reported_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -602,7 +602,11 @@ def all_tickets(status: str = "", overdue: bool = False):
         query = query.where(Ticket.status == status)
     if overdue:
         query = query.where(Ticket.status.in_(("pending", "assigned", "in_progress")), Ticket.due_at < utcnow())
-    return query.order_by(Ticket.status.in_(OPEN).desc(), Ticket.due_at.is_(None), Ticket.due_at, Ticket.id.desc())
+    if overdue or status == "open" or status in OPEN:
+        # work still to do: soonest due first (a few dozen rows)
+        return query.order_by(Ticket.due_at.is_(None), Ticket.due_at, Ticket.id.desc())
+    # the history: newest first, straight down the primary key however long it is
+    return query.order_by(Ticket.id.desc())
 
 
 def repeat_places(days: int = 90, times: int = 3) -> list[tuple]:

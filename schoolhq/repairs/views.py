@@ -77,7 +77,11 @@ def index():
     status = request.args.get("status", "open")
     status = status if status in ("open", "", *services.STATUS_LABELS) else "open"
     repeats = services.repeat_places() if request.args.get("repeats") else []
-    page = paginate(services.all_tickets(status, bool(request.args.get("overdue"))), per_page=50)
+    # page the ids alone, then load those fifty tickets with their places and people
+    page = paginate(services.all_tickets(status, bool(request.args.get("overdue"))).with_only_columns(Ticket.id),
+                    per_page=50)
+    found = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(page.items)))} if page.items else {}
+    page.items = [found[ticket_id] for ticket_id in page.items]
     return render("repairs/index.html", page=page, chosen=status, statuses=services.STATUS_LABELS, repeats=repeats,
                   overdue=bool(request.args.get("overdue")))
 
