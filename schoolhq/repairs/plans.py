@@ -179,6 +179,14 @@ def _ticket_for(plan: MaintenancePlan, due: date, key: str, location_id: int, as
         return False
     _event(ticket, "reported", None, str(_l("From the maintenance plan “%(title)s”, due %(due)s.", title=plan.title,
                                             due=due.isoformat())))
+    if plan.assignee.account is not None:  # the lead-time reminder
+        from flask import url_for
+
+        from schoolhq.core.notifications import notify
+
+        notify(plan.assignee.account.id, "repairs",
+               str(_l("Due %(due)s: %(title)s", due=due.isoformat(), title=plan.title)), plan.reference,
+               url_for("repairs.ticket", ticket_id=ticket.id))
     return True
 
 

@@ -40,6 +40,9 @@ def test_plans_come_due_once_and_move_on(ctx):
     assert ticket.status == "assigned" and ticket.assignee_id == worker.person_id
     assert ticket.plan_due_on == date(2026, 12, 7) and "□ 更换滤芯" in ticket.description
     assert plan.next_due_on == date(2027, 1, 7)
+    from schoolhq.core.notifications import for_account
+
+    assert any("饮水机滤芯更换" in n.title for n in for_account(worker.id))
 
 
 def test_a_due_day_on_a_holiday_moves_to_the_next_school_day(ctx):
