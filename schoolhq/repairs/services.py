@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from schoolhq.core import audit, counters, settings, workhours
+from schoolhq.core.database import locked
 from schoolhq.core.errors import NotFound, ServiceError
 from schoolhq.core.permissions import can
 from schoolhq.core.timeutil import local_today, utcnow
@@ -106,24 +107,9 @@ def priority_name(priority: RepairPriority) -> str:
 
 
 def save_category(name: str, category_id: int | None = None) -> RepairCategory:
-    name = (name or "").strip()
-    if not name or len(name) > 40:
-        raise ServiceError(_l("Give the category a name of at most 40 characters."), "name")
-    clash = db.session.scalar(select(RepairCategory.id).where(RepairCategory.name == name))
-    if clash is not None and clash != category_id:
-        raise ServiceError(_l("There is already a category called %(name)s.", name=name), "name")
-    if category_id:
-        category = db.session.get(RepairCategory, category_id)
-        if category is None:
-            raise NotFound(_l("No such category."))
-        category.name = name
-    else:
-        order = db.session.scalar(select(func.max(RepairCategory.sort_order))) or 0
-        category = RepairCategory(name=name, sort_order=order + 1)
-        db.session.add(category)
-    db.session.flush()
-    audit.record("repairs", "category.saved", category, after={"name": name}, summary=name)
-    return category
+    from schoolhq.core.catalogue import save_named
+
+    return save_named(RepairCategory, "repairs", name, category_id)
 
 
 def set_target_hours(key: str, hours_text: str) -> RepairPriority:
@@ -157,10 +143,7 @@ def get(ticket_id: int) -> Ticket:
 
 
 def _locked(ticket_id: int) -> Ticket:
-    """The ticket with its row locked and re-read, so two people acting at once take turns."""
-    if db.session.execute(select(Ticket.id).where(Ticket.id == ticket_id).with_for_update()).first() is None:
-        raise NotFound(_l("No such ticket."))
-    return db.session.get(Ticket, ticket_id, populate_existing=True)
+    return locked(Ticket, ticket_id, _l("No such ticket."))
 
 
 def _allowed(ticket: Ticket, action: str) -> None:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 
 from schoolhq.core import audit
+from schoolhq.core.database import locked
 from schoolhq.core.errors import NotFound, ServiceError
 from schoolhq.core.permissions import can
 from schoolhq.core.timeutil import utcnow
@@ -38,10 +39,7 @@ def _last_movement_id() -> int:
 
 
 def _locked(count_id: int) -> StockCount:
-    """The count, its row locked and re-read: two approvers at once take turns."""
-    if db.session.execute(select(StockCount.id).where(StockCount.id == count_id).with_for_update()).first() is None:
-        raise NotFound(_l("No such stock count."))
-    return db.session.get(StockCount, count_id, populate_existing=True)
+    return locked(StockCount, count_id, _l("No such stock count."))
 
 
 def _lock_store(store_id: int, item_id: int | None = None) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from schoolhq.core import audit, counters
+from schoolhq.core.database import locked
 from schoolhq.core.errors import NotFound, ServiceError
 from schoolhq.core.permissions import can
 from schoolhq.core.timeutil import local_day_bounds_utc, local_today, utcnow
@@ -41,13 +42,8 @@ def get(requisition_id: int) -> Requisition:
 
 
 def _locked(requisition_id: int) -> Requisition:
-    """The requisition, its row locked until the end of the transaction and re-read, so
-    two desks acting on it at once take turns (two approvals, two hand-overs)."""
-    found = db.session.execute(select(Requisition.id).where(Requisition.id == requisition_id).with_for_update()).first()
-    if found is None:
-        raise NotFound(_l("No such requisition."))
-    requisition = db.session.get(Requisition, requisition_id, populate_existing=True)
-    db.session.expire(requisition, ["lines"])
+    requisition = locked(Requisition, requisition_id, _l("No such requisition."))
+    db.session.expire(requisition, ["lines"])  # lines may have been issued meanwhile
     return requisition
 
 

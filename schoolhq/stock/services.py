@@ -118,24 +118,9 @@ def categories(include_archived: bool = False) -> list[StockCategory]:
 
 
 def save_category(name: str, category_id: int | None = None) -> StockCategory:
-    name = (name or "").strip()
-    if not name or len(name) > 60:
-        raise ServiceError(_l("Give the category a name of at most 60 characters."), "name")
-    clash = db.session.scalar(select(StockCategory.id).where(StockCategory.name == name))
-    if clash is not None and clash != category_id:
-        raise ServiceError(_l("There is already a category called %(name)s.", name=name), "name")
-    if category_id:
-        category = db.session.get(StockCategory, category_id)
-        if category is None:
-            raise NotFound(_l("No such category."))
-        category.name = name
-    else:
-        order = db.session.scalar(select(func.max(StockCategory.sort_order))) or 0
-        category = StockCategory(name=name, sort_order=order + 1)
-        db.session.add(category)
-    db.session.flush()
-    audit.record("stock", "category.saved", category, after={"name": name}, summary=name)
-    return category
+    from schoolhq.core.catalogue import save_named
+
+    return save_named(StockCategory, "stock", name, category_id)
 
 
 def get_item(item_id: int) -> StockItem:
