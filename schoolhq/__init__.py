@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from schoolhq.config import ROOT, load_config
 from schoolhq.extensions import babel, csrf, db, htmx, login_manager, migrate
 
-AREAS = ("core", "auth", "places", "people", "assets", "stock", "repairs", "dashboard")
+AREAS = ("core", "auth", "places", "people", "assets", "stock", "repairs", "checks", "dashboard")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -97,6 +97,7 @@ def _init_login(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from schoolhq.assets.views import bp as assets_bp
     from schoolhq.auth.views import bp as auth_bp
+    from schoolhq.checks.views import bp as checks_bp
     from schoolhq.core.views import bp as core_bp
     from schoolhq.dashboard.views import bp as dashboard_bp
     from schoolhq.people.views import bp as people_bp
@@ -104,7 +105,8 @@ def _register_blueprints(app: Flask) -> None:
     from schoolhq.repairs.views import bp as repairs_bp
     from schoolhq.stock.views import bp as stock_bp
 
-    for blueprint in (core_bp, auth_bp, places_bp, people_bp, assets_bp, stock_bp, repairs_bp, dashboard_bp):
+    for blueprint in (core_bp, auth_bp, places_bp, people_bp, assets_bp, stock_bp, repairs_bp, checks_bp,
+                      dashboard_bp):
         app.register_blueprint(blueprint)
 
     from schoolhq.core.permissions import public

@@ -60,7 +60,7 @@ def is_empty() -> bool:
     return (db.session.scalar(select(func.count(Person.id))) or 0) == 0
 
 
-def load(assets: int = 800, stock_months: int = 12, repairs_months: int = 12) -> dict[str, str]:
+def load(assets: int = 800, stock_months: int = 12, repairs_months: int = 12, checks_days: int = 90) -> dict[str, str]:
     """Create the demo school in an empty database; returns role code -> user name.
     Tests ask for fewer assets and a shorter stock history to stay quick."""
     rng = random.Random(2026)
@@ -145,4 +145,7 @@ def load(assets: int = 800, stock_months: int = 12, repairs_months: int = 12) ->
     from schoolhq.repairs import demo as repairs_demo
 
     repairs_demo.load(repairs_months, rng)
+    from schoolhq.checks import demo as checks_demo
+
+    checks_demo.load(checks_days)
     return logins

@@ -156,7 +156,7 @@ def demo(app):
     from schoolhq import demo as demo_module
 
     with app.test_request_context():
-        logins = demo_module.load(assets=80, stock_months=2, repairs_months=1)
+        logins = demo_module.load(assets=80, stock_months=2, repairs_months=1, checks_days=10)
         db.session.commit()
     return logins
 
@@ -175,7 +175,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: areas whose tests match the services' messages in English; tests/test_i18n.py checks
 #: that every one of them has its Chinese translation
-ENGLISH_AREAS = ("stock", "repairs")
+ENGLISH_AREAS = ("stock", "repairs", "checks")
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 from schoolhq.assets.models import Asset, AssetKind, AuditScan, Disposal, Loan
 from schoolhq.auth import services as auth
 from schoolhq.auth.models import Account
+from schoolhq.checks.models import CheckRound, CheckTemplate
 from schoolhq.core.models import LabelLayout
 from schoolhq.core.permissions import PUBLIC, SIGNED_IN, can
 from schoolhq.core.uploads import save_upload
@@ -27,7 +28,7 @@ from tests.conftest import login
 
 #: routes that also narrow by the record: a borrower sees their own loan slip, a file its owner
 OWN_RECORDS_ONLY = {"assets.slip", "core.attachment", "stock.requisition", "stock.requisition_print", "repairs.ticket",
-                    "repairs.sheet"}
+                    "repairs.sheet", "checks.round_page", "checks.round_print"}
 
 #: the only routes open without sign-in
 PUBLIC_ENDPOINTS = {"static", "core.health", "auth.login", "core.switch_language", "core.label"}
@@ -75,6 +76,9 @@ def _real_values(app) -> dict[str, object]:
             "item_id": db.session.scalar(select(StockItem.id).order_by(StockItem.id)), "store_id": store.id,
             "receipt_id": db.session.scalar(select(StockReceipt.id)), "requisition_id": requisition.id, "line_id": requisition.lines[0].id,
             "count_id": count.id, "ticket_id": db.session.scalar(select(Ticket.id).order_by(Ticket.id)),
+            "round_id": db.session.scalar(select(CheckRound.id).where(CheckRound.status == "submitted")
+                                          .order_by(CheckRound.id)),
+            "template_id": db.session.scalar(select(CheckTemplate.id).order_by(CheckTemplate.id)),
         }
 
 

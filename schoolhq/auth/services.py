@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -352,6 +353,16 @@ def accounts_with_role(code: str) -> list[Account]:
         select(Account).join(RoleAssignment, RoleAssignment.account_id == Account.id)
         .join(Role, Role.id == RoleAssignment.role_id).where(Role.code == code, Account.active.is_(True))
         .distinct()))
+
+
+def role_codes(account_id: int) -> set[str]:
+    """The codes of the roles an account holds (in any scope), once per request."""
+    cache = g.setdefault("schoolhq_role_codes", {})
+    if account_id not in cache:
+        cache[account_id] = set(db.session.scalars(
+            select(Role.code).join(RoleAssignment, RoleAssignment.role_id == Role.id)
+            .where(RoleAssignment.account_id == account_id)))
+    return cache[account_id]
 
 
 def accounts_with(permission: str) -> list[Account]:

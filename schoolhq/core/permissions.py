@@ -81,6 +81,7 @@ def _grants(user) -> list[Grant]:
 
 def forget_grants() -> None:
     g.pop("schoolhq_grants", None)
+    g.pop("schoolhq_role_codes", None)
 
 
 def can(user, permission: str, obj: Any = None) -> bool:

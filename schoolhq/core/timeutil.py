@@ -40,3 +40,10 @@ def local_day_bounds_utc(day: date) -> tuple[datetime, datetime]:
         start.astimezone(UTC).replace(tzinfo=None),
         end.astimezone(UTC).replace(tzinfo=None),
     )
+
+
+def local_time_utc(day: date, clock: str) -> datetime:
+    """The naive UTC instant of a school-local day at "HH:MM"."""
+    hours, minutes = (int(part) for part in clock.split(":"))
+    local = datetime(day.year, day.month, day.day, hours, minutes, tzinfo=school_zone())
+    return local.astimezone(UTC).replace(tzinfo=None)

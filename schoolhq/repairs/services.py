@@ -192,9 +192,11 @@ class Report:
     asset_id: int | None = None
     set_under_repair: bool = False
     photos: list = field(default_factory=list)
+    #: photos already stored (a failed check item's evidence)
+    photo_ids: list[int] = field(default_factory=list)
 
 
-def report(account, data: Report, source_key: str | None = None) -> Ticket:
+def report(account, data: Report, source_key: str | None = None, rate_limited: bool = True) -> Ticket:
     from schoolhq.places.services import get_location
 
     if not data.location_id:
@@ -214,7 +216,7 @@ def report(account, data: Report, source_key: str | None = None) -> Ticket:
         from schoolhq.assets.services import get_asset
 
         asset = get_asset(data.asset_id)
-    if account is not None:
+    if account is not None and rate_limited:
         limit = settings.get("repairs.reports_per_hour")
         recent = db.session.scalar(select(func.count(Ticket.id)).where(
             Ticket.reported_by_id == account.id, Ticket.reported_at >= utcnow() - timedelta(hours=1))) or 0
@@ -235,6 +237,8 @@ def report(account, data: Report, source_key: str | None = None) -> Ticket:
 
             db.session.add(TicketPhoto(ticket_id=ticket.id, attachment_id=save_upload(photo, images_only=True).id,
                                        stage="report"))
+    for attachment_id in data.photo_ids:
+        db.session.add(TicketPhoto(ticket_id=ticket.id, attachment_id=attachment_id, stage="report"))
     if asset is not None and data.set_under_repair and asset.status != "under_repair":
         from schoolhq.assets.services import record_event
 
@@ -249,10 +253,11 @@ def report(account, data: Report, source_key: str | None = None) -> Ticket:
     return ticket
 
 
-def open_or_add_occurrence(source_key: str, data: Report) -> tuple[Ticket, bool]:
+def open_or_add_occurrence(source_key: str, data: Report, account=None) -> tuple[Ticket, bool]:
     """For the checks area: a failed inspection item opens a ticket, unless the same item
     already has an open one at the same asset or place, which then counts one more
-    occurrence. Returns (ticket, created)."""
+    occurrence. The inspector is the reporter (and confirms the fix), without the hourly
+    limit: one round may fail many items. Returns (ticket, created)."""
     query = select(Ticket).where(Ticket.source_key == source_key, Ticket.status.in_(OPEN))
     query = query.where(Ticket.asset_id == data.asset_id) if data.asset_id else \
         query.where(Ticket.location_id == data.location_id)
@@ -263,7 +268,7 @@ def open_or_add_occurrence(source_key: str, data: Report) -> tuple[Ticket, bool]
         _event(existing, "occurrence", None, data.description, {"occurrences": existing.occurrences})
         db.session.flush()
         return existing, False
-    return report(None, data, source_key=source_key), True
+    return report(account, data, source_key=source_key, rate_limited=False), True
 
 
 # The flow ------------------------------------------------------------------------------

@@ -21,9 +21,29 @@
   document.addEventListener("htmx:responseError", function (event) {
     toast(messageOf(event.detail.xhr) || document.body.dataset.errorMessage, true);
   });
-  document.addEventListener("htmx:sendError", function () {
-    toast(document.body.dataset.offlineMessage, true);
+  // An answer of a round that could not be sent (Wi-Fi dropped) is marked unsaved on its
+  // item and sent again when the connection is back; nothing already saved is touched.
+  var unsent = [];
+  function sendAgain() {
+    var waiting = unsent;
+    unsent = [];
+    waiting.forEach(function (p) { if (document.body.contains(p.elt)) htmx.trigger(p.elt, p.type); });
+  }
+  document.addEventListener("htmx:sendError", function (event) {
+    var elt = event.detail.elt, slot = elt && elt.closest ? elt.closest("[data-slot]") : null;
+    if (!slot) {
+      toast(document.body.dataset.offlineMessage, true);
+      return;
+    }
+    slot.classList.add("unsaved");
+    var cause = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (!unsent.some(function (p) { return p.elt === elt; })) {
+      unsent.push({ elt: elt, type: cause ? cause.type : "click" });
+    }
+    toast(document.body.dataset.unsavedMessage, true);
   });
+  window.addEventListener("online", sendAgain);
+  setInterval(function () { if (unsent.length && navigator.onLine !== false) sendAgain(); }, 5000);
   document.addEventListener("htmx:afterRequest", function (event) {
     var xhr = event.detail.xhr;
     if (xhr && xhr.status < 400) {

@@ -1,0 +1,760 @@
+"""Rounds: answers saved one at a time and judged at once against the item's rule;
+submission checks what is required, takes the signature and freezes the round; every
+failed item becomes a finding that opens (or proposes) a repair ticket by its rule."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from schoolhq.checks import packs
+from schoolhq.checks.models import CheckAnswer, CheckFinding, CheckItem, CheckRound, CheckTemplate
+from schoolhq.core import audit
+from schoolhq.core.database import locked
+from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.permissions import can
+from schoolhq.core.timeutil import local_day_bounds_utc, local_today, to_local, utcnow
+from schoolhq.extensions import db
+
+OPEN = ("open", "in_progress")
+STATUS_LABELS = {"open": _l("To do"), "in_progress": _l("In progress"), "submitted": _l("Submitted"),
+                 "missed": _l("Missed")}
+OUTCOME_LABELS = {"pass": _l("Pass"), "fail": _l("Fail"), "na": _l("Not applicable"), "warn": _l("Due soon"),
+                  "done": _l("Recorded")}
+FINDING_LABELS = {"open": _l("To follow up"), "ticketed": _l("Ticket opened"), "corrected": _l("Corrected on the spot"),
+                  "closed": _l("Closed with a note")}
+#: answers a quick round may fill with "all remaining pass"
+QUICK_TYPES = ("pass_fail", "pass_fail_na")
+FILE_TYPES = ("photo", "signature", "attachment")
+
+
+def _language() -> str:
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh"
+
+
+def get_round(round_id: int) -> CheckRound:
+    round_ = db.session.get(CheckRound, round_id)
+    if round_ is None:
+        raise NotFound(_l("No such check round."))
+    return round_
+
+
+def _locked_round(round_id: int) -> CheckRound:
+    return locked(CheckRound, round_id, _l("No such check round."))
+
+
+def may_perform(account, round_: CheckRound) -> bool:
+    """The named person, anyone holding the round's role, or the office that manages checks."""
+    if can(account, "checks.manage", round_):
+        return True
+    if not can(account, "checks.perform", round_):
+        return False
+    if round_.assignee_id:
+        return round_.assignee_id == account.person_id
+    from schoolhq.auth.services import role_codes
+
+    return not round_.assignee_role or round_.assignee_role in role_codes(account.id)
+
+
+def may_view(account, round_: CheckRound) -> bool:
+    return may_perform(account, round_) or can(account, "checks.view", round_)
+
+
+# The slots of a round ------------------------------------------------------------------
+
+@dataclass
+class Slot:
+    number: str
+    item: CheckItem
+    subject_id: int
+    subject_label: str
+    answer: CheckAnswer | None
+
+    @property
+    def dom_id(self) -> str:
+        return f"slot-{self.item.id}-{self.subject_id}"
+
+    @property
+    def needs_evidence(self) -> bool:
+        outcome = self.answer.outcome if self.answer else None
+        return self.item.evidence == "always" or (self.item.evidence == "on_fail" and outcome == "fail")
+
+    @property
+    def has_evidence(self) -> bool:
+        return bool(self.answer and (self.answer.photo_id or self.answer.note.strip()))
+
+
+def _asset_labels(asset_ids: set[int]) -> dict[int, str]:
+    if not asset_ids:
+        return {}
+    from schoolhq.assets.models import Asset
+
+    return {asset_id: f"{name} {number}" for asset_id, name, number in
+            db.session.execute(select(Asset.id, Asset.name, Asset.number).where(Asset.id.in_(asset_ids)))}
+
+
+def slots(round_: CheckRound, answers: dict | None = None) -> list[Slot]:
+    """Every question of the round in template order; a per-asset item once per asset."""
+    if answers is None:
+        answers = {(a.item_id, a.subject_id): a for a in
+                   db.session.scalars(select(CheckAnswer).where(CheckAnswer.round_id == round_.id))}
+    labels = _asset_labels({asset_id for ids in (round_.subjects or {}).values() for asset_id in ids})
+    found = []
+    for number, item in enumerate(round_.template.items, start=1):
+        if item.per:
+            for n, asset_id in enumerate((round_.subjects or {}).get(str(item.id), []), start=1):
+                found.append(Slot(f"{number}.{n}", item, asset_id, labels.get(asset_id, ""),
+                                  answers.get((item.id, asset_id))))
+        else:
+            found.append(Slot(str(number), item, 0, "", answers.get((item.id, 0))))
+    return found
+
+
+def slot(round_: CheckRound, item_id: int, subject_id: int) -> Slot:
+    """One slot of this round, or a clear refusal for an item of another round."""
+    item = next((i for i in round_.template.items if i.id == item_id), None)
+    if item is None:
+        raise ServiceError(_l("This item is not part of this round."))
+    if item.per:
+        if subject_id not in (round_.subjects or {}).get(str(item.id), []):
+            raise ServiceError(_l("This item is not part of this round."))
+    elif subject_id:
+        raise ServiceError(_l("This item is not part of this round."))
+    number = str(round_.template.items.index(item) + 1)
+    if subject_id:
+        number += f".{(round_.subjects or {}).get(str(item.id), []).index(subject_id) + 1}"
+    answer = db.session.scalar(select(CheckAnswer).where(CheckAnswer.round_id == round_.id,
+                                                         CheckAnswer.item_id == item.id,
+                                                         CheckAnswer.subject_id == subject_id))
+    return Slot(number, item, subject_id, _asset_labels({subject_id}).get(subject_id, ""), answer)
+
+
+def progress(round_: CheckRound) -> tuple[int, int, int]:
+    """(answered, to answer, failed) of a round."""
+    total = sum(len((round_.subjects or {}).get(str(item.id), [])) if item.per else 1
+                for item in round_.template.items)
+    answered, failed = db.session.execute(
+        select(func.count(CheckAnswer.id), func.count(CheckAnswer.id).filter(CheckAnswer.outcome == "fail"))
+        .where(CheckAnswer.round_id == round_.id)).one()
+    return answered or 0, total, failed or 0
+
+
+# Judging an answer ---------------------------------------------------------------------
+
+_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")
+
+
+def parse_number(text: str) -> float:
+    """Digits as a tablet types them: full-width forms, a minus sign, a comma for a point."""
+    cleaned = unicodedata.normalize("NFKC", str(text or "")).strip().replace("−", "-").replace(",", ".")
+    cleaned = cleaned.replace(" ", "")
+    if not _NUMBER.match(cleaned) or len(cleaned) > 20:
+        raise ServiceError(_l("Enter a number, such as 4 or -18.5."), "value")
+    return float(cleaned)
+
+
+def format_number(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:.3f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+
+
+def range_text(item: CheckItem) -> str:
+    unit = f" {item.unit}" if item.unit else ""
+    low, high = format_number(item.min_value), format_number(item.max_value)
+    if low and high:
+        return f"{low}–{high}{unit}"
+    if low:
+        return f"≥ {low}{unit}"
+    if high:
+        return f"≤ {high}{unit}"
+    return ""
+
+
+def option_text(option: dict) -> str:
+    return option.get("en") if _language() == "en" and option.get("en") else option.get("zh", "")
+
+
+@dataclass
+class AnswerInput:
+    outcome: str = ""
+    value: str = ""
+    note: str = ""
+    photo: object = None
+    file: object = None
+    signature: str = ""
+
+
+def _judge(item: CheckItem, data: AnswerInput, today: date) -> tuple[str, str, float | None]:
+    """(outcome, value as stored, number) for an answer, or a message for a bad one."""
+    kind = item.type
+    if kind in ("pass_fail", "pass_fail_na"):
+        allowed = ("pass", "fail", "na") if kind == "pass_fail_na" else ("pass", "fail")
+        if data.outcome not in allowed:
+            raise ServiceError(_l("Choose pass or fail."), "outcome")
+        if data.outcome == "na" and not data.note.strip():
+            raise ServiceError(_l("Say why this does not apply."), "note")
+        return data.outcome, "", None
+    if kind == "number":
+        number = parse_number(data.value)
+        failed = (item.min_value is not None and number < item.min_value) or \
+            (item.max_value is not None and number > item.max_value)
+        return ("fail" if failed else "pass"), format_number(number), number
+    if kind == "text":
+        text = (data.value or "").strip()
+        if not text:
+            raise ServiceError(_l("Write the answer."), "value")
+        return "done", text[:500], None
+    if kind == "select":
+        value = str(data.value or "").strip()
+        if not value.isdigit() or int(value) >= len(item.options):
+            raise ServiceError(_l("Choose one of the options."), "value")
+        return ("fail" if item.options[int(value)].get("fails") else "pass"), value, None
+    if kind == "date_expiry":
+        try:
+            day = date.fromisoformat(unicodedata.normalize("NFKC", data.value or "").strip())
+        except ValueError:
+            raise ServiceError(_l("Enter the date as YYYY-MM-DD."), "value") from None
+        if day < today:
+            outcome = "fail"
+        elif item.warn_days is not None and day <= today + timedelta(days=item.warn_days):
+            outcome = "warn"
+        else:
+            outcome = "pass"
+        return outcome, day.isoformat(), None
+    return "done", "", None  # files: judged by their presence
+
+
+def _save_file(item: CheckItem, data: AnswerInput):
+    from schoolhq.core.uploads import save_signature, save_upload
+
+    if item.type == "signature":
+        return save_signature(data.signature, _l("Draw your signature in the box first."))
+    upload = data.file if item.type == "attachment" else (data.photo or data.file)
+    if upload is None or not getattr(upload, "filename", ""):
+        raise ServiceError(_l("Choose a file to upload."), "file")
+    return save_upload(upload, images_only=item.type == "photo")
+
+
+def _writable(account, round_id: int) -> CheckRound:
+    round_ = _locked_round(round_id)
+    if not may_perform(account, round_):
+        raise ServiceError(_l("This round is not yours to do."))
+    if round_.status not in OPEN:
+        raise ServiceError(_l("This round is %(status)s and can no longer change.",
+                              status=STATUS_LABELS[round_.status]))
+    if round_.closes_at < utcnow():
+        raise ServiceError(_l("The window for this round closed at %(time)s: it counts as missed.",
+                              time=to_local(round_.closes_at).strftime("%Y-%m-%d %H:%M")))
+    if round_.status == "open" and round_.template.status == "retired":
+        _move_to_current_version(round_)
+    return round_
+
+
+def _move_to_current_version(round_: CheckRound) -> None:
+    """A round not yet begun whose version was replaced starts on the current one (it is
+    pinned to the version it starts with); a template retired outright starts nothing."""
+    from schoolhq.checks.schedules import Target, subjects_for
+
+    current = packs.published(round_.template_key)
+    if current is None:
+        raise ServiceError(_l("This template was retired; the round cannot be started."))
+    round_.template = current
+    round_.subjects = subjects_for(current, Target("", round_.location_id, round_.location.path, round_.asset_id))
+    db.session.flush()
+
+
+def _start(account, round_: CheckRound) -> None:
+    if round_.status == "open":
+        round_.status, round_.started_at, round_.started_by_id = "in_progress", utcnow(), account.id
+        if not round_.assignee_id and account.person_id:
+            round_.assignee_id = account.person_id  # the named person is whoever took it on
+
+
+def _same_item(round_: CheckRound, item_id: int) -> int:
+    """The page showed the version the round had before it began; its first answer moved
+    it to the current one: the item of the same key there."""
+    if any(item.id == item_id for item in round_.template.items):
+        return item_id
+    shown = db.session.get(CheckItem, item_id)
+    if shown is None or shown.template.key != round_.template_key or \
+            db.session.scalar(select(CheckAnswer.id).where(CheckAnswer.round_id == round_.id).limit(1)):
+        return item_id
+    return next((item.id for item in round_.template.items if item.key == shown.key), item_id)
+
+
+def answer(account, round_id: int, item_id: int, subject_id: int, data: AnswerInput) -> Slot:
+    """Save one answer the moment it is given; an out-of-range number fails at once."""
+    round_ = _writable(account, round_id)
+    item_id = _same_item(round_, item_id)
+    the_slot = slot(round_, item_id, subject_id)
+    item = the_slot.item
+    outcome, value, number = _judge(item, data, local_today())
+    file_id = _save_file(item, data).id if item.type in FILE_TYPES else None
+    existing = the_slot.answer
+    was_failed = existing is not None and existing.outcome == "fail"
+    note = (data.note or "").strip()[:500]
+    if existing is None:
+        existing = CheckAnswer(round_id=round_.id, item_id=item.id, template_id=round_.template_id,
+                               subject_id=subject_id, outcome=outcome)
+        db.session.add(existing)
+    existing.value, existing.number, existing.outcome = value, number, outcome
+    if note or outcome == "na":
+        existing.note = note
+    if file_id:
+        existing.file_id = file_id
+    if data.photo is not None and getattr(data.photo, "filename", "") and item.type != "photo":
+        from schoolhq.core.uploads import save_upload
+
+        existing.photo_id = save_upload(data.photo, images_only=True).id
+    if outcome != "fail":
+        existing.corrected = False
+    existing.answered_by_id, existing.answered_at = account.id, utcnow()
+    _start(account, round_)
+    db.session.flush()
+    if outcome == "fail" and not was_failed and item.critical:
+        _notify_critical(round_, the_slot, existing)
+    the_slot.answer = existing
+    return the_slot
+
+
+def add_evidence(account, round_id: int, item_id: int, subject_id: int, note: str, photo=None,
+                 corrected: bool = False) -> Slot:
+    """A photo or note for an answer given; or "corrected on the spot" for a failed one."""
+    round_ = _writable(account, round_id)
+    the_slot = slot(round_, item_id, subject_id)
+    existing = the_slot.answer
+    if existing is None:
+        raise ServiceError(_l("Answer the item first."))
+    note = (note or "").strip()[:500]
+    has_photo = photo is not None and getattr(photo, "filename", "")
+    if not note and not has_photo:
+        raise ServiceError(_l("Write a note or take a photo."), "note")
+    if corrected:
+        if existing.outcome != "fail":
+            raise ServiceError(_l("Only a failed item can be corrected on the spot."))
+        if not note:
+            raise ServiceError(_l("Say what was done to correct it."), "note")
+        existing.corrected = True
+    if note:
+        existing.note = note
+    if has_photo:
+        from schoolhq.core.uploads import save_upload
+
+        existing.photo_id = save_upload(photo, images_only=True).id
+    existing.answered_by_id, existing.answered_at = account.id, utcnow()
+    db.session.flush()
+    return the_slot
+
+
+def all_remaining_pass(account, round_id: int) -> int:
+    """Quick rounds: every unanswered pass/fail item passes; numbers and files stay open."""
+    round_ = _writable(account, round_id)
+    added = 0
+    for the_slot in slots(round_):
+        if the_slot.answer is None and the_slot.item.type in QUICK_TYPES and the_slot.item.evidence != "always":
+            db.session.add(CheckAnswer(round_id=round_.id, item_id=the_slot.item.id, template_id=round_.template_id,
+                                       subject_id=the_slot.subject_id, outcome="pass", answered_by_id=account.id))
+            added += 1
+    if added:
+        _start(account, round_)
+    db.session.flush()
+    return added
+
+
+def _notify_critical(round_: CheckRound, the_slot: Slot, answer_: CheckAnswer) -> None:
+    from schoolhq.auth.services import accounts_with
+    from schoolhq.core.notifications import notify
+
+    what = answer_summary(the_slot.item, answer_, the_slot.subject_label)
+    title = str(_l("Critical check failed: %(template)s", template=round_.template.title_zh))
+    for account in accounts_with("checks.manage"):
+        if can(account, "checks.manage", round_):
+            notify(account.id, "checks", title, f"{round_.location.full_name} · {what}",
+                   url_for("checks.round_page", round_id=round_.id))
+
+
+def answer_summary(item: CheckItem, answer_: CheckAnswer | None, subject_label: str = "") -> str:
+    """"冷藏设备温度 (冷藏冰箱 ZC…): 11 °C, allowed 0–8 °C" — for findings and tickets."""
+    text = item.prompt(_language())
+    if subject_label:
+        text += f" ({subject_label})"
+    if answer_ is None:
+        return text
+    if item.type == "number":
+        text += f": {answer_.value} {item.unit}".rstrip()
+        allowed = range_text(item)
+        if allowed:
+            text += " " + str(_l("(allowed %(range)s)", range=allowed))
+    elif item.type == "select" and answer_.value.isdigit() and int(answer_.value) < len(item.options):
+        text += f": {option_text(item.options[int(answer_.value)])}"
+    elif item.type == "date_expiry":
+        text += f": {answer_.value}"
+    else:
+        text += f": {OUTCOME_LABELS[answer_.outcome]}"
+    return text
+
+
+# Submitting -----------------------------------------------------------------------------
+
+def missing(round_: CheckRound, the_slots: list[Slot]) -> tuple[list[Slot], list[Slot]]:
+    """(required slots without an answer, answers that still need their evidence)."""
+    unanswered = [s for s in the_slots if s.item.required and s.answer is None]
+    no_evidence = [s for s in the_slots if s.answer is not None and s.needs_evidence and not s.has_evidence
+                   and s.item.type not in FILE_TYPES]
+    return unanswered, no_evidence
+
+
+def submit(account, round_id: int, signature: str) -> CheckRound:
+    round_ = _writable(account, round_id)
+    the_slots = slots(round_)
+    unanswered, no_evidence = missing(round_, the_slots)
+    if unanswered:
+        names = "、".join(f"{s.number} {s.item.prompt(_language())[:20]}" for s in unanswered[:3])
+        raise ServiceError(_l("Required items not answered yet (%(n)s): %(names)s", n=len(unanswered),
+                              names=names))
+    if no_evidence:
+        names = "、".join(f"{s.number} {s.item.prompt(_language())[:20]}" for s in no_evidence[:3])
+        raise ServiceError(_l("These answers need a photo or a note first: %(names)s", names=names))
+    from schoolhq.core.uploads import save_signature
+
+    signed = save_signature(signature, _l("Draw your signature in the box to submit the round."))
+    failed = [s for s in the_slots if s.answer is not None and s.answer.outcome == "fail"]
+    for the_slot in failed:
+        _finding(round_, the_slot, account)
+    now = utcnow()
+    _start(account, round_)
+    round_.status, round_.submitted_at, round_.submitted_by_id = "submitted", now, account.id
+    round_.signature_id = signed.id
+    round_.failed_count = len(failed)
+    round_.result = "fail" if any(s.item.critical and not s.answer.corrected for s in failed) else "pass"
+    db.session.flush()
+    audit.record("checks", "round.submitted", round_, after={"result": round_.result, "failed": len(failed)},
+                 summary=f"{round_.template.title_zh} {round_.period}")
+    return round_
+
+
+def _ticket_category(template: CheckTemplate) -> int | None:
+    from schoolhq.repairs.models import RepairCategory
+
+    mapping = packs.ticket_categories()
+    name = mapping.get(template.key.split(".")[0]) or mapping.get(template.area) or mapping.get("default")
+    category = db.session.scalar(select(RepairCategory).where(RepairCategory.name == name,
+                                                              RepairCategory.archived_at.is_(None)))
+    if category is None:
+        category = db.session.scalar(select(RepairCategory).where(RepairCategory.archived_at.is_(None))
+                                     .order_by(RepairCategory.sort_order).limit(1))
+    return category.id if category else None
+
+
+def _ticket_report(round_: CheckRound, item: CheckItem, summary: str, asset_id: int | None, photo_id: int | None):
+    from schoolhq.repairs.services import Report
+
+    reference = f"{item.reference} ({item.confidence})" if item.reference else ""
+    description = str(_l("Check “%(template)s” failed: %(what)s", template=round_.template.title_zh, what=summary))
+    if reference:
+        description += "\n" + str(_l("Reference: %(ref)s", ref=reference))
+    location_id = round_.location_id
+    if asset_id:
+        from schoolhq.assets.models import Asset
+
+        location_id = db.session.scalar(select(Asset.location_id).where(Asset.id == asset_id)) or location_id
+    return Report(location_id=location_id, category_id=_ticket_category(round_.template),
+                  priority="high" if item.critical else "normal", description=description, asset_id=asset_id,
+                  photo_ids=[photo_id] if photo_id else [])
+
+
+def _source_key(round_: CheckRound, item: CheckItem) -> str:
+    return f"check:{round_.template_key}:{item.key}"[:80]
+
+
+def _finding(round_: CheckRound, the_slot: Slot, account=None) -> CheckFinding:
+    item, answer_ = the_slot.item, the_slot.answer
+    asset_id = the_slot.subject_id or round_.asset_id
+    finding = CheckFinding(round_id=round_.id, answer_id=answer_.id, item_id=item.id, location_id=round_.location_id,
+                           asset_id=asset_id, summary=answer_summary(item, answer_, the_slot.subject_label)[:500],
+                           photo_id=answer_.photo_id)
+    if answer_.corrected:
+        finding.status, finding.note, finding.closed_at = "corrected", answer_.note, utcnow()
+    elif item.ticket == "auto":
+        from schoolhq.repairs.services import open_or_add_occurrence
+
+        ticket, _created = open_or_add_occurrence(
+            _source_key(round_, item), _ticket_report(round_, item, finding.summary, asset_id, answer_.photo_id),
+            account)
+        finding.status, finding.ticket_id = "ticketed", ticket.id
+    elif item.ticket == "suggest":
+        finding.ticket_proposed = True
+    db.session.add(finding)
+    return finding
+
+
+def amend(account, round_id: int, reason: str) -> CheckRound:
+    """A submitted round never changes: an amendment is a new revision with the old
+    answers copied, open for changes, then submitted and signed again."""
+    original = _locked_round(round_id)
+    if not may_perform(account, original):
+        raise ServiceError(_l("This round is not yours to do."))
+    if original.status != "submitted":
+        raise ServiceError(_l("Only a submitted round can be amended."))
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ServiceError(_l("Say why the round is being amended."), "reason")
+    if db.session.scalar(select(CheckRound.id).where(CheckRound.amends_id == original.id).limit(1)):
+        raise ServiceError(_l("This round has already been amended; amend the newest revision."))
+    now = utcnow()
+    revision = CheckRound(template_id=original.template_id, template_key=original.template_key,
+                          schedule_id=original.schedule_id, round_key=None, period=original.period,
+                          period_start=original.period_start, location_id=original.location_id,
+                          asset_id=original.asset_id, subjects=original.subjects, opens_at=original.opens_at,
+                          due_at=original.due_at, closes_at=max(original.closes_at, now + timedelta(days=1)),
+                          status="in_progress", assignee_id=original.assignee_id,
+                          assignee_role=original.assignee_role, started_by_id=account.id, started_at=now,
+                          revision=original.revision + 1, amends_id=original.id, amend_reason=reason[:300])
+    db.session.add(revision)
+    db.session.flush()
+    for old in db.session.scalars(select(CheckAnswer).where(CheckAnswer.round_id == original.id)):
+        db.session.add(CheckAnswer(round_id=revision.id, item_id=old.item_id, template_id=old.template_id,
+                                   subject_id=old.subject_id, value=old.value, number=old.number,
+                                   outcome=old.outcome, note=old.note, photo_id=old.photo_id, file_id=old.file_id,
+                                   corrected=old.corrected, answered_by_id=old.answered_by_id,
+                                   answered_at=old.answered_at))
+    db.session.flush()
+    audit.record("checks", "round.amended", revision, after={"reason": reason, "amends": original.id},
+                 summary=f"{original.template.title_zh} {original.period} r{revision.revision}")
+    return revision
+
+
+def revisions(round_: CheckRound) -> list[CheckRound]:
+    """The round's revisions, newest first: the ones it amends and the one amending it."""
+    chain = [round_]
+    while chain[-1].amends_id:
+        chain.append(get_round(chain[-1].amends_id))
+    newer = round_
+    while True:
+        later = db.session.scalar(select(CheckRound).where(CheckRound.amends_id == newer.id))
+        if later is None:
+            break
+        chain.insert(0, later)
+        newer = later
+    return chain
+
+
+# Starting a round by hand ---------------------------------------------------------------
+
+def start_adhoc(account, template_key: str, location_id: int | None, asset_id: int | None = None) -> CheckRound:
+    """A round outside any schedule: after a delivery, a storm, a complaint."""
+    from schoolhq.checks.schedules import Target, subjects_for
+
+    template = packs.published(template_key or "")
+    if template is None:
+        raise ServiceError(_l("Choose a published template."), "template_key")
+    asset = None
+    if asset_id:
+        from schoolhq.assets.services import get_asset
+
+        asset = get_asset(asset_id)
+        location_id = asset.location_id
+    if not location_id:
+        raise ServiceError(_l("Say where it is: choose the place."), "location_id")
+    from schoolhq.places.services import get_location
+
+    location = get_location(location_id)
+    if not (can(account, "checks.perform", location) or can(account, "checks.manage", location)):
+        raise ServiceError(_l("You may not do checks at this place."))
+    now = utcnow()
+    due = max(local_day_bounds_utc(local_today())[1], now + timedelta(hours=2))
+    round_ = CheckRound(template_id=template.id, template_key=template.key, period=to_local(now).strftime("%Y-%m-%d"),
+                        period_start=local_today(), location_id=location.id, asset_id=asset.id if asset else None,
+                        subjects=subjects_for(template, Target("", location.id, location.path,
+                                                               asset.id if asset else None)),
+                        opens_at=now, due_at=due, closes_at=due + timedelta(hours=12), status="in_progress",
+                        assignee_id=account.person_id, started_by_id=account.id, started_at=now)
+    db.session.add(round_)
+    db.session.flush()
+    audit.record("checks", "round.started", round_, summary=f"{template.title_zh} {location.full_name}")
+    return round_
+
+
+# Lists ----------------------------------------------------------------------------------
+
+def my_rounds(account, day: date | None = None):
+    """Rounds for this person that are open by the end of the day, soonest due first."""
+    from schoolhq.auth.services import role_codes
+
+    day = day or local_today()
+    end = local_day_bounds_utc(day)[1]
+    mine = [CheckRound.assignee_id == account.person_id] if account.person_id else []
+    roles = role_codes(account.id)
+    if roles:
+        mine.append((CheckRound.assignee_id.is_(None)) & CheckRound.assignee_role.in_(roles))
+    if not mine:
+        return select(CheckRound).where(CheckRound.id == -1)
+    return (select(CheckRound).where(CheckRound.status.in_(OPEN), CheckRound.opens_at < end, or_(*mine))
+            .order_by(CheckRound.due_at, CheckRound.id))
+
+
+def rounds_for_day(day: date | None = None, status: str = ""):
+    """Every round of a day for the oversight page: due that day, or open across it."""
+    day = day or local_today()
+    start, end = local_day_bounds_utc(day)
+    query = select(CheckRound).where(CheckRound.opens_at < end, CheckRound.closes_at >= start)
+    if status in STATUS_LABELS:
+        query = query.where(CheckRound.status == status)
+    return query.order_by(CheckRound.due_at, CheckRound.id)
+
+
+def day_counts(day: date | None = None) -> dict[str, int]:
+    day = day or local_today()
+    start, end = local_day_bounds_utc(day)
+    rows = db.session.execute(select(CheckRound.status, func.count(CheckRound.id))
+                              .where(CheckRound.opens_at < end, CheckRound.closes_at >= start)
+                              .group_by(CheckRound.status))
+    return {status: count for status, count in rows}
+
+
+def is_late(round_: CheckRound) -> bool:
+    return round_.status in OPEN and round_.due_at < utcnow()
+
+
+def find_by_scan(account, code: str) -> CheckRound | None:
+    """A scanned asset or room label: its open round for this person (the soonest due)."""
+    from schoolhq.assets.services import resolve_tag
+    from schoolhq.core.tokens import _LABEL_URL
+    from schoolhq.places.models import Location
+
+    asset = resolve_tag(code)
+    query = my_rounds(account)
+    if asset is not None:
+        return db.session.scalar(query.where(CheckRound.asset_id == asset.id).limit(1)) or \
+            db.session.scalar(query.where(CheckRound.location_id == asset.location_id).limit(1))
+    match = _LABEL_URL.search(code or "")
+    token = (match.group(1) if match else (code or "").strip()).lower()
+    location = db.session.scalar(select(Location).where(or_(Location.token == token,
+                                                            func.lower(Location.code) == token)))
+    if location is None:
+        return None
+    return db.session.scalar(query.where(CheckRound.location_id == location.id).limit(1))
+
+
+# Findings -------------------------------------------------------------------------------
+
+def findings(status: str = "open"):
+    query = select(CheckFinding).order_by(CheckFinding.created_at.desc(), CheckFinding.id.desc())
+    if status == "open":
+        query = query.where(CheckFinding.status == "open")
+    elif status in FINDING_LABELS:
+        query = query.where(CheckFinding.status == status)
+    return query
+
+
+def get_finding(finding_id: int) -> CheckFinding:
+    finding = db.session.get(CheckFinding, finding_id)
+    if finding is None:
+        raise NotFound(_l("No such finding."))
+    return finding
+
+
+def _open_finding(account, finding_id: int) -> CheckFinding:
+    finding = locked(CheckFinding, finding_id, _l("No such finding."))
+    if not can(account, "checks.manage", finding.round):
+        raise ServiceError(_l("Only the logistics office follows up findings."))
+    if finding.status != "open":
+        raise ServiceError(_l("This finding is already dealt with."))
+    return finding
+
+
+def ticket_for_finding(account, finding_id: int):
+    """The proposed ticket (rule "suggest"), opened by the office after all."""
+    from schoolhq.repairs.services import open_or_add_occurrence
+
+    finding = _open_finding(account, finding_id)
+    ticket, _created = open_or_add_occurrence(
+        _source_key(finding.round, finding.item),
+        _ticket_report(finding.round, finding.item, finding.summary, finding.asset_id, finding.photo_id), account)
+    finding.status, finding.ticket_id = "ticketed", ticket.id
+    finding.closed_by_id = account.id
+    db.session.flush()
+    audit.record("checks", "finding.ticketed", finding, summary=ticket.number)
+    return ticket
+
+
+def close_finding(account, finding_id: int, note: str, photo=None, corrected: bool = False) -> CheckFinding:
+    finding = _open_finding(account, finding_id)
+    note = (note or "").strip()[:500]
+    if len(note) < 2:
+        raise ServiceError(_l("Say how it was dealt with."), "note")
+    if photo is not None and getattr(photo, "filename", ""):
+        from schoolhq.core.uploads import save_upload
+
+        finding.photo_id = save_upload(photo, images_only=True).id
+    finding.status = "corrected" if corrected else "closed"
+    finding.note, finding.closed_by_id, finding.closed_at = note, account.id, utcnow()
+    db.session.flush()
+    audit.record("checks", "finding.closed", finding, after={"status": finding.status, "note": note},
+                 summary=finding.summary[:80])
+    return finding
+
+
+# Hooks into the rest of the system -------------------------------------------------------
+
+def _dashboard_items(account):
+    from schoolhq.core.permissions import unscoped
+    from schoolhq.dashboard.services import Item
+
+    items = []
+    if can(account, "checks.perform"):
+        mine = db.session.scalar(select(func.count()).select_from(my_rounds(account).subquery())) or 0
+        items.append(Item("checks", _l("Checks for you today"), mine, url_for("checks.today")))
+    if unscoped(account, "checks.manage"):
+        counts = day_counts()
+        late = db.session.scalar(select(func.count(CheckRound.id)).where(CheckRound.status.in_(OPEN),
+                                                                         CheckRound.due_at < utcnow())) or 0
+        items.append(Item("checks", _l("Checks past their due time"), late, url_for("checks.oversight"), "warning"))
+        items.append(Item("checks", _l("Checks missed today"), counts.get("missed", 0),
+                          url_for("checks.oversight", status="missed"), "danger"))
+        open_findings = db.session.scalar(select(func.count(CheckFinding.id))
+                                          .where(CheckFinding.status == "open")) or 0
+        items.append(Item("checks", _l("Check findings to follow up"), open_findings, url_for("checks.finding_list"),
+                          "warning"))
+    return items
+
+
+def _attachment_rule(attachment, account):
+    round_id = db.session.scalar(select(CheckAnswer.round_id).where(
+        or_(CheckAnswer.photo_id == attachment.id, CheckAnswer.file_id == attachment.id)).limit(1))
+    if round_id is None:
+        round_id = db.session.scalar(select(CheckRound.id).where(CheckRound.signature_id == attachment.id).limit(1))
+    if round_id is None:
+        round_id = db.session.scalar(select(CheckFinding.round_id).where(CheckFinding.photo_id == attachment.id)
+                                     .limit(1))
+    if round_id is None:
+        return None
+    return may_view(account, get_round(round_id))
+
+
+def _materialise() -> int:
+    from schoolhq.checks.schedules import mark_missed, materialise
+
+    return materialise() + mark_missed()
+
+
+def _register_hooks() -> None:
+    from schoolhq.core import recurring, seeding, uploads
+    from schoolhq.dashboard import services as dashboard
+
+    seeding.register(packs.seed)
+    uploads.register_access_rule(_attachment_rule)
+    dashboard.register("checks", _dashboard_items)
+    recurring.register("checks.rounds", _materialise)
+
+
+_register_hooks()

@@ -1,0 +1,436 @@
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from schoolhq.checks import packs, reports, schedules, services
+from schoolhq.checks.models import CheckRound
+from schoolhq.core.errors import ServiceError
+from schoolhq.core.pagination import paginate
+from schoolhq.core.permissions import can, permission_required
+from schoolhq.core.timeutil import local_today
+from schoolhq.core.web import redirect_to, render, to_int, wants_fragment
+from schoolhq.extensions import db
+
+bp = Blueprint("checks", __name__, url_prefix="/checks")
+
+
+@bp.context_processor
+def _names():
+    language = services._language()
+    return {"round_status": services.STATUS_LABELS, "outcome_label": services.OUTCOME_LABELS,
+            "finding_status": services.FINDING_LABELS, "range_text": services.range_text,
+            "option_text": services.option_text, "template_title": lambda t: packs.title_of(t, language),
+            "prompt_of": lambda item: item.prompt(language), "is_late": services.is_late,
+            "frequency_label": packs.FREQUENCY_LABELS, "role_name": _role_name}
+
+
+def _role_name(code: str) -> str:
+    from schoolhq.auth.services import BUILTIN_ROLES
+
+    return str(BUILTIN_ROLES.get(code, code))
+
+
+def _round_or_404(round_id: int, perform: bool = False) -> CheckRound:
+    round_ = db.session.get(CheckRound, round_id)
+    if round_ is None:
+        abort(404)
+    allowed = services.may_perform(current_user, round_) if perform else services.may_view(current_user, round_)
+    if not allowed:
+        abort(403)
+    return round_
+
+
+def _month_arg() -> date:
+    try:
+        year, month = (int(part) for part in request.args.get("month", "").split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return local_today().replace(day=1)
+
+
+# Doing rounds ---------------------------------------------------------------------------
+
+def _today_page(status: int = 200, **extra):
+    from schoolhq.places import services as places
+
+    rounds = list(db.session.scalars(services.my_rounds(current_user)))
+    return render("checks/today.html", status=status, rounds=rounds,
+                  progress={r.id: services.progress(r) for r in rounds},
+                  templates=[t for t in packs.templates() if t.status == "published"],
+                  locations=places.choices(), **extra)
+
+
+@bp.get("/")
+@permission_required("checks.perform")
+def today():
+    """My checks today, soonest due first; a scan box jumps to the check of a label."""
+    return _today_page()
+
+
+@bp.get("/scan")
+@permission_required("checks.perform")
+def scan():
+    code = request.args.get("code", "").strip()
+    round_ = services.find_by_scan(current_user, code) if code else None
+    if round_ is None:
+        return _today_page(422 if code else 200, scan_error=_l("No check of yours today for “%(code)s”.",
+                                                               code=code[:60]) if code else None)
+    return redirect(url_for("checks.round_page", round_id=round_.id))
+
+
+@bp.post("/start")
+@permission_required("checks.perform")
+def start():
+    form = request.form
+    try:
+        round_ = services.start_adhoc(current_user, form.get("template_key", ""), to_int(form.get("location_id")),
+                                      to_int(form.get("asset_id")))
+    except ServiceError as error:
+        db.session.rollback()
+        return _today_page(422, start_error=error.message)
+    return redirect_to("checks.round_page", round_id=round_.id)
+
+
+def _round_page(round_: CheckRound, status: int = 200, error=None, field=None):
+    the_slots = services.slots(round_)
+    unanswered, no_evidence = services.missing(round_, the_slots)
+    return render("checks/round.html", status=status, round=round_, slots=the_slots, error=error, field=field,
+                  unanswered=unanswered, no_evidence=no_evidence,
+                  may_perform=services.may_perform(current_user, round_),
+                  revisions=services.revisions(round_),
+                  findings=list(db.session.scalars(select(services.CheckFinding)
+                                                   .where(services.CheckFinding.round_id == round_.id))))
+
+
+@bp.get("/rounds/<int:round_id>")
+@permission_required("checks.perform", "checks.view")
+def round_page(round_id: int):
+    return _round_page(_round_or_404(round_id))
+
+
+@bp.get("/rounds/<int:round_id>/print")
+@permission_required("checks.perform", "checks.view")
+def round_print(round_id: int):
+    round_ = _round_or_404(round_id)
+    return render("checks/round_print.html", round=round_, slots=services.slots(round_),
+                  findings=list(db.session.scalars(select(services.CheckFinding)
+                                                   .where(services.CheckFinding.round_id == round_id))))
+
+
+def _slot_response(round_id: int, item_id: int, subject_id: int, action):
+    """One answer, one small POST; the answer's fragment comes back marked pass or fail.
+    A refused answer comes back as the same fragment with its message, status 422."""
+    round_ = _round_or_404(round_id, perform=True)
+    version = round_.template_id
+    try:
+        the_slot = action(round_)
+    except ServiceError as error:
+        db.session.rollback()
+        round_ = _round_or_404(round_id, perform=True)
+        try:
+            the_slot = services.slot(round_, item_id, subject_id)
+        except ServiceError:
+            raise error from None
+        if not wants_fragment():
+            return _round_page(round_, 422, error.message, the_slot.dom_id)
+        return render("checks/_slot.html", status=422, s=the_slot, round=round_, error=error.message,
+                      field=error.field, editable=round_.status in services.OPEN, tried=request.form)
+    if round_.template_id != version:  # it began on a newer version: show its questions
+        return redirect_to("checks.round_page", round_id=round_id)
+    if not wants_fragment():
+        return redirect(url_for("checks.round_page", round_id=round_id) + f"#{the_slot.dom_id}", code=303)
+    return render("checks/_slot.html", s=the_slot, round=round_, editable=True)
+
+
+@bp.post("/rounds/<int:round_id>/answer/<int:item_id>/<int:subject_id>")
+@permission_required("checks.perform")
+def answer(round_id: int, item_id: int, subject_id: int):
+    form = request.form
+    data = services.AnswerInput(outcome=form.get("outcome", ""), value=form.get("value", ""),
+                                note=form.get("note", ""), photo=request.files.get("photo"),
+                                file=request.files.get("file"), signature=form.get("signature", ""))
+    return _slot_response(round_id, item_id, subject_id,
+                          lambda r: services.answer(current_user, r.id, item_id, subject_id, data))
+
+
+@bp.post("/rounds/<int:round_id>/evidence/<int:item_id>/<int:subject_id>")
+@permission_required("checks.perform")
+def evidence(round_id: int, item_id: int, subject_id: int):
+    form = request.form
+    return _slot_response(round_id, item_id, subject_id, lambda r: services.add_evidence(
+        current_user, r.id, item_id, subject_id, form.get("note", ""), request.files.get("photo"),
+        corrected=form.get("corrected") == "y"))
+
+
+@bp.post("/rounds/<int:round_id>/all-pass")
+@permission_required("checks.perform")
+def all_pass(round_id: int):
+    round_ = _round_or_404(round_id, perform=True)
+    try:
+        services.all_remaining_pass(current_user, round_.id)
+    except ServiceError as error:
+        db.session.rollback()
+        return _round_page(_round_or_404(round_id), 422, error.message)
+    return redirect_to("checks.round_page", round_id=round_id)
+
+
+@bp.post("/rounds/<int:round_id>/submit")
+@permission_required("checks.perform")
+def submit(round_id: int):
+    round_ = _round_or_404(round_id, perform=True)
+    try:
+        services.submit(current_user, round_.id, request.form.get("signature", ""))
+    except ServiceError as error:
+        db.session.rollback()
+        return _round_page(_round_or_404(round_id), 422, error.message, error.field or "submit")
+    return redirect_to("checks.round_page", round_id=round_id)
+
+
+@bp.post("/rounds/<int:round_id>/amend")
+@permission_required("checks.perform")
+def amend(round_id: int):
+    round_ = _round_or_404(round_id, perform=True)
+    try:
+        revision = services.amend(current_user, round_.id, request.form.get("reason", ""))
+    except ServiceError as error:
+        db.session.rollback()
+        return _round_page(_round_or_404(round_id), 422, error.message, error.field or "reason")
+    return redirect_to("checks.round_page", round_id=revision.id)
+
+
+# Oversight and findings -----------------------------------------------------------------
+
+@bp.get("/oversight")
+@permission_required("checks.manage", school_wide=True)
+def oversight():
+    day = local_today()
+    try:
+        day = date.fromisoformat(request.args.get("day", "")) if request.args.get("day") else day
+    except ValueError:
+        pass
+    status = request.args.get("status", "")
+    page = paginate(services.rounds_for_day(day, status), per_page=100)
+    return render("checks/oversight.html", page=page, day=day, chosen=status, counts=services.day_counts(day),
+                  findings=list(db.session.scalars(services.findings("open").limit(10))))
+
+
+@bp.get("/findings")
+@permission_required("checks.manage", "checks.view")
+def finding_list():
+    status = request.args.get("status", "open")
+    page = paginate(services.findings(status), per_page=50)
+    return render("checks/findings.html", page=page, chosen=status,
+                  may_manage=can(current_user, "checks.manage"))
+
+
+@bp.post("/findings/<int:finding_id>/<action>")
+@permission_required("checks.manage")
+def finding_action(finding_id: int, action: str):
+    form = request.form
+    try:
+        if action == "ticket":
+            ticket = services.ticket_for_finding(current_user, finding_id)
+            return redirect_to("repairs.ticket", ticket_id=ticket.id)
+        if action in ("close", "corrected"):
+            services.close_finding(current_user, finding_id, form.get("note", ""), request.files.get("photo"),
+                                   corrected=action == "corrected")
+        else:
+            abort(404)
+    except ServiceError as error:
+        db.session.rollback()
+        page = paginate(services.findings("open"), per_page=50)
+        return render("checks/findings.html", status=422, page=page, chosen="open", error=error.message,
+                      error_finding=finding_id, may_manage=True)
+    return redirect_to("checks.finding_list")
+
+
+# Ledgers and compliance -----------------------------------------------------------------
+
+@bp.get("/ledger")
+@permission_required("checks.view", school_wide=True)
+def ledger():
+    keys = [(t.key, t) for t in packs.templates(include_retired=True)]
+    choices = list(dict(reversed(keys)).items())
+    key = request.args.get("key") or (choices[0][0] if choices else "")
+    if choices and key not in dict(choices):
+        abort(404)
+    month = _month_arg()
+    book = reports.ledger(key, month) if key else None
+    if book is not None and request.args.get("format") == "xlsx":
+        from schoolhq.core.xlsx import download
+
+        header = [str(_l("Date")), str(_l("Meal or period")), str(_l("Place")), *[
+            f"{c.number} {c.item.prompt_zh[:30]}{' ' + c.subject_label if c.subject_label else ''}"
+            for c in book.columns], str(_l("Result")), str(_l("Inspector")), str(_l("Submitted at"))]
+
+        rows = ([r.round.period_start.isoformat(), r.round.period, r.round.location.full_name,
+                 *[text for text, _outcome in r.cells],
+                 str(services.STATUS_LABELS["missed"]) if r.round.status == "missed" else
+                 str(services.OUTCOME_LABELS.get(r.round.result or "", "")),
+                 r.round.assignee.name if r.round.assignee else "",
+                 r.round.submitted_at.isoformat(" ", "minutes") if r.round.submitted_at else ""] for r in book.rows)
+        return download(f"checks-{key}-{month:%Y-%m}.xlsx", [(key, header, rows)])
+    return render("checks/ledger.html", book=book, key=key, choices=choices, month=month)
+
+
+@bp.get("/compliance")
+@permission_required("checks.view", school_wide=True)
+def compliance():
+    month = _month_arg()
+    return render("checks/compliance.html", report=reports.compliance(month), month=month)
+
+
+# Templates ------------------------------------------------------------------------------
+
+def _template_page(template, status: int = 200, error=None, field=None, editing: int | None = None):
+    from schoolhq.assets.models import AssetKind
+
+    return render("checks/template.html", status=status, template=template, error=error, field=field,
+                  editing=editing, versions=packs.versions(template.key), types=packs.TYPE_LABELS,
+                  evidence=packs.EVIDENCE_LABELS, tickets=packs.TICKET_LABELS, values=request.form,
+                  kinds=list(db.session.scalars(select(AssetKind).order_by(AssetKind.id))),
+                  frequencies=packs.FREQUENCY_LABELS, template_status=packs.TEMPLATE_STATUS_LABELS)
+
+
+@bp.route("/templates", methods=["GET", "POST"])
+@permission_required("checks.manage", school_wide=True)
+def template_list():
+    error = field = None
+    if request.method == "POST":
+        form = request.form
+        try:
+            if request.files.get("pack_file") is not None and request.files["pack_file"].filename:
+                raw = request.files["pack_file"].read(1024 * 1024 + 1)
+                if len(raw) > 1024 * 1024:
+                    raise ServiceError(_l("The file is larger than 1 MB."))
+                try:
+                    text = raw.decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    raise ServiceError(_l("The file is not UTF-8 text.")) from None
+                packs.import_packs(text)
+                return redirect_to("checks.template_list")
+            template = packs.create_template(form.get("title_zh", ""), form.get("title_en", ""),
+                                             form.get("key", ""), form.get("frequency", ""), form.get("area", ""))
+            return redirect_to("checks.template_page", template_id=template.id)
+        except ServiceError as exc:
+            db.session.rollback()
+            error, field = exc.message, exc.field
+    return render("checks/templates.html", status=422 if error else 200, templates=packs.templates(True),
+                  error=error, field=field, values=request.form, frequencies=packs.FREQUENCY_LABELS,
+                  template_status=packs.TEMPLATE_STATUS_LABELS)
+
+
+@bp.get("/templates/<int:template_id>")
+@permission_required("checks.manage", school_wide=True)
+def template_page(template_id: int):
+    template = packs.get_template(template_id)
+    return _template_page(template, editing=to_int(request.args.get("edit")))
+
+
+def _item_data(form) -> packs.ItemData:
+    return packs.ItemData(
+        prompt_zh=form.get("prompt_zh", ""), prompt_en=form.get("prompt_en", ""), type=form.get("type", ""),
+        section=form.get("section", ""), unit=form.get("unit", ""), min_value=form.get("min_value", ""),
+        max_value=form.get("max_value", ""), options=form.get("options", ""), warn_days=form.get("warn_days", ""),
+        per_kind=form.get("per_kind", ""), required=form.get("required") == "y", evidence=form.get("evidence", ""),
+        critical=form.get("critical") == "y", ticket=form.get("ticket", ""), reference=form.get("reference", ""),
+        confidence=form.get("confidence", ""))
+
+
+TEMPLATE_ACTIONS = {
+    "add-item": lambda t, f: packs.save_item(t.id, _item_data(f)),
+    "edit-item": lambda t, f: packs.save_item(t.id, _item_data(f), to_int(f.get("item_id"))),
+    "move-up": lambda t, f: packs.move_item(t.id, to_int(f.get("item_id")) or 0, -1),
+    "move-down": lambda t, f: packs.move_item(t.id, to_int(f.get("item_id")) or 0, 1),
+    "remove-item": lambda t, f: packs.remove_item(t.id, to_int(f.get("item_id")) or 0),
+    "update": lambda t, f: packs.update_template(t.id, f.get("title_zh", ""), f.get("title_en", ""),
+                                                 f.get("frequency", ""), f.get("note", "")),
+    "publish": lambda t, f: packs.publish(t.id),
+    "retire": lambda t, f: packs.retire(t.id),
+}
+
+
+@bp.post("/templates/<int:template_id>/<action>")
+@permission_required("checks.manage", school_wide=True)
+def template_action(template_id: int, action: str):
+    template = packs.get_template(template_id)
+    try:
+        if action == "new-version":
+            copy = packs.new_version(template.id)
+            return redirect_to("checks.template_page", template_id=copy.id)
+        if action == "delete":
+            packs.delete_draft(template.id)
+            return redirect_to("checks.template_list")
+        if action not in TEMPLATE_ACTIONS:
+            abort(404)
+        TEMPLATE_ACTIONS[action](template, request.form)
+    except ServiceError as error:
+        db.session.rollback()
+        return _template_page(packs.get_template(template_id), 422, error.message, error.field,
+                              editing=to_int(request.form.get("item_id")))
+    return redirect_to("checks.template_page", template_id=template_id)
+
+
+# Schedules ------------------------------------------------------------------------------
+
+def _schedule_page(status: int = 200, error=None, field=None):
+    from schoolhq.assets.models import AssetKind
+    from schoolhq.auth.services import BUILTIN_ROLES
+    from schoolhq.people import services as people
+    from schoolhq.places import services as places
+
+    return render("checks/schedules.html", status=status, error=error, field=field,
+                  schedules=schedules.schedules(), values=request.form,
+                  templates=[t for t in packs.templates() if t.status == "published"],
+                  targets=schedules.TARGET_LABELS, frequencies=packs.FREQUENCY_LABELS,
+                  kinds=list(db.session.scalars(select(AssetKind).order_by(AssetKind.id))),
+                  people=people.person_choices(), locations=places.choices(), roles=BUILTIN_ROLES,
+                  meals=schedules.meals())
+
+
+@bp.route("/schedules", methods=["GET", "POST"])
+@permission_required("checks.manage", school_wide=True)
+def schedule_list():
+    if request.method == "POST":
+        form = request.form
+        try:
+            assignee = form.get("assignee", "")
+            schedule = schedules.save_schedule(schedules.ScheduleData(
+                template_key=form.get("template_key", ""), target=form.get("target", "location"),
+                location_id=to_int(form.get("location_id")), kind_key=form.get("kind_key", ""),
+                frequency=form.get("frequency", ""), meals=form.getlist("meals"),
+                opens_time=form.get("opens_time", ""), due_time=form.get("due_time", ""),
+                grace_minutes=form.get("grace_minutes", ""),
+                assignee_id=to_int(assignee.removeprefix("person:")) if assignee.startswith("person:") else None,
+                assignee_role=assignee.removeprefix("role:") if assignee.startswith("role:") else ""))
+            schedules.materialise(schedule_ids=[schedule.id])
+        except ServiceError as error:
+            db.session.rollback()
+            return _schedule_page(422, error.message, error.field)
+        return redirect_to("checks.schedule_list")
+    return _schedule_page()
+
+
+@bp.post("/schedules/<int:schedule_id>/deactivate")
+@permission_required("checks.manage", school_wide=True)
+def schedule_deactivate(schedule_id: int):
+    schedules.deactivate(schedule_id)
+    return redirect_to("checks.schedule_list")
+
+
+@bp.post("/meals")
+@permission_required("checks.manage", school_wide=True)
+def meals():
+    from schoolhq.core import settings
+
+    try:
+        settings.update({"checks.meals": request.form.get("meals", "")})
+    except ServiceError as error:
+        db.session.rollback()
+        return _schedule_page(422, error.message, "meals")
+    return redirect_to("checks.schedule_list")

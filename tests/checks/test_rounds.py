@@ -1,0 +1,411 @@
+"""Rounds: answers judged and saved one at a time, bad input refused with nothing written,
+submission with its requirements and signature, frozen afterwards (by the database too),
+findings into repair tickets by the item's rule, amendments as new revisions."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from schoolhq.checks import packs, services
+from schoolhq.checks.models import CheckAnswer, CheckFinding, CheckRound
+from schoolhq.core import calendar
+from schoolhq.core.errors import ServiceError
+from schoolhq.extensions import db
+from schoolhq.places import services as places
+from schoolhq.repairs.models import Ticket
+from tests.conftest import login, make_account
+from tests.repairs.test_tickets import photo
+
+SIGNATURE = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
+
+
+def kitchen():
+    """A canteen building with a kitchen holding two fridges, a freezer and a sample fridge."""
+    from schoolhq.assets import services as assets
+    from schoolhq.assets.models import AssetCategory, AssetKind
+
+    calendar.add_term("2026—2027学年第一学期", date(2026, 9, 1), date(2027, 1, 22))
+    campus = places.create_location("campus", "阳光小学")
+    canteen = places.create_location("building", "食堂楼", campus.id)
+    room = places.create_location("room", "操作间", canteen.id)
+    manager = make_account("canteen", "canteen_manager", name="陈红梅")
+    head = make_account("logistics", "logistics_head", name="王海涛")
+    category = db.session.scalar(select(AssetCategory).where(AssetCategory.code == "A02000000"))
+    kinds = {k.key: k.id for k in db.session.scalars(select(AssetKind))}
+    made = {}
+    for name, kind in (("冷藏冰箱1", "fridge"), ("冷藏冰箱2", "fridge"), ("冷冻冰柜", "freezer"),
+                       ("留样冰箱", "sample_fridge")):
+        made[name] = assets.register_asset({"name": name, "category_id": category.id, "kind_id": kinds[kind],
+                                            "unit_price_fen": 500000}, room.id, status="in_use")
+    db.session.commit()
+    return canteen, manager, head, made
+
+
+def slot_of(round_, key, n=0):
+    return [s for s in services.slots(round_) if s.item.key == key][n]
+
+
+def answer(account, round_, key, n=0, **values):
+    the_slot = slot_of(round_, key, n)
+    return services.answer(account, round_.id, the_slot.item.id, the_slot.subject_id, services.AnswerInput(**values))
+
+
+def fill_daily(account, round_, fridge="4"):
+    """Every item of the canteen's daily round, fridges at `fridge` °C."""
+    for n in range(2):
+        answer(account, round_, "fridge_temp", n, value=fridge)
+    answer(account, round_, "freezer_temp", value="-18")
+    answer(account, round_, "sample_fridge_temp", value="3")
+    services.all_remaining_pass(account, round_.id)
+
+
+def test_a_number_out_of_range_fails_at_once_and_asks_for_evidence(ctx):
+    canteen, manager, _head, _assets = kitchen()
+    round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+    assert len([s for s in services.slots(round_) if s.item.key == "fridge_temp"]) == 2  # one per fridge
+    ok = answer(manager, round_, "fridge_temp", 0, value="4")
+    assert ok.answer.outcome == "pass" and not ok.needs_evidence
+    high = answer(manager, round_, "fridge_temp", 1, value="１１")  # full-width digits, as a pad may type
+    assert high.answer.outcome == "fail" and high.answer.number == 11
+    assert high.needs_evidence and not high.has_evidence
+    assert round_.status == "in_progress" and round_.assignee_id == manager.person_id
+    evidenced = services.add_evidence(manager, round_.id, high.item.id, high.subject_id, "温控器坏了",
+                                      photo("fridge.jpg"))
+    assert evidenced.has_evidence and evidenced.answer.photo_id
+
+
+@pytest.mark.parametrize("key, values, message", [
+    ("fridge_temp", {"value": "abc"}, "Enter a number"),
+    ("fridge_temp", {"value": "4..5"}, "Enter a number"),
+    ("fridge_temp", {"value": ""}, "Enter a number"),
+    ("bright_kitchen", {"outcome": "na"}, "Say why this does not apply"),
+    ("storage", {"outcome": "maybe"}, "Choose pass or fail"),
+    ("storage", {"outcome": "na", "note": "x"}, "Choose pass or fail"),  # no N/A on a pass/fail item
+])
+def test_bad_answers_are_refused_and_write_nothing(ctx, key, values, message):
+    canteen, manager, _head, _assets = kitchen()
+    round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+    db.session.commit()
+    with pytest.raises(ServiceError, match=message):
+        answer(manager, round_, key, **values)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(CheckAnswer.id))) == 0
+
+
+def test_an_item_of_another_round_or_asset_is_refused(ctx):
+    canteen, manager, _head, made = kitchen()
+    daily = services.start_adhoc(manager, "canteen.daily", canteen.id)
+    meal = services.start_adhoc(manager, "canteen.meal", canteen.id)
+    foreign = meal.template.items[0]
+    with pytest.raises(ServiceError, match="not part of this round"):
+        services.answer(manager, daily.id, foreign.id, 0, services.AnswerInput(value="75"))
+    fridge_item = slot_of(daily, "fridge_temp").item
+    with pytest.raises(ServiceError, match="not part of this round"):  # the freezer is no fridge
+        services.answer(manager, daily.id, fridge_item.id, made["冷冻冰柜"].id, services.AnswerInput(value="4"))
+    with pytest.raises(ServiceError, match="not part of this round"):  # a per-asset item needs its asset
+        services.answer(manager, daily.id, fridge_item.id, 0, services.AnswerInput(value="4"))
+
+
+def test_choices_and_expiry_dates_are_judged_by_their_rule(ctx):
+    canteen, manager, head, _assets = kitchen()
+    meal = services.start_adhoc(manager, "canteen.meal", canteen.id)
+    method = slot_of(meal, "tableware_method")
+    failing = len(method.item.options) - 1  # 未消毒
+    assert answer(manager, meal, "tableware_method", value=str(failing)).answer.outcome == "fail"
+    assert answer(manager, meal, "tableware_method", value="0").answer.outcome == "pass"
+    with pytest.raises(ServiceError, match="Choose one of the options"):
+        answer(manager, meal, "tableware_method", value="99")
+    water = services.start_adhoc(head, "water.monthly", canteen.id)
+    today = date.today()
+    assert answer(head, water, "filter_due", value=(today - timedelta(days=1)).isoformat()).answer.outcome == "fail"
+    assert answer(head, water, "filter_due", value=(today + timedelta(days=5)).isoformat()).answer.outcome == "warn"
+    assert answer(head, water, "filter_due", value=(today + timedelta(days=90)).isoformat()).answer.outcome == "pass"
+    with pytest.raises(ServiceError, match="YYYY-MM-DD"):
+        answer(head, water, "filter_due", value="next week")
+
+
+def test_an_attachment_must_be_a_pdf_or_an_image(ctx):
+    from werkzeug.datastructures import FileStorage
+
+    canteen, _manager, head, _assets = kitchen()
+    round_ = services.start_adhoc(head, "fire.yearly", canteen.id)
+    report = slot_of(round_, "report")
+    with pytest.raises(ServiceError, match="Only images"):
+        services.answer(head, round_.id, report.item.id, 0, services.AnswerInput(
+            file=FileStorage(io.BytesIO(b"MZ\x90\x00 not a report"), filename="report.exe")))
+    with pytest.raises(ServiceError, match="not a PDF"):
+        services.answer(head, round_.id, report.item.id, 0, services.AnswerInput(
+            file=FileStorage(io.BytesIO(b"hello"), filename="report.pdf")))
+    saved = services.answer(head, round_.id, report.item.id, 0, services.AnswerInput(
+        file=FileStorage(io.BytesIO(b"%PDF-1.4 test"), filename="report.pdf")))
+    assert saved.answer.outcome == "done" and saved.answer.file_id
+
+
+def test_submitting_needs_every_required_answer_its_evidence_and_a_signature(ctx):
+    canteen, manager, _head, _assets = kitchen()
+    round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+    answer(manager, round_, "fridge_temp", 0, value="4")
+    with pytest.raises(ServiceError, match="not answered yet"):
+        services.submit(manager, round_.id, SIGNATURE)
+    fill_daily(manager, round_, fridge="4")
+    answer(manager, round_, "fridge_temp", 1, value="11")
+    with pytest.raises(ServiceError, match="photo or a note"):
+        services.submit(manager, round_.id, SIGNATURE)
+    slot = slot_of(round_, "fridge_temp", 1)
+    services.add_evidence(manager, round_.id, slot.item.id, slot.subject_id, "门封条老化")
+    with pytest.raises(ServiceError, match="signature"):
+        services.submit(manager, round_.id, "")
+    services.submit(manager, round_.id, SIGNATURE)
+    assert round_.status == "submitted" and round_.signature_id and round_.failed_count == 1
+    assert round_.result == "pass"  # the fridge item is not critical
+
+
+def test_a_failed_item_opens_a_ticket_by_its_rule_once_per_asset(ctx):
+    canteen, manager, _head, made = kitchen()
+    for _ in range(2):
+        round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+        fill_daily(manager, round_)
+        answer(manager, round_, "fridge_temp", 1, value="11", note="温度偏高")
+        services.submit(manager, round_.id, SIGNATURE)
+    findings = list(db.session.scalars(select(CheckFinding)))
+    assert len(findings) == 2 and {f.status for f in findings} == {"ticketed"}
+    tickets = list(db.session.scalars(select(Ticket)))
+    assert len(tickets) == 1  # the second failure of the same fridge counts one more occurrence
+    ticket = tickets[0]
+    assert ticket.occurrences == 2 and ticket.asset_id == made["冷藏冰箱2"].id
+    assert ticket.reported_by_id == manager.id  # the inspector follows the ticket and confirms the fix
+    assert "11 °C" in ticket.description and "0–8 °C" in ticket.description
+    assert "餐饮服务食品安全操作规范" in ticket.description and ticket.category.name == "食堂设备"
+
+
+def test_a_suggested_ticket_waits_for_the_office_and_a_correction_closes_a_finding(ctx):
+    canteen, manager, head, _assets = kitchen()
+    round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+    fill_daily(manager, round_)
+    answer(manager, round_, "storage", outcome="fail", note="副食库有过期酱油")  # ticket: suggest
+    answer(manager, round_, "hood_clean", outcome="fail")  # ticket: off
+    slot = slot_of(round_, "hood_clean")
+    services.add_evidence(manager, round_.id, slot.item.id, 0, "当场擦拭干净", corrected=True)
+    services.submit(manager, round_.id, SIGNATURE)
+    by_item = {f.item.key: f for f in db.session.scalars(select(CheckFinding))}
+    assert by_item["storage"].status == "open" and by_item["storage"].ticket_proposed
+    assert by_item["hood_clean"].status == "corrected" and by_item["hood_clean"].note == "当场擦拭干净"
+    assert db.session.scalar(select(func.count(Ticket.id))) == 0
+    with pytest.raises(ServiceError, match="logistics office"):
+        services.ticket_for_finding(manager, by_item["storage"].id)
+    ticket = services.ticket_for_finding(head, by_item["storage"].id)
+    assert by_item["storage"].status == "ticketed" and by_item["storage"].ticket_id == ticket.id
+    with pytest.raises(ServiceError, match="already dealt with"):
+        services.close_finding(head, by_item["storage"].id, "done")
+
+
+def test_a_failed_critical_item_fails_the_round_and_alerts_the_head_at_once(ctx):
+    from schoolhq.core.notifications import for_account
+
+    canteen, manager, head, _assets = kitchen()
+    round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+    fill_daily(manager, round_)
+    answer(manager, round_, "prohibited", outcome="fail", note="发现未加工四季豆")  # critical
+    alerts = [n for n in for_account(head.id) if "Critical" in n.title or "关键" in n.title]
+    assert len(alerts) == 1 and "食堂楼" in alerts[0].body
+    answer(manager, round_, "prohibited", outcome="fail", note="发现未加工四季豆")  # the same failure again
+    assert len([n for n in for_account(head.id) if n.area == "checks"]) == 1
+    services.submit(manager, round_.id, SIGNATURE)
+    assert round_.result == "fail"
+
+
+def test_a_submitted_round_never_changes_and_an_amendment_is_a_new_revision(ctx):
+    canteen, manager, _head, _assets = kitchen()
+    round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+    fill_daily(manager, round_)
+    services.submit(manager, round_.id, SIGNATURE)
+    db.session.commit()
+    with pytest.raises(ServiceError, match="can no longer change"):
+        answer(manager, round_, "storage", outcome="fail")
+    db.session.rollback()
+    # the database refuses it too, whatever the code path
+    with pytest.raises(DBAPIError):
+        db.session.execute(text("UPDATE check_answer SET outcome = 'fail' WHERE round_id = :id"), {"id": round_.id})
+    db.session.rollback()
+    with pytest.raises(DBAPIError):
+        db.session.execute(text("UPDATE check_round SET result = 'fail' WHERE id = :id"), {"id": round_.id})
+    db.session.rollback()
+    with pytest.raises(ServiceError, match="Say why"):
+        services.amend(manager, round_.id, "")
+    revision = services.amend(manager, round_.id, "冰箱2读数记错")
+    assert revision.revision == 2 and revision.amends_id == round_.id and revision.status == "in_progress"
+    answer(manager, revision, "fridge_temp", 1, value="5")
+    services.submit(manager, revision.id, SIGNATURE)
+    old = {(a.item_id, a.subject_id): a.value for a in
+           db.session.scalars(select(CheckAnswer).where(CheckAnswer.round_id == round_.id))}
+    assert "4" in old.values() and "5" not in old.values()
+    assert [r.revision for r in services.revisions(round_)] == [2, 1]
+    with pytest.raises(ServiceError, match="already been amended"):
+        services.amend(manager, round_.id, "again")
+
+
+def test_answers_belong_to_their_rounds_template_version(ctx):
+    canteen, manager, _head, _assets = kitchen()
+    round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+    newer = packs.new_version(round_.template_id)
+    packs.save_item(newer.id, packs.ItemData(prompt_zh="砧板生熟分开", type="pass_fail"))
+    packs.publish(newer.id)
+    db.session.commit()
+    # the round keeps its version and its questions
+    assert all(s.item.template_id == round_.template_id for s in services.slots(round_))
+    assert "砧板生熟分开" not in [s.item.prompt_zh for s in services.slots(round_)]
+    # an answer pointing at the other version's item is refused by the database itself
+    other = newer.items[0]
+    with pytest.raises(IntegrityError):
+        db.session.add(CheckAnswer(round_id=round_.id, item_id=other.id, template_id=round_.template_id,
+                                   subject_id=0, outcome="pass"))
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_a_round_is_not_for_everyone(ctx):
+    canteen, manager, _head, _assets = kitchen()
+    round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+    cook = make_account("cook", "canteen_staff", name="刘大勇")
+    teacher = make_account("teacher", "staff", name="王芳")
+    assert not services.may_perform(cook, round_)  # named for the manager
+    with pytest.raises(ServiceError, match="not yours"):
+        answer(cook, round_, "storage", outcome="pass")
+    assert not services.may_view(teacher, round_)
+
+
+def test_a_retired_template_starts_no_round(ctx):
+    canteen, manager, _head, _assets = kitchen()
+    packs.retire(packs.published("canteen.daily").id)
+    with pytest.raises(ServiceError, match="published template"):
+        services.start_adhoc(manager, "canteen.daily", canteen.id)
+
+
+def test_the_round_page_saves_an_answer_with_one_small_post(app, client):
+    with app.test_request_context():
+        canteen, manager, _head, _assets = kitchen()
+        round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+        fridge = slot_of(round_, "fridge_temp")
+        db.session.commit()
+        round_id, item_id, subject_id = round_.id, fridge.item.id, fridge.subject_id
+    login(client, "canteen")
+    page = client.get(f"/checks/rounds/{round_id}")
+    assert page.status_code == 200 and f'id="slot-{item_id}-{subject_id}"' in page.text
+    url = f"/checks/rounds/{round_id}/answer/{item_id}/{subject_id}"
+    saved = client.post(url, data={"value": "12"}, headers={"HX-Request": "true"})
+    assert saved.status_code == 200 and len(saved.data) < 5000
+    assert "outcome-fail" in saved.text and 'class="evidence"' in saved.text
+    bad = client.post(url, data={"value": "十二"}, headers={"HX-Request": "true"})
+    assert bad.status_code == 422 and "Enter a number" in bad.text and f'id="slot-{item_id}-{subject_id}"' in bad.text
+    # the user's language: the same refusal in Chinese
+    client.post("/lang", data={"language": "zh_CN", "next": "/"})
+    bad = client.post(url, data={"value": "abc"}, headers={"HX-Request": "true"})
+    assert bad.status_code == 422 and "请输入数字" in bad.text
+    with app.app_context():
+        kept = db.session.scalar(select(CheckAnswer).where(CheckAnswer.round_id == round_id))
+        assert kept.value == "12"  # the bad inputs changed nothing
+    missing = client.post(f"/checks/rounds/{round_id}/answer/999999/0", data={"value": "1"},
+                          headers={"HX-Request": "true"})
+    assert missing.status_code == 422
+
+
+def test_the_pages_of_the_checks_area(app, client):
+    with app.test_request_context():
+        canteen, manager, _head, _assets = kitchen()
+        round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+        fill_daily(manager, round_)
+        answer(manager, round_, "fridge_temp", 1, value="11", note="偏高")
+        services.submit(manager, round_.id, SIGNATURE)
+        db.session.commit()
+        round_id, month = round_.id, round_.period_start.strftime("%Y-%m")
+    login(client, "logistics")
+    for url in ("/checks/", "/checks/oversight", "/checks/findings?status=all", f"/checks/rounds/{round_id}",
+                f"/checks/rounds/{round_id}/print", "/checks/templates", "/checks/schedules",
+                f"/checks/compliance?month={month}"):
+        assert client.get(url).status_code == 200, url
+    ledger = client.get(f"/checks/ledger?key=canteen.daily&month={month}")
+    assert ledger.status_code == 200 and '<td class="num fail">11</td>' in ledger.text
+    assert "餐饮服务食品安全操作规范" in ledger.text  # the reference beside the item, in print too
+    xlsx = client.get(f"/checks/ledger?key=canteen.daily&month={month}&format=xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    assert client.get("/checks/ledger?key=no.such").status_code == 404
+
+
+def test_the_scan_box_opens_the_check_of_a_label(app, client):
+    with app.test_request_context():
+        canteen, manager, _head, made = kitchen()
+        round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+        db.session.commit()
+        round_id, token = round_.id, canteen.token
+    login(client, "canteen")
+    found = client.get(f"/checks/scan?code=http://school.test/t/{token}")
+    assert found.status_code == 302 and found.headers["Location"].endswith(f"/checks/rounds/{round_id}")
+    assert client.get("/checks/scan?code=nothing-here").status_code == 422
+
+
+def test_rounds_count_once_in_the_month_and_revisions_replace_in_the_ledger(ctx):
+    from schoolhq.checks import reports
+
+    canteen, manager, _head, _assets = kitchen()
+    round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+    fill_daily(manager, round_)
+    services.submit(manager, round_.id, SIGNATURE)
+    revision = services.amend(manager, round_.id, "补充说明")
+    services.submit(manager, revision.id, SIGNATURE)
+    book = reports.ledger("canteen.daily", round_.period_start)
+    assert [row.round.id for row in book.rows] == [revision.id]
+    assert [c.number for c in book.columns][:3] == ["1", "2.1", "2.2"]
+    figures = reports.compliance(round_.period_start)
+    daily = next(t for t in figures.templates if t.key == "canteen.daily")
+    assert daily.due == 1 and daily.on_time == 1 and daily.missed == 0
+
+
+def test_a_round_past_its_window_is_refused_and_marked_missed(ctx, monkeypatch):
+    from schoolhq.checks import schedules
+
+    canteen, manager, _head, _assets = kitchen()
+    round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+    later = round_.closes_at + timedelta(minutes=1)
+    monkeypatch.setattr(services, "utcnow", lambda: later)
+    with pytest.raises(ServiceError, match="missed"):
+        answer(manager, round_, "storage", outcome="pass")
+    assert schedules.mark_missed(later) == 1
+    db.session.commit()
+    db.session.refresh(round_)
+    assert round_.status == "missed"
+    assert schedules.mark_missed(later) == 0
+    with pytest.raises(ServiceError, match="can no longer change"):
+        answer(manager, round_, "storage", outcome="pass")
+    db.session.rollback()
+    with pytest.raises(DBAPIError):  # a missed round stays missed
+        db.session.execute(text("UPDATE check_round SET status = 'submitted' WHERE id = :id"), {"id": round_.id})
+    db.session.rollback()
+    assert db.session.get(CheckRound, round_.id).status == "missed"
+
+
+def test_a_round_not_yet_begun_starts_on_the_newest_version(ctx):
+    canteen, manager, _head, _assets = kitchen()
+    first = services.start_adhoc(manager, "canteen.daily", canteen.id)
+    waiting = services.start_adhoc(manager, "canteen.daily", canteen.id)
+    waiting.status, waiting.started_at = "open", None  # as the scheduler leaves it
+    answer(manager, first, "storage", outcome="pass")
+    newer = packs.new_version(first.template_id)
+    packs.save_item(newer.id, packs.ItemData(prompt_zh="砧板生熟分开", type="pass_fail"))
+    packs.publish(newer.id)
+    answer(manager, first, "hood_clean", outcome="pass")  # begun: keeps its version
+    assert first.template_id != newer.id
+    answer(manager, waiting, "storage", outcome="pass")  # not begun: moves to the new one
+    assert waiting.template_id == newer.id
+    assert "砧板生熟分开" in [s.item.prompt_zh for s in services.slots(waiting)]
+    assert len([s for s in services.slots(waiting) if s.item.key == "fridge_temp"]) == 2
+    packs.retire(newer.id)
+    other = services.start_adhoc(manager, "canteen.meal", canteen.id)
+    other.status = "open"
+    packs.retire(packs.published("canteen.meal").id)
+    with pytest.raises(ServiceError, match="retired"):
+        answer(manager, other, "core_temp", value="75")
