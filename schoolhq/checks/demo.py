@@ -14,7 +14,7 @@ from werkzeug.datastructures import FileStorage
 from schoolhq.auth.models import Account
 from schoolhq.checks import schedules, services
 from schoolhq.checks.models import CheckAnswer, CheckRound, CheckSchedule
-from schoolhq.core.timeutil import local_today, utcnow
+from schoolhq.core.timeutil import local_time_utc, local_today, to_local, utcnow
 from schoolhq.extensions import db
 from schoolhq.places.models import Location
 
@@ -122,6 +122,10 @@ def _complete(round_: CheckRound, rng: random.Random, accounts: dict, file_id: i
     late = rng.random() < 0.08
     done_at = round_.due_at + timedelta(minutes=rng.randrange(5, 100)) if late else \
         round_.opens_at + (round_.due_at - round_.opens_at) * rng.uniform(0.1, 0.9)
+    if round_.due_at - round_.opens_at > timedelta(days=1):  # a week's or month's round: done in working hours
+        day = to_local(done_at).date()
+        done_at = local_time_utc(day, f"{rng.randrange(8, 16):02d}:{rng.randrange(0, 60):02d}")
+        done_at = min(max(done_at, round_.opens_at), round_.due_at)
     failing = rng.random() < 0.12
     slots = services.slots(round_, {})
     bad_slot = rng.randrange(len(slots)) if failing and slots else -1

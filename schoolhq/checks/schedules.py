@@ -37,6 +37,8 @@ TARGET_LABELS = {"location": _l("One place"), "subtree": _l("Each room under a p
 def _meals_setting(value) -> list[dict]:
     """Lines such as "午餐 Lunch 10:45-12:45", or the stored list."""
     if isinstance(value, str):
+        # a meal keeps its key while its Chinese name stays, so rounds already made keep their label
+        known = {meal["zh"]: meal["key"] for meal in (settings.get("checks.meals") or DEFAULT_MEALS)}
         meals = []
         for line in value.splitlines():
             parts = line.split()
@@ -46,7 +48,7 @@ def _meals_setting(value) -> list[dict]:
             if not match or len(parts) < 2:
                 raise ServiceError(_l("Write each meal as: 午餐 Lunch 11:00-12:30"), "meals")
             names = parts[:-1]
-            meals.append({"key": f"meal{len(meals) + 1}", "zh": names[0][:20],
+            meals.append({"key": known.get(names[0][:20], f"meal{len(meals) + 1}"), "zh": names[0][:20],
                           "en": " ".join(names[1:])[:30] or names[0][:20],
                           "start": match.group(1), "end": match.group(2)})
         value = meals

@@ -602,23 +602,39 @@ def my_rounds(account, day: date | None = None):
             .order_by(CheckRound.due_at, CheckRound.id))
 
 
-def rounds_for_day(day: date | None = None, status: str = ""):
-    """Every round of a day for the oversight page: due that day, or open across it."""
-    day = day or local_today()
+def _of_day(day: date):
+    """A day's rounds: due that day, done or missed that day, or still open on it."""
     start, end = local_day_bounds_utc(day)
-    query = select(CheckRound).where(CheckRound.opens_at < end, CheckRound.closes_at >= start)
+    return or_(CheckRound.due_at.between(start, end - timedelta(microseconds=1)),
+               CheckRound.submitted_at.between(start, end - timedelta(microseconds=1)),
+               CheckRound.missed_at.between(start, end - timedelta(microseconds=1)),
+               (CheckRound.status.in_(OPEN) & (CheckRound.opens_at < end) & (CheckRound.closes_at >= start)))
+
+
+def rounds_for_day(day: date | None = None, status: str = ""):
+    """Every round of a day for the oversight page."""
+    query = select(CheckRound).where(_of_day(day or local_today()))
     if status in STATUS_LABELS:
         query = query.where(CheckRound.status == status)
     return query.order_by(CheckRound.due_at, CheckRound.id)
 
 
 def day_counts(day: date | None = None) -> dict[str, int]:
-    day = day or local_today()
-    start, end = local_day_bounds_utc(day)
     rows = db.session.execute(select(CheckRound.status, func.count(CheckRound.id))
-                              .where(CheckRound.opens_at < end, CheckRound.closes_at >= start)
-                              .group_by(CheckRound.status))
+                              .where(_of_day(day or local_today())).group_by(CheckRound.status))
     return {status: count for status, count in rows}
+
+
+def period_label(round_: CheckRound) -> str:
+    """"2026-11-27 午餐" for a meal's round (the key in the period is the meal's)."""
+    day, _, meal = round_.period.partition(" ")
+    if not meal:
+        return round_.period
+    from schoolhq.checks.schedules import meals
+
+    found = next((m for m in meals() if m["key"] == meal), None)
+    name = (found.get("en") if _language() == "en" else found.get("zh")) if found else meal
+    return f"{day} {name}"
 
 
 def is_late(round_: CheckRound) -> bool:

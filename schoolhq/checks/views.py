@@ -26,6 +26,7 @@ def _names():
             "finding_status": services.FINDING_LABELS, "range_text": services.range_text,
             "option_text": services.option_text, "template_title": lambda t: packs.title_of(t, language),
             "prompt_of": lambda item: item.prompt(language), "is_late": services.is_late,
+            "period_label": services.period_label,
             "frequency_label": packs.FREQUENCY_LABELS, "role_name": _role_name}
 
 
@@ -384,12 +385,15 @@ def _schedule_page(status: int = 200, error=None, field=None):
     from schoolhq.people import services as people
     from schoolhq.places import services as places
 
+    language = services._language()
+    kinds = list(db.session.scalars(select(AssetKind).order_by(AssetKind.id)))
     return render("checks/schedules.html", status=status, error=error, field=field,
                   schedules=schedules.schedules(), values=request.form,
+                  titles={t.key: packs.title_of(t, language) for t in reversed(packs.templates(True))},
+                  kind_names={k.key: k.name_en if language == "en" and k.name_en else k.name_zh for k in kinds},
                   templates=[t for t in packs.templates() if t.status == "published"],
                   targets=schedules.TARGET_LABELS, frequencies=packs.FREQUENCY_LABELS,
-                  kinds=list(db.session.scalars(select(AssetKind).order_by(AssetKind.id))),
-                  people=people.person_choices(), locations=places.choices(), roles=BUILTIN_ROLES,
+                  kinds=kinds, people=people.person_choices(), locations=places.choices(), roles=BUILTIN_ROLES,
                   meals=schedules.meals())
 
 

@@ -248,3 +248,33 @@ def test_the_template_editor_over_http(app, client):
     assert refused.status_code == 422 and "never changes" in refused.text
     page = client.get(f"/checks/templates/{draft_id}")
     assert "消防控制室值班记录完整" in page.text
+
+
+def test_meal_times_are_the_schools_and_keep_their_keys(ctx):
+    from schoolhq.core import settings
+
+    settings.update({"checks.meals": "早餐 Breakfast 07:00-08:00\n午餐 Lunch 11:00-12:30\n晚餐 Supper 17:00-18:00"})
+    assert [m["key"] for m in schedules.meals()] == ["breakfast", "lunch", "meal3"]
+    for bad in ("午餐 11:00", "午餐 12:00-11:00", ""):
+        with pytest.raises(ServiceError):
+            settings.update({"checks.meals": bad})
+
+
+def test_the_days_rounds_are_due_done_or_still_open_that_day(ctx):
+    from datetime import datetime
+
+    from schoolhq.checks import services
+
+    canteen, manager, head, _assets = kitchen()
+    _schedule("canteen.daily", canteen, manager)
+    _schedule("canteen.monthly", canteen, head)
+    schedules.materialise(TUESDAY)
+    schedules.materialise(date(2026, 12, 2))
+    monthly = _rounds(template_key="canteen.monthly")[0]
+    monthly.status, monthly.result = "submitted", "pass"
+    monthly.submitted_at = datetime(2026, 12, 1, 3, 0)  # 11:00 in Shanghai on the 1st
+    shown = [r.period for r in db.session.scalars(services.rounds_for_day(date(2026, 12, 2)))]
+    assert shown == ["2026-12-02"]  # the monthly round was done the day before
+    shown = [r.period for r in db.session.scalars(services.rounds_for_day(TUESDAY))]
+    assert sorted(shown) == ["2026-12", "2026-12-01"]
+    assert services.day_counts(TUESDAY) == {"open": 1, "submitted": 1}
