@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from schoolhq.config import ROOT, load_config
 from schoolhq.extensions import babel, csrf, db, htmx, login_manager, migrate
@@ -36,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(settings)
     app.json.ensure_ascii = False
+    app.url_map.converters["int"] = DatabaseId
 
     from schoolhq.core import database
 
@@ -51,6 +53,15 @@ def create_app(config: dict | None = None) -> Flask:
     _register_templating(app)
     app.after_request(_security_headers)
     return app
+
+
+class DatabaseId(IntegerConverter):
+    """An id in a URL: larger than the database's integers is no such record (404), not
+    a PostgreSQL overflow error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _select_locale() -> str:

@@ -355,14 +355,24 @@ def accounts_with_role(code: str) -> list[Account]:
         .distinct()))
 
 
-def role_codes(account_id: int) -> set[str]:
-    """The codes of the roles an account holds (in any scope), once per request."""
+def role_scopes(account_id: int) -> list[tuple[str, str | None]]:
+    """(role code, location path or None for school-wide) of each role assignment the
+    account holds; a role scoped to a department covers no place. Once per request."""
     cache = g.setdefault("schoolhq_role_codes", {})
     if account_id not in cache:
-        cache[account_id] = set(db.session.scalars(
-            select(Role.code).join(RoleAssignment, RoleAssignment.role_id == Role.id)
-            .where(RoleAssignment.account_id == account_id)))
+        from schoolhq.places.models import Location
+
+        cache[account_id] = [(code, path) for code, path, department_id in db.session.execute(
+            select(Role.code, Location.path, RoleAssignment.department_id)
+            .join(RoleAssignment, RoleAssignment.role_id == Role.id)
+            .outerjoin(Location, Location.id == RoleAssignment.location_id)
+            .where(RoleAssignment.account_id == account_id)) if department_id is None]
     return cache[account_id]
+
+
+def holds_role_at(account_id: int, code: str, location_path: str) -> bool:
+    return any(held == code and (path is None or location_path.startswith(path))
+               for held, path in role_scopes(account_id))
 
 
 def accounts_with(permission: str) -> list[Account]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -72,7 +72,9 @@ def load(days: int = 90, rng: random.Random | None = None) -> None:
             data.kind_key = where
         else:
             data.location_id = places[where].id
-        made.append(schedules.save_schedule(data))
+        schedule = schedules.save_schedule(data)
+        schedule.created_at = datetime.combine(start, time(0))  # the demo school has had them all term
+        made.append(schedule)
     schedules.materialise(today - timedelta(days=1))  # the catch-up covers the last month only
     for schedule in made:  # …so the rest of the term is made day by day
         schedule.materialised_through = None

@@ -209,7 +209,8 @@ class CheckRound(db.Model):
 
     template = relationship("CheckTemplate", lazy="joined")
     location = relationship("Location", lazy="joined")
-    asset = relationship("Asset", lazy="joined")
+    #: in a second query: an asset brings its own joined relations
+    asset = relationship("Asset", lazy="selectin")
     assignee = relationship("Person", lazy="joined")
     submitted_by = relationship("Account", foreign_keys=[submitted_by_id], lazy="select")
 

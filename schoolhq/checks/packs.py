@@ -4,6 +4,7 @@ edited, published versions never change, a new version starts as a copy."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -96,9 +97,12 @@ def _number(value, where: str) -> float | None:
     if value is None or value == "":
         return None
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
-        raise ServiceError(_l("%(where)s: %(value)s is not a number.", where=where, value=value)) from None
+        number = math.nan
+    if not math.isfinite(number) or isinstance(value, bool):
+        raise ServiceError(_l("%(where)s: %(value)s is not a number.", where=where, value=value))
+    return number
 
 
 def _item_from_pack(row: dict, where: str, position: int) -> CheckItem:
@@ -112,6 +116,8 @@ def _item_from_pack(row: dict, where: str, position: int) -> CheckItem:
     kind = row.get("type", "pass_fail")
     if kind not in ITEM_TYPES:
         raise ServiceError(_l("%(where)s: unknown item type %(type)s.", where=where, type=kind))
+    if not isinstance(row.get("options") or [], list):
+        raise ServiceError(_l("%(where)s: options must be a list.", where=where))
     options = []
     for option in row.get("options") or []:
         zh, en = _text(option, where)
@@ -128,10 +134,14 @@ def _item_from_pack(row: dict, where: str, position: int) -> CheckItem:
     per = str(row.get("per") or "")
     if per and not per.startswith("asset_kind:"):
         raise ServiceError(_l("%(where)s: an item is asked per asset_kind:<kind> only.", where=where))
+    warn_days = row.get("warn_days")
+    if warn_days not in (None, "") and (not isinstance(warn_days, int) or isinstance(warn_days, bool)
+                                        or not 0 <= warn_days <= 365):
+        raise ServiceError(_l("%(where)s: warn_days is a number of days from 0 to 365.", where=where))
     return CheckItem(position=position, key=key, section=str(row.get("section") or "")[:60],
                      prompt_zh=prompt_zh[:300], prompt_en=prompt_en[:300], type=kind,
                      unit=str(row.get("unit") or "")[:20], min_value=low, max_value=high, options=options,
-                     warn_days=int(row["warn_days"]) if row.get("warn_days") not in (None, "") else None,
+                     warn_days=warn_days if warn_days not in (None, "") else None,
                      per=per[:60], required=bool(row.get("required", True)), evidence=evidence,
                      critical=bool(row.get("critical")), ticket=ticket, reference=str(row.get("ref") or "")[:200],
                      confidence=confidence)
@@ -295,9 +305,12 @@ def _range_value(text: str, field: str) -> float | None:
     if not text:
         return None
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
-        raise ServiceError(_l("Enter a number, such as 8 or -12.5."), field) from None
+        number = math.nan
+    if not math.isfinite(number) or abs(number) > 1e9:
+        raise ServiceError(_l("Enter a number, such as 8 or -12.5."), field)
+    return number
 
 
 def save_item(template_id: int, data: ItemData, item_id: int | None = None) -> CheckItem:

@@ -21,9 +21,10 @@ def month_bounds(month: date) -> tuple[date, date]:
 
 
 def current_revisions():
-    """Rounds no later revision amends: what the ledger shows."""
+    """Rounds no later submitted revision amends: what the ledger shows (an amendment
+    still being made leaves the submitted record in place)."""
     newer = aliased(CheckRound)
-    return ~select(newer.id).where(newer.amends_id == CheckRound.id).exists()
+    return ~select(newer.id).where(newer.amends_id == CheckRound.id, newer.status == "submitted").exists()
 
 
 @dataclass
@@ -142,7 +143,7 @@ class Compliance:
     targets: list[tuple]
 
 
-def compliance(month: date, limit: int = 15) -> Compliance:
+def compliance(month: date, language: str = "zh", limit: int = 15) -> Compliance:
     """On time, late and missed per template, and the items and places that fail most, for
     rounds of the month whose window has closed or that are done (revisions count once)."""
     first, after = month_bounds(month)
@@ -158,9 +159,9 @@ def compliance(month: date, limit: int = 15) -> Compliance:
                func.sum(case((CheckRound.status == "missed", 1), else_=0)),
                func.sum(case((CheckRound.result == "fail", 1), else_=0)))
         .where(in_month, counted).group_by(CheckRound.template_key).order_by(CheckRound.template_key)).all()
-    titles = dict(db.session.execute(select(CheckTemplate.key, CheckTemplate.title_zh)
-                                     .where(CheckTemplate.status != "draft")
-                                     .order_by(CheckTemplate.version)).all())
+    titles = {key: (en if language == "en" and en else zh) for key, zh, en in db.session.execute(
+        select(CheckTemplate.key, CheckTemplate.title_zh, CheckTemplate.title_en)
+        .where(CheckTemplate.status != "draft").order_by(CheckTemplate.version))}
     templates = [TemplateCompliance(key, titles.get(key, key), due, int(on_time or 0), int(late or 0),
                                     int(missed or 0), int(failed or 0))
                  for key, due, on_time, late, missed, failed in rows]

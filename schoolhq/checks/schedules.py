@@ -48,7 +48,11 @@ def _meals_setting(value) -> list[dict]:
             if not match or len(parts) < 2:
                 raise ServiceError(_l("Write each meal as: 午餐 Lunch 11:00-12:30"), "meals")
             names = parts[:-1]
-            meals.append({"key": known.get(names[0][:20], f"meal{len(meals) + 1}"), "zh": names[0][:20],
+            taken = {meal["key"] for meal in meals} | set(known.values())
+            key = known.get(names[0][:20])
+            if not key or key in {meal["key"] for meal in meals}:
+                key = next(f"meal{n}" for n in range(1, 20) if f"meal{n}" not in taken)
+            meals.append({"key": key, "zh": names[0][:20],
                           "en": " ".join(names[1:])[:30] or names[0][:20],
                           "start": match.group(1), "end": match.group(2)})
         value = meals
@@ -354,9 +358,12 @@ def _materialise_schedule(schedule: CheckSchedule, template: CheckTemplate, star
                                            .where(CheckRound.round_key.in_(key_list[chunk:chunk + 500]))))
     assets_by_kind = assets_of_kinds_map(template)
     created = 0
+    made_at = schedule.created_at or utcnow()
     for round_key, (period, target) in keys.items():
         if round_key in existing:
             continue
+        if period.due_at + timedelta(minutes=schedule.grace_minutes) <= made_at:
+            continue  # its window had closed before the schedule existed: not missed, never due
         round_ = CheckRound(
             template_id=template.id, template_key=template.key, schedule_id=schedule.id, round_key=round_key,
             period=period.key, period_start=period.start, location_id=target.location_id, asset_id=target.asset_id,
@@ -376,7 +383,8 @@ def _materialise_schedule(schedule: CheckSchedule, template: CheckTemplate, star
 def mark_missed(now=None) -> int:
     """Every round whose window has closed without a submission is missed, explicitly."""
     now = now or utcnow()
+    # an amendment has no window: the submitted revision it amends stays the record
     result = db.session.execute(update(CheckRound).where(CheckRound.status.in_(("open", "in_progress")),
-                                                         CheckRound.closes_at < now)
+                                                         CheckRound.amends_id.is_(None), CheckRound.closes_at < now)
                                 .values(status="missed", missed_at=now).execution_options(synchronize_session=False))
     return result.rowcount or 0

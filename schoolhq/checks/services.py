@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from schoolhq.checks import packs
 from schoolhq.checks.models import CheckAnswer, CheckFinding, CheckItem, CheckRound, CheckTemplate
-from schoolhq.core import audit
+from schoolhq.core import audit, settings
 from schoolhq.core.database import locked
 from schoolhq.core.errors import NotFound, ServiceError
 from schoolhq.core.permissions import can
@@ -59,9 +59,9 @@ def may_perform(account, round_: CheckRound) -> bool:
         return False
     if round_.assignee_id:
         return round_.assignee_id == account.person_id
-    from schoolhq.auth.services import role_codes
+    from schoolhq.auth.services import holds_role_at
 
-    return not round_.assignee_role or round_.assignee_role in role_codes(account.id)
+    return not round_.assignee_role or holds_role_at(account.id, round_.assignee_role, round_.location.path)
 
 
 def may_view(account, round_: CheckRound) -> bool:
@@ -137,14 +137,19 @@ def slot(round_: CheckRound, item_id: int, subject_id: int) -> Slot:
     return Slot(number, item, subject_id, _asset_labels({subject_id}).get(subject_id, ""), answer)
 
 
-def progress(round_: CheckRound) -> tuple[int, int, int]:
-    """(answered, to answer, failed) of a round."""
-    total = sum(len((round_.subjects or {}).get(str(item.id), [])) if item.per else 1
-                for item in round_.template.items)
-    answered, failed = db.session.execute(
-        select(func.count(CheckAnswer.id), func.count(CheckAnswer.id).filter(CheckAnswer.outcome == "fail"))
-        .where(CheckAnswer.round_id == round_.id)).one()
-    return answered or 0, total, failed or 0
+def progress(rounds: list[CheckRound]) -> dict[int, tuple[int, int, int]]:
+    """(answered, to answer, failed) of each round, in one query."""
+    counts = {round_id: (answered, failed) for round_id, answered, failed in db.session.execute(
+        select(CheckAnswer.round_id, func.count(CheckAnswer.id),
+               func.count(CheckAnswer.id).filter(CheckAnswer.outcome == "fail"))
+        .where(CheckAnswer.round_id.in_([r.id for r in rounds])).group_by(CheckAnswer.round_id))} if rounds else {}
+    found = {}
+    for round_ in rounds:
+        total = sum(len((round_.subjects or {}).get(str(item.id), [])) if item.per else 1
+                    for item in round_.template.items)
+        answered, failed = counts.get(round_.id, (0, 0))
+        found[round_.id] = (answered, total, failed)
+    return found
 
 
 # Judging an answer ---------------------------------------------------------------------
@@ -152,13 +157,14 @@ def progress(round_: CheckRound) -> tuple[int, int, int]:
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")
 
 
-def parse_number(text: str) -> float:
-    """Digits as a tablet types them: full-width forms, a minus sign, a comma for a point."""
+def parse_number(text: str) -> tuple[float, str]:
+    """A reading as a tablet types it (full-width digits, a minus sign, a comma for a
+    point): its value, and the text to keep — as entered, so the ledger shows what was read."""
     cleaned = unicodedata.normalize("NFKC", str(text or "")).strip().replace("−", "-").replace(",", ".")
-    cleaned = cleaned.replace(" ", "")
+    cleaned = cleaned.replace(" ", "").lstrip("+")
     if not _NUMBER.match(cleaned) or len(cleaned) > 20:
         raise ServiceError(_l("Enter a number, such as 4 or -18.5."), "value")
-    return float(cleaned)
+    return float(cleaned), cleaned
 
 
 def format_number(value: float | None) -> str:
@@ -204,10 +210,10 @@ def _judge(item: CheckItem, data: AnswerInput, today: date) -> tuple[str, str, f
             raise ServiceError(_l("Say why this does not apply."), "note")
         return data.outcome, "", None
     if kind == "number":
-        number = parse_number(data.value)
+        number, entered = parse_number(data.value)
         failed = (item.min_value is not None and number < item.min_value) or \
             (item.max_value is not None and number > item.max_value)
-        return ("fail" if failed else "pass"), format_number(number), number
+        return ("fail" if failed else "pass"), entered, number
     if kind == "text":
         text = (data.value or "").strip()
         if not text:
@@ -215,7 +221,7 @@ def _judge(item: CheckItem, data: AnswerInput, today: date) -> tuple[str, str, f
         return "done", text[:500], None
     if kind == "select":
         value = str(data.value or "").strip()
-        if not value.isdigit() or int(value) >= len(item.options):
+        if not (value.isascii() and value.isdigit() and len(value) < 4) or int(value) >= len(item.options):
             raise ServiceError(_l("Choose one of the options."), "value")
         return ("fail" if item.options[int(value)].get("fails") else "pass"), value, None
     if kind == "date_expiry":
@@ -251,7 +257,7 @@ def _writable(account, round_id: int) -> CheckRound:
     if round_.status not in OPEN:
         raise ServiceError(_l("This round is %(status)s and can no longer change.",
                               status=STATUS_LABELS[round_.status]))
-    if round_.closes_at < utcnow():
+    if round_.closes_at < utcnow() and not round_.amends_id:  # an amendment has no window
         raise ServiceError(_l("The window for this round closed at %(time)s: it counts as missed.",
                               time=to_local(round_.closes_at).strftime("%Y-%m-%d %H:%M")))
     if round_.status == "open" and round_.template.status == "retired":
@@ -301,6 +307,7 @@ def answer(account, round_id: int, item_id: int, subject_id: int, data: AnswerIn
     file_id = _save_file(item, data).id if item.type in FILE_TYPES else None
     existing = the_slot.answer
     was_failed = existing is not None and existing.outcome == "fail"
+    was_na = existing is not None and existing.outcome == "na"
     note = (data.note or "").strip()[:500]
     if existing is None:
         existing = CheckAnswer(round_id=round_.id, item_id=item.id, template_id=round_.template_id,
@@ -309,6 +316,8 @@ def answer(account, round_id: int, item_id: int, subject_id: int, data: AnswerIn
     existing.value, existing.number, existing.outcome = value, number, outcome
     if note or outcome == "na":
         existing.note = note
+    elif existing.outcome != "na" and was_na:
+        existing.note = ""  # the reason was for "not applicable"
     if file_id:
         existing.file_id = file_id
     if data.photo is not None and getattr(data.photo, "filename", "") and item.type != "photo":
@@ -343,7 +352,8 @@ def add_evidence(account, round_id: int, item_id: int, subject_id: int, note: st
             raise ServiceError(_l("Only a failed item can be corrected on the spot."))
         if not note:
             raise ServiceError(_l("Say what was done to correct it."), "note")
-        existing.corrected = True
+    if existing.outcome == "fail":
+        existing.corrected = bool(corrected)
     if note:
         existing.note = note
     if has_photo:
@@ -374,8 +384,9 @@ def _notify_critical(round_: CheckRound, the_slot: Slot, answer_: CheckAnswer) -
     from schoolhq.auth.services import accounts_with
     from schoolhq.core.notifications import notify
 
-    what = answer_summary(the_slot.item, answer_, the_slot.subject_label)
-    title = str(_l("Critical check failed: %(template)s", template=round_.template.title_zh))
+    with force_locale(settings.get("default_language") or "zh_CN"):  # the office reads it
+        what = answer_summary(the_slot.item, answer_, the_slot.subject_label)
+        title = str(_l("Critical check failed: %(template)s", template=round_.template.title_zh))
     for account in accounts_with("checks.manage"):
         if can(account, "checks.manage", round_):
             notify(account.id, "checks", title, f"{round_.location.full_name} · {what}",
@@ -428,8 +439,17 @@ def submit(account, round_id: int, signature: str) -> CheckRound:
 
     signed = save_signature(signature, _l("Draw your signature in the box to submit the round."))
     failed = [s for s in the_slots if s.answer is not None and s.answer.outcome == "fail"]
-    for the_slot in failed:
-        _finding(round_, the_slot, account)
+    # an amendment raises findings only for what it newly found failed: the revision it
+    # amends already followed up the rest (its tickets are not counted twice)
+    known = set()
+    if round_.amends_id:
+        known = set(db.session.execute(select(CheckAnswer.item_id, CheckAnswer.subject_id, CheckAnswer.value)
+                                       .where(CheckAnswer.round_id == round_.amends_id,
+                                              CheckAnswer.outcome == "fail")).all())
+    with force_locale(settings.get("default_language") or "zh_CN"):  # text others will read
+        for the_slot in failed:
+            if (the_slot.item.id, the_slot.subject_id, the_slot.answer.value) not in known:
+                _finding(round_, the_slot, account)
     now = utcnow()
     _start(account, round_)
     round_.status, round_.submitted_at, round_.submitted_by_id = "submitted", now, account.id
@@ -484,6 +504,8 @@ def _finding(round_: CheckRound, the_slot: Slot, account=None) -> CheckFinding:
                            photo_id=answer_.photo_id)
     if answer_.corrected:
         finding.status, finding.note, finding.closed_at = "corrected", answer_.note, utcnow()
+    elif item.ticket == "auto" and _ticket_category(round_.template) is None:
+        finding.ticket_proposed = True  # no repair category to file it under: the office decides
     elif item.ticket == "auto":
         from schoolhq.repairs.services import open_or_add_occurrence
 
@@ -499,7 +521,8 @@ def _finding(round_: CheckRound, the_slot: Slot, account=None) -> CheckFinding:
 
 def amend(account, round_id: int, reason: str) -> CheckRound:
     """A submitted round never changes: an amendment is a new revision with the old
-    answers copied, open for changes, then submitted and signed again."""
+    answers copied, open for changes, then submitted and signed again. Until then the
+    submitted revision stays the record; a revision begun already is continued."""
     original = _locked_round(round_id)
     if not may_perform(account, original):
         raise ServiceError(_l("This round is not yours to do."))
@@ -508,14 +531,17 @@ def amend(account, round_id: int, reason: str) -> CheckRound:
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise ServiceError(_l("Say why the round is being amended."), "reason")
-    if db.session.scalar(select(CheckRound.id).where(CheckRound.amends_id == original.id).limit(1)):
+    later = db.session.scalar(select(CheckRound).where(CheckRound.amends_id == original.id).limit(1))
+    if later is not None:
+        if later.status in OPEN:
+            return later
         raise ServiceError(_l("This round has already been amended; amend the newest revision."))
     now = utcnow()
     revision = CheckRound(template_id=original.template_id, template_key=original.template_key,
                           schedule_id=original.schedule_id, round_key=None, period=original.period,
                           period_start=original.period_start, location_id=original.location_id,
                           asset_id=original.asset_id, subjects=original.subjects, opens_at=original.opens_at,
-                          due_at=original.due_at, closes_at=max(original.closes_at, now + timedelta(days=1)),
+                          due_at=original.due_at, closes_at=original.closes_at,
                           status="in_progress", assignee_id=original.assignee_id,
                           assignee_role=original.assignee_role, started_by_id=account.id, started_at=now,
                           revision=original.revision + 1, amends_id=original.id, amend_reason=reason[:300])
@@ -588,14 +614,17 @@ def start_adhoc(account, template_key: str, location_id: int | None, asset_id: i
 
 def my_rounds(account, day: date | None = None):
     """Rounds for this person that are open by the end of the day, soonest due first."""
-    from schoolhq.auth.services import role_codes
+    from schoolhq.auth.services import role_scopes
+    from schoolhq.places.models import Location
 
     day = day or local_today()
     end = local_day_bounds_utc(day)[1]
     mine = [CheckRound.assignee_id == account.person_id] if account.person_id else []
-    roles = role_codes(account.id)
-    if roles:
-        mine.append((CheckRound.assignee_id.is_(None)) & CheckRound.assignee_role.in_(roles))
+    # a round for a role: for those who hold the role where the round is
+    place = select(Location.path).where(Location.id == CheckRound.location_id).scalar_subquery()
+    for code, path in role_scopes(account.id):
+        held = CheckRound.assignee_id.is_(None) & (CheckRound.assignee_role == code)
+        mine.append(held & place.startswith(path) if path else held)
     if not mine:
         return select(CheckRound).where(CheckRound.id == -1)
     return (select(CheckRound).where(CheckRound.status.in_(OPEN), CheckRound.opens_at < end, or_(*mine))
@@ -754,7 +783,9 @@ def _attachment_rule(attachment, account):
                                      .limit(1))
     if round_id is None:
         return None
-    return may_view(account, get_round(round_id))
+    # yes for those who see the round; otherwise another area may still say yes (the
+    # worker fixing the ticket the photo went to)
+    return True if may_view(account, get_round(round_id)) else None
 
 
 def _materialise() -> int:

@@ -12,7 +12,7 @@ from schoolhq.checks.models import CheckRound
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import can, permission_required
-from schoolhq.core.timeutil import local_today
+from schoolhq.core.timeutil import local_today, to_local
 from schoolhq.core.web import redirect_to, render, to_int, wants_fragment
 from schoolhq.extensions import db
 
@@ -49,9 +49,11 @@ def _round_or_404(round_id: int, perform: bool = False) -> CheckRound:
 def _month_arg() -> date:
     try:
         year, month = (int(part) for part in request.args.get("month", "").split("-"))
-        return date(year, month, 1)
+        if 2000 <= year <= 2100:
+            return date(year, month, 1)
     except ValueError:
-        return local_today().replace(day=1)
+        pass
+    return local_today().replace(day=1)
 
 
 # Doing rounds ---------------------------------------------------------------------------
@@ -60,8 +62,7 @@ def _today_page(status: int = 200, **extra):
     from schoolhq.places import services as places
 
     rounds = list(db.session.scalars(services.my_rounds(current_user)))
-    return render("checks/today.html", status=status, rounds=rounds,
-                  progress={r.id: services.progress(r) for r in rounds},
+    return render("checks/today.html", status=status, rounds=rounds, progress=services.progress(rounds),
                   templates=[t for t in packs.templates() if t.status == "published"],
                   locations=places.choices(), **extra)
 
@@ -211,7 +212,8 @@ def amend(round_id: int):
 def oversight():
     day = local_today()
     try:
-        day = date.fromisoformat(request.args.get("day", "")) if request.args.get("day") else day
+        chosen = date.fromisoformat(request.args.get("day", "")) if request.args.get("day") else day
+        day = chosen if 2000 <= chosen.year <= 2100 else day
     except ValueError:
         pass
     status = request.args.get("status", "")
@@ -221,7 +223,7 @@ def oversight():
 
 
 @bp.get("/findings")
-@permission_required("checks.manage", "checks.view")
+@permission_required("checks.manage", "checks.view", school_wide=True)
 def finding_list():
     status = request.args.get("status", "open")
     page = paginate(services.findings(status), per_page=50)
@@ -274,7 +276,8 @@ def ledger():
                  str(services.STATUS_LABELS["missed"]) if r.round.status == "missed" else
                  str(services.OUTCOME_LABELS.get(r.round.result or "", "")),
                  r.round.assignee.name if r.round.assignee else "",
-                 r.round.submitted_at.isoformat(" ", "minutes") if r.round.submitted_at else ""] for r in book.rows)
+                 to_local(r.round.submitted_at).strftime("%Y-%m-%d %H:%M") if r.round.submitted_at else ""]
+                for r in book.rows)
         return download(f"checks-{key}-{month:%Y-%m}.xlsx", [(key, header, rows)])
     return render("checks/ledger.html", book=book, key=key, choices=choices, month=month)
 
@@ -283,7 +286,7 @@ def ledger():
 @permission_required("checks.view", school_wide=True)
 def compliance():
     month = _month_arg()
-    return render("checks/compliance.html", report=reports.compliance(month), month=month)
+    return render("checks/compliance.html", report=reports.compliance(month, services._language()), month=month)
 
 
 # Templates ------------------------------------------------------------------------------

@@ -32,7 +32,10 @@ def redirect_to(endpoint: str, **values):
 def to_int(value) -> int | None:
     """A form or query value as an id, or None for anything that is not one."""
     value = str(value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    # ASCII digits only ("²" is a digit to Python), within the database's integer
+    if not (value.isascii() and value.isdigit() and len(value) < 11) or int(value) > 2**31 - 1:
+        return None
+    return int(value)
 
 
 def int_arg(name: str) -> int | None:

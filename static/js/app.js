@@ -37,9 +37,9 @@
     }
     slot.classList.add("unsaved");
     var cause = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
-    if (!unsent.some(function (p) { return p.elt === elt; })) {
-      unsent.push({ elt: elt, type: cause ? cause.type : "click" });
-    }
+    // only the item's last answer is sent again: an earlier tap was changed on purpose
+    unsent = unsent.filter(function (p) { return p.slot !== slot; });
+    unsent.push({ elt: elt, slot: slot, type: cause ? cause.type : "click" });
     toast(document.body.dataset.unsavedMessage, true);
   });
   window.addEventListener("online", sendAgain);

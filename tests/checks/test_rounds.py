@@ -15,6 +15,7 @@ from schoolhq.checks import packs, services
 from schoolhq.checks.models import CheckAnswer, CheckFinding, CheckRound
 from schoolhq.core import calendar
 from schoolhq.core.errors import ServiceError
+from schoolhq.core.timeutil import local_today
 from schoolhq.extensions import db
 from schoolhq.places import services as places
 from schoolhq.repairs.models import Ticket
@@ -409,3 +410,91 @@ def test_a_round_not_yet_begun_starts_on_the_newest_version(ctx):
     packs.retire(packs.published("canteen.meal").id)
     with pytest.raises(ServiceError, match="retired"):
         answer(manager, other, "core_temp", value="75")
+
+
+def test_an_amendment_raises_only_new_findings_and_the_record_stands_until_it_is_signed(ctx):
+    from schoolhq.checks import reports, schedules
+
+    canteen, manager, _head, _assets = kitchen()
+    round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+    fill_daily(manager, round_)
+    answer(manager, round_, "fridge_temp", 1, value="11", note="偏高")
+    services.submit(manager, round_.id, SIGNATURE)
+    ticket = db.session.scalar(select(Ticket))
+    revision = services.amend(manager, round_.id, "补记油烟罩情况")
+    assert services.amend(manager, round_.id, "again") is revision  # begun already: continued
+    # while it is being made, the submitted record stays in the ledger and is never "missed"
+    assert [row.round.id for row in reports.ledger("canteen.daily", round_.period_start).rows] == [round_.id]
+    assert schedules.mark_missed(round_.closes_at + timedelta(days=3)) == 0
+    answer(manager, revision, "hood_clean", outcome="fail", note="未擦拭")
+    services.submit(manager, revision.id, SIGNATURE)
+    findings = list(db.session.scalars(select(CheckFinding).order_by(CheckFinding.id)))
+    assert [f.item.key for f in findings] == ["fridge_temp", "hood_clean"]  # the fridge once
+    assert ticket.occurrences == 1
+    assert [row.round.id for row in reports.ledger("canteen.daily", round_.period_start).rows] == [revision.id]
+
+
+def test_the_worker_fixing_a_ticket_opens_the_checks_photo(app, client):
+    from schoolhq.repairs import services as repairs
+
+    with app.test_request_context():
+        canteen, manager, head, _assets = kitchen()
+        worker = make_account("repair", "maintenance", name="孙师傅")
+        round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+        fill_daily(manager, round_)
+        slot = slot_of(round_, "fridge_temp", 1)
+        services.answer(manager, round_.id, slot.item.id, slot.subject_id,
+                        services.AnswerInput(value="11", photo=photo("warm.jpg")))
+        services.submit(manager, round_.id, SIGNATURE)
+        ticket = db.session.scalar(select(Ticket))
+        repairs.assign(head, ticket.id, worker.person_id)
+        photo_id = slot_of(round_, "fridge_temp", 1).answer.photo_id
+        db.session.commit()
+    login(client, "repair")
+    assert client.get(f"/files/{photo_id}").status_code == 200
+    login(client, "canteen")
+    assert client.get(f"/files/{photo_id}").status_code == 200
+
+
+def test_a_role_held_in_one_building_does_not_reach_another(app, client):
+    from schoolhq.auth import services as auth
+    from schoolhq.checks import schedules
+
+    with app.test_request_context():
+        canteen, manager, _head, _assets = kitchen()
+        elsewhere = places.create_location("building", "教学楼", canteen.parent_id)
+        other = make_account("othercanteen", None, name="李梅")
+        role = next(r for r in auth.roles() if r.code == "canteen_manager")
+        auth.assign_role(other.id, role.id, location_id=elsewhere.id)
+        schedule = schedules.save_schedule(schedules.ScheduleData(
+            template_key="canteen.daily", location_id=canteen.id, assignee_role="canteen_manager",
+            opens_time="00:00", due_time="23:58", grace_minutes="1"))
+        schedule.created_at -= timedelta(days=1)
+        made = schedules.materialise(local_today())
+        db.session.commit()
+        rounds = list(db.session.scalars(select(CheckRound)))
+        if made:
+            assert services.may_perform(manager, rounds[0])
+            assert not services.may_perform(other, rounds[0])
+            assert not list(db.session.scalars(services.my_rounds(other)))
+    login(client, "othercanteen")
+    assert client.get("/checks/findings").status_code == 403  # a scoped viewer: not the whole school's list
+
+
+@pytest.mark.parametrize("url", ["/checks/oversight?day=0001-01-01", "/checks/oversight?day=9999-12-31",
+                                 "/checks/ledger?month=9999-12", "/checks/compliance?month=2026-13",
+                                 "/checks/rounds/99999999999", "/checks/scan?code=%C2%B2"])
+def test_odd_addresses_answer_without_a_server_error(app, client, url):
+    with app.app_context():
+        make_account("logistics", "logistics_head")
+    login(client, "logistics")
+    assert client.get(url).status_code in (200, 404, 422)
+
+
+def test_a_choice_with_an_odd_digit_is_refused(ctx):
+    canteen, manager, _head, _assets = kitchen()
+    meal = services.start_adhoc(manager, "canteen.meal", canteen.id)
+    for odd in ("²", "9" * 5000):
+        with pytest.raises(ServiceError, match="Choose one of the options"):
+            answer(manager, meal, "tableware_method", value=odd)
+    assert answer(manager, meal, "core_temp", value="+70.50").answer.value == "70.50"  # kept as read

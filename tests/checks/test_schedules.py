@@ -254,7 +254,7 @@ def test_meal_times_are_the_schools_and_keep_their_keys(ctx):
     from schoolhq.core import settings
 
     settings.update({"checks.meals": "早餐 Breakfast 07:00-08:00\n午餐 Lunch 11:00-12:30\n晚餐 Supper 17:00-18:00"})
-    assert [m["key"] for m in schedules.meals()] == ["breakfast", "lunch", "meal3"]
+    assert [m["key"] for m in schedules.meals()] == ["breakfast", "lunch", "meal1"]
     for bad in ("午餐 11:00", "午餐 12:00-11:00", ""):
         with pytest.raises(ServiceError):
             settings.update({"checks.meals": bad})
@@ -278,3 +278,30 @@ def test_the_days_rounds_are_due_done_or_still_open_that_day(ctx):
     shown = [r.period for r in db.session.scalars(services.rounds_for_day(TUESDAY))]
     assert sorted(shown) == ["2026-12", "2026-12-01"]
     assert services.day_counts(TUESDAY) == {"open": 1, "submitted": 1}
+
+
+def test_a_schedule_made_after_todays_window_does_not_count_today_as_missed(ctx):
+    from datetime import datetime
+
+    canteen, manager, _head, _assets = kitchen()
+    schedule = _schedule("canteen.daily", canteen, manager)
+    schedule.created_at = datetime(2026, 12, 1, 10, 0)  # 18:00 in Shanghai, after 06:30–09:30 + 1 h
+    assert schedules.materialise(TUESDAY) == 0
+    assert schedules.materialise(date(2026, 12, 2)) == 1
+
+
+def test_bad_numbers_in_the_editor_and_in_a_pack_are_refused(ctx):
+    draft = packs.new_version(packs.published("canteen.daily").id)
+    for bad in ("inf", "1e309", "nan", "-inf"):
+        with pytest.raises(ServiceError):
+            packs.save_item(draft.id, packs.ItemData(prompt_zh="温度", type="number", max_value=bad))
+    for bad in (".inf", ".nan", "soon"):
+        text = f"packs:\n  - key: a.b\n    title: x\n    items: [{{key: a, prompt: p, type: number, max: {bad}}}]"
+        with pytest.raises(ServiceError, match="not a number"):
+            packs.import_packs(text)
+    for bad in ("soon", "99999999999", "-1"):
+        text = f"packs:\n  - key: a.b\n    title: x\n    items: [{{key: a, prompt: p, type: date_expiry, warn_days: {bad}}}]"
+        with pytest.raises(ServiceError, match="warn_days"):
+            packs.import_packs(text)
+    with pytest.raises(ServiceError, match="options must be a list"):
+        packs.import_packs("packs:\n  - key: a.b\n    title: x\n    items: [{key: a, prompt: p, type: select, options: 5}]")
