@@ -168,7 +168,7 @@ def upgrade():
     sa.UniqueConstraint('round_key', name=op.f('uq_check_round_round_key'))
     )
     with op.batch_alter_table('check_round', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_check_round_amends_id'), ['amends_id'], unique=False)
+        batch_op.create_index('ix_check_round_amends_id', ['amends_id'], unique=False, sqlite_where=sa.text('amends_id IS NOT NULL'), postgresql_where=sa.text('amends_id IS NOT NULL'))
         batch_op.create_index(batch_op.f('ix_check_round_asset_id'), ['asset_id'], unique=False)
         batch_op.create_index('ix_check_round_assignee', ['assignee_id', 'status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_check_round_location_id'), ['location_id'], unique=False)
@@ -176,6 +176,8 @@ def upgrade():
         batch_op.create_index('ix_check_round_status_due', ['status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_check_round_template_id'), ['template_id'], unique=False)
         batch_op.create_index('ix_check_round_template_period', ['template_key', 'period_start'], unique=False)
+        batch_op.create_index('ix_check_round_due_at', ['due_at'], unique=False)
+        batch_op.create_index('ix_check_round_submitted_at', ['submitted_at'], unique=False)
 
     op.create_table('check_answer',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -260,13 +262,15 @@ def downgrade():
     op.drop_table('check_answer')
     with op.batch_alter_table('check_round', schema=None) as batch_op:
         batch_op.drop_index('ix_check_round_template_period')
+        batch_op.drop_index('ix_check_round_due_at')
+        batch_op.drop_index('ix_check_round_submitted_at')
         batch_op.drop_index(batch_op.f('ix_check_round_template_id'))
         batch_op.drop_index('ix_check_round_status_due')
         batch_op.drop_index(batch_op.f('ix_check_round_schedule_id'))
         batch_op.drop_index(batch_op.f('ix_check_round_location_id'))
         batch_op.drop_index('ix_check_round_assignee')
         batch_op.drop_index(batch_op.f('ix_check_round_asset_id'))
-        batch_op.drop_index(batch_op.f('ix_check_round_amends_id'))
+        batch_op.drop_index('ix_check_round_amends_id', sqlite_where=sa.text('amends_id IS NOT NULL'), postgresql_where=sa.text('amends_id IS NOT NULL'))
 
     op.drop_table('check_round')
     with op.batch_alter_table('check_schedule', schema=None) as batch_op:

@@ -171,6 +171,13 @@ class CheckRound(db.Model):
         Index("ix_check_round_status_due", "status", "due_at"),
         Index("ix_check_round_assignee", "assignee_id", "status", "due_at"),
         Index("ix_check_round_template_period", "template_key", "period_start"),
+        # a day's rounds on the oversight page: due, or submitted, that day
+        Index("ix_check_round_due_at", "due_at"),
+        Index("ix_check_round_submitted_at", "submitted_at"),
+        # amendments are few: a partial index, so SQLite's statistics do not count every
+        # round without one as a single huge group and ignore the index
+        Index("ix_check_round_amends_id", "amends_id", sqlite_where=text("amends_id IS NOT NULL"),
+              postgresql_where=text("amends_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -203,7 +210,7 @@ class CheckRound(db.Model):
     failed_count: Mapped[int] = mapped_column(default=0)
     revision: Mapped[int] = mapped_column(default=1)
     #: the revision this one amends (its answers were copied, then changed)
-    amends_id: Mapped[int | None] = mapped_column(ForeignKey("check_round.id"), index=True)
+    amends_id: Mapped[int | None] = mapped_column(ForeignKey("check_round.id"))
     amend_reason: Mapped[str] = mapped_column(String(300), default="")
     missed_at: Mapped[datetime | None]
 

@@ -3,15 +3,17 @@ inspectors ask for, and the figures for the principal's monthly report."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import html
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import aliased
 
 from schoolhq.checks.models import CheckAnswer, CheckItem, CheckRound, CheckTemplate
 from schoolhq.checks.services import _asset_labels, option_text
-from schoolhq.core.timeutil import utcnow
+from schoolhq.core.timeutil import to_local, utcnow
 from schoolhq.extensions import db
 
 
@@ -20,11 +22,20 @@ def month_bounds(month: date) -> tuple[date, date]:
     return first, (first + timedelta(days=32)).replace(day=1)
 
 
-def current_revisions():
-    """Rounds no later submitted revision amends: what the ledger shows (an amendment
-    still being made leaves the submitted record in place)."""
-    newer = aliased(CheckRound)
-    return ~select(newer.id).where(newer.amends_id == CheckRound.id, newer.status == "submitted").exists()
+def _superseded(round_ids: list[int]) -> set[int]:
+    """Of these rounds, those a later submitted revision amends: the ledger shows that one
+    instead (an amendment still being made leaves the submitted record in place). Asked
+    by id, not as a correlated subquery: SQLite's planner would walk every submitted round
+    for each row of the month."""
+    found = set()
+    for chunk in range(0, len(round_ids), 900):
+        # the status is looked at here, not in SQL: with it, SQLite's planner prefers the
+        # status index (tens of thousands of submitted rounds) to the few amendments
+        found.update(amends for amends, status in db.session.execute(
+            select(CheckRound.amends_id, CheckRound.status).where(
+                CheckRound.amends_id.is_not(None), CheckRound.amends_id.in_(round_ids[chunk:chunk + 900])))
+            if status == "submitted")
+    return found
 
 
 @dataclass
@@ -37,10 +48,18 @@ class Column:
 
 @dataclass
 class LedgerRow:
-    round: CheckRound
+    #: the round's columns the ledger shows (id, period, status, place, asset_number, inspector …)
+    round: Any
+    #: (text, outcome) per column
     cells: list
-    #: the answers by (item key, subject)
-    answers: dict = field(default_factory=dict)
+    #: the local time it was submitted, "HH:MM"
+    submitted: str = ""
+
+    @property
+    def cells_html(self) -> Markup:
+        """The row's answer cells: thousands a month, so joined here, escaped, rather than
+        one template expression each."""
+        return Markup("".join(f'<td class="num {outcome}">{html.escape(text)}</td>' for text, outcome in self.cells))
 
 
 @dataclass
@@ -54,12 +73,26 @@ class Ledger:
 
 def ledger(key: str, month: date) -> Ledger:
     first, after = month_bounds(month)
-    rounds = list(db.session.scalars(
-        select(CheckRound).where(CheckRound.template_key == key, CheckRound.period_start >= first,
-                                 CheckRound.period_start < after, CheckRound.status.in_(("submitted", "missed")),
-                                 current_revisions())
+    # the columns a row shows, not whole rounds: a round brings its place's and people's
+    # chains of joined relations, a month of them more than the page's budget
+    from schoolhq.assets.models import Asset
+    from schoolhq.people.models import Person
+    from schoolhq.places.models import Location
+
+    rounds = db.session.execute(
+        select(CheckRound.id, CheckRound.template_id, CheckRound.subjects, CheckRound.period,
+               CheckRound.period_start, CheckRound.status, CheckRound.result, CheckRound.failed_count,
+               CheckRound.revision, CheckRound.submitted_at, CheckRound.signature_id,
+               Location.name.label("place"), Location.full_name.label("place_full"),
+               Asset.number.label("asset_number"), Person.name.label("inspector"))
+        .join(Location, Location.id == CheckRound.location_id)
+        .outerjoin(Asset, Asset.id == CheckRound.asset_id).outerjoin(Person, Person.id == CheckRound.assignee_id)
+        .where(CheckRound.template_key == key, CheckRound.period_start >= first, CheckRound.period_start < after,
+               CheckRound.status.in_(("submitted", "missed")))
         .order_by(CheckRound.period_start, CheckRound.opens_at, CheckRound.location_id, CheckRound.asset_id,
-                  CheckRound.id)))
+                  CheckRound.id)).all()
+    superseded = _superseded([r.id for r in rounds])
+    rounds = [r for r in rounds if r.id not in superseded]
     template_ids = sorted({r.template_id for r in rounds})
     newest = db.session.scalar(select(CheckTemplate).where(CheckTemplate.key == key)
                                .order_by((CheckTemplate.status == "published").desc(), CheckTemplate.version.desc())
@@ -89,35 +122,39 @@ def ledger(key: str, month: date) -> Ledger:
                 columns.append(Column(f"{number}.{n}", item, asset_id, labels.get(asset_id, "")))
         else:
             columns.append(Column(str(number), item, 0, ""))
+    # plain rows, not objects: a month holds thousands of answers
     answers: dict[int, dict] = {r.id: {} for r in rounds}
     ids = list(answers)
     for chunk in range(0, len(ids), 900):
-        for answer_, item_key in db.session.execute(
-                select(CheckAnswer, CheckItem.key).join(CheckItem, CheckItem.id == CheckAnswer.item_id)
+        for round_id, item_key, subject_id, value, outcome, corrected in db.session.execute(
+                select(CheckAnswer.round_id, CheckItem.key, CheckAnswer.subject_id, CheckAnswer.value,
+                       CheckAnswer.outcome, CheckAnswer.corrected)
+                .join(CheckItem, CheckItem.id == CheckAnswer.item_id)
                 .where(CheckAnswer.round_id.in_(ids[chunk:chunk + 900]))):
-            answers[answer_.round_id][(item_key, answer_.subject_id)] = answer_
-    rows = [LedgerRow(r, [_cell(c.item, answers[r.id].get((c.item.key, c.subject_id))) for c in columns],
-                      answers[r.id]) for r in rounds]
+            answers[round_id][(item_key, subject_id)] = (value, outcome, corrected)
+    slots = [(c.item, (c.item.key, c.subject_id)) for c in columns]
+    rows = [LedgerRow(r, [_cell(item, answers[r.id].get(slot)) for item, slot in slots],
+                      to_local(r.submitted_at).strftime("%H:%M") if r.submitted_at else "") for r in rounds]
     return Ledger(newest, first, columns, rows, sorted(t.version for t in templates.values()))
 
 
 _MARKS = {"pass": "✓", "fail": "✗", "na": "N/A", "warn": "!", "done": "✓"}
 
 
-def _cell(item: CheckItem, answer_: CheckAnswer | None) -> tuple[str, str]:
+def _cell(item: CheckItem, answer_: tuple | None) -> tuple[str, str]:
     """What a ledger cell shows, and its outcome: the reading itself where there is one."""
     if answer_ is None:
         return "", ""
-    text = answer_.value
+    text, outcome, corrected = answer_
     if item.type == "select" and text.isdigit() and int(text) < len(item.options):
         text = option_text(item.options[int(text)])
     elif item.type == "date_expiry" and text:
         text = text[2:]
     if not text:
-        text = _MARKS[answer_.outcome]
-    if answer_.corrected:
+        text = _MARKS[outcome]
+    if corrected:
         text += "*"
-    return text, answer_.outcome
+    return text, outcome
 
 
 @dataclass

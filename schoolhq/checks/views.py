@@ -10,7 +10,7 @@ from sqlalchemy import select
 from schoolhq.checks import packs, reports, schedules, services
 from schoolhq.checks.models import CheckRound
 from schoolhq.core.errors import ServiceError
-from schoolhq.core.pagination import paginate
+from schoolhq.core.pagination import Page, paginate
 from schoolhq.core.permissions import can, permission_required
 from schoolhq.core.timeutil import local_today, to_local
 from schoolhq.core.web import redirect_to, render, to_int, wants_fragment
@@ -27,6 +27,8 @@ def _names():
             "option_text": services.option_text, "template_title": lambda t: packs.title_of(t, language),
             "prompt_of": lambda item: item.prompt(language), "is_late": services.is_late,
             "period_label": services.period_label,
+            # babel's formatting is the costly part of a long list: plain local time
+            "local_time": lambda value: to_local(value).strftime("%Y-%m-%d %H:%M") if value else "",
             "frequency_label": packs.FREQUENCY_LABELS, "role_name": _role_name}
 
 
@@ -61,7 +63,7 @@ def _month_arg() -> date:
 def _today_page(status: int = 200, **extra):
     from schoolhq.places import services as places
 
-    rounds = list(db.session.scalars(services.my_rounds(current_user)))
+    rounds = services.soonest_first(services.my_rounds(current_user))
     return render("checks/today.html", status=status, rounds=rounds, progress=services.progress(rounds),
                   templates=[t for t in packs.templates() if t.status == "published"],
                   locations=places.choices(), **extra)
@@ -217,16 +219,36 @@ def oversight():
     except ValueError:
         pass
     status = request.args.get("status", "")
-    page = paginate(services.rounds_for_day(day, status), per_page=100)
-    return render("checks/oversight.html", page=page, day=day, chosen=status, counts=services.day_counts(day),
+    rows = services.day_rounds(day)
+    chosen = [row.id for row in rows if row.status == status] if status in services.STATUS_LABELS else \
+        [row.id for row in rows]
+    # one page of the day's ids, then those rounds with their places and people
+    number = to_int(request.args.get("page")) or 1
+    page = Page(items=[], number=1, per_page=50, total=len(chosen))
+    page.number = min(number, page.pages)
+    ids = chosen[(page.number - 1) * 50:page.number * 50]
+    found = {r.id: r for r in db.session.scalars(select(CheckRound).where(CheckRound.id.in_(ids)))} if ids else {}
+    page.items = [found[round_id] for round_id in ids]
+    return render("checks/oversight.html", page=page, day=day, chosen=status, counts=services.day_counts(rows),
                   findings=list(db.session.scalars(services.findings("open").limit(10))))
+
+
+def _findings_page(status: str) -> Page:
+    """The ids of a page of findings first (a finding brings its round, place and asset
+    joined), then those fifty."""
+    page = paginate(services.findings(status).with_only_columns(services.CheckFinding.id), per_page=50)
+    found = {f.id: f for f in db.session.scalars(select(services.CheckFinding)
+                                                 .where(services.CheckFinding.id.in_(page.items)))} \
+        if page.items else {}
+    page.items = [found[finding_id] for finding_id in page.items]
+    return page
 
 
 @bp.get("/findings")
 @permission_required("checks.manage", "checks.view", school_wide=True)
 def finding_list():
     status = request.args.get("status", "open")
-    page = paginate(services.findings(status), per_page=50)
+    page = _findings_page(status)
     return render("checks/findings.html", page=page, chosen=status,
                   may_manage=can(current_user, "checks.manage"))
 
@@ -246,7 +268,7 @@ def finding_action(finding_id: int, action: str):
             abort(404)
     except ServiceError as error:
         db.session.rollback()
-        page = paginate(services.findings("open"), per_page=50)
+        page = _findings_page("open")
         return render("checks/findings.html", status=422, page=page, chosen="open", error=error.message,
                       error_finding=finding_id, may_manage=True)
     return redirect_to("checks.finding_list")
@@ -271,11 +293,12 @@ def ledger():
             f"{c.number} {c.item.prompt_zh[:30]}{' ' + c.subject_label if c.subject_label else ''}"
             for c in book.columns], str(_l("Result")), str(_l("Inspector")), str(_l("Submitted at"))]
 
-        rows = ([r.round.period_start.isoformat(), r.round.period, r.round.location.full_name,
+        rows = ([r.round.period_start.isoformat(), services.period_label(r.round), r.round.place_full
+                 + (f" · {r.round.asset_number}" if r.round.asset_number else ""),
                  *[text for text, _outcome in r.cells],
                  str(services.STATUS_LABELS["missed"]) if r.round.status == "missed" else
                  str(services.OUTCOME_LABELS.get(r.round.result or "", "")),
-                 r.round.assignee.name if r.round.assignee else "",
+                 r.round.inspector or "",
                  to_local(r.round.submitted_at).strftime("%Y-%m-%d %H:%M") if r.round.submitted_at else ""]
                 for r in book.rows)
         return download(f"checks-{key}-{month:%Y-%m}.xlsx", [(key, header, rows)])

@@ -130,7 +130,7 @@ def test_a_role_schedule_is_done_by_whoever_of_the_role_takes_it(ctx):
     round_ = _rounds()[0]
     assert round_.assignee_id is None and services.may_perform(manager, round_)
     assert not services.may_perform(make_account("cook", "canteen_staff"), round_)
-    listed = list(db.session.scalars(services.my_rounds(manager, TUESDAY)))
+    listed = services.soonest_first(services.my_rounds(manager, TUESDAY))
     assert [r.id for r in listed] == [round_.id]
 
 
@@ -273,11 +273,12 @@ def test_the_days_rounds_are_due_done_or_still_open_that_day(ctx):
     monthly = _rounds(template_key="canteen.monthly")[0]
     monthly.status, monthly.result = "submitted", "pass"
     monthly.submitted_at = datetime(2026, 12, 1, 3, 0)  # 11:00 in Shanghai on the 1st
-    shown = [r.period for r in db.session.scalars(services.rounds_for_day(date(2026, 12, 2)))]
-    assert shown == ["2026-12-02"]  # the monthly round was done the day before
-    shown = [r.period for r in db.session.scalars(services.rounds_for_day(TUESDAY))]
-    assert sorted(shown) == ["2026-12", "2026-12-01"]
-    assert services.day_counts(TUESDAY) == {"open": 1, "submitted": 1}
+    def shown(day):
+        return sorted(db.session.get(CheckRound, row.id).period for row in services.day_rounds(day))
+
+    assert shown(date(2026, 12, 2)) == ["2026-12-02"]  # the monthly round was done the day before
+    assert shown(TUESDAY) == ["2026-12", "2026-12-01"]
+    assert services.day_counts(services.day_rounds(TUESDAY)) == {"open": 1, "submitted": 1}
 
 
 def test_a_schedule_made_after_todays_window_does_not_count_today_as_missed(ctx):
