@@ -13,6 +13,7 @@ from flask import url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, union
+from sqlalchemy.orm import joinedload, lazyload
 
 from schoolhq.checks import packs
 from schoolhq.checks.models import CheckAnswer, CheckFinding, CheckItem, CheckRound, CheckTemplate
@@ -48,7 +49,15 @@ def get_round(round_id: int) -> CheckRound:
 
 
 def _locked_round(round_id: int) -> CheckRound:
-    return locked(CheckRound, round_id, _l("No such check round."))
+    """The round locked, with what a save needs: its version's items and its place's path
+    (not the place's parents and people, the asset and the named person's department,
+    which its relations would otherwise join in on every answer)."""
+    from schoolhq.places.models import Location
+
+    return locked(CheckRound, round_id, _l("No such check round."), options=(
+        joinedload(CheckRound.location).lazyload(Location.parent),
+        joinedload(CheckRound.location).lazyload(Location.responsible),
+        lazyload(CheckRound.asset), lazyload(CheckRound.assignee)))
 
 
 def may_perform(account, round_: CheckRound) -> bool:
@@ -77,6 +86,10 @@ class Slot:
     subject_id: int
     subject_label: str
     answer: CheckAnswer | None
+    #: set by a save: the round it was saved in, and whether that round has just moved to
+    #: the template's current version (the page then shows the new questions)
+    round: CheckRound | None = None
+    moved: bool = False
 
     @property
     def dom_id(self) -> str:
@@ -300,6 +313,7 @@ def _same_item(round_: CheckRound, item_id: int) -> int:
 def answer(account, round_id: int, item_id: int, subject_id: int, data: AnswerInput) -> Slot:
     """Save one answer the moment it is given; an out-of-range number fails at once."""
     round_ = _writable(account, round_id)
+    version = round_.template_id
     item_id = _same_item(round_, item_id)
     the_slot = slot(round_, item_id, subject_id)
     item = the_slot.item
@@ -331,7 +345,7 @@ def answer(account, round_id: int, item_id: int, subject_id: int, data: AnswerIn
     db.session.flush()
     if outcome == "fail" and not was_failed and item.critical:
         _notify_critical(round_, the_slot, existing)
-    the_slot.answer = existing
+    the_slot.answer, the_slot.round, the_slot.moved = existing, round_, round_.template_id != version
     return the_slot
 
 
@@ -362,6 +376,7 @@ def add_evidence(account, round_id: int, item_id: int, subject_id: int, note: st
         existing.photo_id = save_upload(photo, images_only=True).id
     existing.answered_by_id, existing.answered_at = account.id, utcnow()
     db.session.flush()
+    the_slot.round = round_
     return the_slot
 
 

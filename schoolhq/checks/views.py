@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from schoolhq.checks import packs, reports, schedules, services
 from schoolhq.checks.models import CheckRound
-from schoolhq.core.errors import ServiceError
+from schoolhq.core.errors import NotFound, ServiceError
 from schoolhq.core.pagination import Page, paginate
 from schoolhq.core.permissions import can, permission_required
 from schoolhq.core.timeutil import local_today, to_local
@@ -128,11 +128,13 @@ def round_print(round_id: int):
 
 def _slot_response(round_id: int, item_id: int, subject_id: int, action):
     """One answer, one small POST; the answer's fragment comes back marked pass or fail.
-    A refused answer comes back as the same fragment with its message, status 422."""
-    round_ = _round_or_404(round_id, perform=True)
-    version = round_.template_id
+    A refused answer comes back as the same fragment with its message, status 422. The
+    service locks and loads the round once and says whose it is (the throughput of this
+    save is a budget of its own)."""
     try:
-        the_slot = action(round_)
+        the_slot = action()
+    except NotFound:
+        abort(404)
     except ServiceError as error:
         db.session.rollback()
         round_ = _round_or_404(round_id, perform=True)
@@ -144,11 +146,11 @@ def _slot_response(round_id: int, item_id: int, subject_id: int, action):
             return _round_page(round_, 422, error.message, the_slot.dom_id)
         return render("checks/_slot.html", status=422, s=the_slot, round=round_, error=error.message,
                       field=error.field, editable=round_.status in services.OPEN, tried=request.form)
-    if round_.template_id != version:  # it began on a newer version: show its questions
+    if the_slot.moved:  # it began on a newer version: show its questions
         return redirect_to("checks.round_page", round_id=round_id)
     if not wants_fragment():
         return redirect(url_for("checks.round_page", round_id=round_id) + f"#{the_slot.dom_id}", code=303)
-    return render("checks/_slot.html", s=the_slot, round=round_, editable=True)
+    return render("checks/_slot.html", s=the_slot, round=the_slot.round, editable=True)
 
 
 @bp.post("/rounds/<int:round_id>/answer/<int:item_id>/<int:subject_id>")
@@ -159,15 +161,15 @@ def answer(round_id: int, item_id: int, subject_id: int):
                                 note=form.get("note", ""), photo=request.files.get("photo"),
                                 file=request.files.get("file"), signature=form.get("signature", ""))
     return _slot_response(round_id, item_id, subject_id,
-                          lambda r: services.answer(current_user, r.id, item_id, subject_id, data))
+                          lambda: services.answer(current_user, round_id, item_id, subject_id, data))
 
 
 @bp.post("/rounds/<int:round_id>/evidence/<int:item_id>/<int:subject_id>")
 @permission_required("checks.perform")
 def evidence(round_id: int, item_id: int, subject_id: int):
     form = request.form
-    return _slot_response(round_id, item_id, subject_id, lambda r: services.add_evidence(
-        current_user, r.id, item_id, subject_id, form.get("note", ""), request.files.get("photo"),
+    return _slot_response(round_id, item_id, subject_id, lambda: services.add_evidence(
+        current_user, round_id, item_id, subject_id, form.get("note", ""), request.files.get("photo"),
         corrected=form.get("corrected") == "y"))
 
 

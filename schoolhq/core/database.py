@@ -114,14 +114,15 @@ def append_only(table, what: str) -> None:
         event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
 
 
-def locked(model, record_id: int, not_found_message):
+def locked(model, record_id: int, not_found_message, options=()):
     """The record with its row locked until the end of the transaction and re-read, so
     two people acting on it at once take turns. Only the id is selected FOR UPDATE:
-    PostgreSQL refuses FOR UPDATE across the eager outer joins of a whole entity."""
+    PostgreSQL refuses FOR UPDATE across the eager outer joins of a whole entity.
+    `options` trim what the re-read loads (a hot path needs little of the relations)."""
     from sqlalchemy import select
 
     from schoolhq.core.errors import NotFound
 
     if db.session.execute(select(model.id).where(model.id == record_id).with_for_update()).first() is None:
         raise NotFound(not_found_message)
-    return db.session.get(model, record_id, populate_existing=True)
+    return db.session.get(model, record_id, populate_existing=True, options=list(options))
