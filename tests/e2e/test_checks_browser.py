@@ -326,3 +326,43 @@ def test_canteen_daily_round_with_a_warm_fridge_to_the_ledger(browsing, demo, ap
     errors = [m for m in browsing.console if m.startswith(("[error]", "[warning]"))
               and not re.search(r"status of 422", m)]
     assert not errors, "the browser console reported:\n" + "\n".join(errors)
+
+
+def test_an_answer_given_offline_is_marked_unsaved_and_sent_again(browsing, demo, app):
+    """Wi-Fi drops during a round: the tapped answer shows as not saved, nothing is
+    written, and it goes through by itself once the connection is back."""
+    from sqlalchemy import select
+
+    from schoolhq.auth.models import Account
+    from schoolhq.checks import services
+    from schoolhq.checks.models import CheckAnswer
+    from schoolhq.extensions import db
+    from schoolhq.places.models import Location
+
+    with app.test_request_context():
+        manager = db.session.scalar(select(Account).where(Account.username == MANAGER))
+        building = db.session.scalar(select(Location).where(Location.name == BUILDING))
+        round_id = services.start_adhoc(manager, TEMPLATE, building.id).id
+        db.session.commit()
+    storage = round_slots(app, round_id)["storage"]
+    page = browsing.page
+    sign_in(page, MANAGER)
+    page.goto(f"/checks/rounds/{round_id}")
+    slot = page.locator(f"#{storage['dom_id']}")
+    expect(slot.locator(".unsaved-note")).to_be_hidden()
+
+    browsing.context.set_offline(True)
+    slot.locator("button[name=outcome][value=pass]").click()
+    expect(slot).to_have_class(re.compile(r"\bunsaved\b"))
+    expect(slot.locator(".unsaved-note")).to_be_visible()
+    expect(page.locator("#toast.error")).to_be_visible()
+    with app.app_context():
+        assert db.session.scalar(select(CheckAnswer.id).where(CheckAnswer.round_id == round_id)) is None
+
+    browsing.context.set_offline(False)
+    answered = page.locator(f"#{storage['dom_id']}.outcome-pass")
+    expect(answered).to_be_visible(timeout=15000)
+    expect(answered).not_to_have_class(re.compile(r"\bunsaved\b"))
+    with app.app_context():
+        outcomes = list(db.session.scalars(select(CheckAnswer.outcome).where(CheckAnswer.round_id == round_id)))
+    assert outcomes == ["pass"]
