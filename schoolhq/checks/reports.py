@@ -71,7 +71,20 @@ class Ledger:
     versions: list[int]
 
 
-def ledger(key: str, month: date) -> Ledger:
+def ledger_places(key: str, month: date) -> list[tuple[int, str]]:
+    """The places with rounds of this template in the month: a ledger can be one sheet per
+    kitchen or building, as the paper 台账 is kept."""
+    from schoolhq.places.models import Location
+
+    first, after = month_bounds(month)
+    return [tuple(row) for row in db.session.execute(
+        select(Location.id, Location.full_name).where(Location.id.in_(
+            select(CheckRound.location_id).where(CheckRound.template_key == key, CheckRound.period_start >= first,
+                                                 CheckRound.period_start < after).distinct()))
+        .order_by(Location.full_name))]
+
+
+def ledger(key: str, month: date, location_id: int | None = None) -> Ledger:
     first, after = month_bounds(month)
     # the columns a row shows, not whole rounds: a round brings its place's and people's
     # chains of joined relations, a month of them more than the page's budget
@@ -88,7 +101,8 @@ def ledger(key: str, month: date) -> Ledger:
         .join(Location, Location.id == CheckRound.location_id)
         .outerjoin(Asset, Asset.id == CheckRound.asset_id).outerjoin(Person, Person.id == CheckRound.assignee_id)
         .where(CheckRound.template_key == key, CheckRound.period_start >= first, CheckRound.period_start < after,
-               CheckRound.status.in_(("submitted", "missed")))
+               CheckRound.status.in_(("submitted", "missed")),
+               *([CheckRound.location_id == location_id] if location_id else []))
         .order_by(CheckRound.period_start, CheckRound.opens_at, CheckRound.location_id, CheckRound.asset_id,
                   CheckRound.id)).all()
     superseded = _superseded([r.id for r in rounds])

@@ -791,6 +791,12 @@ def _dashboard_items(account):
                                           .where(CheckFinding.status == "open")) or 0
         items.append(Item("checks", _l("Check findings to follow up"), open_findings, url_for("checks.finding_list"),
                           "warning"))
+    elif unscoped(account, "checks.view"):  # the principal: the month at a glance
+        first = local_today().replace(day=1)
+        missed = db.session.scalar(select(func.count(CheckRound.id)).where(
+            CheckRound.status == "missed", CheckRound.due_at >= local_day_bounds_utc(first)[0])) or 0
+        items.append(Item("checks", _l("Checks missed this month"), missed,
+                          url_for("checks.compliance", month=first.strftime("%Y-%m")), "warning"))
     return items
 
 

@@ -287,7 +287,10 @@ def ledger():
     if choices and key not in dict(choices):
         abort(404)
     month = _month_arg()
-    book = reports.ledger(key, month) if key else None
+    places = reports.ledger_places(key, month) if key else []
+    place = to_int(request.args.get("place"))
+    place = place if place in dict(places) else None
+    book = reports.ledger(key, month, place) if key else None
     if book is not None and request.args.get("format") == "xlsx":
         from schoolhq.core.xlsx import download
 
@@ -304,7 +307,7 @@ def ledger():
                  to_local(r.round.submitted_at).strftime("%Y-%m-%d %H:%M") if r.round.submitted_at else ""]
                 for r in book.rows)
         return download(f"checks-{key}-{month:%Y-%m}.xlsx", [(key, header, rows)])
-    return render("checks/ledger.html", book=book, key=key, choices=choices, month=month)
+    return render("checks/ledger.html", book=book, key=key, choices=choices, month=month, places=places, place=place)
 
 
 @bp.get("/compliance")

@@ -498,3 +498,36 @@ def test_a_choice_with_an_odd_digit_is_refused(ctx):
         with pytest.raises(ServiceError, match="Choose one of the options"):
             answer(manager, meal, "tableware_method", value=odd)
     assert answer(manager, meal, "core_temp", value="+70.50").answer.value == "70.50"  # kept as read
+
+
+def test_the_dashboard_counts_each_persons_checks(app, client):
+    from schoolhq.checks import schedules
+
+    with app.test_request_context():
+        canteen, manager, head, _assets = kitchen()
+        make_account("principal", "principal", name="张校长")
+        round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+        round_.status = "open"
+        db.session.commit()
+        schedules.mark_missed(round_.closes_at + timedelta(minutes=1))
+        db.session.commit()
+    login(client, "principal")
+    home = client.get("/")
+    assert "Checks missed this month" in home.text or "本月漏检" in home.text
+
+
+def test_a_ledger_can_be_one_sheet_per_place(ctx):
+    from schoolhq.checks import reports
+
+    canteen, manager, _head, _assets = kitchen()
+    hall = places.create_location("room", "学生餐厅", canteen.id)
+    for where in (canteen, hall):  # the hall holds no fridge: its round asks no temperature
+        round_ = services.start_adhoc(manager, "canteen.daily", where.id)
+        fill_daily(manager, round_) if where is canteen else services.all_remaining_pass(manager, round_.id)
+        services.submit(manager, round_.id, SIGNATURE)
+    month = round_.period_start
+    assert [name for _id, name in reports.ledger_places("canteen.daily", month)] == [
+        canteen.full_name, hall.full_name]
+    assert len(reports.ledger("canteen.daily", month).rows) == 2
+    only = reports.ledger("canteen.daily", month, hall.id)
+    assert [row.round.place for row in only.rows] == ["学生餐厅"]
