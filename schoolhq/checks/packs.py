@@ -76,6 +76,15 @@ def templates(include_retired: bool = False) -> list[CheckTemplate]:
     return list(db.session.scalars(query))
 
 
+def published_choices(language: str) -> list[tuple[str, str, str]]:
+    """(key, title, frequency) of every published template, for a select box: three
+    columns, not templates with their items."""
+    rows = db.session.execute(select(CheckTemplate.key, CheckTemplate.title_zh, CheckTemplate.title_en,
+                                     CheckTemplate.frequency).where(CheckTemplate.status == "published")
+                              .order_by(CheckTemplate.key))
+    return [(key, en if language == "en" and en else zh, frequency) for key, zh, en, frequency in rows]
+
+
 def versions(key: str) -> list[CheckTemplate]:
     return list(db.session.scalars(select(CheckTemplate).where(CheckTemplate.key == key)
                                    .order_by(CheckTemplate.version.desc())))

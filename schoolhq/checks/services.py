@@ -692,8 +692,9 @@ def is_late(round_: CheckRound) -> bool:
 def find_by_scan(account, code: str) -> CheckRound | None:
     """A scanned asset or room label: its open round for this person (the soonest due)."""
     from schoolhq.assets.services import resolve_tag
-    from schoolhq.core.tokens import _LABEL_URL
+    from schoolhq.core.tokens import token_of
     from schoolhq.places.models import Location
+    from schoolhq.places.services import by_token
 
     asset = resolve_tag(code)
     query = my_rounds(account)
@@ -701,10 +702,8 @@ def find_by_scan(account, code: str) -> CheckRound | None:
         found = soonest_first(query.where(CheckRound.asset_id == asset.id)) or \
             soonest_first(query.where(CheckRound.location_id == asset.location_id))
         return found[0] if found else None
-    match = _LABEL_URL.search(code or "")
-    token = (match.group(1) if match else (code or "").strip()).lower()
-    location = db.session.scalar(select(Location).where(or_(Location.token == token,
-                                                            func.lower(Location.code) == token)))
+    token = token_of(code)
+    location = by_token(token) or db.session.scalar(select(Location).where(func.lower(Location.code) == token))
     if location is None:
         return None
     found = soonest_first(query.where(CheckRound.location_id == location.id))

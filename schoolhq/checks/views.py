@@ -65,7 +65,7 @@ def _today_page(status: int = 200, **extra):
 
     rounds = services.soonest_first(services.my_rounds(current_user))
     return render("checks/today.html", status=status, rounds=rounds, progress=services.progress(rounds),
-                  templates=[t for t in packs.templates() if t.status == "published"],
+                  templates=packs.published_choices(services._language()),
                   locations=places.choices(), **extra)
 
 
@@ -422,7 +422,7 @@ def _schedule_page(status: int = 200, error=None, field=None):
                   schedules=schedules.schedules(), values=request.form,
                   titles={t.key: packs.title_of(t, language) for t in reversed(packs.templates(True))},
                   kind_names={k.key: k.name_en if language == "en" and k.name_en else k.name_zh for k in kinds},
-                  templates=[t for t in packs.templates() if t.status == "published"],
+                  templates=packs.published_choices(language),
                   targets=schedules.TARGET_LABELS, frequencies=packs.FREQUENCY_LABELS,
                   kinds=kinds, people=people.person_choices(), locations=places.choices(), roles=BUILTIN_ROLES,
                   meals=schedules.meals())

@@ -40,13 +40,19 @@ def register_code(resolver: Callable[[str], str | None]) -> None:
 _LABEL_URL = re.compile(r"/t/([0-9A-Za-z]{4,16})/?$")
 
 
+def token_of(text: str) -> str:
+    """The label token in what a scanner typed: the end of a label's URL, or the text."""
+    text = (text or "").strip()
+    match = _LABEL_URL.search(text)
+    return (match.group(1) if match else text).lower()
+
+
 def open_scanned(text: str) -> str | None:
     """Where a scanned code leads: a label URL or token, else an area's own code."""
     text = (text or "").strip()
     if not text or len(text) > 300:
         return None
-    match = _LABEL_URL.search(text)
-    target = resolve(match.group(1) if match else text)
+    target = resolve(token_of(text))
     if target is not None:
         return target.url
     for resolver in CODE_RESOLVERS:
