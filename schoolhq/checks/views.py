@@ -101,10 +101,8 @@ def start():
 
 
 def _round_page(round_: CheckRound, status: int = 200, error=None, field=None):
-    the_slots = services.slots(round_)
-    unanswered, no_evidence = services.missing(round_, the_slots)
-    return render("checks/round.html", status=status, round=round_, slots=the_slots, error=error, field=field,
-                  unanswered=unanswered, no_evidence=no_evidence,
+    return render("checks/round.html", status=status, round=round_, slots=services.slots(round_), error=error,
+                  field=field,
                   may_perform=services.may_perform(current_user, round_),
                   revisions=services.revisions(round_),
                   findings=list(db.session.scalars(select(services.CheckFinding)
