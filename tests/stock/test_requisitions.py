@@ -57,7 +57,8 @@ def test_a_plain_requisition_is_ready_and_issues_in_parts(ctx):
     requisitions.issue(keeper, requisition.id, {lines[chalk.id]: "3"}, on_paper=True)
     assert requisition.status == "issued" and requisition.closed_at is not None
     assert services.on_hand(chalk.id) == 16000 and services.on_hand(pens.id) == 10000
-    issues = db.session.scalars(select(StockIssue).where(StockIssue.requisition_id == requisition.id)).all()
+    issues = db.session.scalars(select(StockIssue).where(StockIssue.requisition_id == requisition.id)
+                                .order_by(StockIssue.id)).all()
     assert [bool(i.signature_id) for i in issues] == [True, False]
     register = requisitions.register_rows(requisitions.month_start())
     assert [(r.item.name, r.quantity_milli) for r in register] == [("中性笔", 10000), ("复印纸", 5000), ("粉笔", 1000),
