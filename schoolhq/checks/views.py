@@ -13,7 +13,7 @@ from schoolhq.core.errors import NotFound, ServiceError
 from schoolhq.core.pagination import Page, paginate
 from schoolhq.core.permissions import can, permission_required
 from schoolhq.core.timeutil import local_today, to_local
-from schoolhq.core.web import redirect_to, render, to_int, wants_fragment
+from schoolhq.core.web import month_arg, redirect_to, render, to_int, wants_fragment
 from schoolhq.extensions import db
 
 bp = Blueprint("checks", __name__, url_prefix="/checks")
@@ -46,16 +46,6 @@ def _round_or_404(round_id: int, perform: bool = False) -> CheckRound:
     if not allowed:
         abort(403)
     return round_
-
-
-def _month_arg() -> date:
-    try:
-        year, month = (int(part) for part in request.args.get("month", "").split("-"))
-        if 2000 <= year <= 2100:
-            return date(year, month, 1)
-    except ValueError:
-        pass
-    return local_today().replace(day=1)
 
 
 # Doing rounds ---------------------------------------------------------------------------
@@ -284,7 +274,7 @@ def ledger():
     key = request.args.get("key") or (choices[0][0] if choices else "")
     if choices and key not in dict(choices):
         abort(404)
-    month = _month_arg()
+    month = month_arg()
     places = reports.ledger_places(key, month) if key else []
     place = to_int(request.args.get("place"))
     place = place if place in dict(places) else None
@@ -311,7 +301,7 @@ def ledger():
 @bp.get("/compliance")
 @permission_required("checks.view", school_wide=True)
 def compliance():
-    month = _month_arg()
+    month = month_arg()
     return render("checks/compliance.html", report=reports.compliance(month, services._language()), month=month)
 
 

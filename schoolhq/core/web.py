@@ -40,3 +40,18 @@ def to_int(value) -> int | None:
 
 def int_arg(name: str) -> int | None:
     return to_int(request.args.get(name))
+
+
+def month_arg(name: str = "month"):
+    """The first day of the month a report asks for ("2026-11"), or of this month when
+    the value is missing, malformed or outside 2000–2100."""
+    from datetime import date
+
+    from schoolhq.core.timeutil import local_today
+
+    try:
+        year, month = (int(part) for part in request.args.get(name, "").split("-"))
+        chosen = date(year, month, 1)
+    except ValueError:
+        return local_today().replace(day=1)
+    return chosen if date(2000, 1, 1) <= chosen <= date(2100, 1, 1) else local_today().replace(day=1)

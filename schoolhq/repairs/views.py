@@ -11,7 +11,7 @@ from sqlalchemy import select
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import can, permission_required
-from schoolhq.core.web import redirect_to, render, to_int, wants_fragment
+from schoolhq.core.web import month_arg, redirect_to, render, to_int, wants_fragment
 from schoolhq.extensions import db
 from schoolhq.repairs import plans, services
 from schoolhq.repairs.models import Ticket
@@ -249,17 +249,10 @@ def plan_deactivate(plan_id: int):
 @permission_required("repairs.manage")
 def summary():
     """The monthly repair summary, for the principal's desk and the accountant."""
-    from schoolhq.core.timeutil import local_today
     from schoolhq.core.xlsx import download
     from schoolhq.repairs.reports import month_summary
 
-    try:
-        year, month = (int(part) for part in request.args.get("month", "").split("-"))
-        chosen = date(year, month, 1)
-        if not date(2000, 1, 1) <= chosen <= date(2100, 1, 1):
-            raise ValueError
-    except ValueError:
-        chosen = local_today().replace(day=1)
+    chosen = month_arg()
     report = month_summary(chosen)
     if request.args.get("format") == "xlsx":
         header = [str(_l("Name")), str(_l("Opened")), str(_l("Closed")), str(_l("Done on time")),

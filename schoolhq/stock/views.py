@@ -15,7 +15,7 @@ from schoolhq.core.money import yuan
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import can, permission_required, require, require_within
 from schoolhq.core.timeutil import local_today
-from schoolhq.core.web import int_arg, redirect_to, render, to_int
+from schoolhq.core.web import int_arg, month_arg, redirect_to, render, to_int
 from schoolhq.core.xlsx import download
 from schoolhq.extensions import db
 from schoolhq.stock import counts, reports, requisitions, services
@@ -651,20 +651,10 @@ def counter_issue():
 
 # Registers and lists for print --------------------------------------------------------
 
-def _month_arg() -> date:
-    text = request.args.get("month", "")
-    try:
-        year, month = (int(part) for part in text.split("-"))
-        chosen = date(year, month, 1)
-    except ValueError:
-        return requisitions.month_start()
-    return chosen if date(2000, 1, 1) <= chosen <= date(2100, 1, 1) else requisitions.month_start()
-
-
 @bp.get("/register")
 @permission_required("stock.view", "stock.issue")
 def register():
-    month = _month_arg()
+    month = month_arg()
     store_id = int_arg("store")
     rows = requisitions.register_rows(month, store_id)
     return render("stock/register.html", rows=rows, month=month, stores=services.stores(), store_id=store_id,
