@@ -1,13 +1,17 @@
 """Shared fixtures: a real database (an SQLite file, or the PostgreSQL server named by
-SCHOOLHQ_TEST_DATABASE_URL), emptied before every test, and helpers to sign in."""
+SCHOOLHQ_TEST_DATABASE_URL), emptied before every test; a held clock; helpers to sign in."""
 
 from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import text
 
 from schoolhq import create_app
@@ -19,6 +23,79 @@ PG_URL = os.environ.get("SCHOOLHQ_TEST_DATABASE_URL", "").strip()
 
 def engine_name() -> str:
     return "postgresql" if PG_URL else "sqlite"
+
+
+# ---------------------------------------------------------------------------------------
+# The held clock. Every test runs at one instant of the school's day, held for the whole
+# session: SCHOOLHQ_TEST_NOW ("2027-01-31" or "2027-01-31T07:45", school time), or else
+# today at 10:00 in the school's zone. CI runs the tests marked `dated` again at other days
+# of the school year (a weekend, a holiday, a month's last day), so no test may assume
+# what kind of day today is. A test that needs a particular day says so with
+# `@pytest.mark.clock("2026-12-01 06:00")`, or moves the clock with `clock.set(...)`.
+# Time still flows from the held instant (tick=True): records made one after another in a
+# test keep their order, as they would in the running app.
+# ---------------------------------------------------------------------------------------
+SCHOOL_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def _held_instant() -> datetime:
+    wanted = os.environ.get("SCHOOLHQ_TEST_NOW", "").strip()
+    if not wanted:
+        today = datetime.now(SCHOOL_ZONE).date()
+        return datetime(today.year, today.month, today.day, 10, 0, tzinfo=SCHOOL_ZONE)
+    return _school_time(wanted)
+
+
+def _school_time(text_value: str) -> datetime:
+    value = datetime.fromisoformat(text_value.strip().replace(" ", "T"))
+    if len(text_value.strip()) == 10:
+        value = value.replace(hour=10)
+    return value.replace(tzinfo=SCHOOL_ZONE) if value.tzinfo is None else value
+
+
+HELD_NOW = _held_instant()
+
+
+def pytest_report_header(config):
+    return f"held clock: {HELD_NOW:%Y-%m-%d %H:%M %Z} ({HELD_NOW:%A}), school time"
+
+
+@dataclass
+class Clock:
+    """The held clock as a test sees it: `today` is the school's date, `now` naive UTC as
+    the app stores it."""
+
+    traveller: time_machine.Coordinates
+
+    @property
+    def local_now(self) -> datetime:
+        return datetime.now(SCHOOL_ZONE)
+
+    @property
+    def today(self) -> date:
+        return self.local_now.date()
+
+    @property
+    def now(self) -> datetime:
+        return datetime.now(UTC).replace(tzinfo=None)
+
+    def set(self, when: str | datetime) -> None:
+        """Move to a school-time instant ("2026-12-01 06:00")."""
+        self.traveller.move_to(_school_time(when) if isinstance(when, str) else when)
+
+    def shift(self, delta: timedelta) -> None:
+        self.traveller.shift(delta)
+
+    def weekday_on_or_after(self, day: date, weekday: int) -> date:
+        return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+@pytest.fixture(autouse=True)
+def clock(request) -> Clock:
+    marker = request.node.get_closest_marker("clock")
+    start = _school_time(marker.args[0]) if marker else HELD_NOW
+    with time_machine.travel(start, tick=True) as traveller:
+        yield Clock(traveller)
 
 
 @pytest.fixture(scope="session")
@@ -81,7 +158,7 @@ def _empty_tables() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clean_db(request):
+def _clean_db(request, clock):
     if "app" not in request.fixturenames and "client" not in request.fixturenames:
         yield
         return

@@ -18,6 +18,9 @@ from tests.checks.test_rounds import kitchen
 
 TUESDAY = date(2026, 12, 1)
 
+# The schedules here are made early on Tuesday 1 December, before the day's first window.
+pytestmark = pytest.mark.clock("2026-12-01 05:00")
+
 
 def _schedule(key, where, person, **changes):
     data = schedules.ScheduleData(template_key=key, location_id=where.id, assignee_id=person.person_id,
@@ -25,6 +28,21 @@ def _schedule(key, where, person, **changes):
     for name, value in changes.items():
         setattr(data, name, value)
     return schedules.save_schedule(data)
+
+
+def made_on(day: date, expected: int, schedule_ids=None) -> None:
+    """Materialise `day` and say why when the count is not the one expected."""
+    got = schedules.materialise(day, schedule_ids)
+    if got == expected:
+        return
+    why = [f"expected {expected} round(s) for {day:%A %Y-%m-%d}, got {got}"]
+    why.append("it is a school day" if calendar.is_school_day(day) else "it is not a school day")
+    for schedule in schedules.schedules():
+        why.append(f"schedule {schedule.id} {schedule.template_key} ({schedule.frequency}): starts "
+                   f"{schedule.starts_on}, made at {schedule.created_at} UTC, materialised through "
+                   f"{schedule.materialised_through}, active={schedule.active}")
+    why.append(f"rounds so far: {[r.period for r in _rounds()]}")
+    pytest.fail("; ".join(why))
 
 
 def _rounds(**where):
@@ -37,8 +55,8 @@ def _rounds(**where):
 def test_a_daily_check_comes_once_a_school_day_and_never_twice(ctx):
     canteen, manager, _head, made = kitchen()
     _schedule("canteen.daily", canteen, manager)
-    assert schedules.materialise(TUESDAY) == 1
-    assert schedules.materialise(TUESDAY) == 0
+    made_on(TUESDAY, 1)
+    made_on(TUESDAY, 0)
     round_ = _rounds()[0]
     assert round_.period == "2026-12-01" and round_.assignee_id == manager.person_id
     fridge_item = next(i for i in round_.template.items if i.key == "fridge_temp")
@@ -46,8 +64,8 @@ def test_a_daily_check_comes_once_a_school_day_and_never_twice(ctx):
     # 06:30 and 09:30 in Shanghai are 22:30 and 01:30 UTC; the grace hour closes it at 02:30
     assert round_.opens_at.hour == 22 and round_.due_at.hour == 1 and round_.closes_at.hour == 2
     # a forgotten schedule (the server off for days) catches up once, never twice
-    assert schedules.materialise(date(2026, 12, 4)) == 3  # Wednesday to Friday; Tuesday exists
-    assert schedules.materialise(date(2026, 12, 4)) == 0
+    made_on(date(2026, 12, 4), 3)  # Wednesday to Friday; Tuesday exists
+    made_on(date(2026, 12, 4), 0)
 
 
 def test_holidays_and_weekends_produce_nothing(ctx):
@@ -62,7 +80,7 @@ def test_holidays_and_weekends_produce_nothing(ctx):
 def test_a_per_meal_check_comes_for_each_meal(ctx):
     canteen, manager, _head, _assets = kitchen()
     _schedule("canteen.meal", canteen, manager)
-    assert schedules.materialise(TUESDAY) == 2
+    made_on(TUESDAY, 2)
     assert [r.period for r in _rounds()] == ["2026-12-01 breakfast", "2026-12-01 lunch"]
     lunch = _rounds()[1]
     assert lunch.opens_at.strftime("%H:%M") == "02:45"  # 10:45 in Shanghai, from the meal times setting
@@ -81,15 +99,15 @@ def test_monthly_weekly_and_term_checks_come_once_in_their_period(ctx):
     assert [r.period for r in weekly] == ["2026-W49", "2026-W50", "2026-W51", "2026-W52", "2026-W53"]
     calendar.add_term("2026—2027学年第二学期", date(2027, 2, 22), date(2027, 7, 2))
     term = _schedule("water.term_start", canteen, head, starts_on=date(2027, 2, 1))
-    assert schedules.materialise(date(2027, 2, 7), [term.id]) == 0  # more than two weeks before the term
-    assert schedules.materialise(date(2027, 2, 8), [term.id]) == 1
-    assert schedules.materialise(date(2027, 2, 9), [term.id]) == 0
+    made_on(date(2027, 2, 7), 0, [term.id])  # more than two weeks before the term
+    made_on(date(2027, 2, 8), 1, [term.id])
+    made_on(date(2027, 2, 9), 0, [term.id])
 
 
 def test_each_asset_of_a_kind_gets_its_own_round(ctx):
     canteen, manager, head, made = kitchen()
     _schedule("water.tank_monthly", canteen, head, target="asset_kind", kind_key="fridge", location_id=None)
-    assert schedules.materialise(TUESDAY) == 2
+    made_on(TUESDAY, 2)
     assert {r.asset_id for r in _rounds()} == {made["冷藏冰箱1"].id, made["冷藏冰箱2"].id}
 
 
@@ -97,10 +115,10 @@ def test_a_retired_template_and_a_stopped_schedule_make_no_rounds(ctx):
     canteen, manager, _head, _assets = kitchen()
     schedule = _schedule("canteen.daily", canteen, manager)
     packs.retire(packs.published("canteen.daily").id)
-    assert schedules.materialise(TUESDAY) == 0
+    made_on(TUESDAY, 0)
     packs.publish(packs.new_version(packs.versions("canteen.daily")[0].id).id)
     schedules.deactivate(schedule.id)
-    assert schedules.materialise(date(2026, 12, 2)) == 0
+    made_on(date(2026, 12, 2), 0)
 
 
 @pytest.mark.parametrize("changes, field", [
@@ -287,8 +305,8 @@ def test_a_schedule_made_after_todays_window_does_not_count_today_as_missed(ctx)
     canteen, manager, _head, _assets = kitchen()
     schedule = _schedule("canteen.daily", canteen, manager)
     schedule.created_at = datetime(2026, 12, 1, 10, 0)  # 18:00 in Shanghai, after 06:30–09:30 + 1 h
-    assert schedules.materialise(TUESDAY) == 0
-    assert schedules.materialise(date(2026, 12, 2)) == 1
+    made_on(TUESDAY, 0)
+    made_on(date(2026, 12, 2), 1)
 
 
 def test_bad_numbers_in_the_editor_and_in_a_pack_are_refused(ctx):
