@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, g, render_template, request, session, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from markupsafe import escape
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from schoolhq.config import ROOT, load_config
 from schoolhq.extensions import babel, csrf, db, htmx, login_manager, migrate
-
-AREAS = ("core", "auth", "places", "people", "assets", "stock", "repairs", "checks", "dashboard")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -106,22 +104,15 @@ def _init_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from schoolhq.assets.views import bp as assets_bp
-    from schoolhq.auth.views import bp as auth_bp
-    from schoolhq.checks.views import bp as checks_bp
-    from schoolhq.core.views import bp as core_bp
-    from schoolhq.dashboard.views import bp as dashboard_bp
-    from schoolhq.people.views import bp as people_bp
-    from schoolhq.places.views import bp as places_bp
-    from schoolhq.repairs.views import bp as repairs_bp
-    from schoolhq.stock.views import bp as stock_bp
+    from importlib import import_module
 
-    for blueprint in (core_bp, auth_bp, places_bp, people_bp, assets_bp, stock_bp, repairs_bp, checks_bp,
-                      dashboard_bp):
-        app.register_blueprint(blueprint)
-
+    from schoolhq.areas import declared
     from schoolhq.core.permissions import public
 
+    for area in declared():
+        if area.blueprint:
+            module, attribute = area.blueprint.split(":")
+            app.register_blueprint(getattr(import_module(module), attribute))
     # Static files are public; mark the built-in view so the permission walk sees it.
     public(app.view_functions["static"])
 
@@ -195,8 +186,41 @@ def _register_templating(app: Flask) -> None:
                 g.schoolhq_unread = unread_count(current_user.id) if current_user.is_authenticated else 0
             return g.schoolhq_unread
 
+        def panels(page: str, record) -> Markup:
+            """What other areas add to this page (schoolhq/areas.py), in area order."""
+            from schoolhq.areas import panels as panels_for
+
+            return Markup("").join(panel(record, current_user) for panel in panels_for(page))
+
+        def nav() -> list[tuple]:
+            """The header's links this person may follow, as (group, [(label, url, current)])
+            in the order of NAV_GROUPS."""
+            from schoolhq.areas import nav_links
+
+            groups: dict[str, list] = {}
+            for link in nav_links():
+                endpoint = link.endpoint_for(user_can)
+                if endpoint:
+                    groups.setdefault(link.group, []).append(
+                        (link.label, url_for(endpoint), link.is_current(request.endpoint, request.blueprint)))
+            return list(groups.items())
+
+        def menu_links(area_name: str) -> list[tuple]:
+            """An area's own menu for this person: (label, url, current)."""
+            from schoolhq.areas import area
+
+            links = []
+            for link in area(area_name).subnav:
+                endpoint = link.endpoint_for(user_can)
+                if endpoint:
+                    links.append((link.label, url_for(endpoint), link.is_current(request.endpoint, request.blueprint)))
+            return links
+
         return {
             "can": user_can,
+            "panels": panels,
+            "nav": nav,
+            "menu_links": menu_links,
             "unread_notifications": unread,
             "school_name": lambda: school_settings.get("school_name") or "SchoolHQ",
             "languages": school_settings.LANGUAGES,

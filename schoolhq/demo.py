@@ -4,12 +4,13 @@ and rooms, a school year's calendar, and one sign-in per built-in role."""
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from schoolhq.auth import services as auth
 from schoolhq.core import calendar, settings
+from schoolhq.core.timeutil import local_today
 from schoolhq.extensions import db
 from schoolhq.people import services as people
 from schoolhq.people.models import Person
@@ -60,9 +61,25 @@ def is_empty() -> bool:
     return (db.session.scalar(select(func.count(Person.id))) or 0) == 0
 
 
-def load(assets: int = 800, stock_months: int = 12, repairs_months: int = 12, checks_days: int = 90) -> dict[str, str]:
-    """Create the demo school in an empty database; returns role code -> user name.
-    Tests ask for fewer assets and a shorter stock history to stay quick."""
+def _calendar(today: date) -> None:
+    """The school year around today (the demo follows the clock): two terms, the National
+    Day week with its two make-up days (调休), and New Year's Day."""
+    year = today.year if today.month >= 8 else today.year - 1
+    calendar.add_term(f"{year}—{year + 1}学年第一学期", date(year, 9, 1), date(year + 1, 1, 22))
+    calendar.add_term(f"{year}—{year + 1}学年第二学期", date(year + 1, 2, 22), date(year + 1, 7, 2))
+    for day in range(1, 8):
+        calendar.set_day(date(year, 10, day), "holiday", "国庆节")
+    sunday_before = date(year, 9, 30) - timedelta(days=(date(year, 9, 30).weekday() + 1) % 7)
+    saturday_after = date(year, 10, 8) + timedelta(days=(5 - date(year, 10, 8).weekday()) % 7)
+    calendar.set_day(sunday_before, "school_day", "国庆调休")
+    calendar.set_day(saturday_after, "school_day", "国庆调休")
+    calendar.set_day(date(year + 1, 1, 1), "holiday", "元旦")
+
+
+def load(small: bool = False) -> dict[str, str]:
+    """Create the demo school in an empty database; returns role code -> user name. Each
+    area adds its part (its declaration's `demo`), in the order of schoolhq/areas.py; the
+    tests ask for a small school (fewer assets, a shorter history) to stay quick."""
     rng = random.Random(2026)
     settings.update({"school_name": "阳光小学"})
     departments: dict[str, int] = {}
@@ -127,25 +144,12 @@ def load(assets: int = 800, stock_months: int = 12, repairs_months: int = 12, ch
     people.add_responsibility(logistics.id, "校园安全与后勤总负责", campus.id)
     people.add_responsibility(canteen.id, "食品安全第一责任人", kitchen.parent_id)
 
-    calendar.add_term("2026—2027学年第一学期", date(2026, 9, 1), date(2027, 1, 22))
-    calendar.add_term("2026—2027学年第二学期", date(2027, 2, 22), date(2027, 7, 2))
-    for day, name in ((date(2026, 10, d), "国庆节") for d in range(1, 8)):
-        calendar.set_day(day, "holiday", name)
-    calendar.set_day(date(2026, 9, 27), "school_day", "国庆调休")
-    calendar.set_day(date(2026, 10, 10), "school_day", "国庆调休")
-    calendar.set_day(date(2027, 1, 1), "holiday", "元旦")
+    _calendar(local_today())
     db.session.flush()
 
-    from schoolhq.assets import demo as assets_demo
+    from schoolhq.areas import declared
 
-    assets_demo.load(assets, rng)
-    from schoolhq.stock import demo as stock_demo
-
-    stock_demo.load(rng, stock_months)
-    from schoolhq.repairs import demo as repairs_demo
-
-    repairs_demo.load(repairs_months, rng)
-    from schoolhq.checks import demo as checks_demo
-
-    checks_demo.load(checks_days)
+    for area in declared():
+        if area.demo is not None:
+            area.demo(rng, small)
     return logins

@@ -233,7 +233,7 @@ def demo(app):
     from schoolhq import demo as demo_module
 
     with app.test_request_context():
-        logins = demo_module.load(assets=80, stock_months=2, repairs_months=1, checks_days=10)
+        logins = demo_module.load(small=True)
         db.session.commit()
     return logins
 

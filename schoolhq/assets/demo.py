@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from schoolhq.assets import services
 from schoolhq.assets.models import Asset, AssetCategory, AssetKind
-from schoolhq.core.timeutil import utcnow
+from schoolhq.core.timeutil import local_today, utcnow
 from schoolhq.extensions import db
 from schoolhq.places.models import Location
 
@@ -36,7 +36,8 @@ KITCHEN_KIT = [
 ]
 
 
-def load(size: int = 800, rng: random.Random | None = None) -> None:
+def load(rng: random.Random, small: bool = False) -> None:
+    size = 80 if small else 800
     rng = rng or random.Random(2026)
     categories = {c.code: c.id for c in db.session.scalars(select(AssetCategory))}
     kinds = {k.key: k.id for k in db.session.scalars(select(AssetKind))}
@@ -83,7 +84,7 @@ def load(size: int = 800, rng: random.Random | None = None) -> None:
         bought = date(2019 + rng.randrange(0, 6), rng.randrange(1, 13), 1)
         for name, code, kind, price, brand, model, loanable in CLASSROOM_KIT:
             add(name, code, kind, price, brand, model, loanable, room, bought,
-                {"agent": "ABC干粉", "refill_due": (date.today() + timedelta(days=rng.randrange(30, 400))).isoformat()}
+                {"agent": "ABC干粉", "refill_due": (local_today() + timedelta(days=rng.randrange(30, 400))).isoformat()}
                 if kind == "extinguisher" else None)
     others = [room for room in rooms if room not in classrooms]
     furniture = [("文件柜", "A05010502", 1200), ("办公椅", "A05010301", 450), ("书柜", "A05010501", 980),
@@ -109,7 +110,6 @@ def load(size: int = 800, rng: random.Random | None = None) -> None:
     if len(shared) >= 13 and teachers:
         from schoolhq.assets import reservations
         from schoolhq.core.calendar import is_school_day
-        from schoolhq.core.timeutil import local_today
 
         tomorrow = local_today() + timedelta(days=1)
         for _ in range(14):  # the next school day

@@ -166,7 +166,7 @@ def in_progress_for(asset: Asset) -> Disposal | None:
         DisposalItem.asset_id == asset.id, Disposal.status.in_(("submitted", "appraised", "approved"))))
 
 
-def _attachment_rule(attachment, account):
+def attachment_rule(attachment, account):
     """A disposal's photos and the authority's document: whoever may see the register."""
     from sqlalchemy import or_
 
@@ -175,12 +175,3 @@ def _attachment_rule(attachment, account):
     owner = db.session.scalar(select(Disposal.id).outerjoin(DisposalPhoto).where(or_(
         Disposal.document_id == attachment.id, DisposalPhoto.attachment_id == attachment.id)).limit(1))
     return None if owner is None else can(account, "assets.view")
-
-
-def _register_hooks() -> None:
-    from schoolhq.core import uploads
-
-    uploads.register_access_rule(_attachment_rule)
-
-
-_register_hooks()

@@ -639,10 +639,6 @@ def checkout(asset_ids: list[int], borrower_id: int, due_at: datetime, condition
     return loans
 
 
-#: called with (loan, note) when an item comes back damaged; the repairs area registers here
-DAMAGE_HOOKS: list = []
-
-
 def checkin(asset_id: int, condition: str = "", checklist: dict[str, bool] | None = None,
             damaged: bool = False, photo=None) -> Loan:
     asset = get_asset(asset_id)
@@ -674,8 +670,9 @@ def checkin(asset_id: int, condition: str = "", checklist: dict[str, bool] | Non
     audit.record("assets", "loan.checked_in", loan, after={"asset": asset.number, "damaged": loan.damaged},
                  summary=loan.slip)
     if damaged:
-        for hook in DAMAGE_HOOKS:
-            hook(loan, loan.condition_in)
+        from schoolhq.repairs import services as repairs  # repairs builds on assets: imported late
+
+        repairs.open_for_damaged_return(loan, loan.condition_in)
     return loan
 
 
@@ -729,7 +726,7 @@ def count_on_register() -> int:
 
 # Hooks for other parts of the app ------------------------------------------------------
 
-def _label_target(token: str):
+def label_target(token: str):
     from schoolhq.core.tokens import LabelTarget
 
     asset = db.session.scalar(select(Asset).where(Asset.token == token))
@@ -742,7 +739,7 @@ def _label_target(token: str):
                        url=url_for("assets.detail", asset_id=asset.id), public_facts=facts)
 
 
-def _dashboard_items(account):
+def dashboard_items(account):
     from schoolhq.core.permissions import can
     from schoolhq.dashboard.services import Item
 
@@ -762,12 +759,12 @@ def _dashboard_items(account):
     return items
 
 
-def _open_by_number(code: str) -> str | None:
+def open_by_number(code: str) -> str | None:
     asset = resolve_tag(code)
     return url_for("assets.detail", asset_id=asset.id) if asset is not None else None
 
 
-def _attachment_rule(attachment, account):
+def attachment_rule(attachment, account):
     """A loan's signature and return photo: the desk that handles the asset, people who
     may view it, and the borrower."""
     from schoolhq.core.permissions import can
@@ -781,17 +778,4 @@ def _attachment_rule(attachment, account):
             or can(account, "assets.view", loan.asset))
 
 
-def _register_hooks() -> None:
-    from schoolhq.assets.catalogue import seed
-    from schoolhq.core import seeding, tokens, uploads
-    from schoolhq.dashboard import services as dashboard
-
-    _register_settings()
-    seeding.register(seed)
-    tokens.register(_label_target)
-    tokens.register_code(_open_by_number)
-    uploads.register_access_rule(_attachment_rule)
-    dashboard.register("assets", _dashboard_items)
-
-
-_register_hooks()
+_register_settings()

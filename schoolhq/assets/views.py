@@ -330,16 +330,11 @@ HISTORY_SHOWN = 50
 
 def _detail_with(asset: Asset, status: int, **forms):
     """The asset page; a long history shows its latest events unless all are asked for."""
-    from schoolhq.repairs import services as repairs
-
     show_all = request.args.get("history") == "all"
-    tickets = repairs.for_asset(asset.id)
-    repair_cost = sum(t.outside_cost_fen + t.parts_cost_fen for t in tickets)
     return render("assets/detail.html", status=status, asset=asset, value=services.value_of(asset),
                   history=services.history(asset.id, None if show_all else HISTORY_SHOWN),
                   history_total=services.history_count(asset.id), loans=services.loans_of(asset.id),
-                  tickets=tickets, repair_cost=repair_cost, ownership_cost=asset.amount_fen + repair_cost,
-                  ticket_status=repairs.status_label, **_action_forms(asset, **forms))
+                  **_action_forms(asset, **forms))
 
 
 @bp.post("/<int:asset_id>/move")

@@ -387,7 +387,7 @@ def has_any_admin() -> bool:
     return bool(accounts_with_role("admin"))
 
 
-def _dashboard_items(account):
+def dashboard_items(account):
     from flask import url_for
     from sqlalchemy import func
 
@@ -399,12 +399,3 @@ def _dashboard_items(account):
     locked = db.session.scalar(select(func.count(Account.id)).where(Account.locked_until > utcnow())) or 0
     return [Item("auth", _l("Accounts locked after failed sign-ins"), locked,
                  url_for("auth.accounts"), "warning")]
-
-
-def _register_hooks() -> None:
-    from schoolhq.dashboard import services as dashboard
-
-    dashboard.register("auth", _dashboard_items)
-
-
-_register_hooks()

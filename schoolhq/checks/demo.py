@@ -57,8 +57,9 @@ def _shared_file():
     return save_upload(FileStorage(out, filename="signature.png"), images_only=True)
 
 
-def load(days: int = 90, rng: random.Random | None = None) -> None:
-    rng = rng or random.Random(6)
+def load(_school_rng: random.Random, small: bool = False) -> None:
+    days = 10 if small else 90
+    rng = random.Random(6)  # its own, so the checks demo is the same whatever came before
     accounts = {a.username: a for a in db.session.scalars(select(Account))}
     places = {loc.name: loc for loc in db.session.scalars(select(Location).where(Location.kind != "room"))}
     today = local_today()
@@ -88,8 +89,9 @@ def load(days: int = 90, rng: random.Random | None = None) -> None:
     rounds = list(db.session.scalars(select(CheckRound).where(CheckRound.period_start < today,
                                                               CheckRound.status == "open")
                                      .order_by(CheckRound.opens_at)))
+    now = utcnow()
     for round_ in rounds:
-        _complete(round_, rng, accounts, file_id)
+        _complete(round_, rng, accounts, file_id, now)
     schedules.materialise(today)
     schedules.mark_missed()
     _today(accounts, rng)
@@ -115,10 +117,14 @@ def _answer(item, rng: random.Random, fail: bool, today: date) -> tuple[str, str
     return ("fail" if fail else "pass"), "", None
 
 
-def _complete(round_: CheckRound, rng: random.Random, accounts: dict, file_id: int) -> None:
-    """Yesterday's and older rounds: done (a few late, a few failing) or missed."""
+def _complete(round_: CheckRound, rng: random.Random, accounts: dict, file_id: int, now: datetime) -> None:
+    """Rounds opened before today: done (a few late, a few failing) or missed. Nothing is
+    dated after `now`: a round whose window is still open (this month's, this quarter's)
+    is either done already or left open, and only a closed window can have been missed."""
+    window_open = round_.closes_at > now
     if rng.random() < 0.03:
-        round_.status, round_.missed_at = "missed", round_.closes_at
+        if not window_open:
+            round_.status, round_.missed_at = "missed", round_.closes_at
         return
     account = next((a for a in accounts.values() if a.person_id == round_.assignee_id), accounts["logistics"])
     late = rng.random() < 0.08
@@ -128,6 +134,8 @@ def _complete(round_: CheckRound, rng: random.Random, accounts: dict, file_id: i
         day = to_local(done_at).date()
         done_at = local_time_utc(day, f"{rng.randrange(8, 16):02d}:{rng.randrange(0, 60):02d}")
         done_at = min(max(done_at, round_.opens_at), round_.due_at)
+    if done_at > now:
+        return  # not yet done: it waits, open, on someone's list
     failing = rng.random() < 0.12
     slots = services.slots(round_, {})
     bad_slot = rng.randrange(len(slots)) if failing and slots else -1

@@ -771,7 +771,7 @@ def close_finding(account, finding_id: int, note: str, photo=None, corrected: bo
 
 # Hooks into the rest of the system -------------------------------------------------------
 
-def _dashboard_items(account):
+def dashboard_items(account):
     from schoolhq.core.permissions import unscoped
     from schoolhq.dashboard.services import Item
 
@@ -799,7 +799,7 @@ def _dashboard_items(account):
     return items
 
 
-def _attachment_rule(attachment, account):
+def attachment_rule(attachment, account):
     round_id = db.session.scalar(select(CheckAnswer.round_id).where(
         or_(CheckAnswer.photo_id == attachment.id, CheckAnswer.file_id == attachment.id)).limit(1))
     if round_id is None:
@@ -814,20 +814,7 @@ def _attachment_rule(attachment, account):
     return True if may_view(account, get_round(round_id)) else None
 
 
-def _materialise() -> int:
+def materialise_and_mark_missed() -> int:
     from schoolhq.checks.schedules import mark_missed, materialise
 
     return materialise() + mark_missed()
-
-
-def _register_hooks() -> None:
-    from schoolhq.core import recurring, seeding, uploads
-    from schoolhq.dashboard import services as dashboard
-
-    seeding.register(packs.seed)
-    uploads.register_access_rule(_attachment_rule)
-    dashboard.register("checks", _dashboard_items)
-    recurring.register("checks.rounds", _materialise)
-
-
-_register_hooks()

@@ -135,12 +135,3 @@ def save_calibrated(layout_id: int, name: str, offset_x: Any, offset_y: Any) -> 
     audit.record("core", "labels.calibrated", layout, after={"name": name, "offset_x": x, "offset_y": y},
                  summary=name)
     return layout
-
-
-def _register() -> None:
-    from schoolhq.core import seeding
-
-    seeding.register(seed)
-
-
-_register()

@@ -9,12 +9,14 @@ import logging
 import threading
 from collections.abc import Callable
 
-JOBS: dict[str, Callable[[], int]] = {}
 log = logging.getLogger("schoolhq.recurring")
 
 
-def register(name: str, job: Callable[[], int]) -> None:
-    JOBS[name] = job
+def jobs() -> dict[str, Callable[[], int]]:
+    """Every area's scheduled jobs, in the order of schoolhq/areas.py."""
+    from schoolhq.areas import declared
+
+    return {name: job for area in declared() for name, job in area.jobs.items()}
 
 
 def run_all(app) -> dict[str, int]:
@@ -22,7 +24,7 @@ def run_all(app) -> dict[str, int]:
     from schoolhq.extensions import db
 
     results = {}
-    for name, job in JOBS.items():
+    for name, job in jobs().items():
         with app.test_request_context("/tick"):
             try:
                 results[name] = job() or 0

@@ -1,4 +1,4 @@
-"""QR label tokens. Each area that prints labels registers a resolver; `/t/<token>`
+"""QR label tokens. Each area that prints labels declares a resolver; `/t/<token>`
 asks them in turn, so a room label and an asset label share one short URL form."""
 
 from __future__ import annotations
@@ -20,21 +20,20 @@ class LabelTarget:
 
 
 Resolver = Callable[[str], LabelTarget | None]
-RESOLVERS: list[Resolver] = []
 
 
-def register(resolver: Resolver) -> Resolver:
-    RESOLVERS.append(resolver)
-    return resolver
+def _label_resolvers() -> list[Resolver]:
+    from schoolhq.areas import declared
+
+    return [resolver for area in declared() for resolver in area.label_resolvers]
 
 
-#: code resolvers for what is not a label token: an asset number, a staff badge …;
-#: each returns the URL to open, or None
-CODE_RESOLVERS: list[Callable[[str], str | None]] = []
+def _code_resolvers() -> list[Callable[[str], str | None]]:
+    """For what is not a label token: an asset number, a barcode, a staff badge …; each
+    returns the URL to open, or None."""
+    from schoolhq.areas import declared
 
-
-def register_code(resolver: Callable[[str], str | None]) -> None:
-    CODE_RESOLVERS.append(resolver)
+    return [resolver for area in declared() for resolver in area.code_resolvers]
 
 
 _LABEL_URL = re.compile(r"/t/([0-9A-Za-z]{4,16})/?$")
@@ -55,7 +54,7 @@ def open_scanned(text: str) -> str | None:
     target = resolve(token_of(text))
     if target is not None:
         return target.url
-    for resolver in CODE_RESOLVERS:
+    for resolver in _code_resolvers():
         url = resolver(text)
         if url:
             return url
@@ -66,7 +65,7 @@ def resolve(token: str) -> LabelTarget | None:
     token = (token or "").strip().lower()
     if not token or len(token) > 16 or not token.isalnum():
         return None
-    for resolver in RESOLVERS:
+    for resolver in _label_resolvers():
         target = resolver(token)
         if target is not None:
             return target

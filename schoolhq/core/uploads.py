@@ -110,18 +110,12 @@ def save_signature(data_url: str | None, unsigned_message) -> Attachment:
     return save_upload(FileStorage(io.BytesIO(raw), filename="signature.png"), images_only=True)
 
 
-#: rules that answer whether a person may open an attachment: True, False, or None when
-#: the attachment is not theirs to judge; areas register one for the files they keep
-ACCESS_RULES: list = []
-
-
-def register_access_rule(rule) -> None:
-    ACCESS_RULES.append(rule)
-
-
 def may_open(attachment: Attachment, account) -> bool:
-    """An area that owns the file decides; a file no area claims is its uploader's."""
-    for rule in ACCESS_RULES:
+    """An area that owns the file decides (its declaration's upload rules answer True,
+    False, or None when the file is not theirs); a file no area claims is its uploader's."""
+    from schoolhq.areas import declared
+
+    for rule in (rule for area in declared() for rule in area.upload_rules):
         verdict = rule(attachment, account)
         if verdict is not None:
             return verdict

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select, text
 
+from schoolhq.areas import audit_labels
 from schoolhq.auth.models import Account
 from schoolhq.core import audit, calendar, notifications, settings, tokens
 from schoolhq.core.errors import ServiceError
@@ -18,7 +19,7 @@ from schoolhq.core.forms import (
 )
 from schoolhq.core.models import Attachment
 from schoolhq.core.pagination import paginate
-from schoolhq.core.permissions import PERMISSIONS, permission_required, public
+from schoolhq.core.permissions import permission_required, public
 from schoolhq.core.uploads import may_open, path_of
 from schoolhq.core.web import redirect_to, render, to_int
 from schoolhq.extensions import db
@@ -197,18 +198,14 @@ def calendar_clear_day(day: str):
     return redirect_to("core.calendar_page")
 
 
-AREA_LABELS = {"auth": _l("Accounts"), "admin": _l("Administration"), "core": _l("Settings"),
-               "calendar": _l("Calendar"), "places": _l("Places"), "people": _l("People")}
-
-
 @bp.get("/audit")
 @permission_required("admin.audit", school_wide=True)
 def audit_page():
     form = AuditFilterForm(request.args)
     accounts = db.session.execute(select(Account.id, Account.username).order_by(Account.username)).all()
     form.account_id.choices = [("", _l("Everyone"))] + [(str(a.id), a.username) for a in accounts]
-    areas = sorted({name.split(".")[0] for name in PERMISSIONS} | set(AREA_LABELS))
-    form.area.choices = [("", _l("All areas"))] + [(a, AREA_LABELS.get(a, a)) for a in areas]
+    labels = audit_labels()
+    form.area.choices = [("", _l("All areas"))] + list(labels.items())
     form.validate()
     query = audit.search(
         account_id=to_int(form.account_id.data),
@@ -219,7 +216,7 @@ def audit_page():
     page = paginate(query, per_page=50)
     names = dict(accounts)
     return render("core/audit.html", "core/_audit_rows.html", form=form, page=page, names=names,
-                  area_labels=AREA_LABELS)
+                  area_labels=labels)
 
 
 # Label sheets -------------------------------------------------------------------------

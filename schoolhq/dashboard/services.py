@@ -1,4 +1,4 @@
-"""Areas register providers; each returns the items that need this person's attention."""
+"""Each area's declaration names a provider of the items that need this person's attention."""
 
 from __future__ import annotations
 
@@ -18,17 +18,14 @@ class Item:
 
 
 Provider = Callable[[Any], list[Item]]
-PROVIDERS: list[tuple[str, Provider]] = []
-
-
-def register(area: str, provider: Provider) -> Provider:
-    PROVIDERS.append((area, provider))
-    return provider
 
 
 def items_for(account) -> list[Item]:
+    from schoolhq.areas import declared
+
     items: list[Item] = []
-    for _area, provider in PROVIDERS:
-        items.extend(item for item in provider(account) if item.count)
+    for area in declared():
+        if area.dashboard is not None:
+            items.extend(item for item in area.dashboard(account) if item.count)
     order = {"danger": 0, "warning": 1, "info": 2}
     return sorted(items, key=lambda item: order.get(item.level, 3))

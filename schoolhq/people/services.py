@@ -243,17 +243,8 @@ def responsibilities_at(location_ids: list[int]) -> list[Responsibility]:
         Responsibility.location_id.in_(location_ids), Responsibility.ended_at.is_(None)).order_by(Responsibility.id)))
 
 
-def _open_badge(code: str) -> str | None:
+def open_badge(code: str) -> str | None:
     from flask import url_for
 
     person = db.session.scalar(select(Person).where(Person.badge_code == code))
     return url_for("people.detail", person_id=person.id) if person is not None else None
-
-
-def _register_hooks() -> None:
-    from schoolhq.core import tokens
-
-    tokens.register_code(_open_badge)
-
-
-_register_hooks()

@@ -226,7 +226,7 @@ def possible_parents(location: Location | None = None) -> list[Location]:
 
 # What other parts of the app ask of places ------------------------------------------
 
-def _label_target(token: str):
+def label_target(token: str):
     from flask import url_for
 
     from schoolhq.core.tokens import LabelTarget
@@ -241,7 +241,7 @@ def _label_target(token: str):
                        url=url_for("places.detail", location_id=location.id), public_facts=facts)
 
 
-def _dashboard_items(account):
+def dashboard_items(account):
     from flask import url_for
     from sqlalchemy import func, or_
 
@@ -261,14 +261,3 @@ def _dashboard_items(account):
     missing = db.session.scalar(query) or 0
     return [Item("places", _l("Rooms without a responsible person"), missing,
                  url_for("places.index", unassigned=1), "warning")]
-
-
-def _register_hooks() -> None:
-    from schoolhq.core import tokens
-    from schoolhq.dashboard import services as dashboard
-
-    tokens.register(_label_target)
-    dashboard.register("places", _dashboard_items)
-
-
-_register_hooks()

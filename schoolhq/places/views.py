@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.forms import ActionForm, apply_error
@@ -44,15 +43,9 @@ def detail(location_id: int):
     location = _location_or_404(location_id, include_archived=True)
     path = services.ancestors(location)
     responsibilities = people.responsibilities_at([*location.ancestor_ids, location.id])
-    from schoolhq.core.permissions import can
-    from schoolhq.repairs import services as repairs
-
-    tickets = repairs.at_location(location.id) if (can(current_user, "repairs.manage", location)
-                                                   or can(current_user, "repairs.work", location)) else []
     return render("places/detail.html", location=location, path=path,
                   children=services.children(location.id), responsibilities=responsibilities,
-                  qr=qr_svg(label_url(location.token), scale=4), kind_label=services.kind_label,
-                  tickets=tickets, ticket_status=repairs.status_label)
+                  qr=qr_svg(label_url(location.token), scale=4), kind_label=services.kind_label)
 
 
 def _form_choices(form: LocationForm, parent: Location | None) -> None:

@@ -612,7 +612,7 @@ def repeat_places(days: int = 90, times: int = 3) -> list[tuple]:
 
 # Hooks into the rest of the system ----------------------------------------------------
 
-def _damaged_return(loan, note: str) -> None:
+def open_for_damaged_return(loan, note: str) -> None:
     """An item came back damaged at the returns desk: a ticket for it, at its room."""
     from flask_login import current_user
 
@@ -626,7 +626,7 @@ def _damaged_return(loan, note: str) -> None:
                            set_under_repair=True))
 
 
-def _dashboard_items(account):
+def dashboard_items(account):
     from schoolhq.core.permissions import unscoped
     from schoolhq.dashboard.services import Item
 
@@ -653,7 +653,7 @@ def _dashboard_items(account):
     return items
 
 
-def _attachment_rule(attachment, account):
+def attachment_rule(attachment, account):
     row = db.session.scalar(select(TicketPhoto.ticket_id).where(TicketPhoto.attachment_id == attachment.id).limit(1))
     if row is None:
         row = db.session.scalar(select(Ticket.id).where(Ticket.evidence_id == attachment.id).limit(1))
@@ -663,25 +663,7 @@ def _attachment_rule(attachment, account):
     return account.id == ticket.reported_by_id or may_work_on(account, ticket) or can(account, "repairs.manage", ticket)
 
 
-def _materialise_plans() -> int:
+def materialise_plans() -> int:
     from schoolhq.repairs.plans import materialise
 
     return materialise()
-
-
-def _register_hooks() -> None:
-    from schoolhq.assets.services import DAMAGE_HOOKS
-    from schoolhq.core import seeding, uploads
-    from schoolhq.dashboard import services as dashboard
-
-    seeding.register(seed)
-    uploads.register_access_rule(_attachment_rule)
-    dashboard.register("repairs", _dashboard_items)
-    DAMAGE_HOOKS.append(_damaged_return)
-    from schoolhq.core import recurring
-
-    recurring.register("repairs.plans", _materialise_plans)
-    recurring.register("repairs.auto_verify", auto_verify)
-
-
-_register_hooks()

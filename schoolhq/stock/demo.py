@@ -105,7 +105,8 @@ def _utc(day, hour: int) -> datetime:
     return local_day_bounds_utc(day)[0] + timedelta(hours=hour, minutes=15)
 
 
-def load(rng: random.Random, months: int = 12) -> None:
+def load(rng: random.Random, small: bool = False) -> None:
+    months = 2 if small else 12
     store_room = db.session.scalar(select(Location).where(Location.name == "仓库"))
     teaching_floor = db.session.scalar(select(Location).where(Location.code == "A1"))
     storekeeper = db.session.scalar(select(Person).where(Person.name == "赵敏"))

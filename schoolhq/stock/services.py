@@ -669,7 +669,7 @@ def kind_label(kind: str) -> str:
 
 # Hooks into the rest of the system ----------------------------------------------------
 
-def _dashboard_items(account):
+def dashboard_items(account):
     from flask import url_for
 
     from schoolhq.core.permissions import can
@@ -694,14 +694,14 @@ def _dashboard_items(account):
     return items
 
 
-def _open_by_barcode(code: str) -> str | None:
+def open_by_barcode(code: str) -> str | None:
     from flask import url_for
 
     item = find_by_barcode(code)
     return url_for("stock.item", item_id=item.id) if item is not None else None
 
 
-def _attachment_rule(attachment, account):
+def attachment_rule(attachment, account):
     """An item's photo: anyone who may ask for stock; a recipient's signature: the store
     and the recipient."""
     from schoolhq.core.permissions import can
@@ -715,16 +715,3 @@ def _attachment_rule(attachment, account):
     requisition = hand_over.requisition
     return (account.person_id in (hand_over.recipient_id, requisition.requester_id)
             or can(account, "stock.issue", requisition.store) or can(account, "stock.view", requisition))
-
-
-def _register_hooks() -> None:
-    from schoolhq.core import seeding, tokens, uploads
-    from schoolhq.dashboard import services as dashboard
-
-    seeding.register(seed)
-    tokens.register_code(_open_by_barcode)
-    uploads.register_access_rule(_attachment_rule)
-    dashboard.register("stock", _dashboard_items)
-
-
-_register_hooks()

@@ -1,0 +1,60 @@
+"""The areas of SchoolHQ, in order: the only list of them.
+
+Each name is a package under `schoolhq/` with an `area.py` that declares what the area
+contributes (see `schoolhq/core/area.py`). The order is the order of the header's links
+within a group, of the seeding, the scheduler's jobs and the dashboard's items. Adding an
+area is one line here (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import import_module
+
+from schoolhq.core.declare import Area
+
+AREAS = ("core", "auth", "places", "people", "assets", "stock", "repairs", "checks", "dashboard")
+
+
+@cache
+def declared() -> tuple[Area, ...]:
+    """Every area's declaration, each imported once per process; their permissions are
+    registered here, so they are known before any blueprint or role needs them."""
+    from schoolhq.core import permissions
+
+    found = []
+    for name in AREAS:
+        area = import_module(f"schoolhq.{name}.area").AREA
+        if area.name != name:
+            raise ValueError(f"schoolhq/{name}/area.py declares the area {area.name!r}")
+        for permission, label in area.permissions.items():
+            permissions.register(permission.split(".")[0], {permission: label}, {})
+        for role, names in area.grants.items():
+            permissions.register(name, {}, {role: list(names)})
+        found.append(area)
+    return tuple(found)
+
+
+def area(name: str) -> Area:
+    return next(a for a in declared() if a.name == name)
+
+
+def nav_links() -> list:
+    """The header's links, grouped as NAV_GROUPS and in area order within a group."""
+    from schoolhq.core.declare import NAV_GROUPS
+
+    links = [link for a in declared() for link in a.nav]
+    return sorted(links, key=lambda link: NAV_GROUPS.index(link.group))
+
+
+def panels(page: str) -> list:
+    """The panels other areas add to `page` ("places.room", "assets.asset"), in area order."""
+    return [a.panels[page] for a in declared() if page in a.panels]
+
+
+def audit_labels() -> dict:
+    labels = {a.name: a.label for a in declared()}
+    for a in declared():  # a permission group named apart from its area ("admin", "calendar")
+        for permission in a.permissions:
+            labels.setdefault(permission.split(".")[0], a.label)
+    return labels

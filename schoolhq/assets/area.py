@@ -1,0 +1,43 @@
+"""What the asset register contributes: asset labels and numbers in the scan box, its
+files, loans and stocktakes on the dashboard."""
+
+from flask_babel import lazy_gettext as _l
+
+from schoolhq.assets import catalogue, demo, disposals, services
+from schoolhq.core.declare import EVERY_ROLE, Area, NavLink
+
+AREA = Area(
+    name="assets",
+    label=_l("Assets"),
+    blueprint="schoolhq.assets.views:bp",
+    permissions={
+        "assets.view": _l("See the asset register"),
+        "assets.manage": _l("Register and edit assets, move them, change custodians"),
+        "assets.loan": _l("Check assets out and in at the desk"),
+        "assets.borrow": _l("See one's own items and ask to borrow"),
+        "assets.settings": _l("Set asset thresholds and numbering for the school"),
+        "assets.audit": _l("Run stocktakes room by room"),
+        "assets.approve": _l("Approve writing off missing assets"),
+    },
+    grants={
+        **{role: ("assets.borrow",) for role in EVERY_ROLE},
+        "admin": ("assets.view", "assets.borrow"),
+        "principal": ("assets.view", "assets.borrow", "assets.settings", "assets.approve"),
+        "accountant": ("assets.view", "assets.borrow", "assets.settings"),
+        "logistics_head": ("assets.view", "assets.manage", "assets.loan", "assets.borrow", "assets.settings",
+                           "assets.audit"),
+        "storekeeper": ("assets.view", "assets.manage", "assets.loan", "assets.borrow", "assets.audit"),
+    },
+    nav=(
+        NavLink(_l("Assets"), "logistics", (("assets.view", "assets.index"),), blueprint="assets",
+                except_endpoints=("assets.mine",)),
+        NavLink(_l("My items"), "mine", (("assets.borrow", "assets.mine"),), endpoints=("assets.mine",)),
+    ),
+    seeders=(catalogue.seed,),
+    dashboard=services.dashboard_items,
+    label_resolvers=(services.label_target,),
+    code_resolvers=(services.open_by_number,),
+    upload_rules=(services.attachment_rule, disposals.attachment_rule),
+    demo=demo.load,
+    data_files=("data/assets.yaml", "data/kinds.yaml"),
+)

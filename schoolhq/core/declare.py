@@ -1,0 +1,107 @@
+"""What an area declares about itself, in its own `<area>/area.py`: the `Area` record.
+
+`schoolhq/areas.py` lists the areas in order; the application factory, the templates, the
+seeding, the scheduler, the scan box, the uploads, the dashboard, the audit page and the
+tests all read these declarations, and nothing else. docs/architecture.md shows how to add
+an area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+#: every built-in role, for permissions everyone who signs in has
+EVERY_ROLE = ("principal", "logistics_head", "storekeeper", "canteen_manager", "canteen_staff",
+              "maintenance", "school_doctor", "accountant", "staff", "admin")
+
+#: the header's groups, in order: one's own work, the logistics office's, the administrator's
+NAV_GROUPS = ("mine", "logistics", "administration")
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """One link in the header (in a group of NAV_GROUPS) or in an area's own menu (no
+    group). `targets` are (permission, endpoint) pairs: the link goes to the first endpoint
+    whose permission the person holds (None: anyone signed in), and is shown when any of
+    them is held. It is the current page for `endpoints` if given, else for every page of
+    `blueprint` except `except_endpoints`."""
+
+    label: Any
+    group: str | None
+    targets: tuple[tuple[str | None, str], ...]
+    blueprint: str | None = None
+    endpoints: tuple[str, ...] = ()
+    except_endpoints: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.group is not None and self.group not in NAV_GROUPS:
+            raise ValueError(f"nav group {self.group!r} is not one of {NAV_GROUPS}")
+
+    def endpoint_for(self, holds: Callable[[str], bool]) -> str | None:
+        for permission, endpoint in self.targets:
+            if permission is None or holds(permission):
+                return endpoint
+        return None
+
+    def is_current(self, endpoint: str | None, blueprint: str | None) -> bool:
+        if self.endpoints:
+            return endpoint in self.endpoints
+        return blueprint == self.blueprint and endpoint not in self.except_endpoints
+
+
+@dataclass(frozen=True)
+class Area:
+    """Everything one area contributes. Callables are plain functions of the area's own
+    modules; the registry calls them, nothing registers itself on import."""
+
+    #: one word: the package, blueprint, URL prefix, template and test folder, audit label
+    name: str
+    #: what the audit trail and the settings call it
+    label: Any
+    #: "module:attribute" of the Blueprint, imported when the app is made
+    blueprint: str | None = None
+    #: permission name -> label; a name's prefix is its permission group ("admin.users")
+    permissions: dict[str, Any] = field(default_factory=dict)
+    #: built-in role code -> permissions it gets when they first appear
+    grants: dict[str, tuple[str, ...] | list[str]] = field(default_factory=dict)
+    nav: tuple[NavLink, ...] = ()
+    #: the area's own menu above its pages (links without a group)
+    subnav: tuple[NavLink, ...] = ()
+    #: idempotent loaders of the area's first content (categories, kinds, packs …)
+    seeders: tuple[Callable[[], None], ...] = ()
+    #: name -> job, run by the scheduler (`schoolhq serve` every minute, `schoolhq tick`)
+    jobs: dict[str, Callable[[], int]] = field(default_factory=dict)
+    #: account -> dashboard items that need that person's attention
+    dashboard: Callable[[Any], list] | None = None
+    #: label token -> LabelTarget or None (the QR labels the area prints)
+    label_resolvers: tuple[Callable, ...] = ()
+    #: scanned text -> URL or None (its own codes: asset numbers, barcodes, badges)
+    code_resolvers: tuple[Callable[[str], str | None], ...] = ()
+    #: (attachment, account) -> True, False or None when the file is not the area's
+    upload_rules: tuple[Callable, ...] = ()
+    #: page name ("places.room", "assets.asset") -> panel(record, account) -> HTML or ""
+    panels: dict[str, Callable] = field(default_factory=dict)
+    #: the area's section of the principal's monthly report: (year, month) -> HTML (later)
+    report_section: Callable | None = None
+    #: status value -> tone (ok, warn, danger, muted, info) for its records' status tags
+    status_tones: dict[str, str] = field(default_factory=dict)
+    #: demo(rng, size) -> None: the demo school's part of this area; size is "full" or
+    #: "small" (the tests' quicker school)
+    demo: Callable | None = None
+    #: files the area ships, relative to its package (packaged in the wheel)
+    data_files: tuple[str, ...] = ()
+
+
+def menu(*entries: tuple) -> tuple[NavLink, ...]:
+    """An area's own menu from (label, targets, current endpoints) rows: a single
+    endpoint string stands for ((None, endpoint),); current endpoints default to the
+    targets' endpoints."""
+    links = []
+    for label, targets, *current in entries:
+        if isinstance(targets, str):
+            targets = ((None, targets),)
+        endpoints = tuple(current[0]) if current else tuple(dict.fromkeys(e for _p, e in targets))
+        links.append(NavLink(label, None, tuple(targets), endpoints=endpoints))
+    return tuple(links)

@@ -1,0 +1,42 @@
+"""What repairs contribute: plans and confirmations on the scheduler, the queue on the
+dashboard, and each room's and asset's tickets on their pages."""
+
+from flask_babel import lazy_gettext as _l
+
+from schoolhq.core.declare import EVERY_ROLE, Area, NavLink, menu
+from schoolhq.repairs import demo, panels, services
+
+AREA = Area(
+    name="repairs",
+    label=_l("Repairs"),
+    blueprint="schoolhq.repairs.views:bp",
+    permissions={
+        "repairs.report": _l("Report something that needs fixing"),
+        "repairs.work": _l("Work on repair tickets"),
+        "repairs.manage": _l("Assign, decline and oversee repair tickets"),
+    },
+    grants={
+        **{role: ("repairs.report",) for role in EVERY_ROLE},
+        "maintenance": ("repairs.report", "repairs.work"),
+        "logistics_head": ("repairs.report", "repairs.work", "repairs.manage"),
+        "principal": ("repairs.report", "repairs.manage"),
+    },
+    nav=(NavLink(_l("Repairs"), "mine", (("repairs.work", "repairs.queue"), ("repairs.report", "repairs.mine")),
+                 blueprint="repairs"),),
+    subnav=menu(
+        (_l("Report a problem"), "repairs.report_page"),
+        (_l("My reports"), "repairs.mine"),
+        (_l("My repair queue"), (("repairs.work", "repairs.queue"),)),
+        (_l("All tickets"), (("repairs.manage", "repairs.index"), ("repairs.work", "repairs.index"))),
+        (_l("Monthly summary"), (("repairs.manage", "repairs.summary"),)),
+        (_l("Maintenance plans"), (("repairs.manage", "repairs.plan_list"),)),
+        (_l("Settings"), (("repairs.manage", "repairs.settings_page"),)),
+    ),
+    seeders=(services.seed,),
+    jobs={"repairs.plans": services.materialise_plans, "repairs.auto_verify": services.auto_verify},
+    dashboard=services.dashboard_items,
+    upload_rules=(services.attachment_rule,),
+    panels={"places.room": panels.room_panel, "assets.asset": panels.asset_panel},
+    demo=demo.load,
+    data_files=("data/repairs.yaml",),
+)
