@@ -478,6 +478,10 @@ def verify(account, ticket_id: int, rating, comment: str = "") -> Ticket:
     return ticket
 
 
+#: how far back auto-confirmation looks for its school days before giving up
+AUTO_VERIFY_LOOKBACK_DAYS = 400
+
+
 def auto_verify() -> int:
     """Completed tickets nobody confirmed within the set number of school days count as
     verified by the system. Safe to run any number of times."""
@@ -489,6 +493,8 @@ def auto_verify() -> int:
         cutoff -= timedelta(days=1)
         if is_school_day(cutoff):
             counted += 1
+        elif cutoff < local_today() - timedelta(days=AUTO_VERIFY_LOOKBACK_DAYS):
+            return 0  # no terms in the calendar yet: no school days to count, nobody to confirm for
     from schoolhq.core.timeutil import local_day_bounds_utc
 
     limit = local_day_bounds_utc(cutoff)[0]

@@ -208,6 +208,12 @@ def test_auto_verification_after_the_waiting_school_days(ctx, monkeypatch):
     assert services.auto_verify() == 0
 
 
+def test_auto_verification_waits_while_the_calendar_has_no_terms(ctx):
+    """A new school without terms: the scheduler's minute must not walk back to year 1
+    (it did, and failed with OverflowError every minute)."""
+    assert services.auto_verify() == 0
+
+
 def test_the_report_page_and_the_pages_each_person_sees(app, client):
     with app.app_context():
         room, _teacher, worker, head = _school()
