@@ -15,7 +15,12 @@ import time_machine
 from sqlalchemy import text
 
 from schoolhq import create_app
+from schoolhq.areas import AREAS
 from schoolhq.extensions import db
+
+#: each area's test factories (tests/factories/<area>.py), as plugins so they may offer fixtures
+pytest_plugins = [f"tests.factories.{area}" for area in AREAS
+                  if (Path(__file__).parent / "factories" / f"{area}.py").exists()]
 
 TEST_PASSWORD = "test-pass-123"
 PG_URL = os.environ.get("SCHOOLHQ_TEST_DATABASE_URL", "").strip()

@@ -16,8 +16,8 @@ from schoolhq.core.models import SchoolTerm
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
 from schoolhq.people import services as people
-from tests.assets.test_loans import _setup, signature
 from tests.conftest import login, make_account
+from tests.factories.assets import loanable_items, signature
 
 
 def _role(code):
@@ -60,7 +60,7 @@ def test_nobody_changes_their_own_roles_and_admin_roles_need_admin_roles(app, cl
 
 def test_scoped_grants_do_not_change_school_wide_settings(app, client):
     with app.test_request_context():
-        assets_, _borrower = _setup(n=1)
+        assets_, _borrower = loanable_items(n=1)
         floor = assets_[0].location.parent
         make_account("floorhead", "logistics_head", location_id=floor.id)
         db.session.commit()
@@ -75,7 +75,7 @@ def test_scoped_grants_do_not_change_school_wide_settings(app, client):
 
 def test_loan_lists_and_returns_stay_within_scope(app, client):
     with app.test_request_context():
-        items, borrower = _setup(n=1)
+        items, borrower = loanable_items(n=1)
         assets.checkout([items[0].id], borrower, utcnow() + timedelta(days=1), "", signature())
         from schoolhq.places import services as places
 
@@ -94,7 +94,7 @@ def test_loan_lists_and_returns_stay_within_scope(app, client):
 
 def test_a_loan_signature_is_seen_by_the_desk_and_the_borrower_only(app, client):
     with app.test_request_context():
-        items, borrower = _setup(n=1)
+        items, borrower = loanable_items(n=1)
         loan = assets.checkout([items[0].id], borrower, utcnow() + timedelta(days=1), "", signature())[0]
         make_account("store", "storekeeper")
         make_account("nosy", "staff")
@@ -108,7 +108,7 @@ def test_a_loan_signature_is_seen_by_the_desk_and_the_borrower_only(app, client)
 
 def test_a_double_return_closes_the_loan_once(app):
     with app.test_request_context():
-        items, borrower = _setup(n=1)
+        items, borrower = loanable_items(n=1)
         assets.checkout([items[0].id], borrower, utcnow() + timedelta(days=1), "", signature())
         assets.checkin(items[0].id, "完好")
         from schoolhq.core.errors import ServiceError
@@ -120,7 +120,7 @@ def test_a_double_return_closes_the_loan_once(app):
 
 def test_an_item_under_repair_is_refused_at_the_scan(app, client):
     with app.test_request_context():
-        items, _borrower = _setup(n=1)
+        items, _borrower = loanable_items(n=1)
         assets.change_status(items[0].id, "under_repair")
         make_account("store", "storekeeper")
         db.session.commit()
@@ -132,7 +132,7 @@ def test_an_item_under_repair_is_refused_at_the_scan(app, client):
 
 def test_the_return_list_keeps_ticks_while_scanning(app, client):
     with app.test_request_context():
-        items, borrower = _setup(n=2)
+        items, borrower = loanable_items(n=2)
         assets.checkout([a.id for a in items], borrower, utcnow() + timedelta(days=1), "", signature())
         make_account("store", "storekeeper")
         db.session.commit()
@@ -148,7 +148,7 @@ def test_the_return_list_keeps_ticks_while_scanning(app, client):
 @pytest.mark.parametrize("price", ["NaN", "Infinity", "1e30", "sNaN", "-0.001", "12.345"])
 def test_odd_amounts_get_a_message_not_a_500(app, client, price):
     with app.test_request_context():
-        items, _ = _setup(n=1)
+        items, _ = loanable_items(n=1)
         make_account("store", "storekeeper")
         db.session.commit()
         location_id, category_id = items[0].location_id, items[0].category_id

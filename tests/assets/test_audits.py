@@ -137,7 +137,7 @@ def test_items_on_loan_are_not_expected_on_the_shelf(ctx):
     from datetime import timedelta
 
     from schoolhq.core.timeutil import utcnow
-    from tests.assets.test_loans import signature
+    from tests.factories.assets import signature
 
     building, room1, _room2, a1, _a2, _a3 = _school()
     a1.loanable = True

@@ -3,48 +3,23 @@ check-in with its checklist, overdue lists, and bad input."""
 
 from __future__ import annotations
 
-import base64
-import io
 import threading
 from datetime import timedelta
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select
 
 from schoolhq.assets import services
-from schoolhq.assets.models import Asset, AssetCategory, AssetKind, Loan
+from schoolhq.assets.models import Asset, Loan
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
-from schoolhq.places import services as places
 from tests.conftest import login, make_account
-
-
-def signature() -> str:
-    image = Image.new("RGB", (300, 100), "white")
-    image.putpixel((10, 10), (0, 0, 0))
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
-
-
-def _setup(loanable=True, n=2):
-    campus = places.create_location("campus", "阳光小学")
-    building = places.create_location("building", "综合楼", campus.id)
-    floor = places.create_location("floor", "1楼", building.id)
-    store = places.create_location("room", "仓库", floor.id)
-    laptop = db.session.scalar(select(AssetKind).where(AssetKind.key == "laptop"))
-    category = db.session.scalar(select(AssetCategory).where(AssetCategory.code == "A02010108"))
-    assets = [services.register_asset({"name": f"笔记本{i}", "category_id": category.id, "kind_id": laptop.id,
-                                       "unit_price_fen": 520000, "loanable": loanable}, store.id, status="in_storage")
-              for i in range(n)]
-    teacher = make_account("teacher", "staff", name="王芳")
-    return assets, teacher.person_id
+from tests.factories.assets import loanable_items, signature
 
 
 def test_checkout_and_checkin_restore_the_status_and_record_events(ctx):
-    assets, borrower = _setup()
+    assets, borrower = loanable_items()
     due = utcnow() + timedelta(days=1)
     loans = services.checkout([a.id for a in assets], borrower, due, "完好", signature())
     assert len({loan.slip for loan in loans}) == 1 and loans[0].signature_id
@@ -62,7 +37,7 @@ def test_checkout_and_checkin_restore_the_status_and_record_events(ctx):
 @pytest.mark.parametrize("case", ["no_items", "twice", "not_loanable", "past_due", "no_signature", "bad_signature",
                                   "inactive_borrower", "repairing"])
 def test_bad_checkouts_change_nothing(ctx, case):
-    assets, borrower = _setup()
+    assets, borrower = loanable_items()
     due = utcnow() + timedelta(days=1)
     ids, sig = [assets[0].id], signature()
     if case == "no_items":
@@ -92,7 +67,7 @@ def test_bad_checkouts_change_nothing(ctx, case):
 def test_the_database_holds_one_open_loan_per_asset(app):
     """Two desks lend the same laptop at the same moment: one wins, one gets a message."""
     with app.test_request_context():
-        assets, borrower = _setup(n=1)
+        assets, borrower = loanable_items(n=1)
         db.session.commit()
         asset_id = assets[0].id
     results: list[str] = []
@@ -126,7 +101,7 @@ def test_the_database_holds_one_open_loan_per_asset(app):
 
 def test_the_partial_unique_index_itself(app):
     with app.test_request_context():
-        assets, borrower = _setup(n=1)
+        assets, borrower = loanable_items(n=1)
         services.checkout([assets[0].id], borrower, utcnow() + timedelta(days=1), "", signature())
         db.session.commit()
         from sqlalchemy.exc import IntegrityError
@@ -139,7 +114,7 @@ def test_the_partial_unique_index_itself(app):
 
 def test_the_desk_through_the_web(app, client):
     with app.test_request_context():
-        assets, borrower = _setup()
+        assets, borrower = loanable_items()
         make_account("keeper", "storekeeper")
         db.session.commit()
         numbers = [a.number for a in assets]
@@ -181,7 +156,7 @@ def test_the_desk_through_the_web(app, client):
 
 def test_overdue_loans_reach_the_dashboards(app, client):
     with app.test_request_context():
-        assets, borrower = _setup(n=1)
+        assets, borrower = loanable_items(n=1)
         make_account("keeper", "storekeeper")
         loan = services.checkout([assets[0].id], borrower, utcnow() + timedelta(hours=1), "", signature())[0]
         loan.due_at = utcnow() - timedelta(days=1)

@@ -14,12 +14,12 @@ from schoolhq.core import settings
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.timeutil import local_today, utcnow
 from schoolhq.extensions import db
-from tests.assets.test_loans import _setup, signature
 from tests.conftest import login, make_account
+from tests.factories.assets import loanable_items, signature
 
 
 def test_slots_do_not_overlap_and_block_lending_to_others(ctx):
-    items, teacher = _setup(n=1)
+    items, teacher = loanable_items(n=1)
     other = make_account("other", "staff").person_id
     tomorrow = local_today() + timedelta(days=1)
     booking = reservations.reserve_slot(items[0].id, teacher, tomorrow, "3", "公开课")
@@ -32,7 +32,7 @@ def test_slots_do_not_overlap_and_block_lending_to_others(ctx):
 
 
 def test_bad_bookings(ctx):
-    items, teacher = _setup(n=1)
+    items, teacher = loanable_items(n=1)
     yesterday = local_today() - timedelta(days=1)
     with pytest.raises(ServiceError):
         reservations.reserve_slot(items[0].id, teacher, yesterday, "1")
@@ -48,7 +48,7 @@ def test_bad_bookings(ctx):
 
 def test_a_borrow_request_is_approved_by_the_desk(app, client):
     with app.test_request_context():
-        items, _teacher = _setup(n=1)
+        items, _teacher = loanable_items(n=1)
         make_account("store", "storekeeper")
         db.session.commit()
         asset_id = items[0].id
@@ -76,7 +76,7 @@ def test_a_borrow_request_is_approved_by_the_desk(app, client):
 
 def test_booking_a_lesson_through_the_week_grid(app, client):
     with app.test_request_context():
-        items, _teacher = _setup(n=1)
+        items, _teacher = loanable_items(n=1)
         db.session.commit()
         asset_id = items[0].id
     login(client, "teacher")
@@ -99,7 +99,7 @@ def test_booking_a_lesson_through_the_week_grid(app, client):
 
 def test_the_item_picker_finds_loanable_things_by_name_or_number(app, client):
     with app.test_request_context():
-        items, _teacher = _setup(n=2)
+        items, _teacher = loanable_items(n=2)
         items[1].loanable = False
         db.session.commit()
         number = items[0].number

@@ -13,38 +13,16 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from schoolhq.checks import packs, services
 from schoolhq.checks.models import CheckAnswer, CheckFinding, CheckRound
-from schoolhq.core import calendar
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.timeutil import local_today
 from schoolhq.extensions import db
 from schoolhq.places import services as places
 from schoolhq.repairs.models import Ticket
 from tests.conftest import login, make_account
-from tests.repairs.test_tickets import photo
+from tests.factories.checks import kitchen
+from tests.factories.repairs import photo
 
 SIGNATURE = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
-
-
-def kitchen():
-    """A canteen building with a kitchen holding two fridges, a freezer and a sample fridge."""
-    from schoolhq.assets import services as assets
-    from schoolhq.assets.models import AssetCategory, AssetKind
-
-    calendar.add_term("2026—2027学年第一学期", date(2026, 9, 1), date(2027, 1, 22))
-    campus = places.create_location("campus", "阳光小学")
-    canteen = places.create_location("building", "食堂楼", campus.id)
-    room = places.create_location("room", "操作间", canteen.id)
-    manager = make_account("canteen", "canteen_manager", name="陈红梅")
-    head = make_account("logistics", "logistics_head", name="王海涛")
-    category = db.session.scalar(select(AssetCategory).where(AssetCategory.code == "A02000000"))
-    kinds = {k.key: k.id for k in db.session.scalars(select(AssetKind))}
-    made = {}
-    for name, kind in (("冷藏冰箱1", "fridge"), ("冷藏冰箱2", "fridge"), ("冷冻冰柜", "freezer"),
-                       ("留样冰箱", "sample_fridge")):
-        made[name] = assets.register_asset({"name": name, "category_id": category.id, "kind_id": kinds[kind],
-                                            "unit_price_fen": 500000}, room.id, status="in_use")
-    db.session.commit()
-    return canteen, manager, head, made
 
 
 def slot_of(round_, key, n=0):

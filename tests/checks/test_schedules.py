@@ -14,7 +14,7 @@ from schoolhq.checks.models import CheckRound, CheckTemplate
 from schoolhq.core import calendar
 from schoolhq.core.errors import ServiceError
 from schoolhq.extensions import db
-from tests.checks.test_rounds import kitchen
+from tests.factories.checks import kitchen
 
 TUESDAY = date(2026, 12, 1)
 

@@ -19,7 +19,7 @@ if why_no_browser():
 
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.e2e.test_browser import sign_in  # noqa: E402
+from tests.e2e.pages import shoot, sign, sign_in  # noqa: E402
 
 BORROWER = ("王芳", "wf")  # the demo teacher and her pinyin initials
 STOREKEEPER = "store"
@@ -131,31 +131,6 @@ def pick_due(page) -> None:
     page.locator("label.chip").filter(has_text="指定日期").locator("input").check()
     day = page.evaluate("new Date(Date.now() + 2 * 86400000).toISOString().slice(0, 10)")
     page.locator("#due_date").fill(day)
-
-
-def sign(page, canvas=None, hidden: str = "signature") -> None:
-    """Draw a scribble on a signature canvas (the page's only one by default) with the mouse."""
-    canvas = canvas or page.locator("canvas[data-signature-for]")
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    assert box and box["width"] > 100 and box["height"] > 50, f"signature canvas too small: {box}"
-    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
-    page.mouse.move(x + w * 0.1, y + h * 0.6)
-    page.mouse.down()
-    for fx, fy in ((0.25, 0.3), (0.4, 0.7), (0.55, 0.3), (0.7, 0.7), (0.85, 0.4)):
-        page.mouse.move(x + w * fx, y + h * fy, steps=4)
-    page.mouse.up()
-    expect(page.locator(f"#{hidden}")).to_have_value(re.compile(r"^data:image/png;base64,.{200,}"))
-
-
-def shoot(page, name: str, **options) -> str:
-    """A screenshot that leaves the page as it was: Playwright's default caret hiding
-    leaves style="" on every input, which htmx then copies while settling a swap and
-    the CSP (style-src 'self') reports."""
-    os.makedirs(SCREENS, exist_ok=True)
-    path = f"{SCREENS}/{name}.png"
-    page.screenshot(path=path, caret="initial", **options)
-    return path
 
 
 def pdf_pages(page, name: str) -> list[str]:

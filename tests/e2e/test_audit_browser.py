@@ -12,7 +12,7 @@ if why_no_browser():
 
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.e2e.test_browser import sign_in  # noqa: E402
+from tests.e2e.pages import sign_in  # noqa: E402
 
 
 def _room_and_items(app):

@@ -19,21 +19,9 @@ if why_no_browser():
 
 from playwright.sync_api import expect  # noqa: E402
 
+from tests.e2e.pages import sign_in, sign_out  # noqa: E402
+
 TAP = 44  # px: the smallest comfortable touch target
-
-
-def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/auth/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("main form [type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/auth/login"))
-    expect(page.locator("header form[action$='/auth/logout']")).to_be_attached()
-
-
-def sign_out(page) -> None:
-    page.locator("header form[action$='/auth/logout'] button").click()
-    expect(page).to_have_url(re.compile(r"/auth/login"))
 
 
 def test_principal_signs_in_in_chinese(page, demo):

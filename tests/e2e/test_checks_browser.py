@@ -25,8 +25,11 @@ if why_no_browser():
 
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.e2e.test_assets_browser import sign  # noqa: E402
-from tests.e2e.test_browser import sign_in, sign_out  # noqa: E402
+from tests.e2e.pages import (  # noqa: E402
+    sign,  # noqa: E402
+    sign_in,
+    sign_out,
+)
 
 MANAGER, HEAD = "canteen", "logistics"
 MANAGER_NAME = "陈红梅"

@@ -17,7 +17,7 @@ if why_no_browser():
 
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.e2e.test_browser import sign_in, sign_out  # noqa: E402
+from tests.e2e.pages import sign_in, sign_out  # noqa: E402
 
 TEACHER, HEAD, WORKER = "teacher", "logistics", "repair"
 WORKER_NAME = "孙师傅"

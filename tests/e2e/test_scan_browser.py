@@ -13,7 +13,7 @@ if why_no_browser():
 
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.e2e.test_browser import sign_in  # noqa: E402
+from tests.e2e.pages import sign_in  # noqa: E402
 
 
 def _first_asset(app) -> tuple[int, str]:

@@ -17,8 +17,7 @@ if why_no_browser():
 
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.e2e.test_assets_browser import shoot, sign  # noqa: E402
-from tests.e2e.test_browser import sign_in, sign_out  # noqa: E402
+from tests.e2e.pages import shoot, sign, sign_in, sign_out  # noqa: E402
 
 TEACHER, STOREKEEPER = "teacher", "store"
 MAIN_STORE = "总务仓库"

@@ -17,7 +17,7 @@ from schoolhq.extensions import db
 from schoolhq.repairs import plans, services
 from schoolhq.repairs.models import MaintenancePlan, RepairCategory, Ticket
 from tests.conftest import login
-from tests.repairs.test_tickets import _school, photo
+from tests.factories.repairs import photo, school
 
 
 def _plan(worker, room, **changes):
@@ -31,7 +31,7 @@ def _plan(worker, room, **changes):
 
 
 def test_plans_come_due_once_and_move_on(ctx):
-    room, _teacher, worker, _head = _school()
+    room, _teacher, worker, _head = school()
     plan = _plan(worker, room)
     assert plans.materialise(date(2026, 11, 29)) == 0  # more than the lead time ahead
     assert plans.materialise(date(2026, 11, 30)) == 1
@@ -46,7 +46,7 @@ def test_plans_come_due_once_and_move_on(ctx):
 
 
 def test_a_due_day_on_a_holiday_moves_to_the_next_school_day(ctx):
-    room, _teacher, worker, _head = _school()
+    room, _teacher, worker, _head = school()
     calendar.set_day(date(2026, 12, 7), "holiday", "校庆")
     _plan(worker, room)
     plans.materialise(date(2026, 12, 1))
@@ -57,7 +57,7 @@ def test_every_asset_of_a_kind_gets_its_own_ticket(ctx):
     from schoolhq.assets import services as assets
     from schoolhq.assets.models import AssetCategory, AssetKind
 
-    room, _teacher, worker, _head = _school()
+    room, _teacher, worker, _head = school()
     kind = db.session.scalar(select(AssetKind).where(AssetKind.key == "extinguisher"))
     category = db.session.scalar(select(AssetCategory).where(AssetCategory.code == "A02000000"))
     for _ in range(3):
@@ -69,7 +69,7 @@ def test_every_asset_of_a_kind_gets_its_own_ticket(ctx):
 
 
 def test_a_floating_plan_counts_from_the_completion(ctx):
-    room, _teacher, worker, head = _school()
+    room, _teacher, worker, head = school()
     plan = _plan(worker, room, mode="floating", every="2", unit="week")
     plans.materialise(date(2026, 12, 1))
     assert plans.materialise(date(2027, 3, 1)) == 0  # nothing more until this one is done
@@ -80,7 +80,7 @@ def test_a_floating_plan_counts_from_the_completion(ctx):
 
 def test_the_statutory_register_needs_the_report_to_complete(app, client):
     with app.test_request_context():
-        room, _teacher, worker, head = _school()
+        room, _teacher, worker, head = school()
         db.session.commit()
     login(client, "logistics")
     assert client.post("/repairs/plans/statutory").status_code == 303
@@ -111,7 +111,7 @@ def test_the_statutory_register_needs_the_report_to_complete(app, client):
 
 
 def test_plan_bad_inputs(ctx):
-    room, _teacher, worker, _head = _school()
+    room, _teacher, worker, _head = school()
     for changes, message in (({"title": " "}, "title"), ({"assignee_id": None}, "named person"),
                              ({"every": "0"}, "from 1"), ({"every": "x"}, "whole number"),
                              ({"unit": "century"}, "how often"), ({"first_due_on": None}, "first due"),
@@ -125,7 +125,7 @@ def test_the_tick_runs_every_recurring_job(app):
     from schoolhq.core import recurring
 
     with app.test_request_context():
-        room, _teacher, worker, _head = _school()
+        room, _teacher, worker, _head = school()
         plan = _plan(worker, room, first_due_on=date.today())
         db.session.commit()
         plan_id = plan.id

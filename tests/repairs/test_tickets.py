@@ -8,7 +8,6 @@ import io
 from datetime import date, datetime
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 from werkzeug.datastructures import FileStorage
@@ -16,27 +15,10 @@ from werkzeug.datastructures import FileStorage
 from schoolhq.core import calendar, workhours
 from schoolhq.core.errors import ServiceError
 from schoolhq.extensions import db
-from schoolhq.places import services as places
 from schoolhq.repairs import services
 from schoolhq.repairs.models import RepairCategory, Ticket, TicketEvent
 from tests.conftest import login, make_account
-
-
-def photo(name="after.jpg"):
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 30), "blue").save(buffer, "JPEG")
-    buffer.seek(0)
-    return FileStorage(buffer, filename=name)
-
-
-def _school():
-    calendar.add_term("2026—2027学年第一学期", date(2026, 9, 1), date(2027, 1, 22))
-    campus = places.create_location("campus", "阳光小学")
-    room = places.create_location("room", "301教室", campus.id)
-    teacher = make_account("teacher", "staff", name="王芳")
-    worker = make_account("repair", "maintenance", name="孙师傅")
-    head = make_account("logistics", "logistics_head", name="王海涛")
-    return room, teacher, worker, head
+from tests.factories.repairs import photo, school
 
 
 def _category(name="电工/照明"):
@@ -56,7 +38,7 @@ def at(monkeypatch, text_utc: str):
 
 
 def test_the_clock_counts_school_hours_skips_a_holiday_and_stops_while_on_hold(ctx, monkeypatch):
-    room, teacher, worker, head = _school()
+    room, teacher, worker, head = school()
     calendar.set_day(date(2026, 12, 1), "holiday", "校庆")
     # Monday 30 Nov 16:30 in Shanghai; 24 school hours of 07:30–17:30: 1 h on Monday, the
     # Tuesday holiday, 10 + 10 on Wednesday and Thursday, 3 h on Friday → Friday 10:30.
@@ -77,12 +59,12 @@ def test_the_clock_counts_school_hours_skips_a_holiday_and_stops_while_on_hold(c
 
 
 def test_holiday_priority_has_no_due_time(ctx):
-    room, teacher, _worker, _head = _school()
+    room, teacher, _worker, _head = school()
     assert _report(teacher, room, "holiday").due_at is None
 
 
 def test_the_whole_flow_and_its_refusals(ctx):
-    room, teacher, worker, head = _school()
+    room, teacher, worker, head = school()
     ticket = _report(teacher, room)
     assert ticket.status == "pending" and ticket.number.startswith("BX")
     with pytest.raises(ServiceError, match="logistics office"):
@@ -120,7 +102,7 @@ def test_the_whole_flow_and_its_refusals(ctx):
 
 
 def test_a_ticket_needs_a_place_and_sensible_input(ctx):
-    room, teacher, _worker, _head = _school()
+    room, teacher, _worker, _head = school()
     cases = [
         (services.Report(None, _category().id, "normal", "灯不亮"), "place"),
         (services.Report(room.id, None, "normal", "灯不亮"), "kind of repair"),
@@ -143,7 +125,7 @@ def test_a_ticket_needs_a_place_and_sensible_input(ctx):
 
 
 def test_reporting_is_rate_limited(ctx):
-    room, teacher, _worker, _head = _school()
+    room, teacher, _worker, _head = school()
     from schoolhq.core import settings
 
     settings.update({"repairs.reports_per_hour": 2})
@@ -154,7 +136,7 @@ def test_reporting_is_rate_limited(ctx):
 
 
 def test_the_timeline_is_append_only(ctx):
-    room, teacher, _worker, _head = _school()
+    room, teacher, _worker, _head = school()
     _report(teacher, room)
     with pytest.raises(DatabaseError):
         with db.session.begin_nested():
@@ -163,7 +145,7 @@ def test_the_timeline_is_append_only(ctx):
 
 
 def test_a_failed_check_item_adds_an_occurrence_instead_of_a_second_ticket(ctx):
-    room, _teacher, _worker, _head = _school()
+    room, _teacher, _worker, _head = school()
     data = services.Report(room.id, _category().id, "high", "冷藏柜温度 9℃，超出 0–8℃")
     first, created = services.open_or_add_occurrence("check-item:17", data)
     again, created_again = services.open_or_add_occurrence("check-item:17", data)
@@ -174,7 +156,7 @@ def test_a_failed_check_item_adds_an_occurrence_instead_of_a_second_ticket(ctx):
 
 
 def test_the_same_place_and_category_three_times_in_90_days_is_flagged(ctx):
-    room, teacher, _worker, head = _school()
+    room, teacher, _worker, head = school()
     for _ in range(2):
         _report(teacher, room)
     assert services.repeat_places() == []
@@ -183,7 +165,7 @@ def test_the_same_place_and_category_three_times_in_90_days_is_flagged(ctx):
 
 
 def test_an_asset_goes_under_repair_and_comes_back(ctx):
-    room, teacher, worker, head = _school()
+    room, teacher, worker, head = school()
     from schoolhq.assets import services as assets
     from schoolhq.assets.models import AssetCategory
 
@@ -198,7 +180,7 @@ def test_an_asset_goes_under_repair_and_comes_back(ctx):
 
 
 def test_auto_verification_after_the_waiting_school_days(ctx, monkeypatch):
-    room, teacher, worker, head = _school()
+    room, teacher, worker, head = school()
     ticket = _report(teacher, room)
     services.assign(head, ticket.id, worker.person_id)
     at(monkeypatch, "2026-11-02 02:00")
@@ -216,7 +198,7 @@ def test_auto_verification_waits_while_the_calendar_has_no_terms(ctx):
 
 def test_the_report_page_and_the_pages_each_person_sees(app, client):
     with app.app_context():
-        room, _teacher, worker, head = _school()
+        room, _teacher, worker, head = school()
         db.session.commit()
         room_id, worker_person = room.id, worker.person_id
     login(client, "teacher")
@@ -256,9 +238,9 @@ def test_a_damaged_return_opens_a_ticket_for_the_item(ctx):
     from schoolhq.assets import services as assets
     from schoolhq.assets.models import AssetCategory, AssetKind
     from schoolhq.core.timeutil import utcnow
-    from tests.assets.test_loans import signature
+    from tests.factories.assets import signature
 
-    room, teacher, _worker, _head = _school()
+    room, teacher, _worker, _head = school()
     laptop = db.session.scalar(select(AssetKind).where(AssetKind.key == "laptop"))
     category = db.session.scalar(select(AssetCategory).where(AssetCategory.code == "A02010108"))
     item = assets.register_asset({"name": "笔记本电脑", "category_id": category.id, "kind_id": laptop.id,
@@ -275,7 +257,7 @@ def test_the_asset_page_lists_its_repairs_and_cost_of_ownership(app, client):
     from schoolhq.assets.models import AssetCategory
 
     with app.test_request_context():
-        room, teacher, worker, head = _school()
+        room, teacher, worker, head = school()
         make_account("keeper", "storekeeper", name="赵敏")
         category = db.session.scalar(select(AssetCategory).where(AssetCategory.code == "A02020000"))
         projector = assets.register_asset({"name": "投影仪", "category_id": category.id, "unit_price_fen": 420000},
@@ -292,9 +274,9 @@ def test_the_asset_page_lists_its_repairs_and_cost_of_ownership(app, client):
 
 def test_spare_parts_leave_the_store_on_the_stock_ledger(ctx):
     from schoolhq.stock import services as stock
-    from tests.stock.test_ledger import make_item, make_store, receive
+    from tests.factories.stock import make_item, make_store, receive
 
-    room, teacher, worker, head = _school()
+    room, teacher, worker, head = school()
     store = make_store()
     tubes = make_item("LED灯管", "支")
     receive(store, tubes, "5", "22")
@@ -316,7 +298,7 @@ def test_the_monthly_summary_counts_on_time_and_by_worker(app, client):
     from schoolhq.repairs.reports import month_summary
 
     with app.test_request_context():
-        room, teacher, worker, head = _school()
+        room, teacher, worker, head = school()
         for n in range(2):
             ticket = _report(teacher, room, "holiday" if n else "normal")
             services.assign(head, ticket.id, worker.person_id)
@@ -340,7 +322,7 @@ def test_the_monthly_summary_counts_on_time_and_by_worker(app, client):
 
 def test_one_tap_in_the_queue_answers_the_row(app, client):
     with app.test_request_context():
-        room, teacher, worker, head = _school()
+        room, teacher, worker, head = school()
         ticket = _report(teacher, room)
         services.assign(head, ticket.id, worker.person_id)
         db.session.commit()
@@ -356,7 +338,7 @@ def test_one_tap_in_the_queue_answers_the_row(app, client):
 
 def test_the_school_sets_its_categories_and_target_times(app, client):
     with app.test_request_context():
-        _school()
+        school()
         db.session.commit()
     login(client, "logistics")
     assert client.post("/repairs/settings", data={"priority": "normal", "hours": "48"}).status_code == 303
@@ -376,7 +358,7 @@ def test_the_school_sets_its_categories_and_target_times(app, client):
 
 def test_the_room_page_shows_its_repairs_to_the_logistics_office(app, client):
     with app.test_request_context():
-        room, teacher, _worker, _head = _school()
+        room, teacher, _worker, _head = school()
         ticket = _report(teacher, room)
         db.session.commit()
         room_id, number = room.id, ticket.number

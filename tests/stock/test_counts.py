@@ -15,7 +15,7 @@ from schoolhq.extensions import db
 from schoolhq.stock import counts, reports, requisitions, services
 from schoolhq.stock.models import StockMovement
 from tests.conftest import login, make_account
-from tests.stock.test_ledger import make_item, make_store, receive
+from tests.factories.stock import make_item, make_store, receive
 
 
 def _setup():

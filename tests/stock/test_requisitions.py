@@ -16,9 +16,9 @@ from schoolhq.extensions import db
 from schoolhq.people import services as people
 from schoolhq.stock import requisitions, services
 from schoolhq.stock.models import Requisition, StockIssue, StockMovement
-from tests.assets.test_loans import signature
 from tests.conftest import login, make_account
-from tests.stock.test_ledger import make_item, make_store, receive
+from tests.factories.assets import signature
+from tests.factories.stock import make_item, make_store, receive
 
 
 def _school():

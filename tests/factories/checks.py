@@ -1,0 +1,34 @@
+"""Checks for tests: a canteen building whose kitchen holds the refrigeration."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from schoolhq.core import calendar
+from schoolhq.extensions import db
+from schoolhq.places import services as places
+from tests.conftest import make_account
+
+
+def kitchen():
+    """A canteen building with a kitchen holding two fridges, a freezer and a sample fridge."""
+    from schoolhq.assets import services as assets
+    from schoolhq.assets.models import AssetCategory, AssetKind
+
+    calendar.add_term("2026—2027学年第一学期", date(2026, 9, 1), date(2027, 1, 22))
+    campus = places.create_location("campus", "阳光小学")
+    canteen = places.create_location("building", "食堂楼", campus.id)
+    room = places.create_location("room", "操作间", canteen.id)
+    manager = make_account("canteen", "canteen_manager", name="陈红梅")
+    head = make_account("logistics", "logistics_head", name="王海涛")
+    category = db.session.scalar(select(AssetCategory).where(AssetCategory.code == "A02000000"))
+    kinds = {k.key: k.id for k in db.session.scalars(select(AssetKind))}
+    made = {}
+    for name, kind in (("冷藏冰箱1", "fridge"), ("冷藏冰箱2", "fridge"), ("冷冻冰柜", "freezer"),
+                       ("留样冰箱", "sample_fridge")):
+        made[name] = assets.register_asset({"name": name, "category_id": category.id, "kind_id": kinds[kind],
+                                            "unit_price_fen": 500000}, room.id, status="in_use")
+    db.session.commit()
+    return canteen, manager, head, made

@@ -1,0 +1,31 @@
+"""Repairs for tests: a room with a teacher, a worker and the logistics head; a photo."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from PIL import Image
+from werkzeug.datastructures import FileStorage
+
+from schoolhq.core import calendar
+from schoolhq.places import services as places
+from tests.conftest import make_account
+
+
+def photo(name="after.jpg"):
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "blue").save(buffer, "JPEG")
+    buffer.seek(0)
+    return FileStorage(buffer, filename=name)
+
+
+def school():
+    """A term, room 301 and its people: (room, teacher, worker, head)."""
+    calendar.add_term("2026—2027学年第一学期", date(2026, 9, 1), date(2027, 1, 22))
+    campus = places.create_location("campus", "阳光小学")
+    room = places.create_location("room", "301教室", campus.id)
+    teacher = make_account("teacher", "staff", name="王芳")
+    worker = make_account("repair", "maintenance", name="孙师傅")
+    head = make_account("logistics", "logistics_head", name="王海涛")
+    return room, teacher, worker, head
