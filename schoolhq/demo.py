@@ -61,10 +61,14 @@ def is_empty() -> bool:
     return (db.session.scalar(select(func.count(Person.id))) or 0) == 0
 
 
-def _calendar(today: date) -> None:
-    """The school year around today (the demo follows the clock): two terms, the National
-    Day week with its two make-up days (调休), and New Year's Day."""
-    year = today.year if today.month >= 8 else today.year - 1
+def school_year_of(day: date) -> int:
+    """The year a school year starts in: September to August."""
+    return day.year if day.month >= 8 else day.year - 1
+
+
+def add_school_year(year: int) -> None:
+    """A school year as Chinese primary schools keep it: two terms, the National Day week
+    with its two make-up days (调休), and New Year's Day."""
     calendar.add_term(f"{year}—{year + 1}学年第一学期", date(year, 9, 1), date(year + 1, 1, 22))
     calendar.add_term(f"{year}—{year + 1}学年第二学期", date(year + 1, 2, 22), date(year + 1, 7, 2))
     for day in range(1, 8):
@@ -144,7 +148,7 @@ def load(small: bool = False) -> dict[str, str]:
     people.add_responsibility(logistics.id, "校园安全与后勤总负责", campus.id)
     people.add_responsibility(canteen.id, "食品安全第一责任人", kitchen.parent_id)
 
-    _calendar(local_today())
+    add_school_year(school_year_of(local_today()))  # the demo follows the clock
     db.session.flush()
 
     from schoolhq.areas import declared

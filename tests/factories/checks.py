@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 
-from schoolhq.core import calendar
 from schoolhq.extensions import db
 from schoolhq.places import services as places
 from tests.conftest import make_account
+from tests.factories.core import school_years
 
 
 def kitchen():
@@ -17,7 +15,7 @@ def kitchen():
     from schoolhq.assets import services as assets
     from schoolhq.assets.models import AssetCategory, AssetKind
 
-    calendar.add_term("2026—2027学年第一学期", date(2026, 9, 1), date(2027, 1, 22))
+    school_years()
     campus = places.create_location("campus", "阳光小学")
     canteen = places.create_location("building", "食堂楼", campus.id)
     room = places.create_location("room", "操作间", canteen.id)

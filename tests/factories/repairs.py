@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
-from schoolhq.core import calendar
 from schoolhq.places import services as places
 from tests.conftest import make_account
+from tests.factories.core import school_years
 
 
 def photo(name="after.jpg"):
@@ -22,7 +21,7 @@ def photo(name="after.jpg"):
 
 def school():
     """A term, room 301 and its people: (room, teacher, worker, head)."""
-    calendar.add_term("2026—2027学年第一学期", date(2026, 9, 1), date(2027, 1, 22))
+    school_years()
     campus = places.create_location("campus", "阳光小学")
     room = places.create_location("room", "301教室", campus.id)
     teacher = make_account("teacher", "staff", name="王芳")
