@@ -108,11 +108,15 @@ def _register_blueprints(app: Flask) -> None:
 
     from schoolhq.areas import declared
     from schoolhq.core.permissions import public
+    from schoolhq.core.settings_pages import blueprint_for, editable
 
     for area in declared():
         if area.blueprint:
             module, attribute = area.blueprint.split(":")
-            app.register_blueprint(getattr(import_module(module), attribute))
+            blueprint = getattr(import_module(module), attribute)
+            app.register_blueprint(blueprint)
+            if editable(area):
+                app.register_blueprint(blueprint_for(area, blueprint.url_prefix or ""))
     # Static files are public; mark the built-in view so the permission walk sees it.
     public(app.view_functions["static"])
 
@@ -171,6 +175,7 @@ def _register_templating(app: Flask) -> None:
     from schoolhq.core import filters
     from schoolhq.core import settings as school_settings
     from schoolhq.core.permissions import can
+    from schoolhq.core.settings_pages import pages_for as settings_pages_for
 
     filters.register(app)
 
@@ -221,6 +226,7 @@ def _register_templating(app: Flask) -> None:
             "panels": panels,
             "nav": nav,
             "menu_links": menu_links,
+            "settings_pages": lambda: settings_pages_for(current_user),
             "unread_notifications": unread,
             "school_name": lambda: school_settings.get("school_name") or "SchoolHQ",
             "languages": school_settings.LANGUAGES,

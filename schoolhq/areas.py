@@ -18,9 +18,9 @@ AREAS = ("dashboard", "core", "auth", "places", "people", "assets", "stock", "re
 
 @cache
 def declared() -> tuple[Area, ...]:
-    """Every area's declaration, each imported once per process; their permissions are
-    registered here, so they are known before any blueprint or role needs them."""
-    from schoolhq.core import permissions
+    """Every area's declaration, each imported once per process; their permissions and
+    settings are registered here, so they are known before any page or role needs them."""
+    from schoolhq.core import permissions, settings
 
     found = []
     for name in AREAS:
@@ -31,6 +31,8 @@ def declared() -> tuple[Area, ...]:
             permissions.register(permission.split(".")[0], {permission: label}, {})
         for role, names in area.grants.items():
             permissions.register(name, {}, {role: list(names)})
+        for setting in area.settings:
+            settings.register(setting.key, setting.default, setting.validator)
         found.append(area)
     return tuple(found)
 

@@ -84,3 +84,36 @@ def test_the_header_groups_links_mine_logistics_administration(app, admin_client
     page = admin_client.get("/").get_data(as_text=True)
     groups = re.findall(r'class="nav-group nav-(\w+)"', page)
     assert groups == sorted(groups, key=NAV_GROUPS.index) and "administration" in groups
+
+
+def test_an_areas_settings_page_shows_saves_and_refuses_by_kind(app, client):
+    from schoolhq.core import settings
+    from tests.conftest import login, make_account
+
+    with app.app_context():
+        make_account("head", "logistics_head")
+        make_account("teacher", "staff")
+    login(client, "teacher")
+    assert client.get("/repairs/settings/general").status_code == 403
+    login(client, "head")
+    page = client.get("/repairs/settings/general")
+    assert page.status_code == 200 and 'name="repairs__reports_per_hour"' in page.text
+    refused = client.post("/repairs/settings/general", data={"repairs__auto_verify_school_days": "5",
+                                                             "repairs__reports_per_hour": "many"})
+    assert refused.status_code == 422 and "请输入整数" in refused.text  # on its own field, in Chinese
+    with app.app_context():
+        assert settings.get("repairs.auto_verify_school_days") != 5  # nothing written
+    saved = client.post("/repairs/settings/general", data={"repairs__auto_verify_school_days": "5",
+                                                           "repairs__reports_per_hour": "20"})
+    assert saved.status_code == 303
+    with app.app_context():
+        assert (settings.get("repairs.auto_verify_school_days"), settings.get("repairs.reports_per_hour")) == (5, 20)
+
+
+def test_the_shared_settings_page_lists_each_areas_page_its_reader_may_edit(app, admin_client):
+    page = admin_client.get("/settings").get_data(as_text=True)
+    assert "/settings/general" in page  # the working day, the core's own
+    core = admin_client.get("/settings/general")
+    assert core.status_code == 200 and 'name="work_day_start"' in core.text
+    bad = admin_client.post("/settings/general", data={"work_day_start": "7 o'clock", "work_day_end": "17:30"})
+    assert bad.status_code == 422

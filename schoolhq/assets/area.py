@@ -3,8 +3,10 @@ files, loans and stocktakes on the dashboard."""
 
 from flask_babel import lazy_gettext as _l
 
-from schoolhq.assets import catalogue, demo, disposals, services
-from schoolhq.core.declare import EVERY_ROLE, Area, NavLink
+from schoolhq.assets import catalogue, demo, disposals, reservations, services
+from schoolhq.core.declare import EVERY_ROLE, Area, NavLink, Setting
+
+_FACTS = services.domain()["settings"]
 
 AREA = Area(
     name="assets",
@@ -33,6 +35,22 @@ AREA = Area(
                 except_endpoints=("assets.mine",)),
         NavLink(_l("My items"), "mine", (("assets.borrow", "assets.mine"),), endpoints=("assets.mine",)),
     ),
+    settings=(
+        Setting("assets.fixed_asset_threshold_fen", _FACTS["fixed_asset_threshold_yuan"] * 100,
+                services.money_setting, _l("Fixed-asset threshold (yuan)"), "money"),
+        Setting("assets.special_equipment_threshold_fen", _FACTS["special_equipment_threshold_yuan"] * 100,
+                services.money_setting, _l("Threshold for special equipment (yuan)"), "money"),
+        Setting("assets.disposal_principal_threshold_fen", 1_000_000, services.money_setting,
+                _l("Disposals from this original value go to the principal (yuan)"), "money"),
+        Setting("assets.number_pattern", "ZC{year}{seq:05d}", services.pattern_setting, _l("Asset number pattern")),
+        Setting("assets.public_label_info", True, bool,
+                _l("A label scanned without sign-in shows the name, room and status"), "bool"),
+        Setting("assets.after_school", "16:30", services.time_setting, _l("Loans due “after school” at"), "time"),
+        Setting("assets.periods", reservations.DEFAULT_PERIODS, reservations.periods_setting,
+                _l("Lesson periods"), "custom"),
+    ),
+    settings_permission="assets.settings",
+    settings_page="assets.settings_page",
     seeders=(catalogue.seed,),
     dashboard=services.dashboard_items,
     label_resolvers=(services.label_target,),

@@ -24,7 +24,7 @@ DEFAULT_PERIODS = [["1", "08:00", "08:40"], ["2", "08:50", "09:30"], ["3", "10:0
 ACTIVE = ("requested", "approved")
 
 
-def _periods_setting(value: Any) -> list[list[str]]:
+def periods_setting(value: Any) -> list[list[str]]:
     try:
         rows = [[str(key).strip(), time.fromisoformat(start).strftime("%H:%M"), time.fromisoformat(end).strftime("%H:%M")]
                 for key, start, end in value]
@@ -36,8 +36,6 @@ def _periods_setting(value: Any) -> list[list[str]]:
         raise ServiceError(_l("Two periods have the same name."), "periods")
     return rows
 
-
-settings.register("assets.periods", DEFAULT_PERIODS, _periods_setting)
 
 
 def periods() -> list[list[str]]:

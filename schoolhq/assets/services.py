@@ -43,7 +43,7 @@ EDITABLE_FIELDS = [
 
 # Settings ----------------------------------------------------------------------------
 
-def _money_setting(value: Any) -> int:
+def money_setting(value: Any) -> int:
     try:
         fen = int(value)
     except (TypeError, ValueError):
@@ -53,7 +53,7 @@ def _money_setting(value: Any) -> int:
     return fen
 
 
-def _pattern_setting(value: Any) -> str:
+def pattern_setting(value: Any) -> str:
     pattern = (value or "").strip()
     if "{seq" not in pattern or len(pattern) > 40:
         raise ServiceError(_l("The number pattern needs {seq} (for example ZC{year}{seq:05d})."), "number_pattern")
@@ -65,18 +65,7 @@ def _pattern_setting(value: Any) -> str:
     return pattern
 
 
-def _register_settings() -> None:
-    facts = domain()["settings"]
-    settings.register("assets.fixed_asset_threshold_fen", facts["fixed_asset_threshold_yuan"] * 100, _money_setting)
-    settings.register("assets.special_equipment_threshold_fen", facts["special_equipment_threshold_yuan"] * 100,
-                      _money_setting)
-    settings.register("assets.number_pattern", "ZC{year}{seq:05d}", _pattern_setting)
-    settings.register("assets.public_label_info", True, bool)
-    settings.register("assets.after_school", "16:30", _time_setting)
-    settings.register("assets.disposal_principal_threshold_fen", 1_000_000, _money_setting)
-
-
-def _time_setting(value: Any) -> str:
+def time_setting(value: Any) -> str:
     try:
         return time.fromisoformat(str(value)).strftime("%H:%M")
     except ValueError:
@@ -776,6 +765,3 @@ def attachment_rule(attachment, account):
         return None if asset is None else can(account, "assets.view", asset)
     return (loan.borrower_id == account.person_id or can(account, "assets.loan", loan.asset)
             or can(account, "assets.view", loan.asset))
-
-
-_register_settings()

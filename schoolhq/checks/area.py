@@ -3,8 +3,8 @@ and findings on the dashboard."""
 
 from flask_babel import lazy_gettext as _l
 
-from schoolhq.checks import demo, packs, services
-from schoolhq.core.declare import Area, NavLink, menu
+from schoolhq.checks import demo, packs, schedules, services
+from schoolhq.core.declare import Area, NavLink, Setting, menu
 
 AREA = Area(
     name="checks",
@@ -34,6 +34,8 @@ AREA = Area(
         (_l("Templates"), (("checks.manage", "checks.template_list"),), ("checks.template_list", "checks.template_page")),
         (_l("Schedules"), (("checks.manage", "checks.schedule_list"),)),
     ),
+    settings=(Setting("checks.meals", schedules.DEFAULT_MEALS, schedules.meals_setting, _l("Meal times"), "custom"),),
+    settings_permission="checks.manage",
     seeders=(packs.seed,),
     jobs={"checks.rounds": services.materialise_and_mark_missed},
     dashboard=services.dashboard_items,

@@ -34,7 +34,7 @@ TARGET_LABELS = {"location": _l("One place"), "subtree": _l("Each room under a p
                  "asset_kind": _l("Each asset of a kind")}
 
 
-def _meals_setting(value) -> list[dict]:
+def meals_setting(value) -> list[dict]:
     """Lines such as "午餐 Lunch 10:45-12:45", or the stored list."""
     if isinstance(value, str):
         # a meal keeps its key while its Chinese name stays, so rounds already made keep their label
@@ -64,8 +64,6 @@ def _meals_setting(value) -> list[dict]:
             raise ServiceError(_l("Each meal needs a start before its end, as 11:00-12:30."), "meals")
     return value
 
-
-settings.register("checks.meals", DEFAULT_MEALS, _meals_setting)
 
 
 def meals() -> list[dict]:

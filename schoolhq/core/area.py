@@ -3,8 +3,8 @@ notifications and scanning."""
 
 from flask_babel import lazy_gettext as _l
 
-from schoolhq.core import labels
-from schoolhq.core.declare import Area, NavLink
+from schoolhq.core import labels, workhours
+from schoolhq.core.declare import Area, NavLink, Setting
 
 AREA = Area(
     name="core",
@@ -28,6 +28,11 @@ AREA = Area(
                 endpoints=("core.settings_page",)),
         NavLink(_l("Audit trail"), "administration", (("admin.audit", "core.audit_page"),),
                 endpoints=("core.audit_page",)),
+    ),
+    settings=(
+        Setting("work_day_start", "07:30", workhours.time_setting, _l("The working day starts at"), "time",
+                _l("Repair targets count school hours between these two times.")),
+        Setting("work_day_end", "17:30", workhours.time_setting, _l("The working day ends at"), "time"),
     ),
     seeders=(labels.seed,),
     data_files=("data/label-layouts.yaml",),

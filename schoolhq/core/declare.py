@@ -51,6 +51,28 @@ class NavLink:
         return blueprint == self.blueprint and endpoint not in self.except_endpoints
 
 
+#: how the generic settings page edits a setting; "custom" ones have a page of their own
+SETTING_KINDS = ("text", "number", "money", "bool", "time", "custom")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One of an area's settings: its default, the validator that returns the clean value
+    or raises ServiceError, and how the area's settings page shows it. Money is stored in
+    fen and typed in yuan."""
+
+    key: str
+    default: Any
+    validator: Callable[[Any], Any] | None
+    label: Any
+    kind: str = "text"
+    hint: Any = ""
+
+    def __post_init__(self):
+        if self.kind not in SETTING_KINDS:
+            raise ValueError(f"setting {self.key}: kind {self.kind!r} is not one of {SETTING_KINDS}")
+
+
 @dataclass(frozen=True)
 class Area:
     """Everything one area contributes. Callables are plain functions of the area's own
@@ -69,6 +91,12 @@ class Area:
     nav: tuple[NavLink, ...] = ()
     #: the area's own menu above its pages (links without a group)
     subnav: tuple[NavLink, ...] = ()
+    #: the area's settings; those not "custom" are edited on its generic settings page
+    settings: tuple[Setting, ...] = ()
+    #: who may edit them there
+    settings_permission: str = "admin.settings"
+    #: the endpoint of the area's own settings page, where it has one instead
+    settings_page: str | None = None
     #: idempotent loaders of the area's first content (categories, kinds, packs …)
     seeders: tuple[Callable[[], None], ...] = ()
     #: name -> job, run by the scheduler (`schoolhq serve` every minute, `schoolhq tick`)

@@ -17,15 +17,12 @@ from schoolhq.core.timeutil import school_zone, to_local
 HORIZON_DAYS = 400
 
 
-def _time_setting(value) -> str:
+def time_setting(value) -> str:
     try:
         return time.fromisoformat(str(value)).strftime("%H:%M")
     except ValueError:
         raise ServiceError(_l("Enter a time like 07:30."), "work_day") from None
 
-
-settings.register("work_day_start", "07:30", _time_setting)
-settings.register("work_day_end", "17:30", _time_setting)
 
 
 def _window(day: date) -> tuple[datetime, datetime] | None:

@@ -3,7 +3,7 @@ dashboard, and each room's and asset's tickets on their pages."""
 
 from flask_babel import lazy_gettext as _l
 
-from schoolhq.core.declare import EVERY_ROLE, Area, NavLink, menu
+from schoolhq.core.declare import EVERY_ROLE, Area, NavLink, Setting, menu
 from schoolhq.repairs import demo, panels, services
 
 AREA = Area(
@@ -30,8 +30,17 @@ AREA = Area(
         (_l("All tickets"), (("repairs.manage", "repairs.index"), ("repairs.work", "repairs.index"))),
         (_l("Monthly summary"), (("repairs.manage", "repairs.summary"),)),
         (_l("Maintenance plans"), (("repairs.manage", "repairs.plan_list"),)),
-        (_l("Settings"), (("repairs.manage", "repairs.settings_page"),)),
+        (_l("Settings"), (("repairs.manage", "repairs.settings_page"),),
+         ("repairs.settings_page", "repairs_settings.page")),
     ),
+    settings=(
+        Setting("repairs.auto_verify_school_days", services.domain()["auto_verify_school_days"],
+                services.positive_int, _l("A completed repair counts as confirmed after this many school days"),
+                "number"),
+        Setting("repairs.reports_per_hour", 10, services.positive_int,
+                _l("Repair reports one person may make in an hour"), "number"),
+    ),
+    settings_permission="repairs.manage",
     seeders=(services.seed,),
     jobs={"repairs.plans": services.materialise_plans, "repairs.auto_verify": services.auto_verify},
     dashboard=services.dashboard_items,

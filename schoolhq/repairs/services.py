@@ -71,7 +71,7 @@ def seed() -> None:
     db.session.flush()
 
 
-def _positive_int(value) -> int:
+def positive_int(value) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
@@ -80,9 +80,6 @@ def _positive_int(value) -> int:
         raise ServiceError(_l("Enter a number between 0 and 1000."), "repairs")
     return number
 
-
-settings.register("repairs.auto_verify_school_days", domain()["auto_verify_school_days"], _positive_int)
-settings.register("repairs.reports_per_hour", 10, _positive_int)
 
 
 def status_label(status: str) -> str:
