@@ -51,7 +51,8 @@ def detail(location_id: int):
                                                    or can(current_user, "repairs.work", location)) else []
     return render("places/detail.html", location=location, path=path,
                   children=services.children(location.id), responsibilities=responsibilities,
-                  qr=qr_svg(label_url(location.token), scale=4), kind_label=services.kind_label,
+                  qr=qr_svg(label_url(location.token), scale=4), label_link=label_url(location.token),
+                  kind_label=services.kind_label,
                   tickets=tickets, ticket_status=repairs.status_label)
 
 

@@ -484,11 +484,14 @@ def auto_verify() -> int:
     from schoolhq.core.calendar import is_school_day
 
     days = settings.get("repairs.auto_verify_school_days")
-    cutoff, counted = local_today(), 0
+    cutoff = last_school_day = local_today()
+    counted = 0
     while counted < days:
         cutoff -= timedelta(days=1)
         if is_school_day(cutoff):
-            counted += 1
+            counted, last_school_day = counted + 1, cutoff
+        elif (last_school_day - cutoff).days > 366:
+            return 0  # a year without a school day: no (earlier) term in the calendar, so none passed
     from schoolhq.core.timeutil import local_day_bounds_utc
 
     limit = local_day_bounds_utc(cutoff)[0]
