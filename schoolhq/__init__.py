@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from schoolhq.config import ROOT, load_config
+from schoolhq.config import PACKAGE, load_config, resource_dir
 from schoolhq.extensions import babel, csrf, db, htmx, login_manager, migrate
 
 CONTENT_SECURITY_POLICY = (
@@ -28,19 +28,20 @@ def create_app(config: dict | None = None) -> Flask:
     settings.update(config or {})
     app = Flask(
         "schoolhq",
-        root_path=str(ROOT / "schoolhq"),
+        root_path=str(PACKAGE),
         instance_path=settings["INSTANCE_DIR"],
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
     )
     app.config.update(settings)
+    _init_logging(app)
     app.json.ensure_ascii = False
     app.url_map.converters["int"] = DatabaseId
 
     from schoolhq.core import database
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
@@ -50,7 +51,30 @@ def create_app(config: dict | None = None) -> Flask:
     _register_errors(app)
     _register_templating(app)
     app.after_request(_security_headers)
+    _wrap_wsgi(app)
     return app
+
+
+def _init_logging(app: Flask) -> None:
+    """Timestamped logs to stderr or a rotating file (schoolhq.core.logs); tests keep pytest's."""
+    if not app.testing:
+        from schoolhq.core import logs
+
+        logs.configure(app.config)
+
+
+def _wrap_wsgi(app: Flask) -> None:
+    """The access log, and behind a reverse proxy the client's address, scheme and host
+    from the X-Forwarded-* headers of the SCHOOLHQ_PROXIES nearest proxies."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from schoolhq.core.logs import AccessLog
+
+    if app.config.get("SCHOOLHQ_ACCESS_LOG", True):
+        app.wsgi_app = AccessLog(app.wsgi_app)
+    if proxies := app.config.get("SCHOOLHQ_PROXIES", 0):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies,
+                                x_prefix=proxies)
 
 
 class DatabaseId(IntegerConverter):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import click
 from flask import Flask
 
 from schoolhq import create_app
+from schoolhq.config import version
 from schoolhq.extensions import db
 
 
@@ -41,6 +43,7 @@ def _initialised(app: Flask) -> bool:
 
 
 @click.group()
+@click.version_option(version(), "--version", "-V", prog_name="schoolhq", message="%(prog)s %(version)s")
 def main() -> None:
     """SchoolHQ: fine-grained school logistics (后勤精细化)."""
 
@@ -138,13 +141,27 @@ def serve(demo: bool, host: str, port: int, threads: int) -> None:
 
     gc.collect()
     gc.freeze()
-    from schoolhq.core import recurring
+    from schoolhq.core import logs, recurring
 
+    # Running the migrations set alembic's logging up in place of ours: set ours up again.
+    logs.configure(app.config)
     recurring.run_all(app)
     recurring.start_background(app)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"SchoolHQ is running at http://{shown}:{port}/  (Ctrl+C stops it)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="SchoolHQ")
+    logging.getLogger("schoolhq").info("SchoolHQ %s serving on %s:%d with %d threads%s", version(), host, port,
+                                       threads, f", site {app.config['SCHOOLHQ_SITE_URL']}"
+                                       if app.config.get("SCHOOLHQ_SITE_URL") else "")
+    waitress_serve(app, **waitress_options(app, host, port, threads))
+
+
+def waitress_options(app: Flask, host: str, port: int, threads: int) -> dict:
+    options = {"host": host, "port": port, "threads": threads, "ident": "SchoolHQ"}
+    if app.config.get("SCHOOLHQ_PROXIES"):
+        # waitress drops every X-Forwarded-* header by default; the app's ProxyFix reads
+        # those of the configured number of proxies, and ignores the rest
+        options["clear_untrusted_proxy_headers"] = False
+    return options
 
 
 @main.command()

@@ -10,12 +10,49 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+#: the package itself, and the folder it sits in: the repository in a source checkout,
+#: site-packages when installed from the wheel
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+
+
+def resource_dir(name: str) -> Path:
+    """templates/, static/ or migrations/: at the repository's top level in the source
+    tree, inside the package (schoolhq/templates, ...) in an installed wheel."""
+    packaged = PACKAGE / name
+    return packaged if packaged.is_dir() else ROOT / name
+
+
+def version() -> str:
+    """The running code's version: the source tree's pyproject.toml when there is one
+    (an editable install may be of another checkout), else the installed metadata."""
+    pyproject = ROOT / "pyproject.toml"
+    if pyproject.is_file():
+        import tomllib
+
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+        if project.get("name") == "schoolhq" and project.get("version"):
+            return project["version"]
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed_version
+
+    try:
+        return installed_version("schoolhq")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _flag(name: str, default: str = "0") -> bool:
     return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _count(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip() or str(default)
+    if not value.isdigit():
+        raise ValueError(f"{name} must be a whole number of 0 or more, not {value!r}")
+    return int(value)
 
 
 def instance_dir() -> Path:
@@ -39,6 +76,11 @@ def load_config() -> dict:
     secret_key = os.environ.get("SCHOOLHQ_SECRET_KEY") or ensure_secret_key(folder)
     https = _flag("SCHOOLHQ_HTTPS")
     upload_mb = int(os.environ.get("SCHOOLHQ_MAX_UPLOAD_MB", "10"))
+    site_url = os.environ.get("SCHOOLHQ_SITE_URL", "").strip()
+    if site_url:
+        parts = urlsplit(site_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"SCHOOLHQ_SITE_URL must look like https://hq.example.edu.cn/, not {site_url!r}")
     return {
         "SECRET_KEY": secret_key,
         "INSTANCE_DIR": str(folder),
@@ -63,4 +105,16 @@ def load_config() -> dict:
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # Behind a reverse proxy: how many proxies' X-Forwarded-For/-Proto/-Host/-Port/-Prefix
+        # to believe (0: none, the headers are ignored), and the address people use, which
+        # printed QR labels and shown links carry (empty: the address of the request).
+        "SCHOOLHQ_PROXIES": _count("SCHOOLHQ_PROXIES", 0),
+        "SCHOOLHQ_SITE_URL": site_url.rstrip("/"),
+        # Logs: stderr unless a file is named, which then rotates at SCHOOLHQ_LOG_MAX_MB
+        # keeping SCHOOLHQ_LOG_BACKUPS old files; one access-log line per request.
+        "SCHOOLHQ_LOG_LEVEL": os.environ.get("SCHOOLHQ_LOG_LEVEL", "INFO").strip().upper(),
+        "SCHOOLHQ_LOG_FILE": os.environ.get("SCHOOLHQ_LOG_FILE", "").strip(),
+        "SCHOOLHQ_LOG_MAX_MB": _count("SCHOOLHQ_LOG_MAX_MB", 10),
+        "SCHOOLHQ_LOG_BACKUPS": _count("SCHOOLHQ_LOG_BACKUPS", 5),
+        "SCHOOLHQ_ACCESS_LOG": _flag("SCHOOLHQ_ACCESS_LOG", "1"),
     }

@@ -1,5 +1,6 @@
 """The `schoolhq` command: init is idempotent, serve refuses an uninitialised
-database, serve --demo prepares everything and prints the sign-ins."""
+database, serve --demo prepares everything and prints the sign-ins; --version; serve
+logs where configured and lets the configured proxies' headers through waitress."""
 
 from __future__ import annotations
 
@@ -14,9 +15,25 @@ pytestmark = pytest.mark.dated  # CI runs it again at other days of the school y
 @pytest.fixture
 def env(tmp_path, monkeypatch):
     monkeypatch.setenv("SCHOOLHQ_INSTANCE", str(tmp_path / "instance"))
-    monkeypatch.delenv("SCHOOLHQ_DATABASE_URL", raising=False)
-    monkeypatch.delenv("SCHOOLHQ_SECRET_KEY", raising=False)
+    for name in ("SCHOOLHQ_DATABASE_URL", "SCHOOLHQ_SECRET_KEY", "SCHOOLHQ_PROXIES", "SCHOOLHQ_SITE_URL",
+                 "SCHOOLHQ_LOG_FILE", "SCHOOLHQ_LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
     return tmp_path / "instance"
+
+
+@pytest.fixture(autouse=True)
+def restore_logging():
+    """The commands set the process's logging up (create_app outside tests does); undo it."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            handler.close()
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def test_serve_refuses_an_uninitialised_database(env):
@@ -84,3 +101,53 @@ def test_backup_and_restore_commands(env, tmp_path, monkeypatch):
     restored = runner.invoke(cli.main, ["restore", str(target), "--yes"])
     assert restored.exit_code == 0, restored.output
     assert "kept at" in restored.output
+
+
+def test_version_is_the_package_version(env, monkeypatch, tmp_path):
+    import tomllib
+
+    from schoolhq import config
+
+    expected = tomllib.loads((config.ROOT / "pyproject.toml").read_text())["project"]["version"]
+    result = CliRunner().invoke(cli.main, ["--version"])
+    assert result.exit_code == 0 and result.output == f"schoolhq {expected}\n"
+    # Installed from the wheel there is no pyproject.toml beside the package: the metadata tells.
+    monkeypatch.setattr(config, "ROOT", tmp_path)
+    monkeypatch.setattr("importlib.metadata.version", lambda name: "9.8.7" if name == "schoolhq" else None)
+    assert config.version() == "9.8.7"
+
+
+def test_serve_logs_to_the_configured_file_and_trusts_the_configured_proxies(env, monkeypatch, tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(cli.main, ["init", "--admin-user", "itadmin", "--admin-password", "long-enough-1"]).exit_code == 0
+    log_file = tmp_path / "log" / "schoolhq.log"
+    monkeypatch.setenv("SCHOOLHQ_LOG_FILE", str(log_file))
+    monkeypatch.setenv("SCHOOLHQ_PROXIES", "1")
+    monkeypatch.setenv("SCHOOLHQ_SITE_URL", "https://hq.example.edu.cn")
+    monkeypatch.setattr("schoolhq.core.recurring.start_background", lambda app: None)
+    served = []
+
+    def fake_serve(app, **options):
+        import logging
+
+        served.append(options)
+        logging.getLogger("waitress").info("Serving on http://127.0.0.1:%s", options["port"])
+        app.test_client().get("/health", headers={"X-Forwarded-For": "203.0.113.5"})
+
+    monkeypatch.setattr("waitress.serve", fake_serve)
+    result = runner.invoke(cli.main, ["serve", "--port", "8765"])
+    assert result.exit_code == 0, result.output
+    assert served == [{"host": "127.0.0.1", "port": 8765, "threads": 8, "ident": "SchoolHQ",
+                       "clear_untrusted_proxy_headers": False}]
+    lines = log_file.read_text(encoding="utf-8").splitlines()
+    # after the migrations (whose alembic logging set-up replaces ours) the logs still go to the file
+    from schoolhq.config import version
+
+    assert any(line.endswith(f"INFO [schoolhq] SchoolHQ {version()} serving on 127.0.0.1:8765 with 8 threads, "
+                             "site https://hq.example.edu.cn") for line in lines), lines
+    assert any(line.endswith("INFO [waitress] Serving on http://127.0.0.1:8765") for line in lines), lines
+    assert any(" INFO [schoolhq.access] 203.0.113.5 GET /health 200 " in line for line in lines), lines
+    import logging
+
+    # nothing printed twice: alembic's console handler from the migrations is gone
+    assert not [h for h in logging.getLogger().handlers if type(h) is logging.StreamHandler]

@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import segno
 import yaml
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
@@ -32,7 +33,20 @@ def qr_svg(url: str, scale: int = 3) -> Markup:
 
 
 def label_url(token: str) -> str:
-    return url_for("core.label", token=token, _external=True)
+    """The address a printed label carries: under SCHOOLHQ_SITE_URL when the operator set
+    one (behind a reverse proxy the server may not know it), else the request's own."""
+    return site_url_for("core.label", token=token)
+
+
+def site_url_for(endpoint: str, **values: Any) -> str:
+    """An absolute link that works from outside: url_for(..., _external=True), but
+    starting with SCHOOLHQ_SITE_URL when that is set."""
+    site = current_app.config.get("SCHOOLHQ_SITE_URL")
+    if not site:
+        return url_for(endpoint, _external=True, **values)
+    parts = urlsplit(site)
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def seed() -> None:

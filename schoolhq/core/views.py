@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, send_file, session, url_for
+from flask import Blueprint, abort, current_app, redirect, request, send_file, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select, text
@@ -30,7 +30,18 @@ bp = Blueprint("core", __name__)
 @bp.get("/health")
 @public
 def health():
-    db.session.execute(text("SELECT 1"))
+    """For a monitor or the reverse proxy: JSON 200 while the database answers, JSON 503
+    (not an error page) while it does not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as error:  # the database is down, unreachable or refuses us
+        current_app.logger.warning("health check: database unreachable: %s",
+                                   (str(error).splitlines() or [""])[0])
+        try:
+            db.session.rollback()
+        except Exception:
+            pass
+        return {"status": "error", "database": "unreachable"}, 503
     return {"status": "ok"}
 
 

@@ -45,7 +45,8 @@ def detail(location_id: int):
     responsibilities = people.responsibilities_at([*location.ancestor_ids, location.id])
     return render("places/detail.html", location=location, path=path,
                   children=services.children(location.id), responsibilities=responsibilities,
-                  qr=qr_svg(label_url(location.token), scale=4), kind_label=services.kind_label)
+                  qr=qr_svg(label_url(location.token), scale=4), label_link=label_url(location.token),
+                  kind_label=services.kind_label)
 
 
 def _form_choices(form: LocationForm, parent: Location | None) -> None:
