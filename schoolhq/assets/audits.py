@@ -22,7 +22,7 @@ from schoolhq.assets.models import (
     AuditScan,
 )
 from schoolhq.core import audit
-from schoolhq.core.errors import ServiceError
+from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.timeutil import local_today, utcnow
 from schoolhq.extensions import db
 from schoolhq.places.models import Location
@@ -33,10 +33,7 @@ def _actor_id():
 
 
 def get_campaign(campaign_id: int) -> AuditCampaign:
-    campaign = db.session.get(AuditCampaign, campaign_id)
-    if campaign is None:
-        raise ServiceError(_l("That stocktake does not exist."))
-    return campaign
+    return get_or_raise(AuditCampaign, campaign_id, _l("That stocktake does not exist."))
 
 
 def campaigns() -> list[AuditCampaign]:

@@ -22,7 +22,7 @@ from schoolhq.core.forms import apply_error
 from schoolhq.core.money import parse_yuan, yuan
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import can, permission_required, require
-from schoolhq.core.web import int_arg, redirect_to, render, to_int
+from schoolhq.core.web import get_or_404, int_arg, redirect_to, render, to_int
 from schoolhq.extensions import db
 from schoolhq.people import services as people
 from schoolhq.places import services as places
@@ -37,9 +37,7 @@ def _names():
 
 
 def _asset_or_404(asset_id: int, permission: str = "assets.view") -> Asset:
-    asset = db.session.get(Asset, asset_id)
-    if asset is None:
-        abort(404)
+    asset = get_or_404(Asset, asset_id)
     require(permission, asset)
     return asset
 
@@ -625,10 +623,7 @@ def request_decide(reservation_id: int, decision: str):
 
     if decision not in ("approve", "reject") or not ActionForm().validate_on_submit():
         abort(404 if decision not in ("approve", "reject") else 400)
-    try:
-        reservation = reservations.get(reservation_id)
-    except ServiceError:
-        abort(404)
+    reservation = reservations.get(reservation_id)
     require("assets.loan", reservation.asset)
     reservations.decide(reservation.id, decision == "approve", request.form.get("note", ""))
     return redirect_to("assets.requests_pending")
@@ -641,10 +636,7 @@ def reservation_cancel(reservation_id: int):
 
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        reservation = reservations.get(reservation_id)
-    except ServiceError:
-        abort(404)
+    reservation = reservations.get(reservation_id)
     if reservation.person_id != current_user.person_id:
         require("assets.loan", reservation.asset)
     reservations.cancel(reservation.id)
@@ -753,10 +745,7 @@ def settings_page():
 def _campaign_or_404(campaign_id: int, permission: str = "assets.audit"):
     from schoolhq.assets import audits
 
-    try:
-        campaign = audits.get_campaign(campaign_id)
-    except ServiceError:
-        abort(404)
+    campaign = audits.get_campaign(campaign_id)
     require(permission, campaign)
     return campaign
 
@@ -889,10 +878,7 @@ def audit_approve(campaign_id: int):
 def _disposal_or_404(disposal_id: int):
     from schoolhq.assets import disposals
 
-    try:
-        disposal = disposals.get(disposal_id)
-    except ServiceError:
-        abort(404)
+    disposal = disposals.get(disposal_id)
     if not all(can(current_user, "assets.view", item.asset) for item in disposal.items):
         abort(403)
     return disposal
@@ -1111,9 +1097,7 @@ def category_edit(category_id: int):
     from schoolhq.assets import catalogue as cat
     from schoolhq.assets.models import AssetCategory
 
-    category = db.session.get(AssetCategory, category_id)
-    if category is None:
-        abort(404)
+    category = get_or_404(AssetCategory, category_id)
     form = _category_form(category)
     if form.validate_on_submit():
         try:
@@ -1133,9 +1117,7 @@ def kind_edit(kind_id: int):
     from schoolhq.assets.forms import KindForm
     from schoolhq.assets.models import AssetKind
 
-    kind = db.session.get(AssetKind, kind_id)
-    if kind is None:
-        abort(404)
+    kind = get_or_404(AssetKind, kind_id)
     form = KindForm()
     del form.key
     if request.method == "GET":

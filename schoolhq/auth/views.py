@@ -23,7 +23,7 @@ from schoolhq.core.forms import ActionForm, apply_error
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import PERMISSIONS, permission_required, public
 from schoolhq.core.timeutil import utcnow
-from schoolhq.core.web import redirect_to, render, to_int
+from schoolhq.core.web import get_or_404, redirect_to, render, to_int
 from schoolhq.extensions import db
 from schoolhq.people import services as people
 from schoolhq.people.models import Person
@@ -148,9 +148,7 @@ def _account_page(account: Account, status: int = 200, assign_form=None, reset_f
 
 
 def _account_or_404(account_id: int) -> Account:
-    account = db.session.get(Account, account_id)
-    if account is None:
-        abort(404)
+    account = get_or_404(Account, account_id)
     return account
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from schoolhq.checks.models import FREQUENCIES, ITEM_TYPES, CheckItem, CheckTemplate
 from schoolhq.core import audit
-from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.errors import NotFound, ServiceError, get_or_raise
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
 
@@ -53,10 +53,7 @@ def ticket_categories() -> dict[str, str]:
 
 
 def get_template(template_id: int) -> CheckTemplate:
-    template = db.session.get(CheckTemplate, template_id)
-    if template is None:
-        raise NotFound(_l("No such check template."))
-    return template
+    return get_or_raise(CheckTemplate, template_id, _l("No such check template."))
 
 
 def title_of(template: CheckTemplate, language: str) -> str:

@@ -19,7 +19,7 @@ from schoolhq.checks import packs
 from schoolhq.checks.models import CheckAnswer, CheckFinding, CheckItem, CheckRound, CheckTemplate
 from schoolhq.core import audit, settings
 from schoolhq.core.database import locked
-from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.permissions import can
 from schoolhq.core.timeutil import local_day_bounds_utc, local_today, to_local, utcnow
 from schoolhq.extensions import db
@@ -42,10 +42,7 @@ def _language() -> str:
 
 
 def get_round(round_id: int) -> CheckRound:
-    round_ = db.session.get(CheckRound, round_id)
-    if round_ is None:
-        raise NotFound(_l("No such check round."))
-    return round_
+    return get_or_raise(CheckRound, round_id, _l("No such check round."))
 
 
 def _locked_round(round_id: int) -> CheckRound:
@@ -722,10 +719,7 @@ def findings(status: str = "open"):
 
 
 def get_finding(finding_id: int) -> CheckFinding:
-    finding = db.session.get(CheckFinding, finding_id)
-    if finding is None:
-        raise NotFound(_l("No such finding."))
-    return finding
+    return get_or_raise(CheckFinding, finding_id, _l("No such finding."))
 
 
 def _open_finding(account, finding_id: int) -> CheckFinding:

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from schoolhq.checks import packs, reports, schedules, services
 from schoolhq.checks.models import CheckRound
-from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.errors import ServiceError
 from schoolhq.core.pagination import Page, paginate
 from schoolhq.core.permissions import can, permission_required
 from schoolhq.core.timeutil import local_today, to_local
-from schoolhq.core.web import month_arg, redirect_to, render, to_int, wants_fragment
+from schoolhq.core.web import get_or_404, month_arg, redirect_to, render, to_int, wants_fragment
 from schoolhq.extensions import db
 
 bp = Blueprint("checks", __name__, url_prefix="/checks")
@@ -39,9 +39,7 @@ def _role_name(code: str) -> str:
 
 
 def _round_or_404(round_id: int, perform: bool = False) -> CheckRound:
-    round_ = db.session.get(CheckRound, round_id)
-    if round_ is None:
-        abort(404)
+    round_ = get_or_404(CheckRound, round_id)
     allowed = services.may_perform(current_user, round_) if perform else services.may_view(current_user, round_)
     if not allowed:
         abort(403)
@@ -121,8 +119,6 @@ def _slot_response(round_id: int, item_id: int, subject_id: int, action):
     save is a budget of its own)."""
     try:
         the_slot = action()
-    except NotFound:
-        abort(404)
     except ServiceError as error:
         db.session.rollback()
         round_ = _round_or_404(round_id, perform=True)

@@ -29,6 +29,13 @@ def redirect_to(endpoint: str, **values):
     return redirect(target, code=303)
 
 
+def get_or_404(model, record_id, options=()):
+    """The record a URL names, or a 404 (a toast for htmx) when there is none."""
+    from schoolhq.core.errors import get_or_raise
+
+    return get_or_raise(model, record_id, options=options)
+
+
 def to_int(value) -> int | None:
     """A form or query value as an id, or None for anything that is not one."""
     value = str(value or "").strip()

@@ -7,7 +7,7 @@ from schoolhq.core.errors import ServiceError
 from schoolhq.core.forms import ActionForm, apply_error
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import permission_required, require, require_within
-from schoolhq.core.web import redirect_to, render, to_int
+from schoolhq.core.web import get_or_404, redirect_to, render, to_int
 from schoolhq.extensions import db
 from schoolhq.people import services
 from schoolhq.people.forms import DepartmentForm, PersonForm, ResponsibilityForm
@@ -23,9 +23,7 @@ def _department_choices(blank=None):
 
 
 def _person_or_404(person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        abort(404)
+    person = get_or_404(Person, person_id)
     return person
 
 

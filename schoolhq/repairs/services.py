@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from schoolhq.core import audit, counters, settings, workhours
 from schoolhq.core.database import locked
-from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.errors import NotFound, ServiceError, get_or_raise
 from schoolhq.core.permissions import can
 from schoolhq.core.timeutil import local_today, utcnow
 from schoolhq.extensions import db
@@ -136,10 +136,7 @@ def set_target_hours(key: str, hours_text: str) -> RepairPriority:
 
 
 def get(ticket_id: int) -> Ticket:
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None:
-        raise NotFound(_l("No such ticket."))
-    return ticket
+    return get_or_raise(Ticket, ticket_id, _l("No such ticket."))
 
 
 def _locked(ticket_id: int) -> Ticket:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import can, permission_required
-from schoolhq.core.web import month_arg, redirect_to, render, to_int, wants_fragment
+from schoolhq.core.web import get_or_404, month_arg, redirect_to, render, to_int, wants_fragment
 from schoolhq.extensions import db
 from schoolhq.repairs import plans, services
 from schoolhq.repairs.models import Ticket
@@ -26,9 +26,7 @@ def _names():
 
 
 def _ticket_or_404(ticket_id: int) -> Ticket:
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None:
-        abort(404)
+    ticket = get_or_404(Ticket, ticket_id)
     if not (ticket.reported_by_id == current_user.id or services.may_work_on(current_user, ticket)
             or can(current_user, "repairs.manage", ticket)):
         abort(403)

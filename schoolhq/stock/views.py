@@ -15,7 +15,7 @@ from schoolhq.core.money import yuan
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import can, permission_required, require, require_within
 from schoolhq.core.timeutil import local_today
-from schoolhq.core.web import int_arg, month_arg, redirect_to, render, to_int
+from schoolhq.core.web import get_or_404, int_arg, month_arg, redirect_to, render, to_int
 from schoolhq.core.xlsx import download
 from schoolhq.extensions import db
 from schoolhq.stock import counts, reports, requisitions, services
@@ -45,9 +45,7 @@ def _names():
 
 
 def _item_or_404(item_id: int) -> StockItem:
-    item = db.session.get(StockItem, item_id)
-    if item is None:
-        abort(404)
+    item = get_or_404(StockItem, item_id)
     return item
 
 
@@ -226,9 +224,7 @@ def item_return(item_id: int):
 @bp.post("/movements/<int:movement_id>/reverse")
 @permission_required("stock.manage")
 def movement_reverse(movement_id: int):
-    movement = db.session.get(services.StockMovement, movement_id)
-    if movement is None:
-        abort(404)
+    movement = get_or_404(services.StockMovement, movement_id)
     _within(movement.store_id, "stock.manage")
     return _movement_action(movement.item_id, "reverse",
                             lambda item: services.reverse(movement.id, request.form.get("reason", "")))
@@ -269,7 +265,7 @@ def store_list():
 @bp.route("/stores/<int:store_id>/edit", methods=["GET", "POST"])
 @permission_required("stock.manage", school_wide=True)
 def store_edit(store_id: int):
-    store = db.session.get(Store, store_id) or abort(404)
+    store = get_or_404(Store, store_id)
     form = _store_form(store)
     if form.validate_on_submit():
         try:
@@ -283,7 +279,7 @@ def store_edit(store_id: int):
 @bp.get("/stores/<int:store_id>/shelf-sheet")
 @permission_required("stock.view", "stock.issue")
 def shelf_sheet(store_id: int):
-    store = db.session.get(Store, store_id) or abort(404)
+    store = get_or_404(Store, store_id)
     return render("stock/shelf_sheet.html", store=store, rows=reports.shelf_sheet(store.id), today=local_today())
 
 
@@ -349,7 +345,7 @@ def receipts():
 @bp.get("/receipts/<int:receipt_id>")
 @permission_required("stock.view", "stock.issue")
 def receipt(receipt_id: int):
-    note = db.session.get(StockReceipt, receipt_id) or abort(404)
+    note = get_or_404(StockReceipt, receipt_id)
     lines = services.receipt_lines(note.id)
     return render("stock/receipt.html", receipt=note, lines=lines, total=sum(m.value_fen for m in lines),
                   reversed_ids=services.reversed_ids([m.id for m in lines]))
@@ -691,9 +687,7 @@ def count_list():
 
 
 def _count_or_404(count_id: int, *also: str):
-    count = db.session.get(counts.StockCount, count_id)
-    if count is None:
-        abort(404)
+    count = get_or_404(counts.StockCount, count_id)
     if not any(can(current_user, permission, count) for permission in ("stock.issue", "stock.approve", *also)):
         abort(403)
     return count
