@@ -21,11 +21,14 @@ from schoolhq.assets.models import (
     AuditExpected,
     AuditScan,
 )
-from schoolhq.core import audit
+from schoolhq.core import audit, tones
 from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.timeutil import local_today, utcnow
 from schoolhq.extensions import db
 from schoolhq.places.models import Location
+
+#: a closed stocktake waits for someone to approve its losses
+STATUS_TONES = tones.register(AuditCampaign, {"open": "info", "closed": "warn", "approved": "ok"})
 
 
 def _actor_id():

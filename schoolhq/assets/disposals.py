@@ -12,10 +12,13 @@ from sqlalchemy import select
 
 from schoolhq.assets import services
 from schoolhq.assets.models import Asset, Disposal, DisposalItem, DisposalPhoto
-from schoolhq.core import audit, settings
+from schoolhq.core import audit, settings, tones
 from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.timeutil import local_today, utcnow
 from schoolhq.extensions import db
+
+STATUS_TONES = tones.register(Disposal, {"submitted": "warn", "appraised": "warn", "approved": "info",
+                                         "executed": "ok", "rejected": "muted"})
 
 
 def _actor():

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from schoolhq.assets import services
 from schoolhq.assets.models import Asset, Reservation
-from schoolhq.core import audit, settings
+from schoolhq.core import audit, settings, tones
 from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.timeutil import local_today, utcnow
 from schoolhq.extensions import db
@@ -22,6 +22,8 @@ DEFAULT_PERIODS = [["1", "08:00", "08:40"], ["2", "08:50", "09:30"], ["3", "10:0
                    ["4", "10:50", "11:30"], ["5", "14:00", "14:40"], ["6", "14:50", "15:30"],
                    ["7", "15:40", "16:20"]]
 ACTIVE = ("requested", "approved")
+STATUS_TONES = tones.register(Reservation, {"requested": "warn", "approved": "ok", "rejected": "muted",
+                                            "cancelled": "muted"})
 
 
 def _periods_setting(value: Any) -> list[list[str]]:

@@ -25,7 +25,7 @@ from schoolhq.assets.models import (
     AssetStatus,
     Loan,
 )
-from schoolhq.core import audit, counters, settings
+from schoolhq.core import audit, counters, settings, tones
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.timeutil import local_today, school_zone, utcnow
 from schoolhq.core.uploads import save_signature
@@ -34,6 +34,10 @@ from schoolhq.extensions import db
 TOKEN_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 #: statuses a person sets by hand; on_loan, lost and disposed come from loans, audits, disposal
 MANUAL_STATUSES = ("in_use", "in_storage", "under_repair", "pending_disposal")
+STATUS_TONES = tones.register(Asset, {
+    "in_use": "plain", "in_storage": "plain", "on_loan": "info", "under_repair": "warn",
+    "pending_disposal": "warn", "lost": "danger", "disposed": "danger",
+})
 EDITABLE_FIELDS = [
     "name", "category_id", "kind_id", "tier", "brand", "model", "spec", "serial", "unit", "quantity",
     "unit_price_fen", "funding_source", "acquisition_method", "purchased_on", "booked_on", "voucher_no",

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from schoolhq.assets import audits as _audits  # noqa: F401  (registers its status tones)
 from schoolhq.assets import disposals as _disposals  # noqa: F401  (registers its file access rule)
 from schoolhq.assets import reservations, services
 from schoolhq.assets.forms import (

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from schoolhq.checks import packs
 from schoolhq.checks.models import CheckAnswer, CheckFinding, CheckItem, CheckRound, CheckTemplate
-from schoolhq.core import audit, settings
+from schoolhq.core import audit, settings, tones
 from schoolhq.core.database import locked
 from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.permissions import can
@@ -31,6 +31,10 @@ OUTCOME_LABELS = {"pass": _l("Pass"), "fail": _l("Fail"), "na": _l("Not applicab
                   "done": _l("Recorded")}
 FINDING_LABELS = {"open": _l("To follow up"), "ticketed": _l("Ticket opened"), "corrected": _l("Corrected on the spot"),
                   "closed": _l("Closed with a note")}
+STATUS_TONES = tones.register(CheckRound, {"open": "plain", "in_progress": "warn", "submitted": "ok",
+                                           "missed": "danger"})
+FINDING_TONES = tones.register(CheckFinding, {"open": "warn", "ticketed": "info", "corrected": "ok",
+                                              "closed": "muted"})
 #: answers a quick round may fill with "all remaining pass"
 QUICK_TYPES = ("pass_fail", "pass_fail_na")
 FILE_TYPES = ("photo", "signature", "attachment")

@@ -14,7 +14,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from schoolhq.core import audit, counters, settings, workhours
+from schoolhq.core import audit, counters, settings, tones, workhours
 from schoolhq.core.database import locked
 from schoolhq.core.errors import NotFound, ServiceError, get_or_raise
 from schoolhq.core.permissions import can
@@ -46,6 +46,10 @@ STATUS_LABELS = {
     "on_hold": _l("On hold"), "completed": _l("Fixed, waiting for confirmation"), "verified": _l("Confirmed"),
     "declined": _l("Declined"), "cancelled": _l("Withdrawn"),
 }
+STATUS_TONES = tones.register(Ticket, {
+    "pending": "warn", "assigned": "info", "in_progress": "warn", "on_hold": "warn", "completed": "info",
+    "verified": "ok", "declined": "muted", "cancelled": "muted",
+})
 EVENT_LABELS = {
     "reported": _l("Reported"), "assigned": _l("Assigned"), "started": _l("Work started"), "held": _l("Put on hold"),
     "resumed": _l("Resumed"), "completed": _l("Completed"), "verified": _l("Confirmed"), "declined": _l("Declined"),

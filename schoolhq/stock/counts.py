@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 
-from schoolhq.core import audit
+from schoolhq.core import audit, tones
 from schoolhq.core.database import locked
 from schoolhq.core.errors import NotFound, ServiceError, get_or_raise
 from schoolhq.core.permissions import can
@@ -21,6 +21,9 @@ from schoolhq.stock.services import UNIT, ledger_sum, parse_quantity
 
 STATUS_LABELS = {"open": _l("Counting"), "submitted": _l("Waiting for approval"), "approved": _l("Approved"),
                  "cancelled": _l("Cancelled")}
+#: a count waiting for approval still needs someone: it is not yet "done" green
+STATUS_TONES = tones.register(StockCount, {"open": "plain", "submitted": "warn", "approved": "ok",
+                                           "cancelled": "muted"})
 
 
 def status_label(status: str) -> str:

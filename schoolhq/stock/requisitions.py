@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
-from schoolhq.core import audit, counters
+from schoolhq.core import audit, counters, tones
 from schoolhq.core.database import locked
 from schoolhq.core.errors import NotFound, ServiceError, get_or_raise
 from schoolhq.core.permissions import can
@@ -28,6 +28,10 @@ STATUS_LABELS = {
     "partly_issued": _l("Partly issued"), "issued": _l("Issued"), "rejected": _l("Rejected"),
     "cancelled": _l("Cancelled"),
 }
+STATUS_TONES = tones.register(Requisition, {
+    "draft": "plain", "pending": "warn", "ready": "ok", "partly_issued": "warn", "issued": "ok",
+    "rejected": "muted", "cancelled": "muted",
+})
 
 
 def status_label(status: str) -> str:
