@@ -5,10 +5,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from schoolhq.core.errors import ServiceError
-from schoolhq.core.forms import ActionForm, apply_error
+from schoolhq.core.forms import ActionForm
 from schoolhq.core.labels import label_url, qr_svg
 from schoolhq.core.permissions import permission_required, require, require_within
-from schoolhq.core.web import int_arg, redirect_to, render, to_int
+from schoolhq.core.web import handle_form, int_arg, redirect_to, render, to_int
 from schoolhq.people import services as people
 from schoolhq.places import services
 from schoolhq.places.forms import LabelsForm, LocationForm, MoveForm
@@ -71,17 +71,11 @@ def create():
     require_within("places.manage", parent)
     form = LocationForm()
     _form_choices(form, parent)
-    if form.validate_on_submit():
-        try:
-            location = services.create_location(
-                form.kind.data, form.name.data, parent.id if parent else None, form.code.data,
-                to_int(form.responsible_person_id.data),
-                form.sort_order.data or 0)
-            return redirect_to("places.detail", location_id=location.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("places/form.html", status=status, form=form, parent=parent, location=None)
+    return handle_form(form, lambda: services.create_location(
+        form.kind.data, form.name.data, parent.id if parent else None, form.code.data,
+        to_int(form.responsible_person_id.data), form.sort_order.data or 0),
+        success=lambda location: redirect_to("places.detail", location_id=location.id),
+        page="places/form.html", context=lambda: {"parent": parent, "location": None})
 
 
 @bp.route("/<int:location_id>/edit", methods=["GET", "POST"])
@@ -94,17 +88,10 @@ def edit(location_id: int):
     form.responsible_person_id.choices = _person_choices()
     if request.method == "GET":
         form.responsible_person_id.data = str(location.responsible_person_id or "")
-    elif form.validate_on_submit():
-        try:
-            services.update_location(
-                location.id, form.name.data, form.code.data,
-                to_int(form.responsible_person_id.data),
-                form.sort_order.data)
-            return redirect_to("places.detail", location_id=location.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("places/form.html", status=status, form=form, parent=location.parent, location=location)
+    return handle_form(form, lambda: services.update_location(
+        location.id, form.name.data, form.code.data, to_int(form.responsible_person_id.data), form.sort_order.data),
+        success=lambda _location: redirect_to("places.detail", location_id=location.id),
+        page="places/form.html", context=lambda: {"parent": location.parent, "location": location})
 
 
 @bp.route("/<int:location_id>/move", methods=["GET", "POST"])
@@ -114,16 +101,15 @@ def move(location_id: int):
     require("places.manage", location)
     form = MoveForm()
     form.parent_id.choices = [(str(p.id), p.full_name) for p in services.possible_parents(location)]
-    if form.validate_on_submit():
+
+    def move_to_parent():
         target = _location_or_404(to_int(form.parent_id.data) or 0)
         require("places.manage", target)
-        try:
-            services.move_location(location.id, target.id)
-            return redirect_to("places.detail", location_id=location.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("places/move.html", status=status, form=form, location=location)
+        services.move_location(location.id, target.id)
+
+    return handle_form(form, move_to_parent,
+                       success=lambda _none: redirect_to("places.detail", location_id=location.id),
+                       page="places/move.html", context=lambda: {"location": location})
 
 
 @bp.post("/<int:location_id>/archive")
