@@ -948,20 +948,19 @@ def _mapping_from_form(header_len: int) -> dict[str, int]:
 @permission_required("assets.manage", school_wide=True)
 def import_start():
     from schoolhq.assets import importer
+    from schoolhq.core.forms import ActionForm
 
-    error = None
-    if request.method == "POST":
-        from schoolhq.core.forms import ActionForm
+    if request.method == "POST" and not ActionForm().validate_on_submit():
+        abort(400)
 
-        if not ActionForm().validate_on_submit():
-            abort(400)
-        try:
-            token = importer.store(request.files.get("file"))
-            header, _rows = importer.read_table(token)
-            return _import_page(token, header, importer.guess_mapping(header))
-        except ServiceError as exc:
-            error = str(exc.message)
-    return render("assets/import.html", status=422 if error else 200, error=error)
+    def read_upload():
+        token = importer.store(request.files.get("file"))
+        header, _rows = importer.read_table(token)
+        return token, header
+
+    # a readable file goes straight on to matching its columns
+    return handle_form(None, read_upload, page="assets/import.html",
+                       success=lambda upload: _import_page(*upload, importer.guess_mapping(upload[1])))
 
 
 def _import_page(token: str, header: list[str], mapping: dict[str, int], status: int = 200, error=None, done=None):
@@ -992,11 +991,10 @@ def import_run(token: str):
     mapping = _mapping_from_form(len(header))
     action = request.form.get("action", "check")
     if action in ("all", "valid"):
-        try:
-            registered, skipped = importer.run(token, mapping, only_valid=action == "valid")
-            return redirect_to("assets.index", imported=registered, skipped=skipped)
-        except ServiceError as exc:
-            return _import_page(token, header, mapping, status=422, error=str(exc.message))
+        return handle_form(None, lambda: importer.run(token, mapping, only_valid=action == "valid"),
+                           success=lambda counts: redirect_to("assets.index", imported=counts[0], skipped=counts[1]),
+                           page=lambda status, error, field: _import_page(token, header, mapping, status=status,
+                                                                          error=str(error)))
     return _import_page(token, header, mapping)
 
 

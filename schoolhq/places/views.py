@@ -4,11 +4,10 @@ from flask import Blueprint, abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from schoolhq.core.errors import ServiceError
 from schoolhq.core.forms import ActionForm
 from schoolhq.core.labels import label_url, qr_svg
 from schoolhq.core.permissions import permission_required, require, require_within
-from schoolhq.core.web import handle_form, int_arg, redirect_to, render, to_int
+from schoolhq.core.web import get_or_404, handle_form, int_arg, redirect_to, render, to_int
 from schoolhq.people import services as people
 from schoolhq.places import services
 from schoolhq.places.forms import LabelsForm, LocationForm, MoveForm
@@ -18,10 +17,10 @@ bp = Blueprint("places", __name__, url_prefix="/places")
 
 
 def _location_or_404(location_id: int, include_archived: bool = False) -> Location:
-    try:
-        return services.get_location(location_id, include_archived=include_archived)
-    except ServiceError:
+    location = get_or_404(Location, location_id)
+    if location.archived_at is not None and not include_archived:
         abort(404)
+    return location
 
 
 def _person_choices():

@@ -713,15 +713,16 @@ def count_scan(count_id: int):
     """A scanned barcode brings its line up, ready to type the quantity."""
     count = _count_or_404(count_id)
     code = request.form.get("tag", "")
-    try:
-        line = counts.line_for(count, services.find_by_barcode(code))
-    except ServiceError as error:
-        return render("stock/_count_scan.html", status=422, count=count, scan_error=str(error.message))
-    from htmx_flask import make_response
 
-    response = make_response(_line_fragment(count, line.id, focus=True), retarget=f"#count-line-{line.id}",
+    def line_brought_up(line):
+        from htmx_flask import make_response
+
+        return make_response(_line_fragment(count, line.id, focus=True), retarget=f"#count-line-{line.id}",
                              reswap="outerHTML")
-    return response
+
+    return handle_form(None, lambda: counts.line_for(count, services.find_by_barcode(code)), success=line_brought_up,
+                       page=lambda status, error, field: render("stock/_count_scan.html", status=status, count=count,
+                                                                scan_error=str(error)))
 
 
 def _count_action(count_id: int, perform):
