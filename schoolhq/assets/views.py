@@ -19,7 +19,6 @@ from schoolhq.assets.forms import (
 )
 from schoolhq.assets.models import Asset
 from schoolhq.core.errors import ServiceError
-from schoolhq.core.forms import apply_error
 from schoolhq.core.money import parse_yuan, yuan
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import can, permission_required, require
@@ -1039,24 +1038,25 @@ def catalogue():
     from schoolhq.assets.forms import KindForm
 
     category_form, kind_form = _category_form(), KindForm(prefix="kind")
-    status = 200
-    if request.method == "POST":
-        status = 422
-        which = request.form.get("which")
-        try:
-            if which == "category" and category_form.validate_on_submit():
-                cat.save_category(category_form.code.data, category_form.name.data,
-                                  category_form.depreciation_years.data, category_form.class_2010.data)
-                return redirect_to("assets.catalogue")
-            if which == "kind" and kind_form.validate_on_submit():
-                cat.save_kind(kind_form.key.data, kind_form.name_zh.data, kind_form.name_en.data,
-                              kind_form.loanable.data, kind_form.fields.data, kind_form.checklist.data)
-                return redirect_to("assets.catalogue")
-        except ServiceError as error:
-            apply_error(category_form if which == "category" else kind_form, error)
-    return render("assets/catalogue.html", status=status, categories=services.categories(),
-                  kinds=services.kinds(), category_form=category_form, kind_form=kind_form,
-                  depth=lambda c: c.path.count("/") - 2)
+    # the page has two forms; "which" says which one was sent
+    saves = {
+        "category": (category_form, lambda: cat.save_category(
+            category_form.code.data, category_form.name.data, category_form.depreciation_years.data,
+            category_form.class_2010.data)),
+        "kind": (kind_form, lambda: cat.save_kind(
+            kind_form.key.data, kind_form.name_zh.data, kind_form.name_en.data, kind_form.loanable.data,
+            kind_form.fields.data, kind_form.checklist.data)),
+    }
+
+    def page(status, error, field):
+        return render("assets/catalogue.html", status=status, categories=services.categories(),
+                      kinds=services.kinds(), category_form=category_form, kind_form=kind_form,
+                      depth=lambda c: c.path.count("/") - 2)
+
+    if request.method == "POST" and request.form.get("which") not in saves:
+        return page(422, None, None)
+    form, save = saves.get(request.form.get("which"), (None, None))
+    return handle_form(form, save, success="assets.catalogue", page=page)
 
 
 @bp.route("/catalogue/categories/<int:category_id>", methods=["GET", "POST"])

@@ -65,7 +65,7 @@ def month_arg(name: str = "month"):
 
 
 def handle_form(form, action, *, success, page, fragment: str | None = None, context=None):
-    """The one way a form post is answered (DESIGN.md §5).
+    """The one way a form post is answered.
 
     `form` (a FlaskForm, or None for a bare button) is validated, then `action()` calls the
     service. When the service refuses with a ServiceError, what it may have written is rolled

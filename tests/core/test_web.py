@@ -1,4 +1,4 @@
-"""handle_form: the one answer to a form post, for every area's views."""
+"""core.web and core.errors: the one answer to a form post, and the one way to load a record by id."""
 
 from __future__ import annotations
 
@@ -55,3 +55,16 @@ def test_a_missing_record_is_not_a_form_error(app):
 
     with app.test_request_context("/", method="POST", data={}), pytest.raises(NotFound):
         handle_form(None, missing, success="core.health", page=_page)
+
+
+def test_a_record_named_by_a_url_is_not_found_but_one_chosen_in_a_form_is_a_form_error(app):
+    from schoolhq.core.errors import get_or_raise
+
+    with app.test_request_context():
+        with pytest.raises(NotFound):
+            get_or_raise(Department, 2_147_483_000, "No such department.")
+        with pytest.raises(NotFound):  # beyond the database's integers: no record, no overflow error
+            get_or_raise(Department, 2**40)
+        with pytest.raises(ServiceError) as refused:
+            get_or_raise(Department, 2_147_483_000, "That department does not exist.", field="department_id")
+        assert refused.value.field == "department_id"
