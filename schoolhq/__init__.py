@@ -146,7 +146,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_errors(app: Flask) -> None:
-    from schoolhq.core.errors import ServiceError
+    from schoolhq.core.errors import NotFound, ServiceError
 
     messages = {
         400: lambda: _("The request could not be understood. Please go back and try again."),
@@ -183,6 +183,10 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):
         return render_error(422, str(error.message))
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound):
+        return render_error(404, str(error.message) if error.message else None)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

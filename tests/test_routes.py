@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
+from werkzeug.routing import IntegerConverter
 
 from schoolhq.assets.models import Asset, AssetKind, AuditScan, Disposal, Loan
 from schoolhq.auth import services as auth
@@ -161,3 +162,72 @@ def test_no_role_can_post_to_a_route_it_lacks_the_permission_for(app, demo, role
                 problems.append(f"{url}: {response.status_code}")
     assert checked > 10
     assert not problems, f"{role}: " + "; ".join(problems)
+
+
+#: an id no record has (ids start at 1 and stay far below it in a test database)
+MISSING_ID = 2_147_483_000
+
+#: routes with a record id in the URL that answer something other than 404 for a missing
+#: one, and why
+MISSING_ID_EXCEPTIONS: dict[str, str] = {}
+
+
+def _missing_record_urls(app, method: str):
+    """Every route taking a record id, with ids no record has (and placeholder text for
+    the other parts of its URL)."""
+    from flask import url_for
+
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            converters = rule._converters
+            ids = [name for name, converter in converters.items() if isinstance(converter, IntegerConverter)]
+            if method not in rule.methods or not ids or rule.endpoint in MISSING_ID_EXCEPTIONS:
+                continue
+            values = {name: MISSING_ID if name in ids else "appraise" for name in rule.arguments}
+            yield rule.endpoint, url_for(rule.endpoint, **values).replace("http://school.test", "")
+
+
+@pytest.fixture
+def everything_client(app, client):
+    """Signed in with every permission there is, so a record that does not exist is the
+    only reason left for refusing a page."""
+    from schoolhq.core.permissions import PERMISSIONS
+    from tests.conftest import make_account
+
+    with app.app_context():
+        account = make_account("everything", None)
+        role = auth.create_role("everything", "Everything")
+        auth.update_role(role.id, "Everything", sorted(PERMISSIONS))
+        auth.assign_role(account.id, role.id)
+        db.session.commit()
+    assert login(client, "everything").status_code == 303
+    return client
+
+
+def test_a_missing_record_is_not_found_on_every_page(app, everything_client):
+    """404, whichever area and however the id is used; htmx gets it as a toast."""
+    admin_client = everything_client
+    problems, checked = [], 0
+    for _endpoint, url in _missing_record_urls(app, "GET"):
+        checked += 1
+        response = admin_client.get(url)
+        if response.status_code != 404:
+            problems.append(f"{url}: {response.status_code}")
+        htmx = admin_client.get(url, headers={"HX-Request": "true"})
+        if htmx.status_code != 404 or not htmx.headers.get("X-Message"):
+            problems.append(f"{url} (htmx): {htmx.status_code}")
+    assert checked > 30
+    assert not problems, "; ".join(problems)
+
+
+def test_a_missing_record_is_never_written_to(app, everything_client):
+    """Posting to a record that does not exist is 404 too, never a server error."""
+    admin_client = everything_client
+    problems, checked = [], 0
+    for _endpoint, url in _missing_record_urls(app, "POST"):
+        checked += 1
+        response = admin_client.post(url, data={})
+        if response.status_code != 404:
+            problems.append(f"{url}: {response.status_code}")
+    assert checked > 30
+    assert not problems, "; ".join(problems)

@@ -3,7 +3,8 @@ files, loans and stocktakes on the dashboard."""
 
 from flask_babel import lazy_gettext as _l
 
-from schoolhq.assets import catalogue, demo, disposals, reservations, services
+from schoolhq.assets import audits, catalogue, demo, disposals, reservations, services
+from schoolhq.assets.models import Asset, AuditCampaign, Disposal, Reservation
 from schoolhq.core.declare import EVERY_ROLE, Area, NavLink, Setting
 
 _FACTS = services.domain()["settings"]
@@ -56,6 +57,8 @@ AREA = Area(
     label_resolvers=(services.label_target,),
     code_resolvers=(services.open_by_number,),
     upload_rules=(services.attachment_rule, disposals.attachment_rule),
+    status_tones={Asset: services.STATUS_TONES, AuditCampaign: audits.STATUS_TONES, Disposal: disposals.STATUS_TONES,
+                  Reservation: reservations.STATUS_TONES},
     demo=demo.load,
     data_files=("data/assets.yaml", "data/kinds.yaml"),
 )

@@ -22,10 +22,13 @@ from schoolhq.assets.models import (
     AuditScan,
 )
 from schoolhq.core import audit
-from schoolhq.core.errors import ServiceError
+from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.timeutil import local_today, utcnow
 from schoolhq.extensions import db
 from schoolhq.places.models import Location
+
+#: a closed stocktake waits for someone to approve its losses
+STATUS_TONES = {"open": "info", "closed": "warn", "approved": "ok"}
 
 
 def _actor_id():
@@ -33,10 +36,7 @@ def _actor_id():
 
 
 def get_campaign(campaign_id: int) -> AuditCampaign:
-    campaign = db.session.get(AuditCampaign, campaign_id)
-    if campaign is None:
-        raise ServiceError(_l("That stocktake does not exist."))
-    return campaign
+    return get_or_raise(AuditCampaign, campaign_id, _l("That stocktake does not exist."))
 
 
 def campaigns() -> list[AuditCampaign]:

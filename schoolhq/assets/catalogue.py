@@ -98,7 +98,7 @@ def save_category(code: str, name: str, depreciation_years: int | None, class_20
     from flask_babel import lazy_gettext as _l
 
     from schoolhq.core import audit
-    from schoolhq.core.errors import ServiceError
+    from schoolhq.core.errors import ServiceError, get_or_raise
 
     name = (name or "").strip()
     if not name or len(name) > 100:
@@ -108,9 +108,7 @@ def save_category(code: str, name: str, depreciation_years: int | None, class_20
     if class_2010 not in ("", "1", "2", "3", "4", "5", "6"):
         raise ServiceError(_l("The older class is a digit from 1 to 6."), "class_2010")
     if category_id:
-        category = db.session.get(AssetCategory, category_id)
-        if category is None:
-            raise ServiceError(_l("That category does not exist."))
+        category = get_or_raise(AssetCategory, category_id, _l("That category does not exist."))
         before = {"name": category.name, "years": category.depreciation_years, "class": category.class_2010}
         category.name, category.depreciation_years, category.class_2010 = name, depreciation_years, class_2010
         db.session.flush()
@@ -141,7 +139,7 @@ def save_kind(key: str, name_zh: str, name_en: str, loanable: bool, fields_text:
     from flask_babel import lazy_gettext as _l
 
     from schoolhq.core import audit
-    from schoolhq.core.errors import ServiceError
+    from schoolhq.core.errors import ServiceError, get_or_raise
 
     name_zh, name_en = (name_zh or "").strip(), (name_en or "").strip()
     if not name_zh or len(name_zh) > 60 or len(name_en) > 60:
@@ -164,9 +162,7 @@ def save_kind(key: str, name_zh: str, name_en: str, loanable: bool, fields_text:
             zh, _sep, en = line.partition("|")
             checklist.append({"zh": zh.strip()[:60], "en": en.strip()[:60]})
     if kind_id:
-        kind = db.session.get(AssetKind, kind_id)
-        if kind is None:
-            raise ServiceError(_l("That kind does not exist."))
+        kind = get_or_raise(AssetKind, kind_id, _l("That kind does not exist."))
     else:
         key = (key or "").strip().lower()
         if not key or not key.replace("_", "").isalnum() or not key.isascii() or len(key) > 40:

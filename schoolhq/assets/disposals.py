@@ -13,9 +13,12 @@ from sqlalchemy import select
 from schoolhq.assets import services
 from schoolhq.assets.models import Asset, Disposal, DisposalItem, DisposalPhoto
 from schoolhq.core import audit, settings
-from schoolhq.core.errors import ServiceError
+from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.timeutil import local_today, utcnow
 from schoolhq.extensions import db
+
+STATUS_TONES = {"submitted": "warn", "appraised": "warn", "approved": "info",
+                                         "executed": "ok", "rejected": "muted"}
 
 
 def _actor():
@@ -23,10 +26,7 @@ def _actor():
 
 
 def get(disposal_id: int) -> Disposal:
-    disposal = db.session.get(Disposal, disposal_id)
-    if disposal is None:
-        raise ServiceError(_l("That disposal request does not exist."))
-    return disposal
+    return get_or_raise(Disposal, disposal_id, _l("That disposal request does not exist."))
 
 
 def listing() -> list[Disposal]:

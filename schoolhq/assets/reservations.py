@@ -14,7 +14,7 @@ from sqlalchemy import select
 from schoolhq.assets import services
 from schoolhq.assets.models import Asset, Reservation
 from schoolhq.core import audit, settings
-from schoolhq.core.errors import ServiceError
+from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.timeutil import local_today, utcnow
 from schoolhq.extensions import db
 
@@ -22,6 +22,8 @@ DEFAULT_PERIODS = [["1", "08:00", "08:40"], ["2", "08:50", "09:30"], ["3", "10:0
                    ["4", "10:50", "11:30"], ["5", "14:00", "14:40"], ["6", "14:50", "15:30"],
                    ["7", "15:40", "16:20"]]
 ACTIVE = ("requested", "approved")
+STATUS_TONES = {"requested": "warn", "approved": "ok", "rejected": "muted",
+                                            "cancelled": "muted"}
 
 
 def periods_setting(value: Any) -> list[list[str]]:
@@ -134,10 +136,7 @@ def request_borrow(asset_id: int, person_id: int, first_day: date | None, last_d
 
 
 def get(reservation_id: int) -> Reservation:
-    reservation = db.session.get(Reservation, reservation_id)
-    if reservation is None:
-        raise ServiceError(_l("That reservation does not exist."))
-    return reservation
+    return get_or_raise(Reservation, reservation_id, _l("That reservation does not exist."))
 
 
 def decide(reservation_id: int, approve: bool, note: str = "") -> Reservation:

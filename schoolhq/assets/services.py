@@ -34,6 +34,10 @@ from schoolhq.extensions import db
 TOKEN_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 #: statuses a person sets by hand; on_loan, lost and disposed come from loans, audits, disposal
 MANUAL_STATUSES = ("in_use", "in_storage", "under_repair", "pending_disposal")
+STATUS_TONES = {
+    "in_use": "plain", "in_storage": "plain", "on_loan": "info", "under_repair": "warn",
+    "pending_disposal": "warn", "lost": "danger", "disposed": "danger",
+}
 EDITABLE_FIELDS = [
     "name", "category_id", "kind_id", "tier", "brand", "model", "spec", "serial", "unit", "quantity",
     "unit_price_fen", "funding_source", "acquisition_method", "purchased_on", "booked_on", "voucher_no",

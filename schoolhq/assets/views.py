@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from schoolhq.assets import audits as _audits  # noqa: F401  (registers its status tones)
 from schoolhq.assets import disposals as _disposals  # noqa: F401  (registers its file access rule)
 from schoolhq.assets import reservations, services
 from schoolhq.assets.forms import (
@@ -18,14 +19,14 @@ from schoolhq.assets.forms import (
 )
 from schoolhq.assets.models import Asset
 from schoolhq.core.errors import ServiceError
-from schoolhq.core.forms import apply_error
 from schoolhq.core.money import parse_yuan, yuan
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import can, permission_required, require
-from schoolhq.core.web import int_arg, redirect_to, render, to_int
+from schoolhq.core.web import get_or_404, handle_form, int_arg, redirect_to, render, to_int
 from schoolhq.extensions import db
 from schoolhq.people import services as people
 from schoolhq.places import services as places
+from schoolhq.places.models import Location
 
 bp = Blueprint("assets", __name__, url_prefix="/assets")
 
@@ -37,9 +38,7 @@ def _names():
 
 
 def _asset_or_404(asset_id: int, permission: str = "assets.view") -> Asset:
-    asset = db.session.get(Asset, asset_id)
-    if asset is None:
-        abort(404)
+    asset = get_or_404(Asset, asset_id)
     require(permission, asset)
     return asset
 
@@ -87,7 +86,6 @@ def _export_rows(query):
 
     from schoolhq.assets.models import AssetCategory
     from schoolhq.people.models import Person
-    from schoolhq.places.models import Location
 
     category, custodian, place = aliased(AssetCategory), aliased(Person), aliased(Location)
     ids = query.with_only_columns(Asset.id).order_by(None).subquery()
@@ -279,20 +277,16 @@ def _extra() -> dict:
 @permission_required("assets.manage")
 def create():
     form = _asset_form()
-    if form.validate_on_submit():
-        try:
-            location = places.get_location(to_int(form.location_id.data) or 0)
-            require("assets.manage", location)
-            asset = services.register_asset(
-                _values(form), location.id,
-                to_int(form.custodian_id.data),
-                form.status.data, form.number.data or None, _extra())
-            return redirect_to("assets.detail", asset_id=asset.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("assets/form.html", status=status, form=form, asset=None,
-                  kind=_kind_for(form.kind_id.data), extra=_extra())
+
+    def register():
+        location = places.get_location(to_int(form.location_id.data) or 0)
+        require("assets.manage", location)
+        return services.register_asset(_values(form), location.id, to_int(form.custodian_id.data),
+                                       form.status.data, form.number.data or None, _extra())
+
+    return handle_form(form, register, success=lambda asset: redirect_to("assets.detail", asset_id=asset.id),
+                       page="assets/form.html",
+                       context=lambda: {"asset": None, "kind": _kind_for(form.kind_id.data), "extra": _extra()})
 
 
 def _kind_for(kind_id):
@@ -313,16 +307,11 @@ def kind_fields():
 def edit(asset_id: int):
     asset = _asset_or_404(asset_id, "assets.manage")
     form = _asset_form(asset)
-    if form.validate_on_submit():
-        try:
-            services.update_asset(asset.id, _values(form), _extra())
-            return redirect_to("assets.detail", asset_id=asset.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("assets/form.html", status=status, form=form, asset=asset,
-                  kind=_kind_for(form.kind_id.data) or asset.kind,
-                  extra=_extra() if request.method == "POST" else asset.extra)
+    return handle_form(form, lambda: services.update_asset(asset.id, _values(form), _extra()),
+                       success=lambda _asset: redirect_to("assets.detail", asset_id=asset.id),
+                       page="assets/form.html",
+                       context=lambda: {"asset": asset, "kind": _kind_for(form.kind_id.data) or asset.kind,
+                                        "extra": _extra() if request.method == "POST" else asset.extra})
 
 
 HISTORY_SHOWN = 50
@@ -343,15 +332,19 @@ def move(asset_id: int):
     asset = _asset_or_404(asset_id, "assets.manage")
     form = MoveForm(prefix="move")
     form.location_id.choices = _choices()["locations"]
-    if form.validate_on_submit():
-        try:
-            target = places.get_location(to_int(form.location_id.data) or 0)
-            require("assets.manage", target)
-            services.move_asset(asset.id, target.id, form.note.data or "")
-            return redirect_to("assets.detail", asset_id=asset.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    return _detail_with(asset, 422, move_form=form)
+
+    def move_asset():
+        target = places.get_location(to_int(form.location_id.data) or 0)
+        require("assets.manage", target)
+        services.move_asset(asset.id, target.id, form.note.data or "")
+
+    return _asset_form_post(asset, form, move_asset, lambda _error: {"move_form": form})
+
+
+def _asset_form_post(asset: Asset, form, action, forms):
+    """A form on the asset's page: back to the page when done, the page again when refused."""
+    return handle_form(form, action, success=lambda _done: redirect_to("assets.detail", asset_id=asset.id),
+                       page=lambda status, error, field: _detail_with(asset, status, **forms(error)))
 
 
 @bp.post("/<int:asset_id>/custodian")
@@ -359,15 +352,13 @@ def move(asset_id: int):
 def custodian(asset_id: int):
     asset = _asset_or_404(asset_id, "assets.manage")
     form = CustodianForm(prefix="custodian")
-    if form.validate_on_submit():
-        try:
-            person_id = to_int(form.custodian_id.data)
-            services.change_custodian(asset.id, person_id, form.note.data or "")
-            return redirect_to("assets.detail", asset_id=asset.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    form.custodian_id.choices = [("", _l("— nobody —"))] + people.person_choices()
-    return _detail_with(asset, 422, custodian_form=form)
+
+    def refused(_error):
+        form.custodian_id.choices = [("", _l("— nobody —"))] + people.person_choices()
+        return {"custodian_form": form}
+
+    return _asset_form_post(asset, form, lambda: services.change_custodian(
+        asset.id, to_int(form.custodian_id.data), form.note.data or ""), refused)
 
 
 @bp.post("/<int:asset_id>/photo")
@@ -378,11 +369,8 @@ def photo(asset_id: int):
     asset = _asset_or_404(asset_id, "assets.manage")
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        services.set_photo(asset.id, request.files.get("photo"))
-    except ServiceError as error:
-        return _detail_with(asset, 422, photo_error=str(error.message))
-    return redirect_to("assets.detail", asset_id=asset.id)
+    return _asset_form_post(asset, None, lambda: services.set_photo(asset.id, request.files.get("photo")),
+                            lambda error: {"photo_error": str(error)})
 
 
 @bp.post("/<int:asset_id>/status")
@@ -390,14 +378,13 @@ def photo(asset_id: int):
 def change_status(asset_id: int):
     asset = _asset_or_404(asset_id, "assets.manage")
     form = StatusForm(prefix="status")
-    if form.validate_on_submit():
-        try:
-            services.change_status(asset.id, form.status.data, form.note.data or "")
-            return redirect_to("assets.detail", asset_id=asset.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    form.status.choices = [(k, services.status_name(k)) for k in services.MANUAL_STATUSES]
-    return _detail_with(asset, 422, status_form=form)
+
+    def refused(_error):
+        form.status.choices = [(k, services.status_name(k)) for k in services.MANUAL_STATUSES]
+        return {"status_form": form}
+
+    return _asset_form_post(asset, form, lambda: services.change_status(asset.id, form.status.data,
+                                                                        form.note.data or ""), refused)
 
 
 # Loans -------------------------------------------------------------------------------
@@ -468,18 +455,18 @@ def _scan_into_list(refusal):
 def desk_checkout():
     form = _checkout_form()
     ids = _cart_ids()
-    if form.validate_on_submit():
-        try:
-            borrower_id = to_int(form.borrower_id.data) or 0
-            if not borrower_id:
-                raise ServiceError(_l("Choose the borrower."), "borrower_id")
-            cart = _listed(ids)
-            due_at = services.due_from(form.due.data, form.due_date.data)
-            loans = services.checkout([a.id for a in cart], borrower_id, due_at, form.condition.data or "", form.signature.data)
-            return redirect_to("assets.slip", slip=loans[0].slip)
-        except ServiceError as error:
-            apply_error(form, error)
-    return _desk(422, form=form, cart=_cart(ids))
+
+    def checkout():
+        borrower_id = to_int(form.borrower_id.data) or 0
+        if not borrower_id:
+            raise ServiceError(_l("Choose the borrower."), "borrower_id")
+        cart = _listed(ids)
+        due_at = services.due_from(form.due.data, form.due_date.data)
+        return services.checkout([a.id for a in cart], borrower_id, due_at, form.condition.data or "",
+                                 form.signature.data)
+
+    return handle_form(form, checkout, success=lambda loans: redirect_to("assets.slip", slip=loans[0].slip),
+                       page=lambda status, error, field: _desk(status, form=form, cart=_cart(ids)))
 
 
 @bp.get("/slip/<slip>")
@@ -525,17 +512,17 @@ def checkin_scan():
 def checkin_submit():
     form = CheckinForm()
     ids = _cart_ids()
-    if form.validate_on_submit():
-        try:
-            for asset in _listed(ids):
-                checklist = {item["zh"]: request.form.get(f"check-{asset.id}-{n}") == "1"
-                             for n, item in enumerate(asset.kind.return_checklist if asset.kind else [])}
-                services.checkin(asset.id, form.condition.data or "", checklist, form.damaged.data,
-                                 request.files.get(f"photo-{asset.id}") or None)
-            return redirect_to("assets.checkin", done=len(ids))
-        except ServiceError as error:
-            apply_error(form, error)
-    return _checkin_page(422, cart=_cart(ids), form=form)
+
+    def check_in():
+        # each returned item has its own checklist and photo: "check-<asset>-<n>", "photo-<asset>"
+        for asset in _listed(ids):
+            checklist = {item["zh"]: request.form.get(f"check-{asset.id}-{n}") == "1"
+                         for n, item in enumerate(asset.kind.return_checklist if asset.kind else [])}
+            services.checkin(asset.id, form.condition.data or "", checklist, form.damaged.data,
+                             request.files.get(f"photo-{asset.id}") or None)
+
+    return handle_form(form, check_in, success=lambda _none: redirect_to("assets.checkin", done=len(ids)),
+                       page=lambda status, error, field: _checkin_page(status, cart=_cart(ids), form=form))
 
 
 @bp.get("/loans")
@@ -596,14 +583,9 @@ def mine():
 @permission_required("assets.borrow")
 def request_borrow():
     form = _request_form()
-    if form.validate_on_submit():
-        try:
-            reservations.request_borrow(to_int(form.asset_id.data) or 0, current_user.person_id,
-                                        form.first_day.data, form.last_day.data, form.purpose.data)
-            return redirect_to("assets.mine")
-        except ServiceError as error:
-            apply_error(form, error)
-    return _mine(form, 422)
+    return handle_form(form, lambda: reservations.request_borrow(
+        to_int(form.asset_id.data) or 0, current_user.person_id, form.first_day.data, form.last_day.data,
+        form.purpose.data), success="assets.mine", page=lambda status, error, field: _mine(form, status))
 
 
 @bp.get("/requests")
@@ -620,10 +602,7 @@ def request_decide(reservation_id: int, decision: str):
 
     if decision not in ("approve", "reject") or not ActionForm().validate_on_submit():
         abort(404 if decision not in ("approve", "reject") else 400)
-    try:
-        reservation = reservations.get(reservation_id)
-    except ServiceError:
-        abort(404)
+    reservation = reservations.get(reservation_id)
     require("assets.loan", reservation.asset)
     reservations.decide(reservation.id, decision == "approve", request.form.get("note", ""))
     return redirect_to("assets.requests_pending")
@@ -636,10 +615,7 @@ def reservation_cancel(reservation_id: int):
 
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        reservation = reservations.get(reservation_id)
-    except ServiceError:
-        abort(404)
+    reservation = reservations.get(reservation_id)
     if reservation.person_id != current_user.person_id:
         require("assets.loan", reservation.asset)
     reservations.cancel(reservation.id)
@@ -702,12 +678,11 @@ def reserve_slot():
         day = date.fromisoformat(request.form.get("day", ""))
     except ValueError:
         abort(400)
-    try:
-        reservations.reserve_slot(asset_id or 0, current_user.person_id, day, request.form.get("period", ""),
-                                  request.form.get("purpose", ""))
-    except ServiceError as error:
-        return _week_page(asset_id, _monday(day.isoformat()), 422, str(error.message))
-    return _week_page(asset_id, _monday(day.isoformat()))
+    # the week answers every booking with itself, refused or not
+    return handle_form(None, lambda: reservations.reserve_slot(
+        asset_id or 0, current_user.person_id, day, request.form.get("period", ""), request.form.get("purpose", "")),
+        success=lambda _booked: _week_page(asset_id, _monday(day.isoformat())),
+        page=lambda status, error, field: _week_page(asset_id, _monday(day.isoformat()), status, str(error)))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -724,23 +699,16 @@ def settings_page():
         form.disposal_threshold.data = yuan(settings.get("assets.disposal_principal_threshold_fen"))
         form.after_school.data = settings.get("assets.after_school")
         form.public_label_info.data = settings.get("assets.public_label_info")
-    elif form.validate_on_submit():
-        try:
-            settings.update({
-                "assets.fixed_asset_threshold_fen": parse_yuan(form.fixed_asset_threshold.data, "fixed_asset_threshold"),
-                "assets.special_equipment_threshold_fen": parse_yuan(form.special_equipment_threshold.data,
-                                                                     "special_equipment_threshold"),
-                "assets.number_pattern": form.number_pattern.data,
-                "assets.disposal_principal_threshold_fen": parse_yuan(form.disposal_threshold.data,
-                                                                      "disposal_threshold"),
-                "assets.after_school": form.after_school.data,
-                "assets.public_label_info": bool(form.public_label_info.data),
-            })
-            return redirect_to("assets.settings_page", saved=1)
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("assets/settings.html", status=status, form=form, saved=request.args.get("saved"))
+    return handle_form(form, lambda: settings.update({
+        "assets.fixed_asset_threshold_fen": parse_yuan(form.fixed_asset_threshold.data, "fixed_asset_threshold"),
+        "assets.special_equipment_threshold_fen": parse_yuan(form.special_equipment_threshold.data,
+                                                             "special_equipment_threshold"),
+        "assets.number_pattern": form.number_pattern.data,
+        "assets.disposal_principal_threshold_fen": parse_yuan(form.disposal_threshold.data, "disposal_threshold"),
+        "assets.after_school": form.after_school.data,
+        "assets.public_label_info": bool(form.public_label_info.data),
+    }), success=lambda _saved: redirect_to("assets.settings_page", saved=1), page="assets/settings.html",
+        context={"saved": request.args.get("saved")})
 
 
 # Stocktakes (资产清查) -------------------------------------------------------------------
@@ -748,10 +716,7 @@ def settings_page():
 def _campaign_or_404(campaign_id: int, permission: str = "assets.audit"):
     from schoolhq.assets import audits
 
-    try:
-        campaign = audits.get_campaign(campaign_id)
-    except ServiceError:
-        abort(404)
+    campaign = audits.get_campaign(campaign_id)
     require(permission, campaign)
     return campaign
 
@@ -772,17 +737,16 @@ def audits_index():
     from schoolhq.core.permissions import require_within
 
     form = _stocktake_form()
-    if form.validate_on_submit():
-        try:
-            location_id = to_int(form.location_id.data)
-            require_within("assets.audit", places.get_location(location_id) if location_id else None)
-            campaign = audits.start(form.name.data, location_id, to_int(form.category_id.data))
-            return redirect_to("assets.audit_detail", campaign_id=campaign.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    visible = [c for c in audits.campaigns() if can(current_user, "assets.audit", c)]
-    return render("assets/audits.html", status=status, form=form, campaigns=visible)
+
+    def start():
+        location_id = to_int(form.location_id.data)
+        require_within("assets.audit", places.get_location(location_id) if location_id else None)
+        return audits.start(form.name.data, location_id, to_int(form.category_id.data))
+
+    return handle_form(form, start, success=lambda campaign: redirect_to("assets.audit_detail", campaign_id=campaign.id),
+                       page="assets/audits.html",
+                       context=lambda: {"campaigns": [c for c in audits.campaigns()
+                                                      if can(current_user, "assets.audit", c)]})
 
 
 @bp.get("/audits/<int:campaign_id>")
@@ -809,10 +773,7 @@ def audit_report(campaign_id: int):
 def _room_page(campaign, location_id: int, status: int = 200, scan=None, error=None):
     from schoolhq.assets import audits
 
-    try:
-        room = places.get_location(location_id, include_archived=True)
-    except ServiceError:
-        abort(404)
+    room = get_or_404(Location, location_id)
     expected, scans, found_ids = audits.room_view(campaign, room.id)
     return render("assets/audit_room.html", "assets/_audit_room.html", status=status, campaign=campaign,
                   room=room, expected=expected, scans=scans, found_ids=found_ids, last=scan, error=error)
@@ -833,11 +794,10 @@ def audit_scan(campaign_id: int, location_id: int):
     campaign = _campaign_or_404(campaign_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        scan = audits.record_scan(campaign.id, location_id, request.form.get("tag", ""))
-    except ServiceError as error:
-        return _room_page(campaign, location_id, 422, error=str(error.message))
-    return _room_page(campaign, location_id, scan=scan)
+    # the room answers every scan with itself, the refused ones with why
+    return handle_form(None, lambda: audits.record_scan(campaign.id, location_id, request.form.get("tag", "")),
+                       success=lambda scan: _room_page(campaign, location_id, scan=scan),
+                       page=lambda status, error, field: _room_page(campaign, location_id, status, error=str(error)))
 
 
 @bp.post("/audits/<int:campaign_id>/scans/<int:scan_id>/move")
@@ -884,10 +844,7 @@ def audit_approve(campaign_id: int):
 def _disposal_or_404(disposal_id: int):
     from schoolhq.assets import disposals
 
-    try:
-        disposal = disposals.get(disposal_id)
-    except ServiceError:
-        abort(404)
+    disposal = disposals.get(disposal_id)
     if not all(can(current_user, "assets.view", item.asset) for item in disposal.items):
         abort(403)
     return disposal
@@ -900,26 +857,24 @@ def disposals_index():
     from schoolhq.assets.forms import DisposalForm
 
     form = DisposalForm()
-    if form.validate_on_submit():
-        try:
-            if not can(current_user, "assets.manage"):
-                abort(403)
-            lines = [line.strip() for line in (form.tags.data or "").splitlines() if line.strip()]
-            found, unknown = [], []
-            for line in lines:
-                asset = services.resolve_tag(line)
-                (found if asset is not None else unknown).append(asset or line)
-            if unknown:
-                raise ServiceError(_l("Unknown tags: %(tags)s", tags=", ".join(unknown[:10])), "tags")
-            for asset in found:
-                require("assets.manage", asset)
-            disposal = disposals.request_disposal([a.id for a in found], form.reason.data,
-                                                  request.files.getlist("photos"))
-            return redirect_to("assets.disposal_detail", disposal_id=disposal.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("assets/disposals.html", status=status, form=form, disposals=disposals.listing())
+
+    def request_disposal():
+        if not can(current_user, "assets.manage"):
+            abort(403)
+        lines = [line.strip() for line in (form.tags.data or "").splitlines() if line.strip()]
+        found, unknown = [], []
+        for line in lines:
+            asset = services.resolve_tag(line)
+            (found if asset is not None else unknown).append(asset or line)
+        if unknown:
+            raise ServiceError(_l("Unknown tags: %(tags)s", tags=", ".join(unknown[:10])), "tags")
+        for asset in found:
+            require("assets.manage", asset)
+        return disposals.request_disposal([a.id for a in found], form.reason.data, request.files.getlist("photos"))
+
+    return handle_form(form, request_disposal,
+                       success=lambda disposal: redirect_to("assets.disposal_detail", disposal_id=disposal.id),
+                       page="assets/disposals.html", context=lambda: {"disposals": disposals.listing()})
 
 
 def _disposal_page(disposal, status=200, error=None):
@@ -954,20 +909,20 @@ def disposal_step(disposal_id: int, step: str):
     if step in ("appraise", "document", "execute"):
         for item in disposal.items:
             require("assets.manage", item.asset)
-    try:
-        if step == "appraise":
-            disposals.appraise(disposal.id, request.form.get("appraisal", ""))
-        elif step in ("approve", "reject"):
-            disposals.decide(disposal.id, step == "approve", request.form.get("note", ""))
-        elif step == "document":
-            disposals.attach_document(disposal.id, request.files.get("document"), request.form.get("document_ref", ""))
-        elif step == "execute":
-            disposals.execute(disposal.id, request.form.get("method", ""))
-        else:
-            abort(404)
-    except ServiceError as error:
-        return _disposal_page(disposal, 422, error=str(error.message))
-    return redirect_to("assets.disposal_detail", disposal_id=disposal.id)
+    form = request.form
+    steps = {
+        "appraise": lambda: disposals.appraise(disposal.id, form.get("appraisal", "")),
+        "approve": lambda: disposals.decide(disposal.id, True, form.get("note", "")),
+        "reject": lambda: disposals.decide(disposal.id, False, form.get("note", "")),
+        "document": lambda: disposals.attach_document(disposal.id, request.files.get("document"),
+                                                      form.get("document_ref", "")),
+        "execute": lambda: disposals.execute(disposal.id, form.get("method", "")),
+    }
+    if step not in steps:
+        abort(404)
+    return handle_form(None, steps[step],
+                       success=lambda _done: redirect_to("assets.disposal_detail", disposal_id=disposal.id),
+                       page=lambda status, error, field: _disposal_page(disposal, status, error=str(error)))
 
 
 # Import of an existing register --------------------------------------------------------
@@ -987,20 +942,19 @@ def _mapping_from_form(header_len: int) -> dict[str, int]:
 @permission_required("assets.manage", school_wide=True)
 def import_start():
     from schoolhq.assets import importer
+    from schoolhq.core.forms import ActionForm
 
-    error = None
-    if request.method == "POST":
-        from schoolhq.core.forms import ActionForm
+    if request.method == "POST" and not ActionForm().validate_on_submit():
+        abort(400)
 
-        if not ActionForm().validate_on_submit():
-            abort(400)
-        try:
-            token = importer.store(request.files.get("file"))
-            header, _rows = importer.read_table(token)
-            return _import_page(token, header, importer.guess_mapping(header))
-        except ServiceError as exc:
-            error = str(exc.message)
-    return render("assets/import.html", status=422 if error else 200, error=error)
+    def read_upload():
+        token = importer.store(request.files.get("file"))
+        header, _rows = importer.read_table(token)
+        return token, header
+
+    # a readable file goes straight on to matching its columns
+    return handle_form(None, read_upload, page="assets/import.html",
+                       success=lambda upload: _import_page(*upload, importer.guess_mapping(upload[1])))
 
 
 def _import_page(token: str, header: list[str], mapping: dict[str, int], status: int = 200, error=None, done=None):
@@ -1031,11 +985,10 @@ def import_run(token: str):
     mapping = _mapping_from_form(len(header))
     action = request.form.get("action", "check")
     if action in ("all", "valid"):
-        try:
-            registered, skipped = importer.run(token, mapping, only_valid=action == "valid")
-            return redirect_to("assets.index", imported=registered, skipped=skipped)
-        except ServiceError as exc:
-            return _import_page(token, header, mapping, status=422, error=str(exc.message))
+        return handle_form(None, lambda: importer.run(token, mapping, only_valid=action == "valid"),
+                           success=lambda counts: redirect_to("assets.index", imported=counts[0], skipped=counts[1]),
+                           page=lambda status, error, field: _import_page(token, header, mapping, status=status,
+                                                                          error=str(error)))
     return _import_page(token, header, mapping)
 
 
@@ -1080,24 +1033,25 @@ def catalogue():
     from schoolhq.assets.forms import KindForm
 
     category_form, kind_form = _category_form(), KindForm(prefix="kind")
-    status = 200
-    if request.method == "POST":
-        status = 422
-        which = request.form.get("which")
-        try:
-            if which == "category" and category_form.validate_on_submit():
-                cat.save_category(category_form.code.data, category_form.name.data,
-                                  category_form.depreciation_years.data, category_form.class_2010.data)
-                return redirect_to("assets.catalogue")
-            if which == "kind" and kind_form.validate_on_submit():
-                cat.save_kind(kind_form.key.data, kind_form.name_zh.data, kind_form.name_en.data,
-                              kind_form.loanable.data, kind_form.fields.data, kind_form.checklist.data)
-                return redirect_to("assets.catalogue")
-        except ServiceError as error:
-            apply_error(category_form if which == "category" else kind_form, error)
-    return render("assets/catalogue.html", status=status, categories=services.categories(),
-                  kinds=services.kinds(), category_form=category_form, kind_form=kind_form,
-                  depth=lambda c: c.path.count("/") - 2)
+    # the page has two forms; "which" says which one was sent
+    saves = {
+        "category": (category_form, lambda: cat.save_category(
+            category_form.code.data, category_form.name.data, category_form.depreciation_years.data,
+            category_form.class_2010.data)),
+        "kind": (kind_form, lambda: cat.save_kind(
+            kind_form.key.data, kind_form.name_zh.data, kind_form.name_en.data, kind_form.loanable.data,
+            kind_form.fields.data, kind_form.checklist.data)),
+    }
+
+    def page(status, error, field):
+        return render("assets/catalogue.html", status=status, categories=services.categories(),
+                      kinds=services.kinds(), category_form=category_form, kind_form=kind_form,
+                      depth=lambda c: c.path.count("/") - 2)
+
+    if request.method == "POST" and request.form.get("which") not in saves:
+        return page(422, None, None)
+    form, save = saves.get(request.form.get("which"), (None, None))
+    return handle_form(form, save, success="assets.catalogue", page=page)
 
 
 @bp.route("/catalogue/categories/<int:category_id>", methods=["GET", "POST"])
@@ -1106,19 +1060,12 @@ def category_edit(category_id: int):
     from schoolhq.assets import catalogue as cat
     from schoolhq.assets.models import AssetCategory
 
-    category = db.session.get(AssetCategory, category_id)
-    if category is None:
-        abort(404)
+    category = get_or_404(AssetCategory, category_id)
     form = _category_form(category)
-    if form.validate_on_submit():
-        try:
-            cat.save_category(category.code, form.name.data, form.depreciation_years.data, form.class_2010.data,
-                              category_id=category.id)
-            return redirect_to("assets.catalogue")
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("assets/catalogue_edit.html", status=status, form=form, title=f"{category.code} {category.name}")
+    title = f"{category.code} {category.name}"
+    return handle_form(form, lambda: cat.save_category(category.code, form.name.data, form.depreciation_years.data,
+                                                       form.class_2010.data, category_id=category.id),
+                       success="assets.catalogue", page="assets/catalogue_edit.html", context={"title": title})
 
 
 @bp.route("/catalogue/kinds/<int:kind_id>", methods=["GET", "POST"])
@@ -1128,20 +1075,14 @@ def kind_edit(kind_id: int):
     from schoolhq.assets.forms import KindForm
     from schoolhq.assets.models import AssetKind
 
-    kind = db.session.get(AssetKind, kind_id)
-    if kind is None:
-        abort(404)
+    kind = get_or_404(AssetKind, kind_id)
     form = KindForm()
     del form.key
     if request.method == "GET":
         form.name_zh.data, form.name_en.data, form.loanable.data = kind.name_zh, kind.name_en, kind.loanable_default
         form.fields.data, form.checklist.data = _kind_text(kind)
-    elif form.validate_on_submit():
-        try:
-            cat.save_kind(kind.key, form.name_zh.data, form.name_en.data, form.loanable.data, form.fields.data,
-                          form.checklist.data, kind_id=kind.id)
-            return redirect_to("assets.catalogue")
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("assets/catalogue_edit.html", status=status, form=form, title=f"{kind.key} · {kind.name_zh}")
+    title = f"{kind.key} · {kind.name_zh}"
+    return handle_form(form, lambda: cat.save_kind(kind.key, form.name_zh.data, form.name_en.data,
+                                                   form.loanable.data, form.fields.data, form.checklist.data,
+                                                   kind_id=kind.id),
+                       success="assets.catalogue", page="assets/catalogue_edit.html", context={"title": title})

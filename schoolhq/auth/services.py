@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from schoolhq.auth.models import Account, Permission, Role, RoleAssignment, RolePermission
 from schoolhq.core import audit
-from schoolhq.core.errors import ServiceError
+from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.permissions import DEFAULT_GRANTS, PERMISSIONS, Grant, forget_grants
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
@@ -55,10 +55,7 @@ def check_new_password(password: str, field: str = "password") -> None:
 
 
 def get_account(account_id: int) -> Account:
-    account = db.session.get(Account, account_id)
-    if account is None:
-        raise ServiceError(_l("That account does not exist."))
-    return account
+    return get_or_raise(Account, account_id, _l("That account does not exist."))
 
 
 def load_session_account(session_id: str) -> Account | None:
@@ -297,9 +294,7 @@ def assign_role(account_id: int, role_id: int, department_id: int | None = None,
 
 
 def unassign_role(assignment_id: int, acting: Account | None = None) -> None:
-    assignment = db.session.get(RoleAssignment, assignment_id)
-    if assignment is None:
-        raise ServiceError(_l("That role assignment does not exist."))
+    assignment = get_or_raise(RoleAssignment, assignment_id, _l("That role assignment does not exist."))
     if acting is not None and assignment.account_id == acting.id:
         raise ServiceError(_l("You cannot change your own roles; ask another administrator."))
     audit.record("auth", "role.unassigned", assignment,

@@ -16,14 +16,14 @@ from schoolhq.auth.forms import (
     ResetPasswordForm,
     RoleForm,
 )
-from schoolhq.auth.models import Account
+from schoolhq.auth.models import Account, Role
 from schoolhq.core.database import keep_changes
 from schoolhq.core.errors import ServiceError
-from schoolhq.core.forms import ActionForm, apply_error
+from schoolhq.core.forms import ActionForm
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import PERMISSIONS, permission_required, public
 from schoolhq.core.timeutil import utcnow
-from schoolhq.core.web import redirect_to, render, to_int
+from schoolhq.core.web import get_or_404, handle_form, redirect_to, render, to_int
 from schoolhq.extensions import db
 from schoolhq.people import services as people
 from schoolhq.people.models import Person
@@ -74,15 +74,13 @@ def logout():
 @permission_required()
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.old_password.data, form.new_password.data)
-            login_user(current_user._get_current_object())  # the session id carries the new version
-            return redirect_to("auth.change_password", done=1)
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("auth/password.html", status=status, form=form, done=request.args.get("done"))
+
+    def change():
+        services.change_password(current_user, form.old_password.data, form.new_password.data)
+        login_user(current_user._get_current_object())  # the session id carries the new version
+
+    return handle_form(form, change, success=lambda _none: redirect_to("auth.change_password", done=1),
+                       page="auth/password.html", context={"done": request.args.get("done")})
 
 
 # Accounts ----------------------------------------------------------------------------
@@ -112,22 +110,20 @@ def _new_account_form() -> NewAccountForm:
 @permission_required("admin.users", school_wide=True)
 def new_account():
     form = _new_account_form()
-    if form.validate_on_submit():
-        try:
-            if form.person_id.data:
-                person_id = to_int(form.person_id.data) or 0
-            else:
-                if not (form.name.data or "").strip():
-                    raise ServiceError(_l("Enter the new staff member's name, or choose someone on file."), "name")
-                person_id = people.create_person(
-                    form.name.data, to_int(form.department_id.data),
-                    form.job_title.data, form.phone.data).id
-            account = services.create_account(person_id, form.username.data, form.password.data)
-            return redirect_to("auth.account", account_id=account.id)
-        except ServiceError as error:
-            apply_error(form, error)  # the 422 rolls back the person created above
-    status = 422 if request.method == "POST" else 200
-    return render("auth/new_account.html", status=status, form=form)
+
+    def create():
+        if form.person_id.data:
+            person_id = to_int(form.person_id.data) or 0
+        else:
+            if not (form.name.data or "").strip():
+                raise ServiceError(_l("Enter the new staff member's name, or choose someone on file."), "name")
+            # a refused account rolls this person back with it
+            person_id = people.create_person(form.name.data, to_int(form.department_id.data),
+                                             form.job_title.data, form.phone.data).id
+        return services.create_account(person_id, form.username.data, form.password.data)
+
+    return handle_form(form, create, success=lambda account: redirect_to("auth.account", account_id=account.id),
+                       page="auth/new_account.html")
 
 
 def _assign_form() -> AssignRoleForm:
@@ -148,9 +144,7 @@ def _account_page(account: Account, status: int = 200, assign_form=None, reset_f
 
 
 def _account_or_404(account_id: int) -> Account:
-    account = db.session.get(Account, account_id)
-    if account is None:
-        abort(404)
+    account = get_or_404(Account, account_id)
     return account
 
 
@@ -165,18 +159,13 @@ def account(account_id: int):
 def assign_role(account_id: int):
     account = _account_or_404(account_id)
     form = _assign_form()
-    if form.validate_on_submit():
-        scope = form.scope.data or ""
-        try:
-            services.assign_role(
-                account.id, to_int(form.role_id.data) or 0,
-                department_id=to_int(scope[1:]) if scope.startswith("d") else None,
-                location_id=to_int(scope[1:]) if scope.startswith("l") else None,
-                acting=current_user)
-            return _account_page(account, assign_form=_assign_form())
-        except ServiceError as error:
-            apply_error(form, error)
-    return _account_page(account, status=422, assign_form=form)
+    scope = form.scope.data or ""
+    return handle_form(form, lambda: services.assign_role(
+        account.id, to_int(form.role_id.data) or 0,
+        department_id=to_int(scope[1:]) if scope.startswith("d") else None,
+        location_id=to_int(scope[1:]) if scope.startswith("l") else None, acting=current_user),
+        success=lambda _assigned: _account_page(account, assign_form=_assign_form()),
+        page=lambda status, error, field: _account_page(account, status=status, assign_form=form))
 
 
 @bp.post("/accounts/<int:account_id>/roles/<int:assignment_id>/remove")
@@ -197,13 +186,9 @@ def unassign_role(account_id: int, assignment_id: int):
 def reset_password(account_id: int):
     account = _account_or_404(account_id)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(account.id, form.new_password.data)
-            return redirect_to("auth.account", account_id=account.id, reset=1)
-        except ServiceError as error:
-            apply_error(form, error)
-    return _account_page(account, status=422, reset_form=form)
+    return handle_form(form, lambda: services.reset_password(account.id, form.new_password.data),
+                       success=lambda _account: redirect_to("auth.account", account_id=account.id, reset=1),
+                       page=lambda status, error, field: _account_page(account, status=status, reset_form=form))
 
 
 @bp.post("/accounts/<int:account_id>/active")
@@ -222,14 +207,9 @@ def set_active(account_id: int):
 @permission_required("admin.roles", school_wide=True)
 def roles():
     form = NewRoleForm()
-    if form.validate_on_submit():
-        try:
-            role = services.create_role(form.code.data, form.name.data)
-            return redirect_to("auth.role", role_id=role.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("auth/roles.html", status=status, roles=services.roles(), form=form)
+    return handle_form(form, lambda: services.create_role(form.code.data, form.name.data),
+                       success=lambda role: redirect_to("auth.role", role_id=role.id), page="auth/roles.html",
+                       context=lambda: {"roles": services.roles()})
 
 
 def _permission_choices():
@@ -239,20 +219,12 @@ def _permission_choices():
 @bp.route("/roles/<int:role_id>", methods=["GET", "POST"])
 @permission_required("admin.roles", school_wide=True)
 def role(role_id: int):
-    try:
-        role = services.get_role(role_id)
-    except ServiceError:
-        abort(404)
+    role = get_or_404(Role, role_id)
     form = RoleForm(obj=None if request.method == "POST" else role)
     form.permissions.choices = _permission_choices()
     if request.method == "GET":
         form.name.data = role.display_name
         form.permissions.data = sorted(role.permission_names)
-    elif form.validate_on_submit():
-        try:
-            services.update_role(role.id, form.name.data, form.permissions.data or [])
-            return redirect_to("auth.role", role_id=role.id, saved=1)
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("auth/role.html", status=status, role=role, form=form, saved=request.args.get("saved"))
+    return handle_form(form, lambda: services.update_role(role.id, form.name.data, form.permissions.data or []),
+                       success=lambda _role: redirect_to("auth.role", role_id=role.id, saved=1),
+                       page="auth/role.html", context=lambda: {"role": role, "saved": request.args.get("saved")})

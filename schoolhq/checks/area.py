@@ -4,6 +4,7 @@ and findings on the dashboard."""
 from flask_babel import lazy_gettext as _l
 
 from schoolhq.checks import demo, packs, schedules, services
+from schoolhq.checks.models import CheckFinding, CheckRound, CheckTemplate
 from schoolhq.core.declare import Area, NavLink, Setting, menu
 
 AREA = Area(
@@ -40,6 +41,8 @@ AREA = Area(
     jobs={"checks.rounds": services.materialise_and_mark_missed},
     dashboard=services.dashboard_items,
     upload_rules=(services.attachment_rule,),
+    status_tones={CheckRound: services.STATUS_TONES, CheckFinding: services.FINDING_TONES,
+                  CheckTemplate: packs.TEMPLATE_STATUS_TONES},
     demo=demo.load,
     data_files=("data/check-packs.yaml",),
 )

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from schoolhq.checks.models import FREQUENCIES, ITEM_TYPES, CheckItem, CheckTemplate
 from schoolhq.core import audit
-from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.errors import NotFound, ServiceError, get_or_raise
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
 
@@ -38,6 +38,7 @@ EVIDENCE_LABELS = {"none": _l("No evidence"), "on_fail": _l("Photo or note when 
 TICKET_LABELS = {"off": _l("No ticket"), "suggest": _l("Propose a repair ticket"),
                  "auto": _l("Open a repair ticket")}
 TEMPLATE_STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published"), "retired": _l("Retired")}
+TEMPLATE_STATUS_TONES = {"draft": "info", "published": "ok", "retired": "muted"}
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
 
 
@@ -53,10 +54,7 @@ def ticket_categories() -> dict[str, str]:
 
 
 def get_template(template_id: int) -> CheckTemplate:
-    template = db.session.get(CheckTemplate, template_id)
-    if template is None:
-        raise NotFound(_l("No such check template."))
-    return template
+    return get_or_raise(CheckTemplate, template_id, _l("No such check template."))
 
 
 def title_of(template: CheckTemplate, language: str) -> str:

@@ -17,7 +17,7 @@ from schoolhq.checks.models import FREQUENCIES, CheckRound, CheckSchedule, Check
 from schoolhq.checks.packs import published
 from schoolhq.core import audit, settings
 from schoolhq.core.calendar import is_school_day, terms
-from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.timeutil import local_time_utc, local_today, utcnow
 from schoolhq.extensions import db
 
@@ -71,10 +71,7 @@ def meals() -> list[dict]:
 
 
 def get_schedule(schedule_id: int) -> CheckSchedule:
-    schedule = db.session.get(CheckSchedule, schedule_id)
-    if schedule is None:
-        raise NotFound(_l("No such schedule."))
-    return schedule
+    return get_or_raise(CheckSchedule, schedule_id, _l("No such schedule."))
 
 
 def schedules() -> list[CheckSchedule]:

@@ -19,7 +19,7 @@ from schoolhq.checks import packs
 from schoolhq.checks.models import CheckAnswer, CheckFinding, CheckItem, CheckRound, CheckTemplate
 from schoolhq.core import audit, settings
 from schoolhq.core.database import locked
-from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.permissions import can
 from schoolhq.core.timeutil import local_day_bounds_utc, local_today, to_local, utcnow
 from schoolhq.extensions import db
@@ -31,6 +31,10 @@ OUTCOME_LABELS = {"pass": _l("Pass"), "fail": _l("Fail"), "na": _l("Not applicab
                   "done": _l("Recorded")}
 FINDING_LABELS = {"open": _l("To follow up"), "ticketed": _l("Ticket opened"), "corrected": _l("Corrected on the spot"),
                   "closed": _l("Closed with a note")}
+STATUS_TONES = {"open": "plain", "in_progress": "warn", "submitted": "ok",
+                                           "missed": "danger"}
+FINDING_TONES = {"open": "warn", "ticketed": "info", "corrected": "ok",
+                                              "closed": "muted"}
 #: answers a quick round may fill with "all remaining pass"
 QUICK_TYPES = ("pass_fail", "pass_fail_na")
 FILE_TYPES = ("photo", "signature", "attachment")
@@ -42,10 +46,7 @@ def _language() -> str:
 
 
 def get_round(round_id: int) -> CheckRound:
-    round_ = db.session.get(CheckRound, round_id)
-    if round_ is None:
-        raise NotFound(_l("No such check round."))
-    return round_
+    return get_or_raise(CheckRound, round_id, _l("No such check round."))
 
 
 def _locked_round(round_id: int) -> CheckRound:
@@ -722,10 +723,7 @@ def findings(status: str = "open"):
 
 
 def get_finding(finding_id: int) -> CheckFinding:
-    finding = db.session.get(CheckFinding, finding_id)
-    if finding is None:
-        raise NotFound(_l("No such finding."))
-    return finding
+    return get_or_raise(CheckFinding, finding_id, _l("No such finding."))
 
 
 def _open_finding(account, finding_id: int) -> CheckFinding:

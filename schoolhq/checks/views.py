@@ -8,12 +8,30 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from schoolhq.checks import packs, reports, schedules, services
+from schoolhq.checks.forms import (
+    AmendForm,
+    FindingForm,
+    MealsForm,
+    NewTemplateForm,
+    ScheduleForm,
+    StartForm,
+    SubmitForm,
+    TemplateEditForm,
+)
 from schoolhq.checks.models import CheckRound
-from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.errors import ServiceError
 from schoolhq.core.pagination import Page, paginate
 from schoolhq.core.permissions import can, permission_required
 from schoolhq.core.timeutil import local_today, to_local
-from schoolhq.core.web import month_arg, redirect_to, render, to_int, wants_fragment
+from schoolhq.core.web import (
+    get_or_404,
+    handle_form,
+    month_arg,
+    redirect_to,
+    render,
+    to_int,
+    wants_fragment,
+)
 from schoolhq.extensions import db
 
 bp = Blueprint("checks", __name__, url_prefix="/checks")
@@ -39,9 +57,7 @@ def _role_name(code: str) -> str:
 
 
 def _round_or_404(round_id: int, perform: bool = False) -> CheckRound:
-    round_ = db.session.get(CheckRound, round_id)
-    if round_ is None:
-        abort(404)
+    round_ = get_or_404(CheckRound, round_id)
     allowed = services.may_perform(current_user, round_) if perform else services.may_view(current_user, round_)
     if not allowed:
         abort(403)
@@ -80,14 +96,12 @@ def scan():
 @bp.post("/start")
 @permission_required("checks.perform")
 def start():
-    form = request.form
-    try:
-        round_ = services.start_adhoc(current_user, form.get("template_key", ""), to_int(form.get("location_id")),
-                                      to_int(form.get("asset_id")))
-    except ServiceError as error:
-        db.session.rollback()
-        return _today_page(422, start_error=error.message)
-    return redirect_to("checks.round_page", round_id=round_.id)
+    form = StartForm()
+    return handle_form(
+        form, lambda: services.start_adhoc(current_user, form.template_key.data, to_int(form.location_id.data),
+                                           to_int(form.asset_id.data)),
+        success=lambda round_: redirect_to("checks.round_page", round_id=round_.id),
+        page=lambda status, error, field: _today_page(status, start_error=error))
 
 
 def _round_page(round_: CheckRound, status: int = 200, error=None, field=None):
@@ -121,8 +135,6 @@ def _slot_response(round_id: int, item_id: int, subject_id: int, action):
     save is a budget of its own)."""
     try:
         the_slot = action()
-    except NotFound:
-        abort(404)
     except ServiceError as error:
         db.session.rollback()
         round_ = _round_or_404(round_id, perform=True)
@@ -161,40 +173,35 @@ def evidence(round_id: int, item_id: int, subject_id: int):
         corrected=form.get("corrected") == "y"))
 
 
+def _round_form(round_id: int, form, action, default_field: str | None = None):
+    """A form on the round's page: back to the page when done, the page again when refused."""
+    return handle_form(
+        form, action, success=lambda revision: redirect_to("checks.round_page", round_id=getattr(revision, "id", round_id)),
+        page=lambda status, error, field: _round_page(_round_or_404(round_id), status, error, field or default_field))
+
+
 @bp.post("/rounds/<int:round_id>/all-pass")
 @permission_required("checks.perform")
 def all_pass(round_id: int):
     round_ = _round_or_404(round_id, perform=True)
-    try:
-        services.all_remaining_pass(current_user, round_.id)
-    except ServiceError as error:
-        db.session.rollback()
-        return _round_page(_round_or_404(round_id), 422, error.message)
-    return redirect_to("checks.round_page", round_id=round_id)
+    return _round_form(round_id, None, lambda: services.all_remaining_pass(current_user, round_.id))
 
 
 @bp.post("/rounds/<int:round_id>/submit")
 @permission_required("checks.perform")
 def submit(round_id: int):
     round_ = _round_or_404(round_id, perform=True)
-    try:
-        services.submit(current_user, round_.id, request.form.get("signature", ""))
-    except ServiceError as error:
-        db.session.rollback()
-        return _round_page(_round_or_404(round_id), 422, error.message, error.field or "submit")
-    return redirect_to("checks.round_page", round_id=round_id)
+    form = SubmitForm()
+    return _round_form(round_id, form, lambda: services.submit(current_user, round_.id, form.signature.data),
+                       "submit")
 
 
 @bp.post("/rounds/<int:round_id>/amend")
 @permission_required("checks.perform")
 def amend(round_id: int):
     round_ = _round_or_404(round_id, perform=True)
-    try:
-        revision = services.amend(current_user, round_.id, request.form.get("reason", ""))
-    except ServiceError as error:
-        db.session.rollback()
-        return _round_page(_round_or_404(round_id), 422, error.message, error.field or "reason")
-    return redirect_to("checks.round_page", round_id=revision.id)
+    form = AmendForm()
+    return _round_form(round_id, form, lambda: services.amend(current_user, round_.id, form.reason.data), "reason")
 
 
 # Oversight and findings -----------------------------------------------------------------
@@ -246,22 +253,18 @@ def finding_list():
 @bp.post("/findings/<int:finding_id>/<action>")
 @permission_required("checks.manage")
 def finding_action(finding_id: int, action: str):
-    form = request.form
-    try:
-        if action == "ticket":
-            ticket = services.ticket_for_finding(current_user, finding_id)
-            return redirect_to("repairs.ticket", ticket_id=ticket.id)
-        if action in ("close", "corrected"):
-            services.close_finding(current_user, finding_id, form.get("note", ""), request.files.get("photo"),
-                                   corrected=action == "corrected")
-        else:
-            abort(404)
-    except ServiceError as error:
-        db.session.rollback()
-        page = _findings_page("open")
-        return render("checks/findings.html", status=422, page=page, chosen="open", error=error.message,
-                      error_finding=finding_id, may_manage=True)
-    return redirect_to("checks.finding_list")
+    form = FindingForm()
+    if action == "ticket":
+        act, success = (lambda: services.ticket_for_finding(current_user, finding_id),
+                        lambda ticket: redirect_to("repairs.ticket", ticket_id=ticket.id))
+    elif action in ("close", "corrected"):
+        act, success = (lambda: services.close_finding(current_user, finding_id, form.note.data, form.photo.data,
+                                                       corrected=action == "corrected"), "checks.finding_list")
+    else:
+        abort(404)
+    return handle_form(form, act, success=success, page=lambda status, error, field: render(
+        "checks/findings.html", status=status, page=_findings_page("open"), chosen="open", error=error,
+        error_finding=finding_id, may_manage=True))
 
 
 # Ledgers and compliance -----------------------------------------------------------------
@@ -320,29 +323,30 @@ def _template_page(template, status: int = 200, error=None, field=None, editing:
 @bp.route("/templates", methods=["GET", "POST"])
 @permission_required("checks.manage", school_wide=True)
 def template_list():
-    error = field = None
-    if request.method == "POST":
-        form = request.form
+    form = NewTemplateForm()
+
+    def create_or_import():
+        upload = form.pack_file.data
+        if upload is None:
+            return packs.create_template(form.title_zh.data, form.title_en.data, form.key.data,
+                                         form.frequency.data, form.area.data)
+        raw = upload.read(1024 * 1024 + 1)
+        if len(raw) > 1024 * 1024:
+            raise ServiceError(_l("The file is larger than 1 MB."))
         try:
-            if request.files.get("pack_file") is not None and request.files["pack_file"].filename:
-                raw = request.files["pack_file"].read(1024 * 1024 + 1)
-                if len(raw) > 1024 * 1024:
-                    raise ServiceError(_l("The file is larger than 1 MB."))
-                try:
-                    text = raw.decode("utf-8-sig")
-                except UnicodeDecodeError:
-                    raise ServiceError(_l("The file is not UTF-8 text.")) from None
-                packs.import_packs(text)
-                return redirect_to("checks.template_list")
-            template = packs.create_template(form.get("title_zh", ""), form.get("title_en", ""),
-                                             form.get("key", ""), form.get("frequency", ""), form.get("area", ""))
-            return redirect_to("checks.template_page", template_id=template.id)
-        except ServiceError as exc:
-            db.session.rollback()
-            error, field = exc.message, exc.field
-    return render("checks/templates.html", status=422 if error else 200, templates=packs.templates(True),
-                  error=error, field=field, values=request.form, frequencies=packs.FREQUENCY_LABELS,
-                  template_status=packs.TEMPLATE_STATUS_LABELS)
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ServiceError(_l("The file is not UTF-8 text.")) from None
+        packs.import_packs(text)
+        return None
+
+    return handle_form(
+        form, create_or_import,
+        success=lambda template: redirect_to("checks.template_page", template_id=template.id) if template
+        else redirect_to("checks.template_list"),
+        page="checks/templates.html",
+        context=lambda: {"templates": packs.templates(True), "values": request.form,
+                         "frequencies": packs.FREQUENCY_LABELS, "template_status": packs.TEMPLATE_STATUS_LABELS})
 
 
 @bp.get("/templates/<int:template_id>")
@@ -352,26 +356,29 @@ def template_page(template_id: int):
     return _template_page(template, editing=to_int(request.args.get("edit")))
 
 
-def _item_data(form) -> packs.ItemData:
+def _item_data(form: TemplateEditForm) -> packs.ItemData:
     return packs.ItemData(
-        prompt_zh=form.get("prompt_zh", ""), prompt_en=form.get("prompt_en", ""), type=form.get("type", ""),
-        section=form.get("section", ""), unit=form.get("unit", ""), min_value=form.get("min_value", ""),
-        max_value=form.get("max_value", ""), options=form.get("options", ""), warn_days=form.get("warn_days", ""),
-        per_kind=form.get("per_kind", ""), required=form.get("required") == "y", evidence=form.get("evidence", ""),
-        critical=form.get("critical") == "y", ticket=form.get("ticket", ""), reference=form.get("reference", ""),
-        confidence=form.get("confidence", ""))
+        prompt_zh=form.prompt_zh.data, prompt_en=form.prompt_en.data, type=form.type.data,
+        section=form.section.data, unit=form.unit.data, min_value=form.min_value.data,
+        max_value=form.max_value.data, options=form.options.data, warn_days=form.warn_days.data,
+        per_kind=form.per_kind.data, required=form.required.data, evidence=form.evidence.data,
+        critical=form.critical.data, ticket=form.ticket.data, reference=form.reference.data,
+        confidence=form.confidence.data)
 
 
 TEMPLATE_ACTIONS = {
     "add-item": lambda t, f: packs.save_item(t.id, _item_data(f)),
-    "edit-item": lambda t, f: packs.save_item(t.id, _item_data(f), to_int(f.get("item_id"))),
-    "move-up": lambda t, f: packs.move_item(t.id, to_int(f.get("item_id")) or 0, -1),
-    "move-down": lambda t, f: packs.move_item(t.id, to_int(f.get("item_id")) or 0, 1),
-    "remove-item": lambda t, f: packs.remove_item(t.id, to_int(f.get("item_id")) or 0),
-    "update": lambda t, f: packs.update_template(t.id, f.get("title_zh", ""), f.get("title_en", ""),
-                                                 f.get("frequency", ""), f.get("note", "")),
+    "edit-item": lambda t, f: packs.save_item(t.id, _item_data(f), to_int(f.item_id.data)),
+    "move-up": lambda t, f: packs.move_item(t.id, to_int(f.item_id.data) or 0, -1),
+    "move-down": lambda t, f: packs.move_item(t.id, to_int(f.item_id.data) or 0, 1),
+    "remove-item": lambda t, f: packs.remove_item(t.id, to_int(f.item_id.data) or 0),
+    "update": lambda t, f: packs.update_template(t.id, f.title_zh.data, f.title_en.data, f.frequency.data,
+                                                 f.note.data),
     "publish": lambda t, f: packs.publish(t.id),
     "retire": lambda t, f: packs.retire(t.id),
+    # these two lead elsewhere: the new version, or the list once the draft is gone
+    "new-version": lambda t, f: packs.new_version(t.id),
+    "delete": lambda t, f: packs.delete_draft(t.id),
 }
 
 
@@ -379,21 +386,15 @@ TEMPLATE_ACTIONS = {
 @permission_required("checks.manage", school_wide=True)
 def template_action(template_id: int, action: str):
     template = packs.get_template(template_id)
-    try:
-        if action == "new-version":
-            copy = packs.new_version(template.id)
-            return redirect_to("checks.template_page", template_id=copy.id)
-        if action == "delete":
-            packs.delete_draft(template.id)
-            return redirect_to("checks.template_list")
-        if action not in TEMPLATE_ACTIONS:
-            abort(404)
-        TEMPLATE_ACTIONS[action](template, request.form)
-    except ServiceError as error:
-        db.session.rollback()
-        return _template_page(packs.get_template(template_id), 422, error.message, error.field,
-                              editing=to_int(request.form.get("item_id")))
-    return redirect_to("checks.template_page", template_id=template_id)
+    if action not in TEMPLATE_ACTIONS:
+        abort(404)
+    form = TemplateEditForm()
+    success = {"new-version": lambda copy: redirect_to("checks.template_page", template_id=copy.id),
+               "delete": lambda _none: redirect_to("checks.template_list")}.get(
+        action, lambda _result: redirect_to("checks.template_page", template_id=template_id))
+    return handle_form(form, lambda: TEMPLATE_ACTIONS[action](template, form), success=success,
+                       page=lambda status, error, field: _template_page(packs.get_template(template_id), status, error,
+                                                                        field, editing=to_int(form.item_id.data)))
 
 
 # Schedules ------------------------------------------------------------------------------
@@ -419,24 +420,19 @@ def _schedule_page(status: int = 200, error=None, field=None):
 @bp.route("/schedules", methods=["GET", "POST"])
 @permission_required("checks.manage", school_wide=True)
 def schedule_list():
-    if request.method == "POST":
-        form = request.form
-        try:
-            assignee = form.get("assignee", "")
-            schedule = schedules.save_schedule(schedules.ScheduleData(
-                template_key=form.get("template_key", ""), target=form.get("target", "location"),
-                location_id=to_int(form.get("location_id")), kind_key=form.get("kind_key", ""),
-                frequency=form.get("frequency", ""), meals=form.getlist("meals"),
-                opens_time=form.get("opens_time", ""), due_time=form.get("due_time", ""),
-                grace_minutes=form.get("grace_minutes", ""),
-                assignee_id=to_int(assignee.removeprefix("person:")) if assignee.startswith("person:") else None,
-                assignee_role=assignee.removeprefix("role:") if assignee.startswith("role:") else ""))
-            schedules.materialise(schedule_ids=[schedule.id])
-        except ServiceError as error:
-            db.session.rollback()
-            return _schedule_page(422, error.message, error.field)
-        return redirect_to("checks.schedule_list")
-    return _schedule_page()
+    form = ScheduleForm()
+
+    def save():
+        assignee = form.assignee.data
+        schedule = schedules.save_schedule(schedules.ScheduleData(
+            template_key=form.template_key.data, target=form.target.data, location_id=to_int(form.location_id.data),
+            kind_key=form.kind_key.data, frequency=form.frequency.data, meals=form.meals.data or [],
+            opens_time=form.opens_time.data, due_time=form.due_time.data, grace_minutes=form.grace_minutes.data,
+            assignee_id=to_int(assignee.removeprefix("person:")) if assignee.startswith("person:") else None,
+            assignee_role=assignee.removeprefix("role:") if assignee.startswith("role:") else ""))
+        schedules.materialise(schedule_ids=[schedule.id])
+
+    return handle_form(form, save, success="checks.schedule_list", page=_schedule_page)
 
 
 @bp.post("/schedules/<int:schedule_id>/deactivate")
@@ -451,9 +447,7 @@ def schedule_deactivate(schedule_id: int):
 def meals():
     from schoolhq.core import settings
 
-    try:
-        settings.update({"checks.meals": request.form.get("meals", "")})
-    except ServiceError as error:
-        db.session.rollback()
-        return _schedule_page(422, error.message, "meals")
-    return redirect_to("checks.schedule_list")
+    form = MealsForm()
+    return handle_form(form, lambda: settings.update({"checks.meals": form.meals.data}),
+                       success="checks.schedule_list",
+                       page=lambda status, error, field: _schedule_page(status, error, "meals"))

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from schoolhq.core import audit, settings
-from schoolhq.core.errors import ServiceError
+from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.models import CalendarDay, SchoolTerm
 from schoolhq.extensions import db
 
@@ -75,9 +75,7 @@ def add_term(name: str, starts_on: date, ends_on: date) -> SchoolTerm:
 
 
 def remove_term(term_id: int) -> None:
-    term = db.session.get(SchoolTerm, term_id)
-    if term is None:
-        raise ServiceError(_l("That term does not exist."))
+    term = get_or_raise(SchoolTerm, term_id, _l("That term does not exist."))
     audit.record("core", "calendar.term_removed", term,
                  before=audit.snapshot(term, ["name", "starts_on", "ends_on"]), summary=term.name)
     db.session.delete(term)

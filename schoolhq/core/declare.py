@@ -113,8 +113,8 @@ class Area:
     panels: dict[str, Callable] = field(default_factory=dict)
     #: the area's section of the principal's monthly report: (year, month) -> HTML (later)
     report_section: Callable | None = None
-    #: status value -> tone (ok, warn, danger, muted, info) for its records' status tags
-    status_tones: dict[str, str] = field(default_factory=dict)
+    #: model -> {status: tone (ok, warn, danger, info, muted, plain)} for its status tags
+    status_tones: dict[type, dict[str, str]] = field(default_factory=dict)
     #: demo(rng, size) -> None: the demo school's part of this area; size is "full" or
     #: "small" (the tests' quicker school)
     demo: Callable | None = None

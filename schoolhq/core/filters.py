@@ -31,6 +31,9 @@ def local_date(value: date | datetime | None, fmt: str = "yyyy-MM-dd") -> str:
 
 
 def register(app: Flask) -> None:
+    from schoolhq.core.tones import tone_of
+
+    app.add_template_global(tone_of, "tone_of")
     app.add_template_filter(money, "money")
     app.add_template_filter(local_datetime, "dt")
     app.add_template_filter(local_date, "d")

@@ -8,20 +8,18 @@ from sqlalchemy import select, text
 from schoolhq.areas import audit_labels
 from schoolhq.auth.models import Account
 from schoolhq.core import audit, calendar, notifications, settings, tokens
-from schoolhq.core.errors import ServiceError
 from schoolhq.core.forms import (
     ActionForm,
     AuditFilterForm,
     CalendarDayForm,
     SettingsForm,
     TermForm,
-    apply_error,
 )
 from schoolhq.core.models import Attachment
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import permission_required, public
 from schoolhq.core.uploads import may_open, path_of
-from schoolhq.core.web import redirect_to, render, to_int
+from schoolhq.core.web import handle_form, redirect_to, render, to_int
 from schoolhq.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -130,20 +128,13 @@ def settings_page():
         form.timezone.data = values["timezone"]
         form.default_language.data = values["default_language"]
         form.school_weekdays.data = [str(d) for d in values["school_weekdays"]]
-    elif form.validate_on_submit():
-        try:
-            settings.update({
-                "school_name": form.school_name.data,
-                "timezone": form.timezone.data,
-                "default_language": form.default_language.data,
-                "school_weekdays": [int(d) for d in form.school_weekdays.data or []],
-            })
-            return redirect_to("core.settings_page", saved=1)
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("core/settings.html", "core/_settings_form.html", status=status, form=form,
-                  saved=request.args.get("saved"))
+    return handle_form(form, lambda: settings.update({
+        "school_name": form.school_name.data,
+        "timezone": form.timezone.data,
+        "default_language": form.default_language.data,
+        "school_weekdays": [int(d) for d in form.school_weekdays.data or []],
+    }), success=lambda _saved: redirect_to("core.settings_page", saved=1), page="core/settings.html",
+        fragment="core/_settings_form.html", context={"saved": request.args.get("saved")})
 
 
 def _calendar_page(term_form=None, day_form=None, status=200):
@@ -163,13 +154,9 @@ def calendar_page():
 @permission_required("calendar.manage", school_wide=True)
 def calendar_add_term():
     form = TermForm(prefix="term")
-    if form.validate_on_submit():
-        try:
-            calendar.add_term(form.name.data, form.starts_on.data, form.ends_on.data)
-            return redirect_to("core.calendar_page")
-        except ServiceError as error:
-            apply_error(form, error)
-    return _calendar_page(term_form=form, status=422)
+    return handle_form(form, lambda: calendar.add_term(form.name.data, form.starts_on.data, form.ends_on.data),
+                       success="core.calendar_page",
+                       page=lambda status, error, field: _calendar_page(term_form=form, status=status))
 
 
 @bp.post("/calendar/terms/<int:term_id>/remove")
@@ -185,13 +172,9 @@ def calendar_remove_term(term_id: int):
 @permission_required("calendar.manage", school_wide=True)
 def calendar_set_day():
     form = CalendarDayForm(prefix="day")
-    if form.validate_on_submit():
-        try:
-            calendar.set_day(form.day.data, form.kind.data, form.name.data)
-            return redirect_to("core.calendar_page")
-        except ServiceError as error:
-            apply_error(form, error)
-    return _calendar_page(day_form=form, status=422)
+    return handle_form(form, lambda: calendar.set_day(form.day.data, form.kind.data, form.name.data),
+                       success="core.calendar_page",
+                       page=lambda status, error, field: _calendar_page(day_form=form, status=status))
 
 
 @bp.post("/calendar/days/<day>/remove")
@@ -260,13 +243,10 @@ def label_calibration():
     if request.method == "GET":
         form.name.data = layout.name if not layout.builtin else f"{layout.name} · {_l('calibrated')}"
         form.offset_x.data, form.offset_y.data = layout.offset_x, layout.offset_y
-    elif form.validate_on_submit():
-        try:
-            saved = save_calibrated(layout.id, form.name.data, form.offset_x.data, form.offset_y.data)
-            return redirect_to("core.label_calibration", layout=saved.id, saved=1)
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    numbers = list(range(1, layout.per_sheet + 1))
-    return render("core/calibrate.html", status=status, form=form, layout=layout, layouts=layouts(),
-                  pages=sheets(layout, numbers), saved=request.args.get("saved"))
+    return handle_form(
+        form, lambda: save_calibrated(layout.id, form.name.data, form.offset_x.data, form.offset_y.data),
+        success=lambda saved: redirect_to("core.label_calibration", layout=saved.id, saved=1),
+        page="core/calibrate.html",
+        context=lambda: {"layout": layout, "layouts": layouts(),
+                         "pages": sheets(layout, list(range(1, layout.per_sheet + 1))),
+                         "saved": request.args.get("saved")})

@@ -29,6 +29,13 @@ def redirect_to(endpoint: str, **values):
     return redirect(target, code=303)
 
 
+def get_or_404(model, record_id, options=()):
+    """The record a URL names, or a 404 (a toast for htmx) when there is none."""
+    from schoolhq.core.errors import get_or_raise
+
+    return get_or_raise(model, record_id, options=options)
+
+
 def to_int(value) -> int | None:
     """A form or query value as an id, or None for anything that is not one."""
     value = str(value or "").strip()
@@ -55,3 +62,41 @@ def month_arg(name: str = "month"):
     except ValueError:
         return local_today().replace(day=1)
     return chosen if date(2000, 1, 1) <= chosen <= date(2100, 1, 1) else local_today().replace(day=1)
+
+
+def handle_form(form, action, *, success, page, fragment: str | None = None, context=None):
+    """The one way a form post is answered.
+
+    `form` (a FlaskForm, or None for a bare button) is validated, then `action()` calls the
+    service. When the service refuses with a ServiceError, what it may have written is rolled
+    back, its message goes on the field it names (or above the form), and the page is
+    rendered again with 422: `fragment` for an htmx request, `page` otherwise. On success
+    `success` answers: an endpoint to redirect to (303, or HX-Redirect for htmx), or a
+    function of the action's result returning the response. A GET only renders the page.
+
+    `page` is a template, rendered with `form`, `error`, `field` and `context` (a dict, or a
+    function giving one, read after the rollback so nothing half-written is shown), or the
+    area's own page function, called as page(status=…, error=…, field=…). A NotFound is not a
+    ServiceError: a missing record still answers 404."""
+    from schoolhq.core.errors import ServiceError
+    from schoolhq.core.forms import apply_error
+    from schoolhq.extensions import db
+
+    status, failure = 200, None
+    if request.method == "POST":
+        status = 422
+        if form is None or form.validate_on_submit():
+            try:
+                result = action()
+            except ServiceError as error:
+                db.session.rollback()
+                failure = error
+                if form is not None:
+                    apply_error(form, error)
+            else:
+                return redirect_to(success) if isinstance(success, str) else success(result)
+    error = {"error": failure.message if failure else None, "field": failure.field if failure else None}
+    if callable(page):
+        return page(status=status, **error)
+    values = context() if callable(context) else dict(context or {})
+    return render(page, fragment, status=status, form=form, **error, **values)

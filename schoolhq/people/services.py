@@ -53,6 +53,7 @@ def _clean_name(name: str, field: str = "name") -> str:
 
 
 def get_person(person_id: int) -> Person:
+    # people are chosen in forms far more than named by URLs: a missing one is a form error
     person = db.session.get(Person, person_id)
     if person is None:
         raise ServiceError(_l("That person does not exist."))

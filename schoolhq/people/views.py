@@ -3,11 +3,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, request
 from flask_babel import lazy_gettext as _l
 
-from schoolhq.core.errors import ServiceError
-from schoolhq.core.forms import ActionForm, apply_error
+from schoolhq.core.forms import ActionForm
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import permission_required, require, require_within
-from schoolhq.core.web import redirect_to, render, to_int
+from schoolhq.core.web import get_or_404, handle_form, redirect_to, render, to_int
 from schoolhq.extensions import db
 from schoolhq.people import services
 from schoolhq.people.forms import DepartmentForm, PersonForm, ResponsibilityForm
@@ -23,9 +22,7 @@ def _department_choices(blank=None):
 
 
 def _person_or_404(person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        abort(404)
+    person = get_or_404(Person, person_id)
     return person
 
 
@@ -83,17 +80,15 @@ def _person_form(obj=None) -> PersonForm:
 @permission_required("people.manage")
 def create():
     form = _person_form()
-    if form.validate_on_submit():
+
+    def create_person():
         department_id = to_int(form.department_id.data)
         require_within("people.manage", db.session.get(Department, department_id) if department_id else None)
-        try:
-            person = services.create_person(form.name.data, department_id, form.job_title.data,
-                                            form.phone.data, form.badge_code.data)
-            return redirect_to("people.detail", person_id=person.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("people/form.html", status=status, form=form, person=None)
+        return services.create_person(form.name.data, department_id, form.job_title.data, form.phone.data,
+                                      form.badge_code.data)
+
+    return handle_form(form, create_person, success=lambda person: redirect_to("people.detail", person_id=person.id),
+                       page="people/form.html", context={"person": None})
 
 
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
@@ -102,17 +97,15 @@ def edit(person_id: int):
     person = _person_or_404(person_id)
     require("people.manage", person)
     form = _person_form(person)
-    if form.validate_on_submit():
+
+    def update_person():
         department_id = to_int(form.department_id.data)
         require_within("people.manage", db.session.get(Department, department_id) if department_id else None)
-        try:
-            services.update_person(person.id, form.name.data, department_id, form.job_title.data,
-                                   form.phone.data, form.badge_code.data)
-            return redirect_to("people.detail", person_id=person.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("people/form.html", status=status, form=form, person=person)
+        services.update_person(person.id, form.name.data, department_id, form.job_title.data, form.phone.data,
+                               form.badge_code.data)
+
+    return handle_form(form, update_person, success=lambda _none: redirect_to("people.detail", person_id=person.id),
+                       page="people/form.html", context=lambda: {"person": person})
 
 
 @bp.post("/<int:person_id>/responsibilities")
@@ -121,14 +114,10 @@ def add_responsibility(person_id: int):
     person = _person_or_404(person_id)
     require("people.manage", person)
     form = _responsibility_form()
-    if form.validate_on_submit():
-        try:
-            services.add_responsibility(person.id, form.title.data, to_int(form.location_id.data),
-                                        form.description.data)
-            return _profile(person, _responsibility_form(formdata=None))
-        except ServiceError as error:
-            apply_error(form, error)
-    return _profile(person, form, status=422)
+    return handle_form(form, lambda: services.add_responsibility(person.id, form.title.data,
+                                                                 to_int(form.location_id.data), form.description.data),
+                       success=lambda _added: _profile(person, _responsibility_form(formdata=None)),
+                       page=lambda status, error, field: _profile(person, form, status=status))
 
 
 @bp.post("/<int:person_id>/responsibilities/<int:responsibility_id>/end")
@@ -157,16 +146,14 @@ def create_department():
     form = DepartmentForm()
     form.parent_id.choices = _department_choices()
     form.head_person_id.choices = [("", _l("— none —"))] + services.person_choices()
-    if form.validate_on_submit():
+
+    def create_department():
         parent_id = to_int(form.parent_id.data)
         require_within("people.manage", db.session.get(Department, parent_id) if parent_id else None)
-        try:
-            services.create_department(form.name.data, parent_id, to_int(form.head_person_id.data))
-            return redirect_to("people.departments")
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("people/department_form.html", status=status, form=form, department=None)
+        services.create_department(form.name.data, parent_id, to_int(form.head_person_id.data))
+
+    return handle_form(form, create_department, success="people.departments", page="people/department_form.html",
+                       context={"department": None})
 
 
 @bp.route("/departments/<int:department_id>/edit", methods=["GET", "POST"])
@@ -181,11 +168,7 @@ def edit_department(department_id: int):
     form.head_person_id.choices = [("", _l("— none —"))] + services.person_choices()
     if request.method == "GET":
         form.head_person_id.data = str(department.head_person_id or "")
-    elif form.validate_on_submit():
-        try:
-            services.update_department(department.id, form.name.data, to_int(form.head_person_id.data))
-            return redirect_to("people.departments")
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("people/department_form.html", status=status, form=form, department=department)
+    return handle_form(form, lambda: services.update_department(department.id, form.name.data,
+                                                                to_int(form.head_person_id.data)),
+                       success="people.departments", page="people/department_form.html",
+                       context=lambda: {"department": department})

@@ -3,11 +3,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, request
 from flask_babel import lazy_gettext as _l
 
-from schoolhq.core.errors import ServiceError
-from schoolhq.core.forms import ActionForm, apply_error
+from schoolhq.core.forms import ActionForm
 from schoolhq.core.labels import label_url, qr_svg
 from schoolhq.core.permissions import permission_required, require, require_within
-from schoolhq.core.web import int_arg, redirect_to, render, to_int
+from schoolhq.core.web import get_or_404, handle_form, int_arg, redirect_to, render, to_int
 from schoolhq.people import services as people
 from schoolhq.places import services
 from schoolhq.places.forms import LabelsForm, LocationForm, MoveForm
@@ -17,10 +16,10 @@ bp = Blueprint("places", __name__, url_prefix="/places")
 
 
 def _location_or_404(location_id: int, include_archived: bool = False) -> Location:
-    try:
-        return services.get_location(location_id, include_archived=include_archived)
-    except ServiceError:
+    location = get_or_404(Location, location_id)
+    if location.archived_at is not None and not include_archived:
         abort(404)
+    return location
 
 
 def _person_choices():
@@ -65,17 +64,11 @@ def create():
     require_within("places.manage", parent)
     form = LocationForm()
     _form_choices(form, parent)
-    if form.validate_on_submit():
-        try:
-            location = services.create_location(
-                form.kind.data, form.name.data, parent.id if parent else None, form.code.data,
-                to_int(form.responsible_person_id.data),
-                form.sort_order.data or 0)
-            return redirect_to("places.detail", location_id=location.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("places/form.html", status=status, form=form, parent=parent, location=None)
+    return handle_form(form, lambda: services.create_location(
+        form.kind.data, form.name.data, parent.id if parent else None, form.code.data,
+        to_int(form.responsible_person_id.data), form.sort_order.data or 0),
+        success=lambda location: redirect_to("places.detail", location_id=location.id),
+        page="places/form.html", context=lambda: {"parent": parent, "location": None})
 
 
 @bp.route("/<int:location_id>/edit", methods=["GET", "POST"])
@@ -88,17 +81,10 @@ def edit(location_id: int):
     form.responsible_person_id.choices = _person_choices()
     if request.method == "GET":
         form.responsible_person_id.data = str(location.responsible_person_id or "")
-    elif form.validate_on_submit():
-        try:
-            services.update_location(
-                location.id, form.name.data, form.code.data,
-                to_int(form.responsible_person_id.data),
-                form.sort_order.data)
-            return redirect_to("places.detail", location_id=location.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("places/form.html", status=status, form=form, parent=location.parent, location=location)
+    return handle_form(form, lambda: services.update_location(
+        location.id, form.name.data, form.code.data, to_int(form.responsible_person_id.data), form.sort_order.data),
+        success=lambda _location: redirect_to("places.detail", location_id=location.id),
+        page="places/form.html", context=lambda: {"parent": location.parent, "location": location})
 
 
 @bp.route("/<int:location_id>/move", methods=["GET", "POST"])
@@ -108,16 +94,15 @@ def move(location_id: int):
     require("places.manage", location)
     form = MoveForm()
     form.parent_id.choices = [(str(p.id), p.full_name) for p in services.possible_parents(location)]
-    if form.validate_on_submit():
+
+    def move_to_parent():
         target = _location_or_404(to_int(form.parent_id.data) or 0)
         require("places.manage", target)
-        try:
-            services.move_location(location.id, target.id)
-            return redirect_to("places.detail", location_id=location.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    status = 422 if request.method == "POST" else 200
-    return render("places/move.html", status=status, form=form, location=location)
+        services.move_location(location.id, target.id)
+
+    return handle_form(form, move_to_parent,
+                       success=lambda _none: redirect_to("places.detail", location_id=location.id),
+                       page="places/move.html", context=lambda: {"location": location})
 
 
 @bp.post("/<int:location_id>/archive")

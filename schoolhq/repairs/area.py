@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from schoolhq.core.declare import EVERY_ROLE, Area, NavLink, Setting, menu
 from schoolhq.repairs import demo, panels, services
+from schoolhq.repairs.models import Ticket
 
 AREA = Area(
     name="repairs",
@@ -46,6 +47,7 @@ AREA = Area(
     dashboard=services.dashboard_items,
     upload_rules=(services.attachment_rule,),
     panels={"places.room": panels.room_panel, "assets.asset": panels.asset_panel},
+    status_tones={Ticket: services.STATUS_TONES},
     demo=demo.load,
     data_files=("data/repairs.yaml",),
 )

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from schoolhq.core import audit, counters, settings
 from schoolhq.core.calendar import is_school_day, terms
-from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.timeutil import local_day_bounds_utc, local_today, school_zone, to_local
 from schoolhq.extensions import db
 from schoolhq.repairs.models import MaintenancePlan, RepairCategory, Ticket
@@ -128,10 +128,7 @@ def save_plan(account, data: PlanData) -> MaintenancePlan:
 
 
 def get(plan_id: int) -> MaintenancePlan:
-    plan = db.session.get(MaintenancePlan, plan_id)
-    if plan is None:
-        raise NotFound(_l("No such plan."))
-    return plan
+    return get_or_raise(MaintenancePlan, plan_id, _l("No such plan."))
 
 
 def deactivate(plan_id: int) -> MaintenancePlan:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from schoolhq.core import audit, counters, settings, workhours
 from schoolhq.core.database import locked
-from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.errors import NotFound, ServiceError, get_or_raise
 from schoolhq.core.permissions import can
 from schoolhq.core.timeutil import local_today, utcnow
 from schoolhq.extensions import db
@@ -45,6 +45,10 @@ STATUS_LABELS = {
     "pending": _l("Waiting to be assigned"), "assigned": _l("Assigned"), "in_progress": _l("Being fixed"),
     "on_hold": _l("On hold"), "completed": _l("Fixed, waiting for confirmation"), "verified": _l("Confirmed"),
     "declined": _l("Declined"), "cancelled": _l("Withdrawn"),
+}
+STATUS_TONES = {
+    "pending": "warn", "assigned": "info", "in_progress": "warn", "on_hold": "warn", "completed": "info",
+    "verified": "ok", "declined": "muted", "cancelled": "muted",
 }
 EVENT_LABELS = {
     "reported": _l("Reported"), "assigned": _l("Assigned"), "started": _l("Work started"), "held": _l("Put on hold"),
@@ -133,10 +137,7 @@ def set_target_hours(key: str, hours_text: str) -> RepairPriority:
 
 
 def get(ticket_id: int) -> Ticket:
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None:
-        raise NotFound(_l("No such ticket."))
-    return ticket
+    return get_or_raise(Ticket, ticket_id, _l("No such ticket."))
 
 
 def _locked(ticket_id: int) -> Ticket:

@@ -11,9 +11,18 @@ from sqlalchemy import select
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import can, permission_required
-from schoolhq.core.web import month_arg, redirect_to, render, to_int, wants_fragment
+from schoolhq.core.web import (
+    get_or_404,
+    handle_form,
+    month_arg,
+    redirect_to,
+    render,
+    to_int,
+    wants_fragment,
+)
 from schoolhq.extensions import db
 from schoolhq.repairs import plans, services
+from schoolhq.repairs.forms import PlanForm, RepairSettingsForm, ReportForm, TicketActionForm
 from schoolhq.repairs.models import Ticket
 
 bp = Blueprint("repairs", __name__, url_prefix="/repairs")
@@ -26,9 +35,7 @@ def _names():
 
 
 def _ticket_or_404(ticket_id: int) -> Ticket:
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None:
-        abort(404)
+    ticket = get_or_404(Ticket, ticket_id)
     if not (ticket.reported_by_id == current_user.id or services.may_work_on(current_user, ticket)
             or can(current_user, "repairs.manage", ticket)):
         abort(403)
@@ -56,19 +63,12 @@ def _report_page(status: int = 200, error: str | None = None, field: str | None 
 @permission_required("repairs.report")
 def report_page():
     """Three taps from a room's or an asset's QR label: the place (and asset) come filled in."""
-    if request.method == "POST":
-        form = request.form
-        try:
-            ticket = services.report(current_user, services.Report(
-                location_id=to_int(form.get("location_id")), category_id=to_int(form.get("category_id")),
-                priority=form.get("priority", "normal"), description=form.get("description", ""),
-                asset_id=to_int(form.get("asset_id")), set_under_repair=form.get("under_repair") == "y",
-                photos=request.files.getlist("photos")[:4]))
-            return redirect_to("repairs.ticket", ticket_id=ticket.id)
-        except ServiceError as error:
-            db.session.rollback()
-            return _report_page(422, str(error.message), error.field)
-    return _report_page()
+    form = ReportForm()
+    return handle_form(form, lambda: services.report(current_user, services.Report(
+        location_id=to_int(form.location_id.data), category_id=to_int(form.category_id.data),
+        priority=form.priority.data, description=form.description.data, asset_id=to_int(form.asset_id.data),
+        set_under_repair=form.under_repair.data, photos=(form.photos.data or [])[:4])),
+        success=lambda ticket: redirect_to("repairs.ticket", ticket_id=ticket.id), page=_report_page)
 
 
 @bp.get("/")
@@ -137,21 +137,21 @@ def sheet(ticket_id: int):
 
 
 ACTIONS = {
-    "assign": lambda t, f: services.assign(current_user, t.id, to_int(f.get("assignee_id")),
-                                           [to_int(v) for v in f.getlist("helper_ids") if to_int(v)],
-                                           f.get("contractor", ""), f.get("note", "")),
+    "assign": lambda t, f: services.assign(current_user, t.id, to_int(f.assignee_id.data),
+                                           [to_int(v) for v in f.helper_ids.data or [] if to_int(v)],
+                                           f.contractor.data, f.note.data),
     "start": lambda t, f: services.start(current_user, t.id),
-    "hold": lambda t, f: services.hold(current_user, t.id, f.get("reason", "")),
+    "hold": lambda t, f: services.hold(current_user, t.id, f.reason.data),
     "resume": lambda t, f: services.resume(current_user, t.id),
     "complete": lambda t, f: services.complete(current_user, t.id, services.Completion(
-        f.get("work_done", ""), f.get("labour_minutes", ""), f.get("parts_used", ""), f.get("outside_cost", ""),
-        request.files.get("after_photo"), evidence=request.files.get("evidence"),
-        parts=list(zip([to_int(v) for v in f.getlist("part_item_id")], f.getlist("part_quantity"), strict=False)),
-        store_id=to_int(f.get("store_id")))),
-    "verify": lambda t, f: services.verify(current_user, t.id, f.get("rating"), f.get("comment", "")),
-    "decline": lambda t, f: services.decline(current_user, t.id, f.get("reason", "")),
+        f.work_done.data, f.labour_minutes.data, f.parts_used.data, f.outside_cost.data,
+        f.after_photo.data, evidence=f.evidence.data,
+        parts=list(zip([to_int(v) for v in f.part_item_id.data or []], f.part_quantity.data or [], strict=False)),
+        store_id=to_int(f.store_id.data))),
+    "verify": lambda t, f: services.verify(current_user, t.id, f.rating.data, f.comment.data),
+    "decline": lambda t, f: services.decline(current_user, t.id, f.reason.data),
     "cancel": lambda t, f: services.cancel(current_user, t.id),
-    "comment": lambda t, f: services.comment(current_user, t.id, f.get("text", "")),
+    "comment": lambda t, f: services.comment(current_user, t.id, f.text.data),
 }
 
 
@@ -162,20 +162,21 @@ def act(ticket_id: int, action: str):
     if action not in ACTIONS:
         abort(404)
     item = _ticket_or_404(ticket_id)
-    one_tap = request.form.get("back") == "queue"
-    try:
-        ACTIONS[action](item, request.form)
-    except ServiceError as error:
-        db.session.rollback()
+    form = TicketActionForm()
+    one_tap = form.back.data == "queue"
+
+    def done(_result):
         if one_tap and wants_fragment():
-            raise  # the queue row stays; the message comes as a toast
-        return _ticket_page(_ticket_or_404(ticket_id), 422, str(error.message), action)
-    if one_tap and wants_fragment():
-        # one tap in the worker's queue answers just that row
-        return render("repairs/_queue_row.html", t=item, flow=services.FLOW)
-    if one_tap:
-        return redirect_to("repairs.queue")
-    return redirect_to("repairs.ticket", ticket_id=item.id)
+            # one tap in the worker's queue answers just that row
+            return render("repairs/_queue_row.html", t=item, flow=services.FLOW)
+        return redirect_to("repairs.queue") if one_tap else redirect_to("repairs.ticket", ticket_id=item.id)
+
+    def refused(status, error, field):
+        if one_tap and wants_fragment():
+            raise ServiceError(error, field)  # the queue row stays; the message comes as a toast
+        return _ticket_page(_ticket_or_404(ticket_id), status, str(error), action)
+
+    return handle_form(form, lambda: ACTIONS[action](item, form), success=done, page=refused)
 
 
 
@@ -198,28 +199,24 @@ def _plan_page(status: int = 200, error: str | None = None, field: str | None = 
 @bp.route("/plans", methods=["GET", "POST"])
 @permission_required("repairs.manage", school_wide=True)
 def plan_list():
-    if request.method == "POST":
-        form = request.form
+    form = PlanForm()
+
+    def save():
         try:
-            first = date.fromisoformat(form.get("first_due_on", ""))
+            first = date.fromisoformat(form.first_due_on.data)
         except ValueError:
             first = None
-        try:
-            plans.save_plan(current_user, plans.PlanData(
-                title=form.get("title", ""), category_id=to_int(form.get("category_id")),
-                assignee_id=to_int(form.get("assignee_id")), first_due_on=first, every=form.get("every", "1"),
-                unit=form.get("unit", "month"), mode=form.get("mode", "fixed"), target=form.get("target", "location"),
-                location_id=to_int(form.get("location_id")), asset_id=to_int(form.get("asset_id")),
-                kind_key=form.get("kind_key", ""), steps=form.get("steps", "").splitlines(),
-                lead_days=form.get("lead_days", "7"), skip_holidays=form.get("skip_holidays") == "y",
-                statutory=form.get("statutory") == "y", evidence_required=form.get("evidence_required") == "y",
-                reference=form.get("reference", "")))
-            plans.materialise()
-            return redirect_to("repairs.plan_list")
-        except ServiceError as error:
-            db.session.rollback()
-            return _plan_page(422, str(error.message), error.field)
-    return _plan_page()
+        plans.save_plan(current_user, plans.PlanData(
+            title=form.title.data, category_id=to_int(form.category_id.data),
+            assignee_id=to_int(form.assignee_id.data), first_due_on=first, every=form.every.data,
+            unit=form.unit.data, mode=form.mode.data, target=form.target.data,
+            location_id=to_int(form.location_id.data), asset_id=to_int(form.asset_id.data),
+            kind_key=form.kind_key.data, steps=form.steps.data.splitlines(), lead_days=form.lead_days.data,
+            skip_holidays=form.skip_holidays.data, statutory=form.statutory.data,
+            evidence_required=form.evidence_required.data, reference=form.reference.data))
+        plans.materialise()
+
+    return handle_form(form, save, success="repairs.plan_list", page=_plan_page)
 
 
 @bp.post("/plans/statutory")
@@ -230,12 +227,9 @@ def plan_statutory():
     campus = next((loc for loc in places.tree() if loc.parent_id is None), None)
     if campus is None:
         return _plan_page(422, str(_l("Add the campus under Places first.")))
-    try:
-        plans.add_statutory_register(current_user, campus.id)
-    except ServiceError as error:
-        db.session.rollback()
-        return _plan_page(422, str(error.message))
-    return redirect_to("repairs.plan_list")
+    return handle_form(None, lambda: plans.add_statutory_register(current_user, campus.id),
+                       success="repairs.plan_list",
+                       page=lambda status, error, field: _plan_page(status, error and str(error)))
 
 
 @bp.post("/plans/<int:plan_id>/deactivate")
@@ -272,16 +266,12 @@ def summary():
 @permission_required("repairs.manage", school_wide=True)
 def settings_page():
     """The school's own repair categories and each priority's target time."""
-    error = None
-    if request.method == "POST":
-        try:
-            if request.form.get("priority"):
-                services.set_target_hours(request.form["priority"], request.form.get("hours", ""))
-            else:
-                services.save_category(request.form.get("name", ""), to_int(request.form.get("category_id")))
-            return redirect_to("repairs.settings_page")
-        except ServiceError as failure:
-            db.session.rollback()
-            error = str(failure.message)
-    return render("repairs/settings.html", status=422 if error else 200, error=error,
-                  categories=services.categories(), priorities=services.priorities())
+    form = RepairSettingsForm()
+
+    def save():
+        if form.priority.data:
+            return services.set_target_hours(form.priority.data, form.hours.data)
+        return services.save_category(form.name.data, to_int(form.category_id.data))
+
+    return handle_form(form, save, success="repairs.settings_page", page="repairs/settings.html",
+                       context=lambda: {"categories": services.categories(), "priorities": services.priorities()})

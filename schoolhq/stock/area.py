@@ -4,7 +4,8 @@ on the dashboard."""
 from flask_babel import lazy_gettext as _l
 
 from schoolhq.core.declare import EVERY_ROLE, Area, NavLink, menu
-from schoolhq.stock import demo, services
+from schoolhq.stock import counts, demo, requisitions, services
+from schoolhq.stock.models import Requisition, StockCount
 
 AREA = Area(
     name="stock",
@@ -55,6 +56,7 @@ AREA = Area(
     dashboard=services.dashboard_items,
     code_resolvers=(services.open_by_barcode,),
     upload_rules=(services.attachment_rule,),
+    status_tones={Requisition: requisitions.STATUS_TONES, StockCount: counts.STATUS_TONES},
     demo=demo.load,
     data_files=("data/stock.yaml",),
 )

@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, select
 
 from schoolhq.core import audit
 from schoolhq.core.database import locked
-from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.errors import NotFound, ServiceError, get_or_raise
 from schoolhq.core.permissions import can
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
@@ -21,6 +21,9 @@ from schoolhq.stock.services import UNIT, ledger_sum, parse_quantity
 
 STATUS_LABELS = {"open": _l("Counting"), "submitted": _l("Waiting for approval"), "approved": _l("Approved"),
                  "cancelled": _l("Cancelled")}
+#: a count waiting for approval still needs someone: it is not yet "done" green
+STATUS_TONES = {"open": "plain", "submitted": "warn", "approved": "ok",
+                                           "cancelled": "muted"}
 
 
 def status_label(status: str) -> str:
@@ -28,10 +31,7 @@ def status_label(status: str) -> str:
 
 
 def get(count_id: int) -> StockCount:
-    count = db.session.get(StockCount, count_id)
-    if count is None:
-        raise NotFound(_l("No such stock count."))
-    return count
+    return get_or_raise(StockCount, count_id, _l("No such stock count."))
 
 
 def _last_movement_id() -> int:

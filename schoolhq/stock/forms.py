@@ -68,3 +68,38 @@ class CounterForm(FlaskForm):
     signature = HiddenField()
     on_paper = BooleanField(_l("The recipient signs the printed register instead"))
     submit = SubmitField(_l("Issue"))
+
+
+class MovementForm(FlaskForm):
+    """A transfer, write-off, return or reversal on an item's page; each reads its own fields."""
+
+    store_id = StringField(default="")
+    from_store_id = StringField(default="")
+    to_store_id = StringField(default="")
+    quantity = StringField(default="")
+    person_id = StringField(default="")
+    reason = StringField(default="")
+
+
+class DecisionForm(FlaskForm):
+    """Approving, rejecting or closing a requisition."""
+
+    #: whose approval this is: the department head's, or the reserve's release
+    which = StringField(default="department")
+    note = StringField(default="")
+
+
+class StockCategoryForm(FlaskForm):
+    name = StringField(default="")
+    category_id = StringField(default="")
+
+
+class CountStartForm(FlaskForm):
+    store_id = StringField(default="")
+
+
+class CartForm(FlaskForm):
+    """One item into the cart, or a cart line's new quantity."""
+
+    item_id = StringField(default="")
+    quantity = StringField(default="")

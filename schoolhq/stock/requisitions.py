@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from schoolhq.core import audit, counters
 from schoolhq.core.database import locked
-from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.errors import NotFound, ServiceError, get_or_raise
 from schoolhq.core.permissions import can
 from schoolhq.core.timeutil import local_day_bounds_utc, local_today, utcnow
 from schoolhq.extensions import db
@@ -28,6 +28,10 @@ STATUS_LABELS = {
     "partly_issued": _l("Partly issued"), "issued": _l("Issued"), "rejected": _l("Rejected"),
     "cancelled": _l("Cancelled"),
 }
+STATUS_TONES = {
+    "draft": "plain", "pending": "warn", "ready": "ok", "partly_issued": "warn", "issued": "ok",
+    "rejected": "muted", "cancelled": "muted",
+}
 
 
 def status_label(status: str) -> str:
@@ -35,10 +39,7 @@ def status_label(status: str) -> str:
 
 
 def get(requisition_id: int) -> Requisition:
-    requisition = db.session.get(Requisition, requisition_id)
-    if requisition is None:
-        raise NotFound(_l("No such requisition."))
-    return requisition
+    return get_or_raise(Requisition, requisition_id, _l("No such requisition."))
 
 
 def _locked(requisition_id: int) -> Requisition:

@@ -17,7 +17,7 @@ from sqlalchemy import BigInteger, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from schoolhq.core import audit, counters
-from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.errors import NotFound, ServiceError, get_or_raise
 from schoolhq.core.money import parse_yuan
 from schoolhq.core.timeutil import local_day_bounds_utc, local_today, utcnow
 from schoolhq.extensions import db
@@ -124,10 +124,7 @@ def save_category(name: str, category_id: int | None = None) -> StockCategory:
 
 
 def get_item(item_id: int) -> StockItem:
-    item = db.session.get(StockItem, item_id)
-    if item is None:
-        raise NotFound(_l("No such stock item."))
-    return item
+    return get_or_raise(StockItem, item_id, _l("No such stock item."))
 
 
 ITEM_FIELDS = ["name", "spec", "unit", "decimal_unit", "category_id", "barcode", "min_level_milli",

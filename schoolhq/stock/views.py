@@ -10,20 +10,32 @@ from sqlalchemy import select
 
 from schoolhq.core.charts import bar_chart
 from schoolhq.core.errors import ServiceError
-from schoolhq.core.forms import apply_error
 from schoolhq.core.money import yuan
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import can, permission_required, require, require_within
 from schoolhq.core.timeutil import local_today
-from schoolhq.core.web import int_arg, month_arg, redirect_to, render, to_int
+from schoolhq.core.web import (
+    get_or_404,
+    handle_form,
+    int_arg,
+    month_arg,
+    redirect_to,
+    render,
+    to_int,
+)
 from schoolhq.core.xlsx import download
 from schoolhq.extensions import db
 from schoolhq.stock import counts, reports, requisitions, services
 from schoolhq.stock.forms import (
+    CartForm,
     CounterForm,
+    CountStartForm,
+    DecisionForm,
     IssueForm,
     ItemForm,
+    MovementForm,
     ReceiptForm,
+    StockCategoryForm,
     StoreForm,
     SubmitRequisitionForm,
 )
@@ -45,9 +57,7 @@ def _names():
 
 
 def _item_or_404(item_id: int) -> StockItem:
-    item = db.session.get(StockItem, item_id)
-    if item is None:
-        abort(404)
+    item = get_or_404(StockItem, item_id)
     return item
 
 
@@ -61,17 +71,6 @@ def _within(store_id, permission: str = "stock.issue") -> None:
     store = db.session.get(Store, to_int(store_id) or 0)
     if store is not None:
         require(permission, store)
-
-
-def _undo() -> None:
-    """A service refused part-way: drop what it had written before the page shows
-    the state again (the request's transaction would be rolled back anyway)."""
-    db.session.rollback()
-
-
-def _fail(error: ServiceError, page: str, **context):
-    """Re-render a page with the service's message and 422: nothing was written."""
-    return render(page, status=422, error=str(error.message), **context)
 
 
 # Stock list and items -----------------------------------------------------------------
@@ -115,13 +114,9 @@ def _item_data(form: ItemForm) -> services.ItemData:
 @permission_required("stock.manage", school_wide=True)
 def item_new():
     form = _item_form()
-    if form.validate_on_submit():
-        try:
-            item = services.save_item(_item_data(form), photo=request.files.get("photo"))
-            return redirect_to("stock.item", item_id=item.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    return render("stock/item_form.html", status=422 if request.method == "POST" else 200, form=form, item=None)
+    return handle_form(form, lambda: services.save_item(_item_data(form), photo=request.files.get("photo")),
+                       success=lambda item: redirect_to("stock.item", item_id=item.id),
+                       page="stock/item_form.html", context={"item": None})
 
 
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
@@ -129,13 +124,9 @@ def item_new():
 def item_edit(item_id: int):
     item = _item_or_404(item_id)
     form = _item_form(item)
-    if form.validate_on_submit():
-        try:
-            services.save_item(_item_data(form), item.id, photo=request.files.get("photo"))
-            return redirect_to("stock.item", item_id=item.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    return render("stock/item_form.html", status=422 if request.method == "POST" else 200, form=form, item=item)
+    return handle_form(form, lambda: services.save_item(_item_data(form), item.id, photo=request.files.get("photo")),
+                       success=lambda _saved: redirect_to("stock.item", item_id=item.id),
+                       page="stock/item_form.html", context=lambda: {"item": item})
 
 
 @bp.post("/items/<int:item_id>/archive")
@@ -183,55 +174,49 @@ def item_ledger_xlsx(item_id: int):
     return download(f"ledger-{item.id}.xlsx", [(item.name, header, body)])
 
 
-def _movement_action(item_id: int, action: str, perform):
+def _movement_action(item_id: int, action: str, form: MovementForm, perform):
     item = _item_or_404(item_id)
-    try:
-        perform(item)
-        return redirect_to("stock.item", item_id=item.id)
-    except ServiceError as error:
-        _undo()
-        return _item_page(item, 422, str(error.message), action)
+    return handle_form(form, lambda: perform(item), success=lambda _moved: redirect_to("stock.item", item_id=item.id),
+                       page=lambda status, error, field: _item_page(item, status, error and str(error), action))
 
 
 @bp.post("/items/<int:item_id>/transfer")
 @permission_required("stock.issue")
 def item_transfer(item_id: int):
-    form = request.form
-    _within(form.get("from_store_id"))
-    _within(form.get("to_store_id"))
-    return _movement_action(item_id, "transfer", lambda item: services.transfer(
-        item.id, to_int(form.get("from_store_id")), to_int(form.get("to_store_id")), form.get("quantity", ""),
-        form.get("reason", "")))
+    form = MovementForm()
+    _within(form.from_store_id.data)
+    _within(form.to_store_id.data)
+    return _movement_action(item_id, "transfer", form, lambda item: services.transfer(
+        item.id, to_int(form.from_store_id.data), to_int(form.to_store_id.data), form.quantity.data,
+        form.reason.data))
 
 
 @bp.post("/items/<int:item_id>/write-off")
 @permission_required("stock.issue")
 def item_write_off(item_id: int):
-    form = request.form
-    _within(form.get("store_id"))
-    return _movement_action(item_id, "write_off", lambda item: services.write_off(
-        item.id, to_int(form.get("store_id")), form.get("quantity", ""), form.get("reason", "")))
+    form = MovementForm()
+    _within(form.store_id.data)
+    return _movement_action(item_id, "write_off", form, lambda item: services.write_off(
+        item.id, to_int(form.store_id.data), form.quantity.data, form.reason.data))
 
 
 @bp.post("/items/<int:item_id>/return")
 @permission_required("stock.issue")
 def item_return(item_id: int):
-    form = request.form
-    _within(form.get("store_id"))
-    return _movement_action(item_id, "return", lambda item: services.return_to_store(
-        item.id, to_int(form.get("store_id")), form.get("quantity", ""), to_int(form.get("person_id")),
-        form.get("reason", "")))
+    form = MovementForm()
+    _within(form.store_id.data)
+    return _movement_action(item_id, "return", form, lambda item: services.return_to_store(
+        item.id, to_int(form.store_id.data), form.quantity.data, to_int(form.person_id.data), form.reason.data))
 
 
 @bp.post("/movements/<int:movement_id>/reverse")
 @permission_required("stock.manage")
 def movement_reverse(movement_id: int):
-    movement = db.session.get(services.StockMovement, movement_id)
-    if movement is None:
-        abort(404)
+    movement = get_or_404(services.StockMovement, movement_id)
     _within(movement.store_id, "stock.manage")
-    return _movement_action(movement.item_id, "reverse",
-                            lambda item: services.reverse(movement.id, request.form.get("reason", "")))
+    form = MovementForm()
+    return _movement_action(movement.item_id, "reverse", form,
+                            lambda item: services.reverse(movement.id, form.reason.data))
 
 
 # Stores and categories ----------------------------------------------------------------
@@ -252,51 +237,39 @@ def _store_form(store: Store | None = None) -> StoreForm:
 @permission_required("stock.view", "stock.issue", "stock.manage")
 def store_list():
     form = _store_form()
-    status = 200
     if request.method == "POST":
         # stores and items are school-wide rules: a keeper scoped to one place cannot change them
         require_within("stock.manage")
-        if form.validate_on_submit():
-            try:
-                services.save_store(form.name.data, to_int(form.location_id.data), to_int(form.keeper_id.data))
-                return redirect_to("stock.store_list")
-            except ServiceError as error:
-                apply_error(form, error)
-        status = 422
-    return render("stock/stores.html", status=status, form=form, stores=services.stores())
+    return handle_form(form, lambda: services.save_store(form.name.data, to_int(form.location_id.data),
+                                                         to_int(form.keeper_id.data)),
+                       success="stock.store_list", page="stock/stores.html",
+                       context=lambda: {"stores": services.stores()})
 
 
 @bp.route("/stores/<int:store_id>/edit", methods=["GET", "POST"])
 @permission_required("stock.manage", school_wide=True)
 def store_edit(store_id: int):
-    store = db.session.get(Store, store_id) or abort(404)
+    store = get_or_404(Store, store_id)
     form = _store_form(store)
-    if form.validate_on_submit():
-        try:
-            services.save_store(form.name.data, to_int(form.location_id.data), to_int(form.keeper_id.data), store.id)
-            return redirect_to("stock.store_list")
-        except ServiceError as error:
-            apply_error(form, error)
-    return render("stock/store_form.html", status=422 if request.method == "POST" else 200, form=form, store=store)
+    return handle_form(form, lambda: services.save_store(form.name.data, to_int(form.location_id.data),
+                                                         to_int(form.keeper_id.data), store.id),
+                       success="stock.store_list", page="stock/store_form.html", context=lambda: {"store": store})
 
 
 @bp.get("/stores/<int:store_id>/shelf-sheet")
 @permission_required("stock.view", "stock.issue")
 def shelf_sheet(store_id: int):
-    store = db.session.get(Store, store_id) or abort(404)
+    store = get_or_404(Store, store_id)
     return render("stock/shelf_sheet.html", store=store, rows=reports.shelf_sheet(store.id), today=local_today())
 
 
 @bp.route("/categories", methods=["GET", "POST"])
 @permission_required("stock.manage", school_wide=True)
 def category_list():
-    if request.method == "POST":
-        try:
-            services.save_category(request.form.get("name", ""), to_int(request.form.get("category_id")))
-            return redirect_to("stock.category_list")
-        except ServiceError as error:
-            return _fail(error, "stock/categories.html", categories=services.categories())
-    return render("stock/categories.html", categories=services.categories())
+    form = StockCategoryForm()
+    return handle_form(form, lambda: services.save_category(form.name.data, to_int(form.category_id.data)),
+                       success="stock.category_list", page="stock/categories.html",
+                       context=lambda: {"categories": services.categories()})
 
 
 # Receiving ----------------------------------------------------------------------------
@@ -320,17 +293,13 @@ def receive():
     if request.method == "GET":
         form.received_on.data = local_today()
     lines = _receipt_lines() if request.method == "POST" else [services.ReceiptLine(None, "", "")] * 3
-    if form.validate_on_submit():
+    def receive_goods():
         _within(form.store_id.data)
-        try:
-            receipt = services.receive(to_int(form.store_id.data), lines, form.supplier.data, form.invoice_no.data,
-                                       form.received_on.data, form.note.data)
-            return redirect_to("stock.receipt", receipt_id=receipt.id)
-        except ServiceError as error:
-            _undo()
-            apply_error(form, error)
-    return render("stock/receive.html", status=422 if request.method == "POST" else 200, form=form,
-                  lines=lines, item_choices=_item_choices())
+        return services.receive(to_int(form.store_id.data), lines, form.supplier.data, form.invoice_no.data,
+                                form.received_on.data, form.note.data)
+
+    return handle_form(form, receive_goods, success=lambda receipt: redirect_to("stock.receipt", receipt_id=receipt.id),
+                       page="stock/receive.html", context=lambda: {"lines": lines, "item_choices": _item_choices()})
 
 
 @bp.get("/receive/line")
@@ -349,7 +318,7 @@ def receipts():
 @bp.get("/receipts/<int:receipt_id>")
 @permission_required("stock.view", "stock.issue")
 def receipt(receipt_id: int):
-    note = db.session.get(StockReceipt, receipt_id) or abort(404)
+    note = get_or_404(StockReceipt, receipt_id)
     lines = services.receipt_lines(note.id)
     return render("stock/receipt.html", receipt=note, lines=lines, total=sum(m.value_fen for m in lines),
                   reversed_ids=services.reversed_ids([m.id for m in lines]))
@@ -396,21 +365,22 @@ def request_search():
 @bp.post("/request/add")
 @permission_required("stock.request")
 def request_add():
-    try:
-        requisitions.add_to_cart(current_user, to_int(request.form.get("item_id")), request.form.get("quantity", ""))
-    except ServiceError as error:
-        return _request_page(422, error=str(error.message))
-    return _request_page()
+    form = CartForm()
+    return _cart_change(form, lambda: requisitions.add_to_cart(current_user, to_int(form.item_id.data),
+                                                               form.quantity.data))
 
 
 @bp.post("/request/lines/<int:line_id>")
 @permission_required("stock.request")
 def request_line(line_id: int):
-    try:
-        requisitions.set_cart_line(current_user, line_id, request.form.get("quantity", ""))
-    except ServiceError as error:
-        return _request_page(422, error=str(error.message))
-    return _request_page()
+    form = CartForm()
+    return _cart_change(form, lambda: requisitions.set_cart_line(current_user, line_id, form.quantity.data))
+
+
+def _cart_change(form: CartForm, change):
+    """The cart answers every change with itself (the fragment for htmx)."""
+    return handle_form(form, change, success=lambda _line: _request_page(),
+                       page=lambda status, error, field: _request_page(status, error=error and str(error)))
 
 
 @bp.post("/request/submit")
@@ -418,14 +388,10 @@ def request_line(line_id: int):
 def request_submit():
     form = SubmitRequisitionForm()
     form.store_id.choices = _store_choices()
-    if form.validate_on_submit():
-        try:
-            requisition = requisitions.submit(current_user, requisitions.Submission(
-                form.purpose.data or "", form.for_department.data, to_int(form.store_id.data)))
-            return redirect_to("stock.requisition", requisition_id=requisition.id)
-        except ServiceError as error:
-            apply_error(form, error)
-    return _request_page(422, form=form)
+    return handle_form(form, lambda: requisitions.submit(current_user, requisitions.Submission(
+        form.purpose.data or "", form.for_department.data, to_int(form.store_id.data))),
+        success=lambda requisition: redirect_to("stock.requisition", requisition_id=requisition.id),
+        page=lambda status, error, field: _request_page(status, form=form))
 
 
 @bp.get("/requests")
@@ -472,29 +438,27 @@ def requisition(requisition_id: int):
     return _requisition_page(_requisition_or_404(requisition_id))
 
 
-def _requisition_action(requisition_id: int, perform):
+def _requisition_action(requisition_id: int, perform, form: DecisionForm | None = None):
     item = _requisition_or_404(requisition_id)
-    try:
-        perform(item)
-        return redirect_to("stock.requisition", requisition_id=item.id)
-    except ServiceError as error:
-        _undo()
-        return _requisition_page(item, 422, str(error.message))
+    return handle_form(form or DecisionForm(), lambda: perform(item),
+                       success=lambda _done: redirect_to("stock.requisition", requisition_id=item.id),
+                       page=lambda status, error, field: _requisition_page(item, status, error and str(error)))
 
 
 @bp.post("/requisitions/<int:requisition_id>/approve")
 @permission_required("stock.request")
 def requisition_approve(requisition_id: int):
-    which = request.form.get("which", "department")
+    form = DecisionForm()
     return _requisition_action(requisition_id, lambda r: requisitions.approve(
-        current_user, r.id, which, request.form.get("note", "")))
+        current_user, r.id, form.which.data, form.note.data), form)
 
 
 @bp.post("/requisitions/<int:requisition_id>/reject")
 @permission_required("stock.request")
 def requisition_reject(requisition_id: int):
-    return _requisition_action(requisition_id, lambda r: requisitions.reject(
-        current_user, r.id, request.form.get("note", "")))
+    form = DecisionForm()
+    return _requisition_action(requisition_id, lambda r: requisitions.reject(current_user, r.id, form.note.data),
+                               form)
 
 
 @bp.post("/requisitions/<int:requisition_id>/cancel")
@@ -532,11 +496,13 @@ def requisition_ask_reserve(requisition_id: int):
 @bp.post("/requisitions/<int:requisition_id>/close")
 @permission_required("stock.issue")
 def requisition_close(requisition_id: int):
+    form = DecisionForm()
+
     def close(r):
         require("stock.issue", r.store)
-        requisitions.close_remaining(current_user, r.id, request.form.get("note", ""))
+        requisitions.close_remaining(current_user, r.id, form.note.data)
 
-    return _requisition_action(requisition_id, close)
+    return _requisition_action(requisition_id, close, form)
 
 
 @bp.post("/requisitions/<int:requisition_id>/issue")
@@ -545,16 +511,13 @@ def requisition_issue(requisition_id: int):
     item = _requisition_or_404(requisition_id)
     require("stock.issue", item.store)
     form = IssueForm()
-    if form.validate_on_submit():
-        quantities = {line.id: request.form.get(f"line-{line.id}", "") for line in item.lines}
-        try:
-            requisitions.issue(current_user, item.id, quantities, to_int(form.recipient_id.data),
-                               form.signature.data, form.on_paper.data)
-            return redirect_to("stock.requisition", requisition_id=item.id)
-        except ServiceError as error:
-            _undo()
-            return _requisition_page(item, 422, str(error.message), form)
-    return _requisition_page(item, 422, form=form)
+    # one quantity per line: "line-<id>", as many as the requisition has lines
+    quantities = {line.id: request.form.get(f"line-{line.id}", "") for line in item.lines}
+    return handle_form(form, lambda: requisitions.issue(current_user, item.id, quantities,
+                                                        to_int(form.recipient_id.data), form.signature.data,
+                                                        form.on_paper.data),
+                       success=lambda _issued: redirect_to("stock.requisition", requisition_id=item.id),
+                       page=lambda status, error, field: _requisition_page(item, status, error and str(error), form))
 
 
 @bp.get("/requisitions/<int:requisition_id>/print")
@@ -635,18 +598,16 @@ def _plus_one(item: StockItem, typed: str) -> str:
 def counter_issue():
     form = _counter_form()
     lines = _counter_lines()
-    if form.validate_on_submit():
+    def issue():
         _within(form.store_id.data)
-        try:
-            requisition = requisitions.issue_at_counter(
-                current_user, to_int(form.store_id.data), to_int(form.recipient_id.data),
-                [requisitions.CounterLine(item.id, quantity) for item, quantity in lines], form.purpose.data or "",
-                form.signature.data, form.on_paper.data)
-            return redirect_to("stock.requisition", requisition_id=requisition.id)
-        except ServiceError as error:
-            _undo()
-            apply_error(form, error)
-    return render("stock/counter.html", status=422, form=form, lines=lines)
+        return requisitions.issue_at_counter(
+            current_user, to_int(form.store_id.data), to_int(form.recipient_id.data),
+            [requisitions.CounterLine(item.id, quantity) for item, quantity in lines], form.purpose.data or "",
+            form.signature.data, form.on_paper.data)
+
+    return handle_form(form, issue,
+                       success=lambda requisition: redirect_to("stock.requisition", requisition_id=requisition.id),
+                       page="stock/counter.html", context={"lines": lines})
 
 
 # Registers and lists for print --------------------------------------------------------
@@ -680,20 +641,16 @@ def purchase_list():
 @bp.route("/counts", methods=["GET", "POST"])
 @permission_required("stock.issue", "stock.approve")
 def count_list():
+    form = CountStartForm()
     if request.method == "POST":
-        _within(request.form.get("store_id"))
-        try:
-            count = counts.start(current_user, to_int(request.form.get("store_id")))
-            return redirect_to("stock.count", count_id=count.id)
-        except ServiceError as error:
-            return _fail(error, "stock/counts.html", rows=counts.recent(), stores=services.stores())
-    return render("stock/counts.html", rows=counts.recent(), stores=services.stores())
+        _within(form.store_id.data)
+    return handle_form(form, lambda: counts.start(current_user, to_int(form.store_id.data)),
+                       success=lambda count: redirect_to("stock.count", count_id=count.id), page="stock/counts.html",
+                       context=lambda: {"rows": counts.recent(), "stores": services.stores()})
 
 
 def _count_or_404(count_id: int, *also: str):
-    count = db.session.get(counts.StockCount, count_id)
-    if count is None:
-        abort(404)
+    count = get_or_404(counts.StockCount, count_id)
     if not any(can(current_user, permission, count) for permission in ("stock.issue", "stock.approve", *also)):
         abort(403)
     return count
@@ -756,25 +713,22 @@ def count_scan(count_id: int):
     """A scanned barcode brings its line up, ready to type the quantity."""
     count = _count_or_404(count_id)
     code = request.form.get("tag", "")
-    try:
-        line = counts.line_for(count, services.find_by_barcode(code))
-    except ServiceError as error:
-        return render("stock/_count_scan.html", status=422, count=count, scan_error=str(error.message))
-    from htmx_flask import make_response
 
-    response = make_response(_line_fragment(count, line.id, focus=True), retarget=f"#count-line-{line.id}",
+    def line_brought_up(line):
+        from htmx_flask import make_response
+
+        return make_response(_line_fragment(count, line.id, focus=True), retarget=f"#count-line-{line.id}",
                              reswap="outerHTML")
-    return response
+
+    return handle_form(None, lambda: counts.line_for(count, services.find_by_barcode(code)), success=line_brought_up,
+                       page=lambda status, error, field: render("stock/_count_scan.html", status=status, count=count,
+                                                                scan_error=str(error)))
 
 
 def _count_action(count_id: int, perform):
     count = _count_or_404(count_id)
-    try:
-        perform(count)
-        return redirect_to("stock.count", count_id=count.id)
-    except ServiceError as error:
-        _undo()
-        return _count_page(count, 422, str(error.message))
+    return handle_form(None, lambda: perform(count), success=lambda _done: redirect_to("stock.count", count_id=count.id),
+                       page=lambda status, error, field: _count_page(count, status, error and str(error)))
 
 
 @bp.post("/counts/<int:count_id>/submit")
