@@ -1,0 +1,57 @@
+"""The stock pages: the blueprint and what its pages share; the routes are in one module
+per topic."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from schoolhq.core.permissions import require
+from schoolhq.core.web import get_or_404, to_int
+from schoolhq.extensions import db
+from schoolhq.stock import counts, requisitions, services
+from schoolhq.stock.models import StockItem, Store
+from schoolhq.stock.services import format_quantity
+
+bp = Blueprint("stock", __name__, url_prefix="/stock")
+
+
+@bp.app_template_filter("qty")
+def _qty(milli):
+    return format_quantity(milli)
+
+
+@bp.context_processor
+def _names():
+    return {"kind_label": services.kind_label, "requisition_status": requisitions.status_label,
+            "count_status": counts.status_label, "level_of": services.level_of}
+
+
+def item_or_404(item_id: int) -> StockItem:
+    item = get_or_404(StockItem, item_id)
+    return item
+
+
+def store_choices(blank: bool = False):
+    choices = [(str(s.id), s.name) for s in services.stores()]
+    return ([("", _l("— all stores —"))] if blank else []) + choices
+
+
+def within(store_id, permission: str = "stock.issue") -> None:
+    """A keeper whose role is scoped to a place acts only on the stores kept there."""
+    store = db.session.get(Store, to_int(store_id) or 0)
+    if store is not None:
+        require(permission, store)
+
+
+# The pages, by topic: each module adds its routes to bp.
+from schoolhq.stock.views import (  # noqa: E402,F401
+    cart,
+    counter,
+    counting,
+    items,
+    printouts,
+    receiving,
+    stores,
+    window,
+)
