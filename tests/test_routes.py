@@ -3,35 +3,19 @@ should (and none it should not) without a server error."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from PIL import Image
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
 from werkzeug.routing import IntegerConverter
 
-from schoolhq.assets.models import Asset, AssetKind, AuditScan, Disposal, Loan
+from schoolhq.areas import AREAS
 from schoolhq.auth import services as auth
 from schoolhq.auth.models import Account
-from schoolhq.checks.models import CheckRound, CheckTemplate
-from schoolhq.core.models import LabelLayout
 from schoolhq.core.permissions import PUBLIC, SIGNED_IN, can
-from schoolhq.core.uploads import save_upload
 from schoolhq.demo import DEMO_LOGINS, DEMO_PASSWORD
 from schoolhq.extensions import db
-from schoolhq.people.models import Department, Person
-from schoolhq.places.models import Location
-from schoolhq.repairs.models import Ticket
-from schoolhq.stock import counts as stock_counts
-from schoolhq.stock.models import Requisition, StockItem, StockReceipt, Store
 from tests.conftest import login
 
 pytestmark = pytest.mark.dated  # CI runs it again at other days of the school year
-
-#: routes that also narrow by the record: a borrower sees their own loan slip, a file its owner
-OWN_RECORDS_ONLY = {"assets.slip", "core.attachment", "stock.requisition", "stock.requisition_print", "repairs.ticket",
-                    "repairs.sheet", "checks.round_page", "checks.round_print"}
 
 #: the only routes open without sign-in
 PUBLIC_ENDPOINTS = {"static", "core.health", "auth.login", "core.switch_language", "core.label"}
@@ -50,39 +34,28 @@ def test_every_route_declares_a_permission(app):
     assert public == PUBLIC_ENDPOINTS
 
 
+def _area_factories():
+    """Each area's test factories (tests/factories/<area>.py), in the order of areas.py."""
+    from importlib import import_module
+    from pathlib import Path
+
+    folder = Path(__file__).parent / "factories"
+    return [import_module(f"tests.factories.{area}") for area in AREAS if (folder / f"{area}.py").exists()]
+
+
+#: routes that also narrow by the record: a borrower sees their own loan slip, a file its owner
+OWN_RECORDS_ONLY = set().union(*(getattr(f, "OWN_RECORDS_ONLY", set()) for f in _area_factories()))
+
+
 def _real_values(app) -> dict[str, object]:
+    """Real values for every route argument, each area's from its factories' route_values()."""
+    values: dict[str, object] = {}
     with app.test_request_context():
-        room = db.session.scalar(select(Location).where(Location.kind == "room").order_by(Location.id))
-        person = db.session.scalar(select(Person).order_by(Person.id))
-        department = db.session.scalar(select(Department).order_by(Department.id))
-        account = db.session.scalar(select(Account).order_by(Account.id))
-        asset = db.session.scalar(select(Asset).order_by(Asset.id))
-        loan = db.session.scalar(select(Loan).order_by(Loan.id))
-        layout = db.session.scalar(select(LabelLayout).order_by(LabelLayout.id))
-        scan = db.session.scalar(select(AuditScan).order_by(AuditScan.id))
-        disposal = db.session.scalar(select(Disposal).order_by(Disposal.id))
-        store = db.session.scalar(select(Store).order_by(Store.id))
-        count = stock_counts.start(account, store.id)
-        requisition = db.session.scalar(select(Requisition).where(Requisition.status == "pending"))
-        buffer = io.BytesIO()
-        Image.new("RGB", (40, 30), "red").save(buffer, "PNG")
-        buffer.seek(0)
-        attachment = save_upload(FileStorage(buffer, filename="photo.png"))
+        for factories in _area_factories():
+            if hasattr(factories, "route_values"):
+                values.update(factories.route_values())
         db.session.commit()
-        return {
-            "location_id": room.id, "person_id": person.id, "department_id": department.id,
-            "account_id": account.id, "role_id": auth.roles()[0].id, "attachment_id": attachment.id,
-            "token": room.token, "asset_id": asset.id, "slip": loan.slip,
-            "layout_id": layout.id, "campaign_id": scan.campaign_id, "scan_id": scan.id,
-            "disposal_id": disposal.id, "step": "appraise", "category_id": asset.category_id,
-            "kind_id": db.session.scalar(select(AssetKind.id)),
-            "item_id": db.session.scalar(select(StockItem.id).order_by(StockItem.id)), "store_id": store.id,
-            "receipt_id": db.session.scalar(select(StockReceipt.id)), "requisition_id": requisition.id, "line_id": requisition.lines[0].id,
-            "count_id": count.id, "ticket_id": db.session.scalar(select(Ticket.id).order_by(Ticket.id)),
-            "round_id": db.session.scalar(select(CheckRound.id).where(CheckRound.status == "submitted")
-                                          .order_by(CheckRound.id)),
-            "template_id": db.session.scalar(select(CheckTemplate.id).order_by(CheckTemplate.id)),
-        }
+    return values
 
 
 def _get_routes(app, values):

@@ -37,3 +37,20 @@ def loanable_items(loanable=True, n=2):
               for i in range(n)]
     teacher = make_account("teacher", "staff", name="王芳")
     return assets, teacher.person_id
+
+
+#: routes of this area that also narrow by the record: a borrower sees their own loan slip
+OWN_RECORDS_ONLY = {"assets.slip"}
+
+
+def route_values() -> dict:
+    """Real ids for the route walk (tests/test_routes.py), from the demo school."""
+    from schoolhq.assets.models import Asset, AuditScan, Disposal, Loan
+
+    asset = db.session.scalar(select(Asset).order_by(Asset.id))
+    scan = db.session.scalar(select(AuditScan).order_by(AuditScan.id))
+    return {"asset_id": asset.id, "category_id": asset.category_id,
+            "kind_id": db.session.scalar(select(AssetKind.id)),
+            "slip": db.session.scalar(select(Loan.slip).order_by(Loan.id)),
+            "campaign_id": scan.campaign_id, "scan_id": scan.id,
+            "disposal_id": db.session.scalar(select(Disposal.id).order_by(Disposal.id)), "step": "appraise"}

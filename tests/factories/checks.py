@@ -30,3 +30,16 @@ def kitchen():
                                             "unit_price_fen": 500000}, room.id, status="in_use")
     db.session.commit()
     return canteen, manager, head, made
+
+
+#: routes of this area that also narrow by the record: a round is its inspector's
+OWN_RECORDS_ONLY = {"checks.round_page", "checks.round_print"}
+
+
+def route_values() -> dict:
+    """Real ids for the route walk (tests/test_routes.py), from the demo school."""
+    from schoolhq.checks.models import CheckRound, CheckTemplate
+
+    return {"round_id": db.session.scalar(select(CheckRound.id).where(CheckRound.status == "submitted")
+                                          .order_by(CheckRound.id)),
+            "template_id": db.session.scalar(select(CheckTemplate.id).order_by(CheckTemplate.id))}

@@ -28,3 +28,17 @@ def school():
     worker = make_account("repair", "maintenance", name="孙师傅")
     head = make_account("logistics", "logistics_head", name="王海涛")
     return room, teacher, worker, head
+
+
+#: routes of this area that also narrow by the record: a ticket is its reporter's and workers'
+OWN_RECORDS_ONLY = {"repairs.ticket", "repairs.sheet"}
+
+
+def route_values() -> dict:
+    """Real ids for the route walk (tests/test_routes.py), from the demo school."""
+    from sqlalchemy import select
+
+    from schoolhq.extensions import db
+    from schoolhq.repairs.models import Ticket
+
+    return {"ticket_id": db.session.scalar(select(Ticket.id).order_by(Ticket.id))}

@@ -25,3 +25,21 @@ def make_item(name="复印纸", unit="包", decimal=False, **levels):
 
 def receive(store, item, quantity="10", price="25.00"):
     return services.receive(store.id, [services.ReceiptLine(item.id, quantity, price)], "得力", "001")
+
+
+#: routes of this area that also narrow by the record: a requisition is its requester's
+OWN_RECORDS_ONLY = {"stock.requisition", "stock.requisition_print"}
+
+
+def route_values() -> dict:
+    """Real ids for the route walk (tests/test_routes.py), from the demo school."""
+    from schoolhq.auth.models import Account
+    from schoolhq.stock import counts
+    from schoolhq.stock.models import Requisition, StockItem, StockReceipt, Store
+
+    store = db.session.scalar(select(Store).order_by(Store.id))
+    account = db.session.scalar(select(Account).order_by(Account.id))
+    requisition = db.session.scalar(select(Requisition).where(Requisition.status == "pending"))
+    return {"item_id": db.session.scalar(select(StockItem.id).order_by(StockItem.id)), "store_id": store.id,
+            "receipt_id": db.session.scalar(select(StockReceipt.id)), "requisition_id": requisition.id,
+            "line_id": requisition.lines[0].id, "count_id": counts.start(account, store.id).id}
