@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -270,3 +271,24 @@ def _english_areas(request, _clean_db):
 
         settings.update({"default_language": "en"})
         db.session.commit()
+
+
+@contextmanager
+def served_in_thread(app, threads: int = 4):
+    """The app served by waitress on a free port of 127.0.0.1, in a thread; yields the port."""
+    import threading
+
+    import waitress
+    from waitress import wasyncore
+
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
+    thread = threading.Thread(target=server.run, name="test-waitress", daemon=True)
+    thread.start()
+    try:
+        yield server.effective_port
+    finally:
+        # Closing the sockets from this thread would pull them from under the select()
+        # of the serving thread (EBADF): let the serving thread close them itself.
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(timeout=5)
+        server.task_dispatcher.shutdown()

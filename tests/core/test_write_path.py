@@ -9,24 +9,19 @@ from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
-from waitress.server import create_server
 
 from schoolhq.core.models import AuditEntry
 from schoolhq.extensions import db
 from schoolhq.places import services as places
 from schoolhq.places.models import Location
-from tests.conftest import TEST_PASSWORD, make_account
+from tests.conftest import TEST_PASSWORD, make_account, served_in_thread
 
 
 @pytest.fixture
 def served(app):
     app.config["SERVER_NAME"], saved = None, app.config["SERVER_NAME"]
-    server = create_server(app, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield server.effective_port
-    server.close()
-    thread.join(timeout=5)
+    with served_in_thread(app, threads=8) as port:
+        yield port
     app.config["SERVER_NAME"] = saved
 
 

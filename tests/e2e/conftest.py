@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import threading
 from dataclasses import dataclass, field
 
 import pytest
@@ -44,23 +43,15 @@ def live_server(app):
     """The session app on a free port of 127.0.0.1, with CSRF on as in production."""
     if why_no_browser():
         pytest.skip(why_no_browser())
-    import waitress
-    from waitress import wasyncore
+    from tests.conftest import served_in_thread
 
     saved = {key: app.config.get(key) for key in ("SERVER_NAME", "WTF_CSRF_ENABLED")}
     app.config["SERVER_NAME"] = None  # otherwise Flask answers 404 for 127.0.0.1
     app.config["WTF_CSRF_ENABLED"] = True
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="e2e-waitress", daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}"
+        with served_in_thread(app) as port:
+            yield f"http://127.0.0.1:{port}"
     finally:
-        # Closing the sockets from this thread would pull them from under the select()
-        # of the serving thread (EBADF): let the serving thread close them itself.
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-        thread.join(timeout=5)
-        server.task_dispatcher.shutdown()
         app.config.update(saved)
 
 
