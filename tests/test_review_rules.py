@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from schoolhq.assets import loans
 from schoolhq.assets import services as assets
 from schoolhq.assets.models import Asset, Loan
 from schoolhq.auth import services as auth
@@ -78,7 +79,7 @@ def test_scoped_grants_do_not_change_school_wide_settings(app, client):
 def test_loan_lists_and_returns_stay_within_scope(app, client):
     with app.test_request_context():
         items, borrower = loanable_items(n=1)
-        assets.checkout([items[0].id], borrower, utcnow() + timedelta(days=1), "", signature())
+        loans.checkout([items[0].id], borrower, utcnow() + timedelta(days=1), "", signature())
         from schoolhq.places import services as places
 
         elsewhere = places.create_location("building", "别的楼", items[0].location.path.strip("/").split("/")[0])
@@ -97,7 +98,7 @@ def test_loan_lists_and_returns_stay_within_scope(app, client):
 def test_a_loan_signature_is_seen_by_the_desk_and_the_borrower_only(app, client):
     with app.test_request_context():
         items, borrower = loanable_items(n=1)
-        loan = assets.checkout([items[0].id], borrower, utcnow() + timedelta(days=1), "", signature())[0]
+        loan = loans.checkout([items[0].id], borrower, utcnow() + timedelta(days=1), "", signature())[0]
         make_account("store", "storekeeper")
         make_account("nosy", "staff")
         db.session.commit()
@@ -111,12 +112,12 @@ def test_a_loan_signature_is_seen_by_the_desk_and_the_borrower_only(app, client)
 def test_a_double_return_closes_the_loan_once(app):
     with app.test_request_context():
         items, borrower = loanable_items(n=1)
-        assets.checkout([items[0].id], borrower, utcnow() + timedelta(days=1), "", signature())
-        assets.checkin(items[0].id, "完好")
+        loans.checkout([items[0].id], borrower, utcnow() + timedelta(days=1), "", signature())
+        loans.checkin(items[0].id, "完好")
         from schoolhq.core.errors import ServiceError
 
         with pytest.raises(ServiceError):
-            assets.checkin(items[0].id, "完好")
+            loans.checkin(items[0].id, "完好")
         assert db.session.scalar(select(func.count(Loan.id)).where(Loan.returned_at.is_not(None))) == 1
 
 
@@ -135,7 +136,7 @@ def test_an_item_under_repair_is_refused_at_the_scan(app, client):
 def test_the_return_list_keeps_ticks_while_scanning(app, client):
     with app.test_request_context():
         items, borrower = loanable_items(n=2)
-        assets.checkout([a.id for a in items], borrower, utcnow() + timedelta(days=1), "", signature())
+        loans.checkout([a.id for a in items], borrower, utcnow() + timedelta(days=1), "", signature())
         make_account("store", "storekeeper")
         db.session.commit()
         first, second = items[0], items[1]

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from schoolhq.assets import services
+from schoolhq.assets import loans, services
 from schoolhq.assets.models import Asset, AssetCategory, AssetKind
 from schoolhq.core.timeutil import local_today, utcnow
 from schoolhq.extensions import db
@@ -100,9 +100,9 @@ def load(rng: random.Random, small: bool = False) -> None:
         teachers = list(db.session.scalars(select(Person).where(Person.job_title.like("%教师")).limit(3)))
         due = utcnow() + timedelta(days=3)
         for asset, teacher in zip(shared[:2], teachers, strict=False):
-            services.checkout([asset.id], teacher.id, due, "完好", require_signature=False)
+            loans.checkout([asset.id], teacher.id, due, "完好", require_signature=False)
         # One loan that ran over: lent a week ago, due two days ago.
-        overdue = services.checkout([shared[6].id if len(shared) > 6 else shared[2].id], teachers[-1].id, due,
+        overdue = loans.checkout([shared[6].id if len(shared) > 6 else shared[2].id], teachers[-1].id, due,
                                     "完好", require_signature=False)[0]
         overdue.out_at = utcnow() - timedelta(days=7)
         overdue.due_at = utcnow() - timedelta(days=2)

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from schoolhq.assets import services
+from schoolhq.assets import loans
 from schoolhq.assets.models import Asset, Reservation
 from schoolhq.core import audit, settings
 from schoolhq.core.errors import ServiceError, get_or_raise
@@ -91,8 +91,8 @@ def reserve_slot(asset_id: int, person_id: int, day: date, period_key: str, purp
     period = next((p for p in periods() if p[0] == period_key), None)
     if period is None:
         raise ServiceError(_l("Unknown lesson period."), "slot")
-    starts_at = services.to_utc(datetime.combine(day, time.fromisoformat(period[1])))
-    ends_at = services.to_utc(datetime.combine(day, time.fromisoformat(period[2])))
+    starts_at = loans.to_utc(datetime.combine(day, time.fromisoformat(period[1])))
+    ends_at = loans.to_utc(datetime.combine(day, time.fromisoformat(period[2])))
     if ends_at <= utcnow():
         raise ServiceError(_l("That period is already over."), "slot")
     _refuse_overlap(asset, starts_at, ends_at)
@@ -121,8 +121,8 @@ def request_borrow(asset_id: int, person_id: int, first_day: date | None, last_d
         raise ServiceError(_l("Ask for at most 120 days."), "last_day")
     if not (purpose or "").strip():
         raise ServiceError(_l("Say what it is for."), "purpose")
-    starts_at = services.to_utc(datetime.combine(first_day, time(0, 0)))
-    ends_at = services.to_utc(datetime.combine(last_day + timedelta(days=1), time(0, 0)))
+    starts_at = loans.to_utc(datetime.combine(first_day, time(0, 0)))
+    ends_at = loans.to_utc(datetime.combine(last_day + timedelta(days=1), time(0, 0)))
     _refuse_overlap(asset, starts_at, ends_at)
     reservation = Reservation(asset_id=asset.id, person_id=person.id, kind="request", starts_at=starts_at,
                               ends_at=ends_at, purpose=purpose.strip()[:200], status="requested",
@@ -183,8 +183,8 @@ def blocking_for_checkout(asset_id: int, borrower_id: int, until: datetime) -> R
 
 def week(asset_id: int, monday: date) -> dict[tuple[date, str], Reservation]:
     """The slots of one asset in one week: (day, period) -> reservation."""
-    start = services.to_utc(datetime.combine(monday, time(0, 0)))
-    end = services.to_utc(datetime.combine(monday + timedelta(days=7), time(0, 0)))
+    start = loans.to_utc(datetime.combine(monday, time(0, 0)))
+    end = loans.to_utc(datetime.combine(monday + timedelta(days=7), time(0, 0)))
     grid: dict[tuple[date, str], Reservation] = {}
     from schoolhq.core.timeutil import to_local
 

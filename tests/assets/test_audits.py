@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from schoolhq.assets import audits, services
+from schoolhq.assets import audits, loans, services
 from schoolhq.assets.models import Asset, AssetCategory, AuditScan
 from schoolhq.core.errors import ServiceError
 from schoolhq.extensions import db
@@ -144,6 +144,6 @@ def test_items_on_loan_are_not_expected_on_the_shelf(ctx):
     building, room1, _room2, a1, _a2, _a3 = _school()
     a1.loanable = True
     borrower = make_account("teacher", "staff")
-    services.checkout([a1.id], borrower.person_id, utcnow() + timedelta(days=1), "", signature())
+    loans.checkout([a1.id], borrower.person_id, utcnow() + timedelta(days=1), "", signature())
     campaign = audits.start("清查", building.id)
     assert audits.report(campaign).expected == 2

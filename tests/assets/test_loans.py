@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from schoolhq.assets import loans as lending
 from schoolhq.assets import services
 from schoolhq.assets.models import Asset, Loan
 from schoolhq.core.errors import ServiceError
@@ -23,17 +24,17 @@ pytestmark = pytest.mark.dated  # CI runs it again at other days of the school y
 def test_checkout_and_checkin_restore_the_status_and_record_events(ctx):
     assets, borrower = loanable_items()
     due = utcnow() + timedelta(days=1)
-    loans = services.checkout([a.id for a in assets], borrower, due, "完好", signature())
+    loans = lending.checkout([a.id for a in assets], borrower, due, "完好", signature())
     assert len({loan.slip for loan in loans}) == 1 and loans[0].signature_id
     assert all(a.status == "on_loan" for a in assets)
     with pytest.raises(ServiceError):
-        services.checkout([assets[0].id], borrower, due, "", signature())
-    loan = services.checkin(assets[0].id, "完好", {"充电器已归还": True, "开机正常": True})
+        lending.checkout([assets[0].id], borrower, due, "", signature())
+    loan = lending.checkin(assets[0].id, "完好", {"充电器已归还": True, "开机正常": True})
     assert loan.returned_at is not None and loan.checklist_in == {"充电器已归还": True, "开机正常": True}
     assert assets[0].status == "in_storage"
     assert [e.kind for e in services.history(assets[0].id)][:2] == ["checked_in", "checked_out"]
     with pytest.raises(ServiceError):
-        services.checkin(assets[0].id)  # not on loan any more
+        lending.checkin(assets[0].id)  # not on loan any more
 
 
 @pytest.mark.parametrize("case", ["no_items", "twice", "not_loanable", "past_due", "no_signature", "bad_signature",
@@ -62,7 +63,7 @@ def test_bad_checkouts_change_nothing(ctx, case):
     elif case == "repairing":
         services.change_status(assets[0].id, "under_repair")
     with pytest.raises(ServiceError):
-        services.checkout(ids, borrower, due, "", sig)
+        lending.checkout(ids, borrower, due, "", sig)
     assert db.session.scalar(select(func.count(Loan.id))) == 0
 
 
@@ -79,7 +80,7 @@ def test_the_database_holds_one_open_loan_per_asset(app):
         with app.test_request_context():
             barrier.wait()
             try:
-                services.checkout([asset_id], borrower, utcnow() + timedelta(days=1), "", signature())
+                lending.checkout([asset_id], borrower, utcnow() + timedelta(days=1), "", signature())
                 db.session.commit()
                 results.append("ok")
             except ServiceError as error:
@@ -104,7 +105,7 @@ def test_the_database_holds_one_open_loan_per_asset(app):
 def test_the_partial_unique_index_itself(app):
     with app.test_request_context():
         assets, borrower = loanable_items(n=1)
-        services.checkout([assets[0].id], borrower, utcnow() + timedelta(days=1), "", signature())
+        lending.checkout([assets[0].id], borrower, utcnow() + timedelta(days=1), "", signature())
         db.session.commit()
         from sqlalchemy.exc import IntegrityError
 
@@ -160,7 +161,7 @@ def test_overdue_loans_reach_the_dashboards(app, client):
     with app.test_request_context():
         assets, borrower = loanable_items(n=1)
         make_account("keeper", "storekeeper")
-        loan = services.checkout([assets[0].id], borrower, utcnow() + timedelta(hours=1), "", signature())[0]
+        loan = lending.checkout([assets[0].id], borrower, utcnow() + timedelta(hours=1), "", signature())[0]
         loan.due_at = utcnow() - timedelta(days=1)
         db.session.commit()
     login(client, "keeper")

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from schoolhq.assets import reservations, services
+from schoolhq.assets import loans, reservations
 from schoolhq.assets.models import Reservation
 from schoolhq.core import settings
 from schoolhq.core.errors import ServiceError
@@ -29,8 +29,8 @@ def test_slots_do_not_overlap_and_block_lending_to_others(ctx):
         reservations.reserve_slot(items[0].id, other, tomorrow, "3")
     reservations.reserve_slot(items[0].id, other, tomorrow, "4")
     with pytest.raises(ServiceError):  # lending it to someone else across that lesson
-        services.checkout([items[0].id], other, booking.ends_at + timedelta(hours=1), "", signature())
-    services.checkout([items[0].id], teacher, booking.ends_at, "", signature())  # to the teacher who booked it
+        loans.checkout([items[0].id], other, booking.ends_at + timedelta(hours=1), "", signature())
+    loans.checkout([items[0].id], teacher, booking.ends_at, "", signature())  # to the teacher who booked it
 
 
 def test_bad_bookings(ctx):

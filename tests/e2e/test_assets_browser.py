@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 
+from schoolhq.assets import loans
 from tests.e2e.conftest import SCREENS, why_no_browser
 
 if why_no_browser():
@@ -80,12 +81,11 @@ def loans_of(app, asset_ids: list[int]) -> list[dict]:
 
 def lend_by_service(app, asset_ids: list[int], borrower_id: int) -> None:
     """Put items on loan without the desk (setup for the returns test)."""
-    from schoolhq.assets import services
     from schoolhq.core.timeutil import utcnow
     from schoolhq.extensions import db
 
     with app.test_request_context():
-        services.checkout(asset_ids, borrower_id, utcnow() + timedelta(days=2), "完好", require_signature=False)
+        loans.checkout(asset_ids, borrower_id, utcnow() + timedelta(days=2), "完好", require_signature=False)
         db.session.commit()
 
 

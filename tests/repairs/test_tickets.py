@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 from werkzeug.datastructures import FileStorage
 
+from schoolhq.assets import loans
 from schoolhq.core import calendar, workhours
 from schoolhq.core.errors import ServiceError
 from schoolhq.extensions import db
@@ -249,8 +250,8 @@ def test_a_damaged_return_opens_a_ticket_for_the_item(ctx):
     category = db.session.scalar(select(AssetCategory).where(AssetCategory.code == "A02010108"))
     item = assets.register_asset({"name": "笔记本电脑", "category_id": category.id, "kind_id": laptop.id,
                                   "unit_price_fen": 520000, "loanable": True}, room.id, status="in_storage")
-    assets.checkout([item.id], teacher.person_id, utcnow() + timedelta(days=1), "完好", signature())
-    assets.checkin(item.id, "屏幕裂了", damaged=True)
+    loans.checkout([item.id], teacher.person_id, utcnow() + timedelta(days=1), "完好", signature())
+    loans.checkin(item.id, "屏幕裂了", damaged=True)
     ticket = db.session.scalar(select(Ticket).where(Ticket.asset_id == item.id))
     assert ticket is not None and "屏幕裂了" in ticket.description and ticket.location_id == room.id
     assert item.status == "under_repair" and ticket.asset_status_before == "in_storage"

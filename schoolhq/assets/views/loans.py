@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from schoolhq.assets import loans as lending
 from schoolhq.assets import reservations, services
 from schoolhq.assets.forms import (
     CheckinForm,
@@ -44,13 +45,13 @@ def _listed(ids: list[int]) -> list[Asset]:
 
 def _checkout_form() -> CheckoutForm:
     form = CheckoutForm()
-    form.due.choices = [(key, f"{label}") for key, label, _at in services.due_choices()] + [("date", _l("A date"))]
+    form.due.choices = [(key, f"{label}") for key, label, _at in lending.due_choices()] + [("date", _l("A date"))]
     return form
 
 
 def _desk(status: int = 200, form=None, cart=None, scan_error: str | None = None):
     return render("assets/desk.html", "assets/_cart.html", status=status, form=form or _checkout_form(),
-                  cart=cart or [], scan_error=scan_error, due_choices=services.due_choices())
+                  cart=cart or [], scan_error=scan_error, due_choices=lending.due_choices())
 
 
 @bp.get("/desk")
@@ -63,7 +64,7 @@ def desk():
 @permission_required("assets.loan")
 def desk_scan():
     """A scanned tag joins the list; the list travels in the form, not the session."""
-    ids, error = _scan_into_list(services.why_not_lendable)
+    ids, error = _scan_into_list(lending.why_not_lendable)
     return render("assets/_cart.html", status=422 if error else 200, cart=_cart(ids), scan_error=error)
 
 
@@ -94,8 +95,8 @@ def desk_checkout():
         if not borrower_id:
             raise ServiceError(_l("Choose the borrower."), "borrower_id")
         cart = _listed(ids)
-        due_at = services.due_from(form.due.data, form.due_date.data)
-        return services.checkout([a.id for a in cart], borrower_id, due_at, form.condition.data or "",
+        due_at = lending.due_from(form.due.data, form.due_date.data)
+        return lending.checkout([a.id for a in cart], borrower_id, due_at, form.condition.data or "",
                                  form.signature.data)
 
     return handle_form(form, checkout, success=lambda loans: redirect_to("assets.slip", slip=loans[0].slip),
@@ -106,7 +107,7 @@ def desk_checkout():
 @permission_required("assets.loan", "assets.view", "assets.borrow")
 def slip(slip: str):
     """The printable A5 借用单 with the borrower's signature."""
-    loans = services.slip_loans(slip)
+    loans = lending.slip_loans(slip)
     if not loans:
         abort(404)
     asset = loans[0].asset
@@ -151,7 +152,7 @@ def checkin_submit():
         for asset in _listed(ids):
             checklist = {item["zh"]: request.form.get(f"check-{asset.id}-{n}") == "1"
                          for n, item in enumerate(asset.kind.return_checklist if asset.kind else [])}
-            services.checkin(asset.id, form.condition.data or "", checklist, form.damaged.data,
+            lending.checkin(asset.id, form.condition.data or "", checklist, form.damaged.data,
                              request.files.get(f"photo-{asset.id}") or None)
 
     return handle_form(form, check_in, success=lambda _none: redirect_to("assets.checkin", done=len(ids)),
@@ -162,7 +163,7 @@ def checkin_submit():
 @permission_required("assets.loan")
 def loans():
     overdue = request.args.get("overdue") == "1"
-    rows = (services.overdue_loans if overdue else services.open_loans)(account=current_user)
+    rows = (lending.overdue_loans if overdue else lending.open_loans)(account=current_user)
     return render("assets/loans.html", loans=rows, overdue=overdue)
 
 
@@ -201,8 +202,8 @@ def pick():
 
 def _mine(form=None, status=200):
     person_id = current_user.person_id
-    return render("assets/mine.html", status=status, loans=services.open_loans(person_id),
-                  held=services.held_by(person_id), bookings=reservations.of_person(person_id),
+    return render("assets/mine.html", status=status, loans=lending.open_loans(person_id),
+                  held=lending.held_by(person_id), bookings=reservations.of_person(person_id),
                   form=form or _request_form())
 
 
