@@ -69,12 +69,15 @@ THROUGHPUT_SHARE, MEMORY_MB, FIRST_LOAD_KB = 0.35, 200, 100
 
 
 def add_bench_routes(app):
-    """Two routes on the real app, so its hooks run too: a bare "hello", the throughput
-    yardstick, and a minimal write (one UPDATE through the app's write path: write lock,
+    """Three routes on the real app, so its hooks run too: a bare "hello", the throughput
+    yardstick; a minimal write (one UPDATE through the app's write path: write lock,
     BEGIN IMMEDIATE, CSRF, commit after the response), the endpoint the write lock was
-    made for. Neither exists outside the benchmark."""
+    made for; and a signed-in no-op POST (the same write path, the signed-in account
+    loaded and checked, and nothing else): what every signed-in save pays before its own
+    work, so a save's own cost is the difference. None exists outside the benchmark."""
     from sqlalchemy import text
 
+    from schoolhq.core.permissions import permission_required
     from schoolhq.extensions import db
 
     def bench_hello():
@@ -84,10 +87,15 @@ def add_bench_routes(app):
         db.session.execute(text("UPDATE bench_counter SET n = n + 1 WHERE id = 1"))
         return "ok"
 
+    @permission_required()
+    def bench_noop():
+        return "ok"
+
     for view in (bench_hello, bench_write):
         view.required_permission = ("public",)
     app.add_url_rule("/bench-hello", "bench_hello", bench_hello)
     app.add_url_rule("/bench-write", "bench_write", bench_write, methods=["POST"])
+    app.add_url_rule("/bench-noop", "bench_noop", bench_noop, methods=["POST"])
     return app
 
 
@@ -1120,7 +1128,12 @@ def export_once(base: str, headers: dict[str, str]) -> tuple[int, float, int]:
 EXPORT_PATH = "/assets/export.xlsx"
 
 
-def measure_http(db_path: Path, fx: Fixture, duration: int, threads: int):
+#: the HTTP loads in the order they run (the first, hello, is the yardstick of the others)
+HTTP_LOADS = ("hello", "read", "minimal", "noop", "note", "edit", "scan", "answer")
+
+
+def measure_http(db_path: Path, fx: Fixture, duration: int, threads: int, only: list[str] | None = None):
+    """(b)-(e); with `only` (load keys), just those loads beside hello on one server."""
     def loads(headers: dict[str, str], performer: dict[str, str] | None = None) -> dict[str, Load]:
         post = {**headers, **HX, "Content-Type": FORM}
         edit = urllib.parse.urlencode(edit_fields(fx))
@@ -1135,6 +1148,7 @@ def measure_http(db_path: Path, fx: Fixture, duration: int, threads: int):
         return {
             "hello": Load("bare hello route", "GET", "/bench-hello", {"User-Agent": USER_AGENT}),
             "minimal": Load("write: minimal (one UPDATE, bench route)", "POST", "/bench-write", post),
+            "noop": Load("write: signed-in no-op (bench route)", "POST", "/bench-noop", post),
             "read": Load("read: people search fragment", "GET", "/people/?q=w", {**headers, **HX}),
             "note": Load("write: mark notification read", "POST", "/notifications/read", post,
                          f"id={fx.notification_id}"),
@@ -1151,9 +1165,11 @@ def measure_http(db_path: Path, fx: Fixture, duration: int, threads: int):
     with Server(db_path, serialize_writes=True, threads=threads) as server:
         headers = sign_in(server.base)
         plan = loads(headers, sign_in(server.base, fx.checks_performer) if fx.checks_open_round else None)
-        for key in ("hello", "read", "minimal", "note", "edit", "scan", "answer"):
-            if key in plan:
+        for key in HTTP_LOADS:
+            if key in plan and (not only or key == "hello" or key in only):
                 results.append(throughput(server, plan[key], True, duration))
+        if only:
+            return results, {"SERIALIZE_WRITES=1, after its load runs": server.memory_mb()}, []
         memory["SERIALIZE_WRITES=1, after its load runs"] = server.memory_mb()
         status, seconds, size = export_once(server.base, headers)
         memory[f"the same, after one `GET {EXPORT_PATH}` ({status}, {seconds:.1f} s, {size:,} B)"] = server.memory_mb()
@@ -1252,7 +1268,7 @@ def in_process_section(iterations: int, samples: list[Sample], growth, heap, loo
     return lines
 
 
-def http_section(duration: int, results: list[LoadResult], memory, sizes) -> list[str]:
+def throughput_section(duration: int, results: list[LoadResult]) -> list[str]:
     hello = next(r for r in results if r.load.path == "/bench-hello")
     lines = ["", f"## (b) Throughput over HTTP (waitress, {results[0].threads} threads; {results[0].tool}, 8 keep-alive "
              f"connections, {duration} s each)", "",
@@ -1264,6 +1280,11 @@ def http_section(duration: int, results: list[LoadResult], memory, sizes) -> lis
                      f"{hello.cpu_ms / r.cpu_ms if r.cpu_ms else 0:.0%} | {r.requests:,} | {r.errors} |")
     lines += ["", "Server CPU per request is the serving process's user + system CPU over the run divided "
               "by the requests served; its ratio is what req/s would show on an otherwise idle machine."]
+    return lines
+
+
+def http_section(duration: int, results: list[LoadResult], memory, sizes) -> list[str]:
+    lines = throughput_section(duration, results)
     lines += ["", "## (c) The in-process write lock (same writes, second server with SERIALIZE_WRITES=0)", "",
               "| write | SERIALIZE_WRITES=1 | SERIALIZE_WRITES=0 | req/s, 1 over 0 |", "|---|---|---|---|"]
     for name in dict.fromkeys(r.load.name for r in results if r.load.method == "POST" and not r.serialize):
@@ -1408,6 +1429,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="in-process part only, and only the pages, saves, reports and growth pairs whose "
                              "path contains TEXT (repeatable; e.g. --only /stock/); prints the report and writes "
                              "it only with --out")
+    parser.add_argument("--http", metavar="KEYS",
+                        help="over-HTTP part only: these loads (comma-separated, of "
+                             f"{', '.join(HTTP_LOADS[1:])}) beside hello on one server; prints the table")
     args = parser.parse_args(argv)
     if args.serve:
         serve(args.db, args.port, args.threads)
@@ -1423,6 +1447,15 @@ def main(argv: list[str] | None = None) -> None:
         time.sleep(4)
         busy = [busy_share()]
     yardstick = [cpu_yardstick()]
+    if args.http:
+        try:
+            fx = find_fixture(bench_app(copy))
+            results, memory, _sizes = measure_http(copy, fx, args.duration, args.threads, args.http.split(","))
+        finally:
+            shutil.rmtree(copy.parent, ignore_errors=True)
+        print("\n".join([*header(args.db, busy + [busy_share()], yardstick + [cpu_yardstick()]),
+                         *throughput_section(args.duration, results)]))
+        return
     try:
         print("(a) in-process pages ...", flush=True)
         samples, growth, heap, lookups, fx = measure_in_process(copy, args.iterations, args.only)
