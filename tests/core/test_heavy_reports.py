@@ -33,7 +33,7 @@ def test_the_room_ledgers_show_one_building_unless_the_whole_school_is_asked_for
     login(client, "principal")
     first = client.get("/assets/reports/rooms").get_data(as_text=True)
     assert first.count('class="ledger-page"') == 1 and "101教室" in first and "201办公室" not in first
-    assert "location=all" in first  # the page says so, and offers the whole school
+    assert 'class="alert warn no-print"' in first and "/assets/reports/rooms?location=all" in first  # says so
     whole = client.get("/assets/reports/rooms?location=all").get_data(as_text=True)
-    assert whole.count('class="ledger-page"') == 2 and "location=all" not in whole
+    assert whole.count('class="ledger-page"') == 2 and 'class="alert warn no-print"' not in whole
     assert 'value="all"' in client.get("/assets/reports").get_data(as_text=True)
