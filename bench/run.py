@@ -66,6 +66,8 @@ REPORT_MS = 500
 REPORT_ITERATIONS = 5
 SAVE_MEDIAN_MS, SAVE_FRAGMENT_BYTES = 10, 5 * 1024
 THROUGHPUT_SHARE, MEMORY_MB, FIRST_LOAD_KB = 0.35, 200, 100
+#: the request path's targets (the platform issue, §5): req/s of each beside hello's, in one run
+PATH_TARGETS = {"/bench-noop": 0.60, "/people/?q=w": 0.40, "/answer/": 0.25}
 
 
 def add_bench_routes(app):
@@ -601,7 +603,8 @@ def reports(fx: Fixture) -> list[tuple]:
     return [
         ("asset report: category ledger (分类明细账)", "/assets/reports/categories", {}),
         ("asset report: room ledgers, one building", f"/assets/reports/rooms?location={fx.building_id}", {}),
-        ("asset report: room ledgers, whole school", "/assets/reports/rooms", {}),
+        ("asset report: room ledgers, as first opened (one building, said on the page)", "/assets/reports/rooms", {}),
+        ("asset report: room ledgers, the whole school asked for by name", "/assets/reports/rooms?location=all", {}),
         ("asset report: idle for 12 months", "/assets/reports/idle", {}),
         *([(f"repairs: monthly summary, {fx.repairs_month} (the busiest month)",
             f"/repairs/summary?month={fx.repairs_month}", {}, MANAGER)] if fx.repairs_month else []),
@@ -1126,6 +1129,21 @@ def export_once(base: str, headers: dict[str, str]) -> tuple[int, float, int]:
 
 #: the asset register as a spreadsheet, every row on the register
 EXPORT_PATH = "/assets/export.xlsx"
+#: the printable reports over the whole register, each opened once over HTTP before the
+#: serving process's memory is read (the whole school's room ledgers as asked for by name)
+REPORT_PATHS = ("/assets/reports/rooms", "/assets/reports/rooms?location=all", "/assets/reports/idle",
+                "/assets/reports/categories")
+
+
+def report_once(base: str, headers: dict[str, str], path: str) -> tuple[str, int, float]:
+    """One request for a report page: (path, status, seconds)."""
+    connection = http.client.HTTPConnection("127.0.0.1", urllib.parse.urlparse(base).port, timeout=120)
+    started = time.perf_counter()
+    connection.request("GET", path, headers={k: v for k, v in headers.items() if k != "X-CSRFToken"})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return path, response.status, time.perf_counter() - started
 
 
 #: the HTTP loads in the order they run (the first, hello, is the yardstick of the others)
@@ -1171,6 +1189,9 @@ def measure_http(db_path: Path, fx: Fixture, duration: int, threads: int, only: 
         if only:
             return results, {"SERIALIZE_WRITES=1, after its load runs": server.memory_mb()}, []
         memory["SERIALIZE_WRITES=1, after its load runs"] = server.memory_mb()
+        opened = [report_once(server.base, headers, path) for path in REPORT_PATHS]
+        memory["the same, after one of each report (" + "; ".join(
+            f"`{path}` {status}, {seconds:.2f} s" for path, status, seconds in opened) + ")"] = server.memory_mb()
         status, seconds, size = export_once(server.base, headers)
         memory[f"the same, after one `GET {EXPORT_PATH}` ({status}, {seconds:.1f} s, {size:,} B)"] = server.memory_mb()
         sizes = first_load(server.base)
@@ -1307,8 +1328,8 @@ def http_section(duration: int, results: list[LoadResult], memory, sizes) -> lis
 
 def targets_section(samples: list[Sample], growth, results: list[LoadResult], memory, sizes) -> list[str]:
     hello = next(r.rps for r in results if r.load.path == "/bench-hello")
+    hello_cpu = next(r.cpu_ms for r in results if r.load.path == "/bench-hello")
     slow = [s.name for s in samples if s.kind == "page" and not page_ok(s)]
-    writes = [r for r in results if r.load.method == "POST" and r.serialize]
     peak = max(values.get("VmHWM", 0) for values in memory.values())
     under_load = max(values.get("VmHWM", 0) for label, values in memory.items() if EXPORT_PATH not in label)
     first = sum(s[2] for s in sizes)
@@ -1325,9 +1346,15 @@ def targets_section(samples: list[Sample], growth, results: list[LoadResult], me
         if s.kind == "report":
             lines.append(f"| (held to the same budget) {s.name} | < {REPORT_MS / 1000:.1f} s as HTML | "
                          f"{s.median_ms / 1000:.2f} s, {s.size / 1024:,.0f} KB of HTML | {yes(page_ok(s))} |")
-    for r in writes:
-        lines.append(f"| save throughput over HTTP — {r.load.name} | ≥ {THROUGHPUT_SHARE:.0%} of hello | "
-                     f"{r.rps / hello:.0%} | {yes(r.rps / hello >= THROUGHPUT_SHARE)} |")
+    for r in (r for r in results if r.serialize and r.load.path != "/bench-hello"):
+        share = next((v for k, v in PATH_TARGETS.items() if k in r.load.path), THROUGHPUT_SHARE)
+        lines.append(f"| throughput over HTTP — {r.load.name} | ≥ {share:.0%} of hello | "
+                     f"{r.rps / hello:.0%} (by CPU {hello_cpu / r.cpu_ms if r.cpu_ms else 0:.0%}) | "
+                     f"{yes(r.rps / hello >= share)} |")
+    after_reports = max((values.get("VmHWM", 0) for label, values in memory.items() if "each report" in label),
+                        default=0)
+    lines.append(f"| memory of the serving process after one of each report | < {MEMORY_MB} MB | "
+                 f"{after_reports:.0f} MB peak | {yes(after_reports < MEMORY_MB)} |")
     lines += [
         f"| memory of one serving process under load | < {MEMORY_MB} MB | {under_load:.0f} MB peak under the load "
         f"runs, {peak:.0f} MB once the register was exported | {yes(peak < MEMORY_MB)} |",
@@ -1335,9 +1362,11 @@ def targets_section(samples: list[Sample], growth, results: list[LoadResult], me
         f"{yes(first < FIRST_LOAD_KB * 1024)} |",
         f"| no page's query count grows with its rows | none | {grown} of {len(growth)} pages grow | "
         f"{yes(not grown)} |", "",
-        "The throughput target names the check-answer save (a fridge's reading on today's round, as the "
-        "canteen manager); the minimal bench write is the floor any save starts from (the write path "
-        "alone), the other writes are the app's own htmx saves.", ""]
+        "The request path's targets (platform issue §5) are the signed-in no-op POST ≥ 60% (what every "
+        "signed-in save pays before its own work), a signed-in read fragment (the people search) ≥ 40% and "
+        "the check-answer save (a fridge's reading on today's round, as the canteen manager) ≥ 25%, by req/s "
+        "beside hello in the same run; the minimal bench write (public, one UPDATE) is the floor any save "
+        "starts from, the other writes (35%, DESIGN.md §9) are the app's own htmx saves.", ""]
     return lines
 
 
