@@ -180,7 +180,7 @@ def slot(round_: CheckRound, item_id: int, subject_id: int) -> Slot:
     answer = db.session.scalar(select(CheckAnswer).where(CheckAnswer.round_id == round_.id,
                                                          CheckAnswer.item_id == item.id,
                                                          CheckAnswer.subject_id == subject_id))
-    return Slot(number, item, subject_id, _asset_labels({subject_id}).get(subject_id, ""), answer)
+    return Slot(number, item, subject_id, _asset_labels({subject_id} - {0}).get(subject_id, ""), answer)
 
 
 def progress(rounds: list[CheckRound]) -> dict[int, tuple[int, int, int]]:
