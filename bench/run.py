@@ -1301,6 +1301,13 @@ def throughput_section(duration: int, results: list[LoadResult]) -> list[str]:
                      f"{hello.cpu_ms / r.cpu_ms if r.cpu_ms else 0:.0%} | {r.requests:,} | {r.errors} |")
     lines += ["", "Server CPU per request is the serving process's user + system CPU over the run divided "
               "by the requests served; its ratio is what req/s would show on an otherwise idle machine."]
+    noop = next((r for r in results if r.load.path == "/bench-noop" and r.serialize), None)
+    if noop is not None:
+        own = [f"{r.load.name} {r.cpu_ms - noop.cpu_ms:+.2f} ms" for r in results
+               if r.serialize and r.load.method == "POST" and r is not noop and not r.load.path.startswith("/bench")]
+        lines += ["", f"Fixed cost of a signed-in save (the no-op POST): {noop.cpu_ms:.2f} ms of server CPU, "
+                  f"{noop.cpu_ms - hello.cpu_ms:.2f} ms more than hello; each save's own cost beyond it: "
+                  + ("; ".join(own) or "none measured") + "."]
     return lines
 
 
