@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from schoolhq.auth.models import Account, Permission, Role, RoleAssignment, RolePermission
@@ -59,13 +59,38 @@ def get_account(account_id: int) -> Account:
 
 
 def load_session_account(session_id: str) -> Account | None:
-    """Flask-Login's loader: '<id>:<version>'; a changed password ends old sessions."""
+    """Flask-Login's loader: '<id>:<version>'; a changed password ends old sessions.
+    The account's columns come from the process cache while no account, role or setting
+    has changed (core.process_cache); the person and the rest load when asked for."""
+    from schoolhq.core import process_cache
+
     account_id, _, version = (session_id or "").partition(":")
-    if not account_id.isdigit() or not version.isdigit():
+    if not account_id.isdigit() or not version.isdigit() or len(account_id) > 10:
         return None
-    account = db.session.get(Account, int(account_id))
-    if account is None or not account.active or account.session_version != int(version):
+    columns = process_cache.lookup("account", int(account_id), lambda: _account_columns(int(account_id)))
+    if columns is None or not columns["active"] or columns["session_version"] != int(version):
         return None
+    return _in_session(columns)
+
+
+def _account_columns(account_id: int) -> dict | None:
+    account = db.session.get(Account, account_id)
+    if account is None:
+        return None
+    return {attribute.key: getattr(account, attribute.key) for attribute in inspect(Account).column_attrs}
+
+
+def _in_session(columns: dict) -> Account:
+    """The account of these columns in this request's session, as if just loaded: the
+    instance already there, or one made from the columns without a query."""
+    from sqlalchemy.orm import make_transient_to_detached
+
+    found = db.session.identity_map.get(db.session.identity_key(Account, columns["id"]))
+    if found is not None:
+        return found
+    account = Account(**columns)
+    make_transient_to_detached(account)
+    db.session.add(account)
     return account
 
 
@@ -355,14 +380,20 @@ def role_scopes(account_id: int) -> list[tuple[str, str | None]]:
     account holds; a role scoped to a department covers no place. Once per request."""
     cache = g.setdefault("schoolhq_role_codes", {})
     if account_id not in cache:
-        from schoolhq.places.models import Location
+        from schoolhq.core import process_cache
 
-        cache[account_id] = [(code, path) for code, path, department_id in db.session.execute(
-            select(Role.code, Location.path, RoleAssignment.department_id)
-            .join(RoleAssignment, RoleAssignment.role_id == Role.id)
-            .outerjoin(Location, Location.id == RoleAssignment.location_id)
-            .where(RoleAssignment.account_id == account_id)) if department_id is None]
+        cache[account_id] = process_cache.lookup("role_scopes", account_id, lambda: _role_scopes(account_id))
     return cache[account_id]
+
+
+def _role_scopes(account_id: int) -> list[tuple[str, str | None]]:
+    from schoolhq.places.models import Location
+
+    return [(code, path) for code, path, department_id in db.session.execute(
+        select(Role.code, Location.path, RoleAssignment.department_id)
+        .join(RoleAssignment, RoleAssignment.role_id == Role.id)
+        .outerjoin(Location, Location.id == RoleAssignment.location_id)
+        .where(RoleAssignment.account_id == account_id)) if department_id is None]
 
 
 def holds_role_at(account_id: int, code: str, location_path: str) -> bool:

@@ -8,18 +8,20 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 from flask import url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from schoolhq.checks import packs
 from schoolhq.checks.models import CheckAnswer, CheckFinding, CheckItem, CheckRound, CheckTemplate
 from schoolhq.core import audit, settings
 from schoolhq.core.database import locked
-from schoolhq.core.errors import ServiceError, get_or_raise
+from schoolhq.core.errors import NotFound, ServiceError, get_or_raise
 from schoolhq.core.permissions import can
 from schoolhq.core.timeutil import local_day_bounds_utc, local_today, to_local, utcnow
 from schoolhq.extensions import db
@@ -49,16 +51,47 @@ def get_round(round_id: int) -> CheckRound:
     return get_or_raise(CheckRound, round_id, _l("No such check round."))
 
 
-def _locked_round(round_id: int) -> CheckRound:
+def _locked_round(round_id: int, cached_version: bool = False) -> CheckRound:
     """The round locked, with what a save needs: its version's items and its place's path
     (not the place's parents and people, the asset and the named person's department,
-    which its relations would otherwise join in on every answer)."""
+    which its relations would otherwise join in on every answer). With `cached_version`
+    the version and its items come from the process cache (`template_version`)."""
+    round_ = locked(CheckRound, round_id, _l("No such check round."),
+                    options=_save_options(cached_version))
+    if cached_version:
+        set_committed_value(round_, "template", template_version(round_.template_id))
+    return round_
+
+
+@cache
+def _save_options(cached_version: bool) -> tuple:
+    """The loader options of `_locked_round`, built once (they never change)."""
     from schoolhq.places.models import Location
 
-    return locked(CheckRound, round_id, _l("No such check round."), options=(
-        joinedload(CheckRound.location).lazyload(Location.parent),
-        joinedload(CheckRound.location).lazyload(Location.responsible),
-        lazyload(CheckRound.asset), lazyload(CheckRound.assignee)))
+    return (joinedload(CheckRound.location).lazyload(Location.parent),
+            joinedload(CheckRound.location).lazyload(Location.responsible),
+            lazyload(CheckRound.asset), lazyload(CheckRound.assignee),
+            *((lazyload(CheckRound.template),) if cached_version else ()))
+
+
+def template_version(template_id: int) -> CheckTemplate:
+    """A template version with its items, in this session, without a query while the
+    process cache holds it: a version's questions never change once published, and any
+    change to a template (a status too) replaces the cache's stamp (core.process_cache)."""
+    from sqlalchemy.orm import Session
+
+    from schoolhq.core import process_cache
+
+    def load() -> CheckTemplate:
+        # in a session of its own (on this transaction's connection), closed at once:
+        # what the cache keeps belongs to no request
+        with Session(bind=db.session.connection()) as own:
+            version = own.get(CheckTemplate, template_id)
+            if version is None:
+                raise NotFound(_l("No such check template."))
+            return version
+
+    return db.session.merge(process_cache.lookup("check_template", template_id, load), load=False)
 
 
 def may_perform(account, round_: CheckRound) -> bool:
@@ -148,7 +181,7 @@ def slot(round_: CheckRound, item_id: int, subject_id: int) -> Slot:
     answer = db.session.scalar(select(CheckAnswer).where(CheckAnswer.round_id == round_.id,
                                                          CheckAnswer.item_id == item.id,
                                                          CheckAnswer.subject_id == subject_id))
-    return Slot(number, item, subject_id, _asset_labels({subject_id}).get(subject_id, ""), answer)
+    return Slot(number, item, subject_id, _asset_labels({subject_id} - {0}).get(subject_id, ""), answer)
 
 
 def progress(rounds: list[CheckRound]) -> dict[int, tuple[int, int, int]]:
@@ -264,8 +297,8 @@ def _save_file(item: CheckItem, data: AnswerInput):
     return save_upload(upload, images_only=item.type == "photo")
 
 
-def _writable(account, round_id: int) -> CheckRound:
-    round_ = _locked_round(round_id)
+def _writable(account, round_id: int, cached_version: bool = False) -> CheckRound:
+    round_ = _locked_round(round_id, cached_version)
     if not may_perform(account, round_):
         raise ServiceError(_l("This round is not yours to do."))
     if round_.status not in OPEN:
@@ -313,7 +346,7 @@ def _same_item(round_: CheckRound, item_id: int) -> int:
 
 def answer(account, round_id: int, item_id: int, subject_id: int, data: AnswerInput) -> Slot:
     """Save one answer the moment it is given; an out-of-range number fails at once."""
-    round_ = _writable(account, round_id)
+    round_ = _writable(account, round_id, cached_version=True)
     version = round_.template_id
     item_id = _same_item(round_, item_id)
     the_slot = slot(round_, item_id, subject_id)

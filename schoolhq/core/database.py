@@ -5,9 +5,12 @@ view returns a successful response, and anything else rolls back.
 
 SQLite allows one writer at a time. Writers that collide busy-wait and retry inside
 SQLite: under a handful of waitress threads the slowest saves then take seconds and come
-near the busy timeout, after which they fail. So on SQLite every writing request first
-takes one in-process lock, queues in order, and opens its transaction with BEGIN
-IMMEDIATE; bench/README.md shows the tail latency with and without it.
+near the busy timeout, after which they fail. So on SQLite every writing request takes
+one in-process lock, queues in order, and opens its transaction with BEGIN IMMEDIATE;
+bench/README.md shows the tail latency with and without it. The lock is taken just
+before that BEGIN and given back once the transaction has ended, so parsing the request,
+checking its CSRF token and writing the response run beside another request's
+transaction, not queued behind it.
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ def _sqlite_begin(conn):
     if conn.dialect.name != "sqlite":
         return
     immediate = has_request_context() and g.get("schoolhq_write_request", False)
+    if immediate and g.get("schoolhq_serialize_writes") and not g.get("schoolhq_holds_write_lock"):
+        _write_lock.acquire()
+        g.schoolhq_holds_write_lock = True
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
@@ -60,9 +66,8 @@ def _begin_request():
     if request.method in SAFE_METHODS:
         return
     g.schoolhq_write_request = True
-    if current_app.config.get("SCHOOLHQ_SERIALIZE_WRITES", True) and is_sqlite():
-        _write_lock.acquire()
-        g.schoolhq_holds_write_lock = True
+    # the lock itself is taken when the transaction begins (_sqlite_begin)
+    g.schoolhq_serialize_writes = current_app.config.get("SCHOOLHQ_SERIALIZE_WRITES", True) and is_sqlite()
 
 
 def _finish_request(response):
@@ -74,6 +79,8 @@ def _finish_request(response):
     else:
         db.session.rollback()
         discard_uploads_of_failed_request()
+    if g.pop("schoolhq_holds_write_lock", False):
+        _write_lock.release()  # the transaction has ended: the next writer may begin
     return response
 
 
@@ -88,6 +95,8 @@ def _release_lock(exc):
 
 
 def init_app(app: Flask) -> None:
+    from schoolhq.core import process_cache  # noqa: F401 (its flush hook replaces the stamp on every change)
+
     app.before_request_funcs.setdefault(None, []).insert(0, _begin_request)
     app.after_request(_finish_request)
     app.teardown_request(_release_lock)
@@ -118,11 +127,17 @@ def locked(model, record_id: int, not_found_message, options=()):
     """The record with its row locked until the end of the transaction and re-read, so
     two people acting on it at once take turns. Only the id is selected FOR UPDATE:
     PostgreSQL refuses FOR UPDATE across the eager outer joins of a whole entity.
+    SQLite has no row locks (it leaves FOR UPDATE out): there a writing transaction
+    holds the whole database from its BEGIN IMMEDIATE, and the re-read alone is enough.
     `options` trim what the re-read loads (a hot path needs little of the relations)."""
     from sqlalchemy import select
 
     from schoolhq.core.errors import NotFound
 
-    if db.session.execute(select(model.id).where(model.id == record_id).with_for_update()).first() is None:
+    if not is_sqlite() and db.session.execute(
+            select(model.id).where(model.id == record_id).with_for_update()).first() is None:
         raise NotFound(not_found_message)
-    return db.session.get(model, record_id, populate_existing=True, options=list(options))
+    record = db.session.get(model, record_id, populate_existing=True, options=list(options))
+    if record is None:
+        raise NotFound(not_found_message)
+    return record

@@ -27,6 +27,8 @@ def local_date(value: date | datetime | None, fmt: str = "yyyy-MM-dd") -> str:
         return ""
     if isinstance(value, datetime):
         return babel_datetime(value, fmt)
+    if fmt == "yyyy-MM-dd":
+        return value.isoformat()  # the same digits, without Babel's pattern machinery (a ledger prints thousands)
     return format_date(value, fmt)
 
 

@@ -71,11 +71,14 @@ class Grant:
 
 
 def _grants(user) -> list[Grant]:
+    """The account's grants: once per request, from the process cache while no role,
+    grant or scope has changed (core.process_cache)."""
     cache = g.setdefault("schoolhq_grants", {})
     if user.id not in cache:
         from schoolhq.auth.services import grants_for
+        from schoolhq.core import process_cache
 
-        cache[user.id] = grants_for(user.id)
+        cache[user.id] = process_cache.lookup("grants", user.id, lambda: grants_for(user.id))
     return cache[user.id]
 
 

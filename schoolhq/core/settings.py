@@ -41,24 +41,40 @@ def _defaults() -> dict[str, Any]:
     }
 
 
+def _load() -> dict[str, Any]:
+    return {**_defaults(), **{row.key: row.value for row in db.session.scalars(select(Setting))}}
+
+
 def _cache() -> dict[str, Any]:
+    """This request's settings: its own dict (a caller may replace a value for the
+    request alone) of those the process cache holds while no setting has changed."""
     if "schoolhq_settings" not in g:
+        from schoolhq.core import process_cache
+
         try:
-            stored = {row.key: row.value for row in db.session.scalars(select(Setting))}
+            values = process_cache.lookup("settings", None, _load)
         except SQLAlchemyError:
             # An uninitialised or failing database must still let an error page render.
             db.session.rollback()
             return _defaults()
-        g.schoolhq_settings = {**_defaults(), **stored}
+        g.schoolhq_settings = dict(values)
     return g.schoolhq_settings
 
 
+def _copy(value: Any) -> Any:
+    """Settings are JSON: a list or dict is handed out as a copy, so no caller can change
+    the value every request of the process shares."""
+    import copy
+
+    return copy.deepcopy(value) if isinstance(value, (list, dict)) else value
+
+
 def get(key: str) -> Any:
-    return _cache().get(key)
+    return _copy(_cache().get(key))
 
 
 def all_settings() -> dict[str, Any]:
-    return dict(_cache())
+    return {key: _copy(value) for key, value in _cache().items()}
 
 
 def validate(key: str, value: Any) -> Any:

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from schoolhq.core.forms import ActionForm
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import permission_required, require, require_within
-from schoolhq.core.web import get_or_404, handle_form, redirect_to, render, to_int
+from schoolhq.core.web import get_or_404, handle_form, redirect_to, render, to_int, wants_fragment
 from schoolhq.extensions import db
 from schoolhq.people import services
 from schoolhq.people.forms import DepartmentForm, PersonForm, ResponsibilityForm
@@ -31,9 +32,15 @@ def _person_or_404(person_id: int) -> Person:
 def index():
     text = request.args.get("q", "").strip()
     department_id = request.args.get("department", type=int)
-    page = paginate(services.search_people(text, department_id), per_page=50)
+    # the rows show each person's department by name: not its parent and head as well
+    rows = services.search_people(text, department_id).options(
+        joinedload(Person.department).lazyload(Department.parent),
+        joinedload(Person.department).lazyload(Department.head))
+    page = paginate(rows, per_page=50)
+    # the department filter is on the page, not in the rows a search swaps in
+    departments = [] if wants_fragment() else _department_choices(_l("All departments"))
     return render("people/index.html", "people/_rows.html", page=page, q=text,
-                  department_id=department_id, departments=_department_choices(_l("All departments")))
+                  department_id=department_id, departments=departments)
 
 
 @bp.get("/pick")

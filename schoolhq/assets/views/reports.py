@@ -27,15 +27,18 @@ def reports():
 @permission_required("assets.view")
 def report_rooms():
     """分室明细账: one page per room, to hang in the room with the keeper's signature."""
-    from schoolhq.assets.reports import room_ledgers
+    from schoolhq.assets.reports import first_building, room_ledgers
     from schoolhq.core.xlsx import download
 
     within = places.get_location(int_arg("location")) if int_arg("location") else None
-    groups = room_ledgers(within, current_user)
-    if request.args.get("format") == "xlsx":
+    xlsx = request.args.get("format") == "xlsx"
+    # the whole school only when asked for by name (location=all): one building by default
+    default = None if within or xlsx or request.args.get("location") == "all" else first_building(current_user)
+    groups = room_ledgers(within or default, current_user)
+    if xlsx:
         return download("room-ledgers.xlsx", [(g.title.rsplit(" / ", 1)[-1], asset_header(),
                                                (asset_row(a) for a in g.assets)) for g in groups][:200])
-    return render("assets/report_rooms.html", groups=groups, within=within)
+    return render("assets/report_rooms.html", groups=groups, within=within or default, default=default)
 
 
 @bp.get("/reports/categories")
@@ -70,12 +73,12 @@ def report_unaudited():
 @permission_required("assets.view")
 def report_idle():
     """Assets nobody moved, lent, audited or changed for N months."""
-    from schoolhq.assets.reports import idle_assets
+    from schoolhq.assets.reports import idle_assets, idle_count
     from schoolhq.core.xlsx import download
 
     months = min(max(int_arg("months") or 12, 1), 120)
-    rows = idle_assets(months, current_user)
     if request.args.get("format") == "xlsx":
         return download("idle-assets.xlsx", [(_("Idle assets"), asset_header() + [_("Last change")],
-                                              (asset_row(a) + [last] for a, last in rows))])
-    return render("assets/report_idle.html", rows=rows[:200], total=len(rows), months=months)
+                                              (asset_row(a) + [a.last_at] for a in idle_assets(months, current_user)))])
+    return render("assets/report_idle.html", rows=idle_assets(months, current_user, limit=200),
+                  total=min(idle_count(months, current_user), 5000), months=months)

@@ -1,0 +1,171 @@
+"""Per-process caches of what nearly every request reads and almost nothing changes: the
+signed-in account, its grants and role scopes, the school's settings, published check
+template versions.
+
+Every cached value belongs to a *stamp*, one row of `counter` (scope `process_cache`).
+Any change to accounts, roles, permissions, grants, settings, check templates or the
+paths a scoped grant resolves replaces the stamp in the same transaction: a flush hook
+does it, so no service can forget to. Each transaction reads the stamp once, the first
+time it asks this cache, and a value cached under another stamp is loaded again. So a
+change made by any process is seen by every process from its next transaction on, and
+the cost of a request that changes nothing is that one read.
+
+The stamp is a fresh random number, not an increment: a change rolled back, or a
+database emptied and filled again (as tests do), can never bring back a stamp a process
+cached values under. Until the first change there is no row and nothing is cached; a
+transaction that has changed something neither reads nor fills the cache, since its
+changes may yet roll back.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session
+
+from schoolhq.extensions import db
+
+SCOPE = "process_cache"
+#: session.info keys: the stamp this transaction read, and whether it changed the stamp
+_STAMP, _CHANGED = "schoolhq_cache_stamp", "schoolhq_cache_changed"
+#: the stamp's largest value (counter.value is a 32-bit integer on PostgreSQL)
+_MAX = 2**31 - 1
+_NOT_READ = object()
+
+
+def _store() -> dict:
+    """This app's cache: (kind, key) -> (stamp, value). Per app instance, since
+    defaults come from its configuration."""
+    return current_app.extensions.setdefault("schoolhq_process_cache", {})
+
+
+def _stamp_query():
+    from schoolhq.core.models import Counter
+
+    table = Counter.__table__
+    return select(table.c.value).where(table.c.scope == SCOPE)
+
+
+_STAMP_QUERY = None
+
+
+def _stamp(session: Session) -> int | None:
+    global _STAMP_QUERY
+    info = session.info
+    stamp = info.get(_STAMP, _NOT_READ)
+    if stamp is _NOT_READ:
+        if session.autoflush:
+            session.flush()  # a pending change replaces the stamp first
+        if _STAMP_QUERY is None:
+            _STAMP_QUERY = _stamp_query()
+        stamp = info[_STAMP] = session.connection().scalar(_STAMP_QUERY)
+    return stamp
+
+
+def lookup(kind: str, key: Any, load: Callable[[], Any]) -> Any:
+    """The value of (kind, key) as cached under the current stamp, or `load()`ed (and
+    cached). What `load` returns is shared by every request of the process: it must
+    not be changed by its users (give each request its own copy where one might)."""
+    if not has_app_context():
+        return load()
+    session = db.session()
+    if session.info.get(_CHANGED):
+        return load()
+    stamp = _stamp(session)
+    if stamp is None or session.info.get(_CHANGED):
+        return load()
+    store = _store()
+    found = store.get((kind, key))
+    if found is not None and found[0] == stamp:
+        return found[1]
+    value = load()
+    if not session.info.get(_CHANGED):  # load() itself may have changed something
+        store[(kind, key)] = (stamp, value)
+    return value
+
+
+def _watched():
+    from schoolhq.auth.models import Account, Permission, Role, RoleAssignment, RolePermission
+    from schoolhq.checks.models import CheckItem, CheckTemplate
+    from schoolhq.core.models import Setting
+    from schoolhq.people.models import Department
+    from schoolhq.places.models import Location
+
+    #: any change to these; to these only when their path (what a scoped grant covers) moves
+    return ((Account, Permission, Role, RoleAssignment, RolePermission, Setting, CheckTemplate, CheckItem),
+            (Location, Department))
+
+
+_WATCHED: tuple | None = None
+
+
+def _changes_cached(session: Session) -> bool:
+    global _WATCHED
+    if _WATCHED is None:
+        _WATCHED = _watched()
+    whole, by_path = _WATCHED
+    for obj in session.new:
+        if isinstance(obj, whole):
+            return True
+    for obj in session.deleted:
+        if isinstance(obj, whole + by_path):
+            return True
+    for obj in session.dirty:
+        if isinstance(obj, whole):
+            if session.is_modified(obj):
+                return True
+        elif isinstance(obj, by_path) and inspect(obj).attrs.path.history.has_changes():
+            return True
+    return False
+
+
+def bump(session: Session | None = None) -> None:
+    """Replace the stamp in this transaction: every process loads its cached values again
+    once this commits. The flush hook calls it; call it after a change it cannot see
+    (SQL written by hand)."""
+    from schoolhq.core.models import Counter
+
+    session = session or db.session
+    session.info[_CHANGED] = True
+    session.info.pop(_STAMP, None)
+    connection = session.connection()
+    table = Counter.__table__
+    stamp = random.randint(1, _MAX)
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(scope=SCOPE, value=stamp)
+    connection.execute(statement.on_conflict_do_update(index_elements=[table.c.scope], set_={"value": stamp}))
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_on_change(session: Session, _context, _instances) -> None:
+    if not session.info.get(_CHANGED) and _changes_cached(session):
+        bump(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bump_on_bulk_change(state) -> None:
+    """UPDATE and DELETE statements on a watched model bypass the flush."""
+    if state.session.info.get(_CHANGED) or not (state.is_update or state.is_delete or state.is_insert):
+        return
+    mapper = state.bind_mapper
+    if mapper is None:
+        return
+    global _WATCHED
+    if _WATCHED is None:
+        _WATCHED = _watched()
+    if issubclass(mapper.class_, _WATCHED[0] + _WATCHED[1]):
+        bump(state.session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_stamp(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost: the next one reads the stamp afresh
+        session.info.pop(_STAMP, None)
+        session.info.pop(_CHANGED, None)
