@@ -1915,7 +1915,7 @@ def build_repairs(conn: Connection, school: School) -> None:
                 tickets.append(row)
                 steps_of.append(steps)
 
-    # 5. Items returned damaged at the desk (services._damaged_return), then the school's reports.
+    # 5. Items returned damaged at the desk (repairs.open_for_damaged_return), then the school's reports.
     loan = T["loan"]
     asset_by_id = {row.id: row for row in asset_rows}
     for row in conn.execute(select(loan.c.asset_id, loan.c.returned_at, loan.c.returned_to_id, loan.c.condition_in)
@@ -2031,8 +2031,8 @@ def build_checks(conn: Connection, school: School) -> None:
 
     from schoolhq.assets.services import TOKEN_ALPHABET
     from schoolhq.checks.demo import _answer
+    from schoolhq.checks.judging import format_number
     from schoolhq.checks.schedules import DEFAULT_MEALS, TERM_LEAD_DAYS, _bounds
-    from schoolhq.checks.services import format_number
 
     rng = school.rng
     now = school.now

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from schoolhq.auth.models import Account
-from schoolhq.checks import schedules, services
+from schoolhq.checks import findings, judging, schedules, services
 from schoolhq.checks.models import CheckAnswer, CheckRound, CheckSchedule
 from schoolhq.core.timeutil import local_time_utc, local_today, to_local, utcnow
 from schoolhq.extensions import db
@@ -105,7 +105,7 @@ def _answer(item, rng: random.Random, fail: bool, today: date) -> tuple[str, str
         number = float(value)
         failed = (item.min_value is not None and number < item.min_value) or \
             (item.max_value is not None and number > item.max_value)
-        return ("fail" if failed else "pass"), services.format_number(number), number
+        return ("fail" if failed else "pass"), judging.format_number(number), number
     if item.type == "select":
         index = len(item.options) - 1 if fail and item.options[-1].get("fails") else rng.randrange(0, 2)
         return ("fail" if item.options[index].get("fails") else "pass"), str(index), None
@@ -152,7 +152,7 @@ def _complete(round_: CheckRound, rng: random.Random, accounts: dict, file_id: i
     db.session.flush()
     failed = [slot for slot in slots if slot.answer.outcome == "fail"]
     for slot in failed:
-        finding = services._finding(round_, slot, account)
+        finding = findings.raise_finding(round_, slot, account)
         finding.created_at = done_at
     round_.status, round_.started_at, round_.started_by_id = "submitted", done_at, account.id
     round_.submitted_at, round_.submitted_by_id, round_.signature_id = done_at, account.id, file_id
@@ -172,6 +172,6 @@ def _today(accounts: dict, rng: random.Random) -> None:
     for slot in services.slots(daily, {})[:3]:
         if slot.item.type == "number":
             services.answer(canteen, daily.id, slot.item.id, slot.subject_id,
-                            services.AnswerInput(value={"fridge_temp": "9.5", "freezer_temp": "-18"}.get(slot.item.key, "3")))
+                            judging.AnswerInput(value={"fridge_temp": "9.5", "freezer_temp": "-18"}.get(slot.item.key, "3")))
         elif slot.item.type in services.QUICK_TYPES:
-            services.answer(canteen, daily.id, slot.item.id, slot.subject_id, services.AnswerInput(outcome="pass"))
+            services.answer(canteen, daily.id, slot.item.id, slot.subject_id, judging.AnswerInput(outcome="pass"))

@@ -1,6 +1,6 @@
 """The page forms of checks. The templates draw their own inputs (the field names here are
 theirs); the services check the values and name the field a refusal is about. An answer to
-one item is not a page form: it stays services.AnswerInput, one small htmx save each."""
+one item is not a page form: it stays judging.AnswerInput, one small htmx save each."""
 
 from __future__ import annotations
 

@@ -11,8 +11,9 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy import and_, case, func, select
 
+from schoolhq.checks.judging import option_text
 from schoolhq.checks.models import CheckAnswer, CheckItem, CheckRound, CheckTemplate
-from schoolhq.checks.services import _asset_labels, option_text
+from schoolhq.checks.services import _asset_labels
 from schoolhq.core.timeutil import to_local, utcnow
 from schoolhq.extensions import db
 

@@ -1,23 +1,22 @@
-"""Rounds: answers saved one at a time and judged at once against the item's rule;
-submission checks what is required, takes the signature and freezes the round; every
-failed item becomes a finding that opens (or proposes) a repair ticket by its rule."""
+"""Rounds: answers saved one at a time and judged at once against the item's rule
+(judging.py); submission checks what is required, takes the signature and freezes the
+round; every failed item becomes a finding (findings.py). What pages list is queries.py."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import cache
 
 from flask import url_for
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from schoolhq.checks import packs
+from schoolhq.checks import judging, packs
+from schoolhq.checks.judging import AnswerInput, option_text, range_text, reader_language
 from schoolhq.checks.models import CheckAnswer, CheckFinding, CheckItem, CheckRound, CheckTemplate
 from schoolhq.core import audit, settings
 from schoolhq.core.database import locked
@@ -40,11 +39,6 @@ FINDING_TONES = {"open": "warn", "ticketed": "info", "corrected": "ok",
 #: answers a quick round may fill with "all remaining pass"
 QUICK_TYPES = ("pass_fail", "pass_fail_na")
 FILE_TYPES = ("photo", "signature", "attachment")
-
-
-def _language() -> str:
-    locale = get_locale()
-    return "en" if locale is not None and locale.language == "en" else "zh"
 
 
 def get_round(round_id: int) -> CheckRound:
@@ -199,93 +193,6 @@ def progress(rounds: list[CheckRound]) -> dict[int, tuple[int, int, int]]:
     return found
 
 
-# Judging an answer ---------------------------------------------------------------------
-
-_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")
-
-
-def parse_number(text: str) -> tuple[float, str]:
-    """A reading as a tablet types it (full-width digits, a minus sign, a comma for a
-    point): its value, and the text to keep — as entered, so the ledger shows what was read."""
-    cleaned = unicodedata.normalize("NFKC", str(text or "")).strip().replace("−", "-").replace(",", ".")
-    cleaned = cleaned.replace(" ", "").lstrip("+")
-    if not _NUMBER.match(cleaned) or len(cleaned) > 20:
-        raise ServiceError(_l("Enter a number, such as 4 or -18.5."), "value")
-    return float(cleaned), cleaned
-
-
-def format_number(value: float | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:.3f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
-
-
-def range_text(item: CheckItem) -> str:
-    unit = f" {item.unit}" if item.unit else ""
-    low, high = format_number(item.min_value), format_number(item.max_value)
-    if low and high:
-        return f"{low}–{high}{unit}"
-    if low:
-        return f"≥ {low}{unit}"
-    if high:
-        return f"≤ {high}{unit}"
-    return ""
-
-
-def option_text(option: dict) -> str:
-    return option.get("en") if _language() == "en" and option.get("en") else option.get("zh", "")
-
-
-@dataclass
-class AnswerInput:
-    outcome: str = ""
-    value: str = ""
-    note: str = ""
-    photo: object = None
-    file: object = None
-    signature: str = ""
-
-
-def _judge(item: CheckItem, data: AnswerInput, today: date) -> tuple[str, str, float | None]:
-    """(outcome, value as stored, number) for an answer, or a message for a bad one."""
-    kind = item.type
-    if kind in ("pass_fail", "pass_fail_na"):
-        allowed = ("pass", "fail", "na") if kind == "pass_fail_na" else ("pass", "fail")
-        if data.outcome not in allowed:
-            raise ServiceError(_l("Choose pass or fail."), "outcome")
-        if data.outcome == "na" and not data.note.strip():
-            raise ServiceError(_l("Say why this does not apply."), "note")
-        return data.outcome, "", None
-    if kind == "number":
-        number, entered = parse_number(data.value)
-        failed = (item.min_value is not None and number < item.min_value) or \
-            (item.max_value is not None and number > item.max_value)
-        return ("fail" if failed else "pass"), entered, number
-    if kind == "text":
-        text = (data.value or "").strip()
-        if not text:
-            raise ServiceError(_l("Write the answer."), "value")
-        return "done", text[:500], None
-    if kind == "select":
-        value = str(data.value or "").strip()
-        if not (value.isascii() and value.isdigit() and len(value) < 4) or int(value) >= len(item.options):
-            raise ServiceError(_l("Choose one of the options."), "value")
-        return ("fail" if item.options[int(value)].get("fails") else "pass"), value, None
-    if kind == "date_expiry":
-        try:
-            day = date.fromisoformat(unicodedata.normalize("NFKC", data.value or "").strip())
-        except ValueError:
-            raise ServiceError(_l("Enter the date as YYYY-MM-DD."), "value") from None
-        if day < today:
-            outcome = "fail"
-        elif item.warn_days is not None and day <= today + timedelta(days=item.warn_days):
-            outcome = "warn"
-        else:
-            outcome = "pass"
-        return outcome, day.isoformat(), None
-    return "done", "", None  # files: judged by their presence
-
-
 def _save_file(item: CheckItem, data: AnswerInput):
     from schoolhq.core.uploads import save_signature, save_upload
 
@@ -351,7 +258,7 @@ def answer(account, round_id: int, item_id: int, subject_id: int, data: AnswerIn
     item_id = _same_item(round_, item_id)
     the_slot = slot(round_, item_id, subject_id)
     item = the_slot.item
-    outcome, value, number = _judge(item, data, local_today())
+    outcome, value, number = judging.judge(item, data, local_today())
     file_id = _save_file(item, data).id if item.type in FILE_TYPES else None
     existing = the_slot.answer
     was_failed = existing is not None and existing.outcome == "fail"
@@ -444,7 +351,7 @@ def _notify_critical(round_: CheckRound, the_slot: Slot, answer_: CheckAnswer) -
 
 def answer_summary(item: CheckItem, answer_: CheckAnswer | None, subject_label: str = "") -> str:
     """"冷藏设备温度 (冷藏冰箱 ZC…): 11 °C, allowed 0–8 °C" — for findings and tickets."""
-    text = item.prompt(_language())
+    text = item.prompt(reader_language())
     if subject_label:
         text += f" ({subject_label})"
     if answer_ is None:
@@ -478,11 +385,11 @@ def submit(account, round_id: int, signature: str) -> CheckRound:
     the_slots = slots(round_)
     unanswered, no_evidence = missing(round_, the_slots)
     if unanswered:
-        names = "、".join(f"{s.number} {s.item.prompt(_language())[:20]}" for s in unanswered[:3])
+        names = "、".join(f"{s.number} {s.item.prompt(reader_language())[:20]}" for s in unanswered[:3])
         raise ServiceError(_l("Required items not answered yet (%(n)s): %(names)s", n=len(unanswered),
                               names=names))
     if no_evidence:
-        names = "、".join(f"{s.number} {s.item.prompt(_language())[:20]}" for s in no_evidence[:3])
+        names = "、".join(f"{s.number} {s.item.prompt(reader_language())[:20]}" for s in no_evidence[:3])
         raise ServiceError(_l("These answers need a photo or a note first: %(names)s", names=names))
     from schoolhq.core.uploads import save_signature
 
@@ -498,7 +405,7 @@ def submit(account, round_id: int, signature: str) -> CheckRound:
     with force_locale(settings.get("default_language") or "zh_CN"):  # text others will read
         for the_slot in failed:
             if (the_slot.item.id, the_slot.subject_id, the_slot.answer.value) not in known:
-                _finding(round_, the_slot, account)
+                findings.raise_finding(round_, the_slot, account)
     now = utcnow()
     _start(account, round_)
     round_.status, round_.submitted_at, round_.submitted_by_id = "submitted", now, account.id
@@ -509,63 +416,6 @@ def submit(account, round_id: int, signature: str) -> CheckRound:
     audit.record("checks", "round.submitted", round_, after={"result": round_.result, "failed": len(failed)},
                  summary=f"{round_.template.title_zh} {round_.period}")
     return round_
-
-
-def _ticket_category(template: CheckTemplate) -> int | None:
-    from schoolhq.repairs.models import RepairCategory
-
-    mapping = packs.ticket_categories()
-    name = mapping.get(template.key.split(".")[0]) or mapping.get(template.area) or mapping.get("default")
-    category = db.session.scalar(select(RepairCategory).where(RepairCategory.name == name,
-                                                              RepairCategory.archived_at.is_(None)))
-    if category is None:
-        category = db.session.scalar(select(RepairCategory).where(RepairCategory.archived_at.is_(None))
-                                     .order_by(RepairCategory.sort_order).limit(1))
-    return category.id if category else None
-
-
-def _ticket_report(round_: CheckRound, item: CheckItem, summary: str, asset_id: int | None, photo_id: int | None):
-    from schoolhq.repairs.services import Report
-
-    reference = f"{item.reference} ({item.confidence})" if item.reference else ""
-    description = str(_l("Check “%(template)s” failed: %(what)s", template=round_.template.title_zh, what=summary))
-    if reference:
-        description += "\n" + str(_l("Reference: %(ref)s", ref=reference))
-    location_id = round_.location_id
-    if asset_id:
-        from schoolhq.assets.models import Asset
-
-        location_id = db.session.scalar(select(Asset.location_id).where(Asset.id == asset_id)) or location_id
-    return Report(location_id=location_id, category_id=_ticket_category(round_.template),
-                  priority="high" if item.critical else "normal", description=description, asset_id=asset_id,
-                  photo_ids=[photo_id] if photo_id else [])
-
-
-def _source_key(round_: CheckRound, item: CheckItem) -> str:
-    return f"check:{round_.template_key}:{item.key}"[:80]
-
-
-def _finding(round_: CheckRound, the_slot: Slot, account=None) -> CheckFinding:
-    item, answer_ = the_slot.item, the_slot.answer
-    asset_id = the_slot.subject_id or round_.asset_id
-    finding = CheckFinding(round_id=round_.id, answer_id=answer_.id, item_id=item.id, location_id=round_.location_id,
-                           asset_id=asset_id, summary=answer_summary(item, answer_, the_slot.subject_label)[:500],
-                           photo_id=answer_.photo_id)
-    if answer_.corrected:
-        finding.status, finding.note, finding.closed_at = "corrected", answer_.note, utcnow()
-    elif item.ticket == "auto" and _ticket_category(round_.template) is None:
-        finding.ticket_proposed = True  # no repair category to file it under: the office decides
-    elif item.ticket == "auto":
-        from schoolhq.repairs.services import open_or_add_occurrence
-
-        ticket, _created = open_or_add_occurrence(
-            _source_key(round_, item), _ticket_report(round_, item, finding.summary, asset_id, answer_.photo_id),
-            account)
-        finding.status, finding.ticket_id = "ticketed", ticket.id
-    elif item.ticket == "suggest":
-        finding.ticket_proposed = True
-    db.session.add(finding)
-    return finding
 
 
 def amend(account, round_id: int, reason: str) -> CheckRound:
@@ -659,147 +509,6 @@ def start_adhoc(account, template_key: str, location_id: int | None, asset_id: i
     return round_
 
 
-# Lists ----------------------------------------------------------------------------------
-
-def my_rounds(account, day: date | None = None):
-    """Rounds for this person that are open by the end of the day, soonest due first."""
-    from schoolhq.auth.services import role_scopes
-    from schoolhq.places.models import Location
-
-    day = day or local_today()
-    end = local_day_bounds_utc(day)[1]
-    mine = [CheckRound.assignee_id == account.person_id] if account.person_id else []
-    # a round for a role: for those who hold the role where the round is
-    place = select(Location.path).where(Location.id == CheckRound.location_id).scalar_subquery()
-    for code, path in role_scopes(account.id):
-        held = CheckRound.assignee_id.is_(None) & (CheckRound.assignee_role == code)
-        mine.append(held & place.startswith(path) if path else held)
-    if not mine:
-        return select(CheckRound).where(CheckRound.id == -1)
-    # unordered: ordered by due time, SQLite would walk the whole due-time index rather
-    # than the few open rounds; `soonest_first` sorts what comes back
-    return select(CheckRound).where(CheckRound.status.in_(OPEN), CheckRound.opens_at < end, or_(*mine))
-
-
-def soonest_first(query) -> list[CheckRound]:
-    return sorted(db.session.scalars(query), key=lambda r: (r.due_at, r.id))
-
-
-def day_rounds(day: date | None = None) -> list:
-    """(id, due_at, status) of a day's rounds, soonest due first: due that day (missed ones
-    among them), done that day, or still open on it. Three index ranges united: as one
-    OR, SQLite would walk every round down the due-time index."""
-    start, end = local_day_bounds_utc(day or local_today())
-    last = end - timedelta(microseconds=1)
-    columns = (CheckRound.id, CheckRound.due_at, CheckRound.status)
-    rows = db.session.execute(union(
-        select(*columns).where(CheckRound.due_at.between(start, last)),
-        select(*columns).where(CheckRound.submitted_at.between(start, last)),
-        select(*columns).where(CheckRound.status.in_(OPEN), CheckRound.opens_at < end, CheckRound.closes_at >= start),
-    )).all()
-    return sorted(rows, key=lambda row: (row.due_at, row.id))
-
-
-def day_counts(rows: list) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.status] = counts.get(row.status, 0) + 1
-    return counts
-
-
-def period_label(round_: CheckRound) -> str:
-    """"2026-11-27 午餐" for a meal's round (the key in the period is the meal's)."""
-    day, _, meal = round_.period.partition(" ")
-    if not meal:
-        return round_.period
-    from schoolhq.checks.schedules import meals
-
-    found = next((m for m in meals() if m["key"] == meal), None)
-    name = (found.get("en") if _language() == "en" else found.get("zh")) if found else meal
-    return f"{day} {name}"
-
-
-def is_late(round_: CheckRound) -> bool:
-    return round_.status in OPEN and round_.due_at < utcnow()
-
-
-def find_by_scan(account, code: str) -> CheckRound | None:
-    """A scanned asset or room label: its open round for this person (the soonest due)."""
-    from schoolhq.assets.services import resolve_tag
-    from schoolhq.core.tokens import token_of
-    from schoolhq.places.models import Location
-    from schoolhq.places.services import by_token
-
-    asset = resolve_tag(code)
-    query = my_rounds(account)
-    if asset is not None:
-        found = soonest_first(query.where(CheckRound.asset_id == asset.id)) or \
-            soonest_first(query.where(CheckRound.location_id == asset.location_id))
-        return found[0] if found else None
-    token = token_of(code)
-    location = by_token(token) or db.session.scalar(select(Location).where(func.lower(Location.code) == token))
-    if location is None:
-        return None
-    found = soonest_first(query.where(CheckRound.location_id == location.id))
-    return found[0] if found else None
-
-
-# Findings -------------------------------------------------------------------------------
-
-def findings(status: str = "open"):
-    query = select(CheckFinding).order_by(CheckFinding.created_at.desc(), CheckFinding.id.desc())
-    if status == "open":
-        query = query.where(CheckFinding.status == "open")
-    elif status in FINDING_LABELS:
-        query = query.where(CheckFinding.status == status)
-    return query
-
-
-def get_finding(finding_id: int) -> CheckFinding:
-    return get_or_raise(CheckFinding, finding_id, _l("No such finding."))
-
-
-def _open_finding(account, finding_id: int) -> CheckFinding:
-    finding = locked(CheckFinding, finding_id, _l("No such finding."))
-    if not can(account, "checks.manage", finding.round):
-        raise ServiceError(_l("Only the logistics office follows up findings."))
-    if finding.status != "open":
-        raise ServiceError(_l("This finding is already dealt with."))
-    return finding
-
-
-def ticket_for_finding(account, finding_id: int):
-    """The proposed ticket (rule "suggest"), opened by the office after all."""
-    from schoolhq.repairs.services import open_or_add_occurrence
-
-    finding = _open_finding(account, finding_id)
-    ticket, _created = open_or_add_occurrence(
-        _source_key(finding.round, finding.item),
-        _ticket_report(finding.round, finding.item, finding.summary, finding.asset_id, finding.photo_id), account)
-    finding.status, finding.ticket_id = "ticketed", ticket.id
-    finding.closed_by_id = account.id
-    db.session.flush()
-    audit.record("checks", "finding.ticketed", finding, summary=ticket.number)
-    return ticket
-
-
-def close_finding(account, finding_id: int, note: str, photo=None, corrected: bool = False) -> CheckFinding:
-    finding = _open_finding(account, finding_id)
-    note = (note or "").strip()[:500]
-    if len(note) < 2:
-        raise ServiceError(_l("Say how it was dealt with."), "note")
-    if photo is not None and getattr(photo, "filename", ""):
-        from schoolhq.core.uploads import save_upload
-
-        finding.photo_id = save_upload(photo, images_only=True).id
-    finding.status = "corrected" if corrected else "closed"
-    finding.note, finding.closed_by_id, finding.closed_at = note, account.id, utcnow()
-    db.session.flush()
-    audit.record("checks", "finding.closed", finding, after={"status": finding.status, "note": note},
-                 summary=finding.summary[:80])
-    return finding
-
-
 # Hooks into the rest of the system -------------------------------------------------------
 
 def dashboard_items(account):
@@ -808,10 +517,10 @@ def dashboard_items(account):
 
     items = []
     if can(account, "checks.perform"):
-        mine = db.session.scalar(select(func.count()).select_from(my_rounds(account).subquery())) or 0
+        mine = db.session.scalar(select(func.count()).select_from(queries.my_rounds(account).subquery())) or 0
         items.append(Item("checks", _l("Checks for you today"), mine, url_for("checks.today")))
     if unscoped(account, "checks.manage"):
-        counts = day_counts(day_rounds())
+        counts = queries.day_counts(queries.day_rounds())
         late = db.session.scalar(select(func.count(CheckRound.id)).where(CheckRound.status.in_(OPEN),
                                                                          CheckRound.due_at < utcnow())) or 0
         items.append(Item("checks", _l("Checks past their due time"), late, url_for("checks.oversight"), "warning"))
@@ -849,3 +558,7 @@ def materialise_and_mark_missed() -> int:
     from schoolhq.checks.schedules import mark_missed, materialise
 
     return materialise() + mark_missed()
+
+
+# What builds on rounds, imported last: each imports this module at its top.
+from schoolhq.checks import findings, queries  # noqa: E402

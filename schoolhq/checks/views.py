@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from schoolhq.checks import packs, reports, schedules, services
+from schoolhq.checks import findings, judging, packs, queries, reports, schedules, services
 from schoolhq.checks.forms import (
     AmendForm,
     FindingForm,
@@ -39,12 +39,12 @@ bp = Blueprint("checks", __name__, url_prefix="/checks")
 
 @bp.context_processor
 def _names():
-    language = services._language()
+    language = judging.reader_language()
     return {"round_status": services.STATUS_LABELS, "outcome_label": services.OUTCOME_LABELS,
-            "finding_status": services.FINDING_LABELS, "range_text": services.range_text,
-            "option_text": services.option_text, "template_title": lambda t: packs.title_of(t, language),
-            "prompt_of": lambda item: item.prompt(language), "is_late": services.is_late,
-            "period_label": services.period_label,
+            "finding_status": services.FINDING_LABELS, "range_text": judging.range_text,
+            "option_text": judging.option_text, "template_title": lambda t: packs.title_of(t, language),
+            "prompt_of": lambda item: item.prompt(language), "is_late": queries.is_late,
+            "period_label": queries.period_label,
             # babel's formatting is the costly part of a long list: plain local time
             "local_time": lambda value: to_local(value).strftime("%Y-%m-%d %H:%M") if value else "",
             "frequency_label": packs.FREQUENCY_LABELS, "role_name": _role_name}
@@ -69,9 +69,9 @@ def _round_or_404(round_id: int, perform: bool = False) -> CheckRound:
 def _today_page(status: int = 200, **extra):
     from schoolhq.places import services as places
 
-    rounds = services.soonest_first(services.my_rounds(current_user))
+    rounds = queries.soonest_first(queries.my_rounds(current_user))
     return render("checks/today.html", status=status, rounds=rounds, progress=services.progress(rounds),
-                  templates=packs.published_choices(services._language()),
+                  templates=packs.published_choices(judging.reader_language()),
                   locations=places.choices(), **extra)
 
 
@@ -86,7 +86,7 @@ def today():
 @permission_required("checks.perform")
 def scan():
     code = request.args.get("code", "").strip()
-    round_ = services.find_by_scan(current_user, code) if code else None
+    round_ = queries.find_by_scan(current_user, code) if code else None
     if round_ is None:
         return _today_page(422 if code else 200, scan_error=_l("No check of yours today for “%(code)s”.",
                                                                code=code[:60]) if code else None)
@@ -157,7 +157,7 @@ def _slot_response(round_id: int, item_id: int, subject_id: int, action):
 @permission_required("checks.perform")
 def answer(round_id: int, item_id: int, subject_id: int):
     form = request.form
-    data = services.AnswerInput(outcome=form.get("outcome", ""), value=form.get("value", ""),
+    data = judging.AnswerInput(outcome=form.get("outcome", ""), value=form.get("value", ""),
                                 note=form.get("note", ""), photo=request.files.get("photo"),
                                 file=request.files.get("file"), signature=form.get("signature", ""))
     return _slot_response(round_id, item_id, subject_id,
@@ -216,7 +216,7 @@ def oversight():
     except ValueError:
         pass
     status = request.args.get("status", "")
-    rows = services.day_rounds(day)
+    rows = queries.day_rounds(day)
     chosen = [row.id for row in rows if row.status == status] if status in services.STATUS_LABELS else \
         [row.id for row in rows]
     # one page of the day's ids, then those rounds with their places and people
@@ -226,14 +226,14 @@ def oversight():
     ids = chosen[(page.number - 1) * 50:page.number * 50]
     found = {r.id: r for r in db.session.scalars(select(CheckRound).where(CheckRound.id.in_(ids)))} if ids else {}
     page.items = [found[round_id] for round_id in ids]
-    return render("checks/oversight.html", page=page, day=day, chosen=status, counts=services.day_counts(rows),
-                  findings=list(db.session.scalars(services.findings("open").limit(10))))
+    return render("checks/oversight.html", page=page, day=day, chosen=status, counts=queries.day_counts(rows),
+                  findings=list(db.session.scalars(findings.by_status("open").limit(10))))
 
 
 def _findings_page(status: str) -> Page:
     """The ids of a page of findings first (a finding brings its round, place and asset
     joined), then those fifty."""
-    page = paginate(services.findings(status).with_only_columns(services.CheckFinding.id), per_page=50)
+    page = paginate(findings.by_status(status).with_only_columns(services.CheckFinding.id), per_page=50)
     found = {f.id: f for f in db.session.scalars(select(services.CheckFinding)
                                                  .where(services.CheckFinding.id.in_(page.items)))} \
         if page.items else {}
@@ -255,10 +255,10 @@ def finding_list():
 def finding_action(finding_id: int, action: str):
     form = FindingForm()
     if action == "ticket":
-        act, success = (lambda: services.ticket_for_finding(current_user, finding_id),
+        act, success = (lambda: findings.ticket_for_finding(current_user, finding_id),
                         lambda ticket: redirect_to("repairs.ticket", ticket_id=ticket.id))
     elif action in ("close", "corrected"):
-        act, success = (lambda: services.close_finding(current_user, finding_id, form.note.data, form.photo.data,
+        act, success = (lambda: findings.close_finding(current_user, finding_id, form.note.data, form.photo.data,
                                                        corrected=action == "corrected"), "checks.finding_list")
     else:
         abort(404)
@@ -289,7 +289,7 @@ def ledger():
             f"{c.number} {c.item.prompt_zh[:30]}{' ' + c.subject_label if c.subject_label else ''}"
             for c in book.columns], str(_l("Result")), str(_l("Inspector")), str(_l("Submitted at"))]
 
-        rows = ([r.round.period_start.isoformat(), services.period_label(r.round), r.round.place_full
+        rows = ([r.round.period_start.isoformat(), queries.period_label(r.round), r.round.place_full
                  + (f" · {r.round.asset_number}" if r.round.asset_number else ""),
                  *[text for text, _outcome in r.cells],
                  str(services.STATUS_LABELS["missed"]) if r.round.status == "missed" else
@@ -305,7 +305,7 @@ def ledger():
 @permission_required("checks.view", school_wide=True)
 def compliance():
     month = month_arg()
-    return render("checks/compliance.html", report=reports.compliance(month, services._language()), month=month)
+    return render("checks/compliance.html", report=reports.compliance(month, judging.reader_language()), month=month)
 
 
 # Templates ------------------------------------------------------------------------------
@@ -405,7 +405,7 @@ def _schedule_page(status: int = 200, error=None, field=None):
     from schoolhq.people import services as people
     from schoolhq.places import services as places
 
-    language = services._language()
+    language = judging.reader_language()
     kinds = list(db.session.scalars(select(AssetKind).order_by(AssetKind.id)))
     return render("checks/schedules.html", status=status, error=error, field=field,
                   schedules=schedules.schedules(), values=request.form,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from schoolhq.checks import packs, services
+from schoolhq.checks import findings, judging, packs, queries, services
 from schoolhq.checks.models import CheckAnswer, CheckFinding, CheckRound
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.timeutil import local_today
@@ -33,7 +33,7 @@ def slot_of(round_, key, n=0):
 
 def answer(account, round_, key, n=0, **values):
     the_slot = slot_of(round_, key, n)
-    return services.answer(account, round_.id, the_slot.item.id, the_slot.subject_id, services.AnswerInput(**values))
+    return services.answer(account, round_.id, the_slot.item.id, the_slot.subject_id, judging.AnswerInput(**values))
 
 
 def fill_daily(account, round_, fridge="4"):
@@ -84,12 +84,12 @@ def test_an_item_of_another_round_or_asset_is_refused(ctx):
     meal = services.start_adhoc(manager, "canteen.meal", canteen.id)
     foreign = meal.template.items[0]
     with pytest.raises(ServiceError, match="not part of this round"):
-        services.answer(manager, daily.id, foreign.id, 0, services.AnswerInput(value="75"))
+        services.answer(manager, daily.id, foreign.id, 0, judging.AnswerInput(value="75"))
     fridge_item = slot_of(daily, "fridge_temp").item
     with pytest.raises(ServiceError, match="not part of this round"):  # the freezer is no fridge
-        services.answer(manager, daily.id, fridge_item.id, made["冷冻冰柜"].id, services.AnswerInput(value="4"))
+        services.answer(manager, daily.id, fridge_item.id, made["冷冻冰柜"].id, judging.AnswerInput(value="4"))
     with pytest.raises(ServiceError, match="not part of this round"):  # a per-asset item needs its asset
-        services.answer(manager, daily.id, fridge_item.id, 0, services.AnswerInput(value="4"))
+        services.answer(manager, daily.id, fridge_item.id, 0, judging.AnswerInput(value="4"))
 
 
 def test_choices_and_expiry_dates_are_judged_by_their_rule(ctx):
@@ -117,12 +117,12 @@ def test_an_attachment_must_be_a_pdf_or_an_image(ctx):
     round_ = services.start_adhoc(head, "fire.yearly", canteen.id)
     report = slot_of(round_, "report")
     with pytest.raises(ServiceError, match="Only images"):
-        services.answer(head, round_.id, report.item.id, 0, services.AnswerInput(
+        services.answer(head, round_.id, report.item.id, 0, judging.AnswerInput(
             file=FileStorage(io.BytesIO(b"MZ\x90\x00 not a report"), filename="report.exe")))
     with pytest.raises(ServiceError, match="not a PDF"):
-        services.answer(head, round_.id, report.item.id, 0, services.AnswerInput(
+        services.answer(head, round_.id, report.item.id, 0, judging.AnswerInput(
             file=FileStorage(io.BytesIO(b"hello"), filename="report.pdf")))
-    saved = services.answer(head, round_.id, report.item.id, 0, services.AnswerInput(
+    saved = services.answer(head, round_.id, report.item.id, 0, judging.AnswerInput(
         file=FileStorage(io.BytesIO(b"%PDF-1.4 test"), filename="report.pdf")))
     assert saved.answer.outcome == "done" and saved.answer.file_id
 
@@ -178,11 +178,11 @@ def test_a_suggested_ticket_waits_for_the_office_and_a_correction_closes_a_findi
     assert by_item["hood_clean"].status == "corrected" and by_item["hood_clean"].note == "当场擦拭干净"
     assert db.session.scalar(select(func.count(Ticket.id))) == 0
     with pytest.raises(ServiceError, match="logistics office"):
-        services.ticket_for_finding(manager, by_item["storage"].id)
-    ticket = services.ticket_for_finding(head, by_item["storage"].id)
+        findings.ticket_for_finding(manager, by_item["storage"].id)
+    ticket = findings.ticket_for_finding(head, by_item["storage"].id)
     assert by_item["storage"].status == "ticketed" and by_item["storage"].ticket_id == ticket.id
     with pytest.raises(ServiceError, match="already dealt with"):
-        services.close_finding(head, by_item["storage"].id, "done")
+        findings.close_finding(head, by_item["storage"].id, "done")
 
 
 def test_a_failed_critical_item_fails_the_round_and_alerts_the_head_at_once(ctx):
@@ -424,7 +424,7 @@ def test_the_worker_fixing_a_ticket_opens_the_checks_photo(app, client):
         fill_daily(manager, round_)
         slot = slot_of(round_, "fridge_temp", 1)
         services.answer(manager, round_.id, slot.item.id, slot.subject_id,
-                        services.AnswerInput(value="11", photo=photo("warm.jpg")))
+                        judging.AnswerInput(value="11", photo=photo("warm.jpg")))
         services.submit(manager, round_.id, SIGNATURE)
         ticket = db.session.scalar(select(Ticket))
         repairs.assign(head, ticket.id, worker.person_id)
@@ -456,7 +456,7 @@ def test_a_role_held_in_one_building_does_not_reach_another(app, client):
         if made:
             assert services.may_perform(manager, rounds[0])
             assert not services.may_perform(other, rounds[0])
-            assert not list(db.session.scalars(services.my_rounds(other)))
+            assert not list(db.session.scalars(queries.my_rounds(other)))
     login(client, "othercanteen")
     assert client.get("/checks/findings").status_code == 403  # a scoped viewer: not the whole school's list
 

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from schoolhq.checks import packs, schedules
+from schoolhq.checks import packs, queries, schedules
 from schoolhq.checks.models import CheckRound, CheckTemplate
 from schoolhq.core import calendar
 from schoolhq.core.errors import ServiceError
@@ -147,7 +147,7 @@ def test_a_role_schedule_is_done_by_whoever_of_the_role_takes_it(ctx):
     round_ = _rounds()[0]
     assert round_.assignee_id is None and services.may_perform(manager, round_)
     assert not services.may_perform(make_account("cook", "canteen_staff"), round_)
-    listed = services.soonest_first(services.my_rounds(manager, TUESDAY))
+    listed = queries.soonest_first(queries.my_rounds(manager, TUESDAY))
     assert [r.id for r in listed] == [round_.id]
 
 
@@ -280,7 +280,6 @@ def test_meal_times_are_the_schools_and_keep_their_keys(ctx):
 def test_the_days_rounds_are_due_done_or_still_open_that_day(ctx):
     from datetime import datetime
 
-    from schoolhq.checks import services
 
     canteen, manager, head, _assets = kitchen()
     _schedule("canteen.daily", canteen, manager)
@@ -291,11 +290,11 @@ def test_the_days_rounds_are_due_done_or_still_open_that_day(ctx):
     monthly.status, monthly.result = "submitted", "pass"
     monthly.submitted_at = datetime(2026, 12, 1, 3, 0)  # 11:00 in Shanghai on the 1st
     def shown(day):
-        return sorted(db.session.get(CheckRound, row.id).period for row in services.day_rounds(day))
+        return sorted(db.session.get(CheckRound, row.id).period for row in queries.day_rounds(day))
 
     assert shown(date(2026, 12, 2)) == ["2026-12-02"]  # the monthly round was done the day before
     assert shown(TUESDAY) == ["2026-12", "2026-12-01"]
-    assert services.day_counts(services.day_rounds(TUESDAY)) == {"open": 1, "submitted": 1}
+    assert queries.day_counts(queries.day_rounds(TUESDAY)) == {"open": 1, "submitted": 1}
 
 
 def test_a_schedule_made_after_todays_window_does_not_count_today_as_missed(ctx):
