@@ -292,3 +292,18 @@ def served_in_thread(app, threads: int = 4):
         server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         thread.join(timeout=5)
         server.task_dispatcher.shutdown()
+
+
+@pytest.fixture
+def restore_logging():
+    """Commands and apps made outside TESTING set the process's logging up; undo it."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            handler.close()
+    root.handlers[:] = handlers
+    root.setLevel(level)

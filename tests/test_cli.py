@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from schoolhq import cli
 
-pytestmark = pytest.mark.dated  # CI runs it again at other days of the school year
+pytestmark = [pytest.mark.dated,  # CI runs it again at other days of the school year
+              pytest.mark.usefixtures("restore_logging")]
 
 
 @pytest.fixture
@@ -20,20 +21,6 @@ def env(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     return tmp_path / "instance"
 
-
-@pytest.fixture(autouse=True)
-def restore_logging():
-    """The commands set the process's logging up (create_app outside tests does); undo it."""
-    import logging
-
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    for handler in root.handlers[:]:
-        if handler not in handlers:
-            handler.close()
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def test_serve_refuses_an_uninitialised_database(env):

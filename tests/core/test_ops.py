@@ -48,17 +48,6 @@ def another_app(app):
             db.engine.dispose()
 
 
-@pytest.fixture
-def restore_logging():
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    for handler in root.handlers[:]:
-        if handler not in handlers:
-            handler.close()
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
 
 def test_health_answers_json(client):
     response = client.get("/health")
