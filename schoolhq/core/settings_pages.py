@@ -18,8 +18,7 @@ from schoolhq.core.declare import Area, Setting
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.money import parse_yuan, yuan
 from schoolhq.core.permissions import can, permission_required
-from schoolhq.core.web import redirect_to, render
-from schoolhq.extensions import db
+from schoolhq.core.web import handle_form, redirect_to
 
 
 def editable(area: Area) -> list[Setting]:
@@ -78,18 +77,10 @@ def blueprint_for(area: Area, url_prefix: str) -> Blueprint:
     @permission_required(area.settings_permission, school_wide=True)
     def page():
         form = form_for(area)
-        status = 200
-        if request.method == "POST":
-            if form.validate_on_submit():
-                try:
-                    save(area, form)
-                    return redirect_to(f"{area.name}_settings.page", saved=1)
-                except ServiceError as error:
-                    db.session.rollback()
-                    getattr(form, error.field, form.submit).errors = [str(error.message)]
-            status = 422
-        return render("core/area_settings.html", status=status, area=area, form=form,
-                      saved=request.args.get("saved"))
+        return handle_form(form, lambda: save(area, form),
+                           success=lambda _none: redirect_to(f"{area.name}_settings.page", saved=1),
+                           page="core/area_settings.html",
+                           context={"area": area, "saved": request.args.get("saved")})
 
     return bp
 
