@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from schoolhq import create_app
 from schoolhq.areas import AREAS
+from schoolhq.core import process_cache
 from schoolhq.extensions import db
 
 #: each area's test factories (tests/factories/<area>.py), as plugins so they may offer fixtures
@@ -171,6 +172,7 @@ def _clean_db(request, clock):
     app = request.getfixturevalue("app")
     with app.app_context():
         _empty_tables()
+        process_cache.forget()  # the database was emptied underneath the cache
         from schoolhq.core.seeding import seed_all
 
         seed_all()

@@ -141,4 +141,9 @@ def restore(source: Path, aside_dir: Path) -> Path:
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
               f"--dbname={_libpq_url()}", str(source)])
     db.engine.dispose()
+    # the serving processes cached values of the database just replaced: a new stamp, signalled
+    from schoolhq.core import process_cache
+
+    process_cache.bump()
+    db.session.commit()
     return aside

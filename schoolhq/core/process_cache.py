@@ -1,14 +1,22 @@
 """Per-process caches of what nearly every request reads and almost nothing changes: the
 signed-in account, its grants and role scopes, the school's settings, published check
-template versions.
+template versions, the people directory.
 
 Every cached value belongs to a *stamp*, one row of `counter` (scope `process_cache`).
-Any change to accounts, roles, permissions, grants, settings, check templates or the
-paths a scoped grant resolves replaces the stamp in the same transaction: a flush hook
-does it, so no service can forget to. Each transaction reads the stamp once, the first
-time it asks this cache, and a value cached under another stamp is loaded again. So a
-change made by any process is seen by every process from its next transaction on, and
-the cost of a request that changes nothing is that one read.
+Any change to accounts, roles, permissions, grants, settings, check templates, people,
+departments or the paths a scoped grant resolves replaces the stamp in the same
+transaction: a flush hook does it, so no service can forget to. A value cached under
+another stamp than the current one is loaded again.
+
+Reading the stamp would cost every request a transaction of its own (a signed-in no-op
+would otherwise touch no database at all), so each process keeps the stamp it last read
+and reads the row again only when one of these holds:
+- a transaction of this process changed it (the process then knows the new stamp);
+- the *signal file* (`process-cache.stamp` in the instance folder) was replaced, which
+  every process on the server does after committing a change: another serving process
+  or the command line, on the same instance folder, is seen from the next request on;
+- a second has passed since the row was last read: a change nothing signals (a second
+  server on another machine, SQL written by hand without `bump()`) is seen within it.
 
 The stamp is a fresh random number, not an increment: a change rolled back, or a
 database emptied and filled again (as tests do), can never bring back a stamp a process
@@ -19,7 +27,9 @@ changes may yet roll back.
 
 from __future__ import annotations
 
+import os
 import random
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -30,8 +40,11 @@ from sqlalchemy.orm import Session
 from schoolhq.extensions import db
 
 SCOPE = "process_cache"
-#: session.info keys: the stamp this transaction read, and whether it changed the stamp
-_STAMP, _CHANGED = "schoolhq_cache_stamp", "schoolhq_cache_changed"
+#: session.info keys: the stamp this transaction read, whether it changed the stamp, and to what
+_STAMP, _CHANGED, _NEW = "schoolhq_cache_stamp", "schoolhq_cache_changed", "schoolhq_cache_new_stamp"
+#: seconds a process trusts the stamp it read while nothing signalled a change
+TRUST_SECONDS = 1.0
+SIGNAL_FILE = "process-cache.stamp"
 #: the stamp's largest value (counter.value is a 32-bit integer on PostgreSQL)
 _MAX = 2**31 - 1
 _NOT_READ = object()
@@ -41,6 +54,43 @@ def _store() -> dict:
     """This app's cache: (kind, key) -> (stamp, value). Per app instance, since
     defaults come from its configuration."""
     return current_app.extensions.setdefault("schoolhq_process_cache", {})
+
+
+def _local() -> dict:
+    """What this process knows of the stamp: its value, when it was read (wall clock, so
+    the tests' held clock moves it too) and the signal file as it was then."""
+    return current_app.extensions.setdefault("schoolhq_process_cache_stamp", {})
+
+
+def _signal_path() -> str:
+    return os.path.join(current_app.config["INSTANCE_DIR"], SIGNAL_FILE)
+
+
+def _signal() -> tuple | None:
+    try:
+        found = os.stat(_signal_path())
+    except OSError:
+        return None
+    return found.st_ino, found.st_mtime_ns, found.st_size
+
+
+def _signal_change(stamp: int) -> None:
+    """Tell every process on this instance folder that the stamp is now `stamp`."""
+    path = _signal_path()
+    fresh = f"{path}.{os.getpid()}.{random.randint(0, _MAX)}"
+    try:
+        with open(fresh, "w") as file:
+            file.write(str(stamp))
+        os.replace(fresh, path)  # a new file (inode) even within one clock tick
+    except OSError:  # a read-only instance folder: the others see it within TRUST_SECONDS
+        current_app.logger.warning("Could not write %s", path)
+    _local().update(stamp=stamp, read_at=time.time(), signal=_signal())
+
+
+def forget() -> None:
+    """Drop this process's cached values and stamp (a database replaced underneath it)."""
+    _store().clear()
+    _local().clear()
 
 
 def _stamp_query():
@@ -60,9 +110,18 @@ def _stamp(session: Session) -> int | None:
     if stamp is _NOT_READ:
         if session.autoflush:
             session.flush()  # a pending change replaces the stamp first
-        if _STAMP_QUERY is None:
-            _STAMP_QUERY = _stamp_query()
-        stamp = info[_STAMP] = session.connection().scalar(_STAMP_QUERY)
+        if info.get(_CHANGED):
+            return None
+        known, signal, now = _local(), _signal(), time.time()
+        if "stamp" in known and known["signal"] == signal and abs(now - known["read_at"]) < TRUST_SECONDS:
+            stamp = known["stamp"]
+        else:
+            if _STAMP_QUERY is None:
+                _STAMP_QUERY = _stamp_query()
+            stamp = session.connection().scalar(_STAMP_QUERY)
+            # the signal as it was before the read: a change signalled since is read next time
+            known.update(stamp=stamp, read_at=now, signal=signal)
+        info[_STAMP] = stamp
     return stamp
 
 
@@ -92,12 +151,13 @@ def _watched():
     from schoolhq.auth.models import Account, Permission, Role, RoleAssignment, RolePermission
     from schoolhq.checks.models import CheckItem, CheckTemplate
     from schoolhq.core.models import Setting
-    from schoolhq.people.models import Department
+    from schoolhq.people.models import Department, Person
     from schoolhq.places.models import Location
 
     #: any change to these; to these only when their path (what a scoped grant covers) moves
-    return ((Account, Permission, Role, RoleAssignment, RolePermission, Setting, CheckTemplate, CheckItem),
-            (Location, Department))
+    return ((Account, Permission, Role, RoleAssignment, RolePermission, Setting, CheckTemplate, CheckItem,
+             Person, Department),
+            (Location,))
 
 
 _WATCHED: tuple | None = None
@@ -134,7 +194,7 @@ def bump(session: Session | None = None) -> None:
     session.info.pop(_STAMP, None)
     connection = session.connection()
     table = Counter.__table__
-    stamp = random.randint(1, _MAX)
+    stamp = session.info[_NEW] = random.randint(1, _MAX)
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -164,8 +224,16 @@ def _bump_on_bulk_change(state) -> None:
         bump(state.session)
 
 
+@event.listens_for(Session, "after_commit")
+def _announce(session: Session) -> None:
+    stamp = session.info.pop(_NEW, None)
+    if stamp is not None and has_app_context():
+        _signal_change(stamp)
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget_stamp(session: Session, transaction) -> None:
     if transaction.parent is None:  # the outermost: the next one reads the stamp afresh
         session.info.pop(_STAMP, None)
         session.info.pop(_CHANGED, None)
+        session.info.pop(_NEW, None)
