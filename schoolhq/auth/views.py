@@ -91,7 +91,7 @@ def accounts():
     text = request.args.get("q", "").strip()
     query = select(Account).join(Person, Person.id == Account.person_id).order_by(Person.pinyin)
     if text:
-        query = query.where(Person.id.in_(people.search_people(text).with_only_columns(Person.id))
+        query = query.where(Person.id.in_([found.id for found in people.search_people(text)])
                             | Account.username.contains(text))
     return render("auth/accounts.html", "auth/_account_rows.html", page=paginate(query), q=text, now=utcnow())
 

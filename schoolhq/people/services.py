@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
@@ -10,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 # process (bench/README.md) for nothing a name needs.
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
 from pypinyin import Style, lazy_pinyin  # noqa: E402
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from schoolhq.core import audit
 from schoolhq.core.errors import ServiceError
@@ -165,35 +166,68 @@ def update_person(person_id: int, name: str, department_id: int | None, job_titl
     return person
 
 
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """One person as lists and pickers show them, from the process's people directory."""
+
+    id: int
+    name: str
+    pinyin: str
+    pinyin_initials: str
+    job_title: str
+    phone: str
+    department_id: int | None
+    department_name: str
+    department_path: str
+    left: bool
+
+    def matches(self, folded: str, letters: str) -> bool:
+        return (folded in self.name.casefold() or self.pinyin.startswith(letters)
+                or self.pinyin_initials.startswith(letters) or folded in self.job_title.casefold())
+
+
+def directory() -> tuple[DirectoryEntry, ...]:
+    """Everyone, in pinyin order, held by each process until a person or department
+    changes (core.process_cache): searching it costs no query, and a school's staff is a
+    few hundred rows."""
+    from schoolhq.core import process_cache
+
+    return process_cache.lookup("people_directory", None, _load_directory)
+
+
+def _load_directory() -> tuple[DirectoryEntry, ...]:
+    rows = db.session.execute(
+        select(Person.id, Person.name, Person.pinyin, Person.pinyin_initials, Person.job_title, Person.phone,
+               Person.department_id, Department.name, Department.path, Person.left_at)
+        .outerjoin(Department, Department.id == Person.department_id).order_by(Person.pinyin, Person.id))
+    return tuple(DirectoryEntry(id_, name, pinyin or "", initials or "", job or "", phone or "", department_id,
+                                department or "", path or "", left_at is not None)
+                 for id_, name, pinyin, initials, job, phone, department_id, department, path, left_at in rows)
+
+
 def search_people(text: str = "", department_id: int | None = None, include_left: bool = False,
-                  limit: int | None = None):
-    """People by name, full pinyin or pinyin initials ("wf" finds 王芳)."""
-    query = select(Person).order_by(Person.pinyin, Person.id)
-    if not include_left:
-        query = query.where(Person.left_at.is_(None))
+                  limit: int | None = None) -> list[DirectoryEntry]:
+    """People by name, full pinyin or pinyin initials ("wf" finds 王芳), or job title;
+    letters in any case. With a department, those in it and in the departments under it."""
+    found = [entry for entry in directory() if include_left or not entry.left]
     if department_id:
-        department = db.session.get(Department, department_id)
-        if department is not None:
-            query = query.join(Department, Person.department_id == Department.id).where(
-                Department.path.startswith(department.path))
+        path = next((entry.department_path for entry in found if entry.department_id == department_id), None)
+        if path is None:
+            department = db.session.get(Department, department_id)
+            path = department.path if department is not None else None
+        if path is not None:
+            found = [entry for entry in found if entry.department_path.startswith(path)]
     text = (text or "").strip()
     if text:
-        lowered = text.lower().replace(" ", "")
-        query = query.where(or_(
-            Person.name.contains(text),
-            Person.pinyin.startswith(lowered),
-            Person.pinyin_initials.startswith(lowered),
-            Person.job_title.contains(text),
-        ))
-    if limit:
-        query = query.limit(limit)
-    return query
+        folded, letters = text.casefold(), text.lower().replace(" ", "")
+        found = [entry for entry in found if entry.matches(folded, letters)]
+    return found[:limit] if limit else found
 
 
 def person_choices() -> list[tuple[str, str]]:
     """(id, "name · department") for every current person, for a select box."""
-    return [(str(p.id), f"{p.name} · {p.department.name}" if p.department else p.name)
-            for p in db.session.scalars(search_people())]
+    return [(str(p.id), f"{p.name} · {p.department_name}" if p.department_name else p.name)
+            for p in search_people()]
 
 
 def count_people() -> int:

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
 
 from schoolhq.core.forms import ActionForm
-from schoolhq.core.pagination import paginate
+from schoolhq.core.pagination import paginate_list
 from schoolhq.core.permissions import permission_required, require, require_within
 from schoolhq.core.web import get_or_404, handle_form, redirect_to, render, to_int, wants_fragment
 from schoolhq.extensions import db
@@ -32,11 +31,7 @@ def _person_or_404(person_id: int) -> Person:
 def index():
     text = request.args.get("q", "").strip()
     department_id = request.args.get("department", type=int)
-    # the rows show each person's department by name: not its parent and head as well
-    rows = services.search_people(text, department_id).options(
-        joinedload(Person.department).lazyload(Department.parent),
-        joinedload(Person.department).lazyload(Department.head))
-    page = paginate(rows, per_page=50)
+    page = paginate_list(services.search_people(text, department_id), per_page=50)
     # the department filter is on the page, not in the rows a search swaps in
     departments = [] if wants_fragment() else _department_choices(_l("All departments"))
     return render("people/index.html", "people/_rows.html", page=page, q=text,
@@ -47,10 +42,8 @@ def index():
 @permission_required()
 def pick():
     """A person picker's results: name, pinyin or initials, for any form that names someone."""
-    from schoolhq.extensions import db as _db
-
     text = request.args.get("q", "").strip()[:40]
-    found = list(_db.session.scalars(services.search_people(text, limit=12))) if text else []
+    found = services.search_people(text, limit=12) if text else []
     return render("people/_pick.html", found=found, field=request.args.get("field", "person_id")[:40], q=text)
 
 
