@@ -84,11 +84,14 @@ def _in_session(columns: dict) -> Account:
     """The account of these columns in this request's session, as if just loaded: the
     instance already there, or one made from the columns without a query."""
     from sqlalchemy.orm import make_transient_to_detached
+    from sqlalchemy.orm.attributes import instance_state
 
     found = db.session.identity_map.get(db.session.identity_key(Account, columns["id"]))
     if found is not None:
         return found
-    account = Account(**columns)
+    # the columns put in place as a load would, without the constructor's change events
+    account = inspect(Account).class_manager.new_instance()
+    instance_state(account).dict.update(columns)
     make_transient_to_detached(account)
     db.session.add(account)
     return account
