@@ -221,6 +221,10 @@ class CheckRound(db.Model):
     assignee = relationship("Person", lazy="joined")
     submitted_by = relationship("Account", foreign_keys=[submitted_by_id], lazy="select")
 
+    @property
+    def location_path(self) -> str:
+        return self.location.path
+
     def access_scope(self) -> AccessScope:
         return AccessScope(location_path=self.location.path)
 

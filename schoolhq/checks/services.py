@@ -5,15 +5,14 @@ round; every failed item becomes a finding (findings.py). What pages list is que
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, lazyload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from schoolhq.checks import judging, packs
 from schoolhq.checks.judging import AnswerInput, option_text, range_text, reader_language
@@ -21,7 +20,7 @@ from schoolhq.checks.models import CheckAnswer, CheckFinding, CheckItem, CheckRo
 from schoolhq.core import audit, settings
 from schoolhq.core.database import locked
 from schoolhq.core.errors import NotFound, ServiceError, get_or_raise
-from schoolhq.core.permissions import can
+from schoolhq.core.permissions import AccessScope, can
 from schoolhq.core.timeutil import local_day_bounds_utc, local_today, to_local, utcnow
 from schoolhq.extensions import db
 
@@ -45,34 +44,108 @@ def get_round(round_id: int) -> CheckRound:
     return get_or_raise(CheckRound, round_id, _l("No such check round."))
 
 
-def _locked_round(round_id: int, cached_version: bool = False) -> CheckRound:
-    """The round locked, with what a save needs: its version's items and its place's path
-    (not the place's parents and people, the asset and the named person's department,
-    which its relations would otherwise join in on every answer). With `cached_version`
-    the version and its items come from the process cache (`template_version`)."""
-    round_ = locked(CheckRound, round_id, _l("No such check round."),
-                    options=_save_options(cached_version))
-    if cached_version:
-        set_committed_value(round_, "template", template_version(round_.template_id))
-    return round_
+def _locked_round(round_id: int) -> CheckRound:
+    """The round locked, with its version's items and its place's path (not the place's
+    parents and people, the asset and the named person's department, which its relations
+    would otherwise join in)."""
+    return locked(CheckRound, round_id, _l("No such check round."), options=_round_options())
 
 
 @cache
-def _save_options(cached_version: bool) -> tuple:
+def _round_options() -> tuple:
     """The loader options of `_locked_round`, built once (they never change)."""
     from schoolhq.places.models import Location
 
     return (joinedload(CheckRound.location).lazyload(Location.parent),
             joinedload(CheckRound.location).lazyload(Location.responsible),
-            lazyload(CheckRound.asset), lazyload(CheckRound.assignee),
-            *((lazyload(CheckRound.template),) if cached_version else ()))
+            lazyload(CheckRound.asset), lazyload(CheckRound.assignee))
 
 
-def template_version(template_id: int) -> CheckTemplate:
-    """A template version with its items, in this session, without a query while the
-    process cache holds it: a version's questions never change once published, and any
-    change to a template (a status too) replaces the cache's stamp (core.process_cache)."""
-    from sqlalchemy.orm import Session
+@dataclass
+class SaveTarget:
+    """What an answer save reads, in one statement with the round's row locked: the
+    round's own columns, its place's path, the slot's answer so far and the label of the
+    asset it is about; and the version with its items from the process cache. The answer
+    save is the busiest write of the day (every reading of every round), so it reads and
+    writes plain rows; every rule it applies is the one the round's other actions apply
+    (`_check_writable`, `_locate`, `_start`, judging)."""
+
+    id: int
+    status: str
+    closes_at: datetime
+    amends_id: int | None
+    template_id: int
+    template_key: str
+    assignee_id: int | None
+    assignee_role: str
+    location_id: int
+    location_path: str
+    subjects: dict
+    #: the published version, shared by every request of the process: read, never changed
+    template: CheckTemplate
+    answer: SavedAnswer | None
+    subject_label: str
+
+    def access_scope(self) -> AccessScope:
+        return AccessScope(location_path=self.location_path)
+
+
+@dataclass
+class SavedAnswer:
+    """An answer as a save reads and leaves it: what the slot's fragment shows."""
+
+    id: int
+    outcome: str
+    value: str
+    number: float | None
+    note: str
+    corrected: bool
+    photo_id: int | None
+    file_id: int | None
+
+
+_ROUND_COLUMNS = ("id", "status", "closes_at", "amends_id", "template_id", "template_key", "assignee_id",
+                  "assignee_role", "location_id")
+_ANSWER_COLUMNS = ("id", "outcome", "value", "number", "note", "corrected", "photo_id", "file_id")
+
+
+@cache
+def _target_query():
+    from schoolhq.assets.models import Asset
+    from schoolhq.places.models import Location
+
+    rounds, places, answers, assets = (CheckRound.__table__, Location.__table__, CheckAnswer.__table__,
+                                       Asset.__table__)
+    return (select(*(rounds.c[name] for name in _ROUND_COLUMNS), places.c.path, rounds.c.subjects,
+                   *(answers.c[name] for name in _ANSWER_COLUMNS), assets.c.name, assets.c.number)
+            .join(places, places.c.id == rounds.c.location_id)
+            .outerjoin(answers, (answers.c.round_id == rounds.c.id) & (answers.c.item_id == bindparam("item_id"))
+                       & (answers.c.subject_id == bindparam("subject_id")))
+            .outerjoin(assets, assets.c.id == bindparam("subject_id"))
+            .where(rounds.c.id == bindparam("round_id"))
+            .with_for_update(of=rounds))
+
+
+def _save_target(round_id: int, item_id: int, subject_id: int) -> SaveTarget:
+    """The round to save this slot's answer in, locked until the transaction ends (on
+    SQLite the request's BEGIN IMMEDIATE holds the whole database already)."""
+    row = db.session.execute(_target_query(), {"round_id": round_id, "item_id": item_id,
+                                               "subject_id": subject_id}).first()
+    if row is None:
+        raise NotFound(_l("No such check round."))
+    rounds, answered = len(_ROUND_COLUMNS) + 1, len(_ROUND_COLUMNS) + 2
+    found = row[answered:answered + len(_ANSWER_COLUMNS)]
+    name, number = row[-2:]
+    return SaveTarget(*row[:rounds], row[rounds] or {}, _cached_version(row.template_id),
+                      SavedAnswer(*found) if found[0] is not None else None,
+                      f"{name} {number}" if subject_id and name is not None else "")
+
+
+def _cached_version(template_id: int) -> CheckTemplate:
+    """A published version with its items, loaded once per process and shared: a
+    version's questions never change once published, and any change to a template (a
+    status too) replaces the cache's stamp (core.process_cache)."""
+    from sqlalchemy.orm import Session, selectinload
 
     from schoolhq.core import process_cache
 
@@ -80,12 +153,12 @@ def template_version(template_id: int) -> CheckTemplate:
         # in a session of its own (on this transaction's connection), closed at once:
         # what the cache keeps belongs to no request
         with Session(bind=db.session.connection()) as own:
-            version = own.get(CheckTemplate, template_id)
+            version = own.get(CheckTemplate, template_id, options=[selectinload(CheckTemplate.items)])
             if version is None:
                 raise NotFound(_l("No such check template."))
             return version
 
-    return db.session.merge(process_cache.lookup("check_template", template_id, load), load=False)
+    return process_cache.lookup("check_template", template_id, load)
 
 
 def may_perform(account, round_: CheckRound) -> bool:
@@ -98,7 +171,7 @@ def may_perform(account, round_: CheckRound) -> bool:
         return round_.assignee_id == account.person_id
     from schoolhq.auth.services import holds_role_at
 
-    return not round_.assignee_role or holds_role_at(account.id, round_.assignee_role, round_.location.path)
+    return not round_.assignee_role or holds_role_at(account.id, round_.assignee_role, round_.location_path)
 
 
 def may_view(account, round_: CheckRound) -> bool:
@@ -113,10 +186,10 @@ class Slot:
     item: CheckItem
     subject_id: int
     subject_label: str
-    answer: CheckAnswer | None
+    answer: CheckAnswer | SavedAnswer | None
     #: set by a save: the round it was saved in, and whether that round has just moved to
     #: the template's current version (the page then shows the new questions)
-    round: CheckRound | None = None
+    round: CheckRound | SaveTarget | None = None
     moved: bool = False
 
     @property
@@ -138,8 +211,9 @@ def _asset_labels(asset_ids: set[int]) -> dict[int, str]:
         return {}
     from schoolhq.assets.models import Asset
 
+    which = Asset.id == next(iter(asset_ids)) if len(asset_ids) == 1 else Asset.id.in_(asset_ids)
     return {asset_id: f"{name} {number}" for asset_id, name, number in
-            db.session.execute(select(Asset.id, Asset.name, Asset.number).where(Asset.id.in_(asset_ids)))}
+            db.session.execute(select(Asset.id, Asset.name, Asset.number).where(which))}
 
 
 def slots(round_: CheckRound, answers: dict | None = None) -> list[Slot]:
@@ -159,8 +233,8 @@ def slots(round_: CheckRound, answers: dict | None = None) -> list[Slot]:
     return found
 
 
-def slot(round_: CheckRound, item_id: int, subject_id: int) -> Slot:
-    """One slot of this round, or a clear refusal for an item of another round."""
+def _locate(round_: CheckRound | SaveTarget, item_id: int, subject_id: int) -> tuple[str, CheckItem]:
+    """The slot's number and item in this round, or a clear refusal for an item of another round."""
     item = next((i for i in round_.template.items if i.id == item_id), None)
     if item is None:
         raise ServiceError(_l("This item is not part of this round."))
@@ -172,10 +246,20 @@ def slot(round_: CheckRound, item_id: int, subject_id: int) -> Slot:
     number = str(round_.template.items.index(item) + 1)
     if subject_id:
         number += f".{(round_.subjects or {}).get(str(item.id), []).index(subject_id) + 1}"
+    return number, item
+
+
+def _subject_label(subject_id: int) -> str:
+    return _asset_labels({subject_id}).get(subject_id, "") if subject_id else ""
+
+
+def slot(round_: CheckRound, item_id: int, subject_id: int) -> Slot:
+    """One slot of this round, or a clear refusal for an item of another round."""
+    number, item = _locate(round_, item_id, subject_id)
     answer = db.session.scalar(select(CheckAnswer).where(CheckAnswer.round_id == round_.id,
                                                          CheckAnswer.item_id == item.id,
                                                          CheckAnswer.subject_id == subject_id))
-    return Slot(number, item, subject_id, _asset_labels({subject_id} - {0}).get(subject_id, ""), answer)
+    return Slot(number, item, subject_id, _subject_label(subject_id), answer)
 
 
 def progress(rounds: list[CheckRound]) -> dict[int, tuple[int, int, int]]:
@@ -204,8 +288,8 @@ def _save_file(item: CheckItem, data: AnswerInput):
     return save_upload(upload, images_only=item.type == "photo")
 
 
-def _writable(account, round_id: int, cached_version: bool = False) -> CheckRound:
-    round_ = _locked_round(round_id, cached_version)
+def _check_writable(account, round_: CheckRound | SaveTarget) -> None:
+    """Whether this person may change this round now: theirs, open, and inside its window."""
     if not may_perform(account, round_):
         raise ServiceError(_l("This round is not yours to do."))
     if round_.status not in OPEN:
@@ -214,6 +298,11 @@ def _writable(account, round_id: int, cached_version: bool = False) -> CheckRoun
     if round_.closes_at < utcnow() and not round_.amends_id:  # an amendment has no window
         raise ServiceError(_l("The window for this round closed at %(time)s: it counts as missed.",
                               time=to_local(round_.closes_at).strftime("%Y-%m-%d %H:%M")))
+
+
+def _writable(account, round_id: int) -> CheckRound:
+    round_ = _locked_round(round_id)
+    _check_writable(account, round_)
     if round_.status == "open" and round_.template.status == "retired":
         _move_to_current_version(round_)
     return round_
@@ -232,11 +321,20 @@ def _move_to_current_version(round_: CheckRound) -> None:
     db.session.flush()
 
 
-def _start(account, round_: CheckRound) -> None:
-    if round_.status == "open":
-        round_.status, round_.started_at, round_.started_by_id = "in_progress", utcnow(), account.id
-        if not round_.assignee_id and account.person_id:
-            round_.assignee_id = account.person_id  # the named person is whoever took it on
+def _start(account, round_: CheckRound | SaveTarget) -> None:
+    """The round's first answer begins it; the named person is whoever took it on."""
+    if round_.status != "open":
+        return
+    started = {"status": "in_progress", "started_at": utcnow(), "started_by_id": account.id}
+    if not round_.assignee_id and account.person_id:
+        started["assignee_id"] = account.person_id
+    if isinstance(round_, CheckRound):
+        for name, value in started.items():
+            setattr(round_, name, value)
+    else:
+        rounds = CheckRound.__table__
+        db.session.execute(rounds.update().where(rounds.c.id == round_.id).values(**started))
+        round_.status = "in_progress"
 
 
 def _same_item(round_: CheckRound, item_id: int) -> int:
@@ -251,42 +349,60 @@ def _same_item(round_: CheckRound, item_id: int) -> int:
     return next((item.id for item in round_.template.items if item.key == shown.key), item_id)
 
 
+def _expire_loaded(model, record_id: int) -> None:
+    """A row written as a plain row is read afresh by whatever in this session loaded it."""
+    loaded = db.session.identity_map.get(db.session.identity_key(model, record_id))
+    if loaded is not None:
+        db.session.expire(loaded)
+
+
 def answer(account, round_id: int, item_id: int, subject_id: int, data: AnswerInput) -> Slot:
     """Save one answer the moment it is given; an out-of-range number fails at once."""
-    round_ = _writable(account, round_id, cached_version=True)
-    version = round_.template_id
-    item_id = _same_item(round_, item_id)
-    the_slot = slot(round_, item_id, subject_id)
-    item = the_slot.item
+    target = _save_target(round_id, item_id, subject_id)
+    _check_writable(account, target)
+    version = target.template_id
+    if target.status == "open" and target.template.status == "retired":
+        _move_to_current_version(_locked_round(round_id))  # rare: the ORM round, then read again
+        target = _save_target(round_id, item_id, subject_id)
+    if (same := _same_item(target, item_id)) != item_id:
+        item_id, target = same, _save_target(round_id, same, subject_id)
+    number_label, item = _locate(target, item_id, subject_id)
     outcome, value, number = judging.judge(item, data, local_today())
     file_id = _save_file(item, data).id if item.type in FILE_TYPES else None
-    existing = the_slot.answer
-    was_failed = existing is not None and existing.outcome == "fail"
-    was_na = existing is not None and existing.outcome == "na"
+    answers = CheckAnswer.__table__
+    found = target.answer
+    saved = found or SavedAnswer(0, outcome, "", None, "", False, None, None)
+    was_failed, was_na = found is not None and saved.outcome == "fail", found is not None and saved.outcome == "na"
     note = (data.note or "").strip()[:500]
-    if existing is None:
-        existing = CheckAnswer(round_id=round_.id, item_id=item.id, template_id=round_.template_id,
-                               subject_id=subject_id, outcome=outcome)
-        db.session.add(existing)
-    existing.value, existing.number, existing.outcome = value, number, outcome
+    saved.value, saved.number, saved.outcome = value, number, outcome
     if note or outcome == "na":
-        existing.note = note
-    elif existing.outcome != "na" and was_na:
-        existing.note = ""  # the reason was for "not applicable"
+        saved.note = note
+    elif outcome != "na" and was_na:
+        saved.note = ""  # the reason was for "not applicable"
     if file_id:
-        existing.file_id = file_id
+        saved.file_id = file_id
     if data.photo is not None and getattr(data.photo, "filename", "") and item.type != "photo":
         from schoolhq.core.uploads import save_upload
 
-        existing.photo_id = save_upload(data.photo, images_only=True).id
+        saved.photo_id = save_upload(data.photo, images_only=True).id
     if outcome != "fail":
-        existing.corrected = False
-    existing.answered_by_id, existing.answered_at = account.id, utcnow()
-    _start(account, round_)
-    db.session.flush()
+        saved.corrected = False
+    values = {name: getattr(saved, name) for name in _ANSWER_COLUMNS[1:]}
+    values.update(answered_by_id=account.id, answered_at=utcnow())
+    if found is None:
+        saved.id = db.session.execute(answers.insert().values(
+            round_id=target.id, item_id=item.id, template_id=target.template_id, subject_id=subject_id,
+            **values)).inserted_primary_key[0]
+    else:
+        db.session.execute(answers.update().where(answers.c.id == saved.id).values(**values))
+    if target.status == "open":
+        _start(account, target)
+    _expire_loaded(CheckAnswer, saved.id)
+    _expire_loaded(CheckRound, target.id)
+    the_slot = Slot(number_label, item, subject_id, target.subject_label, saved, target,
+                    target.template_id != version)
     if outcome == "fail" and not was_failed and item.critical:
-        _notify_critical(round_, the_slot, existing)
-    the_slot.answer, the_slot.round, the_slot.moved = existing, round_, round_.template_id != version
+        _notify_critical(get_round(target.id), the_slot, saved)
     return the_slot
 
 
