@@ -49,11 +49,15 @@ def generate(db_path: Path, analyze: bool = False) -> dict[str, int]:
         school.role_ids = dict(db.session.execute(select(Role.code, Role.id)).all())
         T.update(db.metadata.tables)
         builders = area_modules("builders")
-        with db.engine.begin() as conn:
-            for builder in builders:
-                started = time.perf_counter()
-                builder.build(conn, school)
-                print(f"  {builder.__name__:<22} {time.perf_counter() - started:6.1f} s", flush=True)
+        # The builders write through the session's connection, so the app's own rules they
+        # call (the school days, the school-hours clock, settings) read what the builders
+        # before them wrote, in the same transaction.
+        conn = db.session.connection()
+        for builder in builders:
+            started = time.perf_counter()
+            builder.build(conn, school)
+            print(f"  {builder.__name__:<22} {time.perf_counter() - started:6.1f} s", flush=True)
+        db.session.commit()
         # after the build has been committed, with the app: each asserts what it checks
         for builder in builders:
             if hasattr(builder, "after_build"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from builders.assets import ASSET_SUPPLIERS
-from harness.build import SCHOOL_OFFSET, School, T, _SchoolClock
+from harness.build import SCHOOL_OFFSET, School, T, school_time
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
@@ -82,7 +82,9 @@ def build(conn: Connection, school: School) -> None:
     from schoolhq.assets.services import TOKEN_ALPHABET
     from schoolhq.checks.demo import _answer
     from schoolhq.checks.judging import format_number
-    from schoolhq.checks.schedules import DEFAULT_MEALS, TERM_LEAD_DAYS, _bounds
+    from schoolhq.checks.schedules import DEFAULT_MEALS, TERM_LEAD_DAYS, _bounds, _last_school_day
+    from schoolhq.core.calendar import is_school_day
+    from schoolhq.core.timeutil import local_time_utc as at
 
     rng = school.rng
     now = school.now
@@ -90,13 +92,6 @@ def build(conn: Connection, school: School) -> None:
     decade_day = (school.start + SCHOOL_OFFSET).date()
     terms = conn.execute(select(T["school_term"].c.id, T["school_term"].c.starts_on, T["school_term"].c.ends_on)
                          .order_by(T["school_term"].c.starts_on)).all()
-    clock = _SchoolClock([(t.starts_on, t.ends_on) for t in terms],
-                         {row.day: row.kind for row in conn.execute(select(T["calendar_day"]))})
-
-    def at(day: date, clock_text: str) -> datetime:
-        hours, minutes = (int(part) for part in clock_text.split(":"))
-        return _SchoolClock.at(day, hours + minutes / 60)
-
     # 0. Places, posts (who did each kind of check when) and the templates the seeding made.
     location = T["location"]
     places = conn.execute(select(location.c.id, location.c.kind, location.c.name, location.c.path, location.c.full_name,
@@ -205,7 +200,7 @@ def build(conn: Connection, school: School) -> None:
             while token in used_tokens:
                 token = "".join(rng.choice(TOKEN_ALPHABET) for _ in range(8))
             used_tokens.add(token)
-            created = _SchoolClock.at(booked, 10) + timedelta(minutes=len(kit_rows))
+            created = school_time(booked, 10) + timedelta(minutes=len(kit_rows))
             number = f"ZC{booked.year}{seq:05d}"
             keeper = current["canteen"] if kind != "water_tank" else current["logistics"]
             kit_rows.append({
@@ -298,23 +293,15 @@ def build(conn: Connection, school: School) -> None:
                 "meals": [], "opens_time": opens or "07:00", "due_time": due or "17:00", "grace_minutes": grace,
                 "assignee_id": current[holder], "assignee_role": "", "starts_on": starts,
                 "materialised_through": today - timedelta(days=1), "active": True,
-                "created_at": _SchoolClock.at(starts, 8) - timedelta(days=3), "_post": holder})
+                "created_at": school_time(starts, 8) - timedelta(days=3), "_post": holder})
 
     # 4. Every period of every schedule, from its start to today, as materialise() makes them.
-    def last_school_day(first: date, last: date) -> date | None:
-        day = last
-        while day >= first:
-            if clock.school_day(day):
-                return day
-            day -= timedelta(days=1)
-        return None
-
     def periods(schedule: dict, day: date) -> list[tuple[str, date, datetime, datetime]]:
         frequency = schedule["frequency"]
         if frequency == "term_start":  # made on the first day of the lead time materialise ran
             return [(f"term:{t.id}", t.starts_on, at(day, schedule["opens_time"]), at(t.starts_on, schedule["due_time"]))
                     for t in terms if t.starts_on - timedelta(days=TERM_LEAD_DAYS) <= day <= t.starts_on]
-        if not clock.school_day(day):
+        if not is_school_day(day):
             return []
         if frequency == "school_day":
             return [(day.isoformat(), day, at(day, schedule["opens_time"]), at(day, schedule["due_time"]))]
@@ -325,7 +312,7 @@ def build(conn: Connection, school: School) -> None:
         # has no round of it yet (an asset registered mid-month gets this month's the next
         # school day): materialise() runs daily with `since` the day after the last run
         key, first, last = _bounds(frequency, day)
-        return [(key, day, at(day, schedule["opens_time"]), at(last_school_day(first, last), schedule["due_time"]))]
+        return [(key, day, at(day, schedule["opens_time"]), at(_last_school_day(first, last), schedule["due_time"]))]
 
     rounds: list[dict] = []
     made: set[str] = set()
@@ -365,7 +352,7 @@ def build(conn: Connection, school: School) -> None:
 
     # 5. What became of each round: its answers, failures and findings.
     answers, findings = [], []
-    tomorrow_ends = _SchoolClock.at(today + timedelta(days=2), 0)
+    tomorrow_ends = school_time(today + timedelta(days=2), 0)
     recent = now - timedelta(days=CHECK_OPEN_DAYS)
     for number, row in enumerate(rounds, start=1):
         row["id"] = number

@@ -9,7 +9,7 @@ from calendar import monthrange
 from datetime import date, datetime, timedelta
 
 from builders.school import GIVEN, OUTDOOR, SURNAMES
-from harness.build import SCHOOL_OFFSET, School, T, _SchoolClock
+from harness.build import SCHOOL_OFFSET, School, T, school_time
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
@@ -122,7 +122,11 @@ def build(conn: Connection, school: School) -> None:
     follow the time of report, the timeline's ids follow time."""
     import bisect
 
+    from schoolhq.core import settings
+    from schoolhq.core.calendar import is_school_day
+    from schoolhq.core.workhours import add_working_minutes, working_minutes_between
     from schoolhq.people.services import pinyin_of
+    from schoolhq.repairs.plans import _school_day_from
     from schoolhq.repairs.services import domain
 
     rng = school.rng
@@ -133,13 +137,23 @@ def build(conn: Connection, school: School) -> None:
     def share_at(share: float | None) -> datetime | None:
         return None if share is None else school.start + span * share
 
-    # 0. The calendar as the app reads it, the categories and priorities the seeding made.
+    # 0. The terms, the categories and priorities the seeding made. The school-hours clock
+    #    and the school days are the app's own (core/workhours.py, core/calendar.py): they
+    #    read the generated calendar through the transaction the builders write in.
     terms = [(row.starts_on, row.ends_on) for row in conn.execute(select(T["school_term"]))]
-    exceptions = {row.day: row.kind for row in conn.execute(select(T["calendar_day"]))}
-    clock = _SchoolClock(terms, exceptions)
     term_starts = sorted(start for start, _end in terms)
     category_id = dict(conn.execute(select(T["repair_category"].c.name, T["repair_category"].c.id)).all())
     target_hours = dict(conn.execute(select(T["repair_priority"].c.key, T["repair_priority"].c.target_hours)).all())
+    verify_after = settings.get("repairs.auto_verify_school_days")
+
+    def auto_verified_at(completed: datetime) -> datetime:
+        """When services.auto_verify (run every minute) confirms a ticket nobody confirmed:
+        the first minute of the day after the set number of school days after completion."""
+        day, counted = (completed + SCHOOL_OFFSET).date(), 0
+        while counted < verify_after:
+            day += timedelta(days=1)
+            counted += is_school_day(day)
+        return school_time(day + timedelta(days=1), 0) + timedelta(seconds=30)
 
     # 1. The workers: staff of 总务处, with an account holding the maintenance role.
     person = T["person"]
@@ -274,25 +288,25 @@ def build(conn: Connection, school: School) -> None:
         for _hold in range(2 if rng.random() < 0.25 else 1):
             if rng.random() >= 0.07:
                 break
-            held = clock.add(at, rng.uniform(20, 600))
-            left = clock.between(held, due) if due else None
+            held = add_working_minutes(at, rng.uniform(20, 600))
+            left = working_minutes_between(held, due) if due else None
             reason = rng.choice(domain()["hold_reasons"])
             steps.append((held, "held", actor, reason, None, {"status": "on_hold", "held_minutes_left": left,
                                                               "hold_reason": reason}))
-            resumed = clock.add(held + timedelta(days=rng.choice([1, 2, 3, 5, 7, 10, 15, 30])), rng.uniform(0, 300))
+            resumed = add_working_minutes(held + timedelta(days=rng.choice([1, 2, 3, 5, 7, 10, 15, 30])), rng.uniform(0, 300))
             if due is not None:
-                due = clock.add(resumed, left)
+                due = add_working_minutes(resumed, left)
             steps.append((resumed, "resumed", actor, "", None, {"status": "in_progress", "held_minutes_left": None,
                                                                 "hold_reason": "", "due_at": due}))
             at = resumed
         if due is None:  # during the holidays: whenever it fits
-            done = clock.add(at + timedelta(days=rng.uniform(0.5, 30)), rng.uniform(0, 300))
+            done = add_working_minutes(at + timedelta(days=rng.uniform(0.5, 30)), rng.uniform(0, 300))
         else:
-            room = clock.between(at, due)
+            room = working_minutes_between(at, due)
             if rng.random() < on_time and room > 5:
-                done = clock.add(at, room * rng.uniform(0.05, 0.8))
+                done = add_working_minutes(at, room * rng.uniform(0.05, 0.8))
             else:
-                done = clock.add(max(at, due), rng.uniform(10, (target_hours[row["priority"]] or 24) * 60))
+                done = add_working_minutes(max(at, due), rng.uniform(10, (target_hours[row["priority"]] or 24) * 60))
         labour = 5 * max(1, round(min(rng.lognormvariate(math.log(45), 0.7), 1200) / 5))
         if contractor:
             labour = rng.choice([15, 20, 30, 45, 60])
@@ -302,9 +316,9 @@ def build(conn: Connection, school: School) -> None:
                                                              "parts": parts},
                       {"status": "completed", "completed_at": done, "work_done": problem[1], "parts_used": parts,
                        "labour_minutes": labour, "outside_cost_fen": cost}))
-        automatic = clock.auto_verified_at(done)
+        automatic = auto_verified_at(done)
         if reporter is not None and rng.random() < 0.8:
-            verified = min(clock.add(done, rng.uniform(5, 1500)), automatic - timedelta(minutes=5))
+            verified = min(add_working_minutes(done, rng.uniform(5, 1500)), automatic - timedelta(minutes=5))
             rating = rng.choices([3, 2, 1], [72, 21, 7])[0]
             comment = rng.choice(REPAIR_LOW_RATING_COMMENTS) if rating == 1 or (rating == 2 and rng.random() < 0.2) \
                 else ""
@@ -320,7 +334,7 @@ def build(conn: Connection, school: School) -> None:
         problem = rng.choice(REPAIR_PROBLEMS[category])
         hours = target_hours[priority]
         description = description or problem[0]
-        due = clock.add(reported, hours * 60) if hours else None
+        due = add_working_minutes(reported, hours * 60) if hours else None
         row = ticket_row(location_id=place, asset_id=item.id if item is not None else None,
                          category_id=category_id[category], priority=priority, description=description,
                          reported_by_id=reporter, reported_at=reported, due_at=due)
@@ -329,21 +343,21 @@ def build(conn: Connection, school: School) -> None:
         worker = None
         fate = rng.random()
         if fate < 0.025:  # withdrawn by the reporter, sometimes after it was assigned
-            at = clock.add(reported, rng.uniform(5, target * 0.3))
+            at = add_working_minutes(reported, rng.uniform(5, target * 0.3))
             if rng.random() < 0.3:
                 worker = worker_for(category, at)
                 steps.append((at, "assigned", heads[0], "", {"assignee": worker_name[worker], "contractor": "",
                                                              "helpers": []},
                               {"status": "assigned", "assignee_id": worker}))
-                at = clock.add(at, rng.uniform(5, 240))
+                at = add_working_minutes(at, rng.uniform(5, 240))
             steps.append((at, "cancelled", reporter, "", None, {"status": "cancelled", "closed_at": at}))
         elif fate < 0.055:  # declined by the logistics office
-            at = clock.add(reported, rng.uniform(5, target * 0.2))
+            at = add_working_minutes(reported, rng.uniform(5, target * 0.2))
             reason = rng.choice(REPAIR_DECLINE_REASONS)
             steps.append((at, "declined", heads[0], reason, None, {"status": "declined", "declined_reason": reason,
                                                                    "closed_at": at}))
         else:
-            assigned = clock.add(reported, rng.uniform(0.005, 0.08) * target)
+            assigned = add_working_minutes(reported, rng.uniform(0.005, 0.08) * target)
             worker = worker_for(category, assigned)
             contractor = REPAIR_CONTRACTORS[category] if rng.random() < REPAIR_CONTRACTED.get(category, 0.0) else ""
             if contractor and rng.random() < 0.4:
@@ -356,7 +370,7 @@ def build(conn: Connection, school: School) -> None:
                           {"status": "assigned", "assignee_id": worker, "contractor": contractor}))
             at = assigned
             if rng.random() < 0.8:
-                at = clock.add(assigned, rng.uniform(0.01, 0.25) * target)
+                at = add_working_minutes(assigned, rng.uniform(0.01, 0.25) * target)
                 steps.append((at, "started", account_of.get(worker, heads[0]) if worker else heads[0], "", None,
                               {"status": "in_progress"}))
             cost = rng.lognormvariate(math.log(1800), 0.9) if contractor else (
@@ -405,21 +419,21 @@ def build(conn: Connection, school: School) -> None:
         if target == "location":
             place = by_kind["campus"][0] if what == "campus" else next(
                 p.id for p in rooms if what in p.name and "综合楼" in p.full_name)
-        next_due = next(d for d in due_days if (clock.next_school_day(d) if skip else d) - timedelta(days=lead) > today)
+        next_due = next(d for d in due_days if (_school_day_from(d) if skip else d) - timedelta(days=lead) > today)
         plan_rows.append({
             "id": plan_id, "title": title, "category_id": category_id[category], "target": target,
             "asset_id": None, "kind_key": what if target == "kind" else "", "location_id": place,
             "steps": plan_steps, "every": every, "unit": unit, "mode": "fixed", "skip_holidays": skip,
             "lead_days": lead, "assignee_id": assignee, "statutory": statutory, "evidence_required": statutory,
             "reference": reference, "next_due_on": next_due, "active": True,
-            "created_at": clock.at(due_days[0] - timedelta(days=lead + 10), 10)})
+            "created_at": school_time(due_days[0] - timedelta(days=lead + 10), 10)})
         description = title + ("\n" + "\n".join(f"□ {step}" for step in plan_steps) if plan_steps else "")
         keys: set[str] = set()
         for planned in due_days:
             if planned >= next_due:
                 break
-            due = clock.next_school_day(planned) if skip else planned
-            made = clock.at(due - timedelta(days=lead), 0) + timedelta(seconds=rng.randrange(20, 60))
+            due = _school_day_from(planned) if skip else planned
+            made = school_time(due - timedelta(days=lead), 0) + timedelta(seconds=rng.randrange(20, 60))
             if target == "kind":
                 targets = [(f"asset:{a.id}", a.location_id, a.id) for a in asset_rows
                            if a.kind_id == water and a.created_at < made and a.status not in ("disposed", "lost")]
@@ -430,17 +444,17 @@ def build(conn: Connection, school: School) -> None:
                 if plan_key in keys:  # two due days moved onto the same school day: one ticket
                     continue
                 keys.add(plan_key)
-                due_at = clock.at(due, 17.5)
+                due_at = school_time(due, 17.5)
                 row = ticket_row(location_id=location_id, asset_id=asset_id, category_id=category_id[category],
                                  priority="normal", description=description, status="assigned", assignee_id=assignee,
                                  contractor=contractor, due_at=due_at, plan_id=plan_id, plan_due_on=due,
                                  plan_key=plan_key, reported_at=made)
                 note = f"来自维护计划“{title}”，到期日 {due.isoformat()}。"
                 steps = [(made, "reported", None, note, None, {"status": "assigned"})]
-                begin = clock.add(max(made, clock.at(due, 7.5) - timedelta(days=rng.uniform(0, lead))),
+                begin = add_working_minutes(max(made, school_time(due, 7.5) - timedelta(days=rng.uniform(0, lead))),
                                   rng.uniform(0, 120))
                 if begin >= due_at:
-                    begin = clock.at(due, 8)
+                    begin = school_time(due, 8)
                 actor = account_of.get(assignee, heads[0])
                 if rng.random() < 0.7:
                     steps.append((begin, "started", actor, "", None, {"status": "in_progress"}))
@@ -462,7 +476,7 @@ def build(conn: Connection, school: School) -> None:
     day = (school.start + SCHOOL_OFFSET).date() + timedelta(days=1)
     while day <= today:
         in_term = any(a <= day <= b for a, b in terms)
-        weight = 1.0 if clock.school_day(day) else (0.45 if not in_term and day.weekday() < 5 else 0.08)
+        weight = 1.0 if is_school_day(day) else (0.45 if not in_term and day.weekday() < 5 else 0.08)
         if day.month == 9 and day.day <= 20:
             weight *= 1.6  # the start of the school year: everything is used again
         days.append(day)
@@ -474,7 +488,7 @@ def build(conn: Connection, school: School) -> None:
         while reported >= now:  # today's later hours have not come yet: draw again
             day = days[bisect.bisect_left(cumulative, rng.random() * cumulative[-1])]
             hour = rng.uniform(7.5, 17.5) if rng.random() < 0.9 else rng.uniform(6, 22.5)
-            reported = clock.at(day, hour).replace(microsecond=0)
+            reported = school_time(day, hour).replace(microsecond=0)
         category = rng.choices(list(REPAIR_CATEGORY_MIX), list(REPAIR_CATEGORY_MIX.values()))[0]
         priority = rng.choices(list(REPAIR_PRIORITY_MIX), list(REPAIR_PRIORITY_MIX.values()))[0]
         item = asset_for(category, reported)
