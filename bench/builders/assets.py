@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from harness.build import SCHOOL_OFFSET, School, T
+from harness.build import SCHOOL_OFFSET, School, T, insert_rows, new_token
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
@@ -67,8 +67,6 @@ def build(conn: Connection, school: School) -> None:
     "from" of a move is where the previous event left it; the row shows where the last
     one did), LOANS on the loanable ones (ASSET_OPEN_LOANS still out), ASSET_EVENTS rows
     of history in all; ids follow time, as they do live."""
-    from schoolhq.assets.services import TOKEN_ALPHABET
-
     rng = school.rng
     categories = dict(conn.execute(select(T["asset_category"].c.code, T["asset_category"].c.id)).all())
     kinds = dict(conn.execute(select(T["asset_kind"].c.key, T["asset_kind"].c.id)).all())
@@ -85,13 +83,6 @@ def build(conn: Connection, school: School) -> None:
     current = school.current_person_ids
     desk_accounts = [school.admin_account_id] + school.account_ids[1:6]
     used_tokens = set(conn.execute(select(T["location"].c.token)).scalars())
-
-    def token() -> str:
-        while True:
-            value = "".join(rng.choice(TOKEN_ALPHABET) for _ in range(8))
-            if value not in used_tokens:
-                used_tokens.add(value)
-                return value
 
     def at_of(start: datetime, end: datetime) -> datetime:
         return (start + (end - start) * rng.random()).replace(microsecond=0)
@@ -116,7 +107,8 @@ def build(conn: Connection, school: School) -> None:
         if lends:
             loanable_kind.append(number - 1)
         assets.append({
-            "id": number, "number": f"ZC{booked.year}{counters[booked.year]:05d}", "token": token(),
+            "id": number, "number": f"ZC{booked.year}{counters[booked.year]:05d}",
+            "token": new_token(rng, used_tokens),
             "name": name, "category_id": categories.get(code) or rng.choice(list(categories.values())),
             "kind_id": kinds.get(kind) if kind else None,
             "tier": "fixed_asset" if price >= 1000 else "low_value_durable",
@@ -304,5 +296,4 @@ def build(conn: Connection, school: School) -> None:
     conn.execute(insert(T["asset"]), assets)
     conn.execute(insert(T["loan"]), loans)
     events.sort(key=lambda row: row["at"])
-    for first in range(0, len(events), 20_000):
-        conn.execute(insert(T["asset_event"]), events[first:first + 20_000])
+    insert_rows(conn, "asset_event", events)

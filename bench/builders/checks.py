@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from builders.assets import ASSET_SUPPLIERS
-from harness.build import SCHOOL_OFFSET, School, T, school_time
+from harness.build import SCHOOL_OFFSET, School, T, insert_rows, new_token, school_time
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
@@ -79,7 +79,6 @@ def build(conn: Connection, school: School) -> None:
     expects it to find today's rounds made."""
     import bisect
 
-    from schoolhq.assets.services import TOKEN_ALPHABET
     from schoolhq.checks.demo import _answer
     from schoolhq.checks.judging import format_number
     from schoolhq.checks.schedules import DEFAULT_MEALS, TERM_LEAD_DAYS, _bounds, _last_school_day
@@ -196,10 +195,7 @@ def build(conn: Connection, school: School) -> None:
         name, price, brand, model, extra = CHECK_KIT[kind]
         for n in range(count):
             seq += 1
-            token = "".join(rng.choice(TOKEN_ALPHABET) for _ in range(8))
-            while token in used_tokens:
-                token = "".join(rng.choice(TOKEN_ALPHABET) for _ in range(8))
-            used_tokens.add(token)
+            token = new_token(rng, used_tokens)
             created = school_time(booked, 10) + timedelta(minutes=len(kit_rows))
             number = f"ZC{booked.year}{seq:05d}"
             keeper = current["canteen"] if kind != "water_tank" else current["logistics"]
@@ -437,10 +433,8 @@ def build(conn: Connection, school: School) -> None:
     for row in schedules:
         row.pop("_post")
     conn.execute(insert(T["check_schedule"]), schedules)
-    for first in range(0, len(rounds), 10_000):
-        conn.execute(insert(T["check_round"]), rounds[first:first + 10_000])
-    for first in range(0, len(answers), 20_000):
-        conn.execute(insert(T["check_answer"]), answers[first:first + 20_000])
+    insert_rows(conn, "check_round", rounds, 10_000)
+    insert_rows(conn, "check_answer", answers)
     # The database freezes submitted and missed rounds and their answers: the rounds went in
     # open, their answers after them, and now they are closed, one status at a time.
     check_round = T["check_round"]

@@ -9,7 +9,7 @@ from calendar import monthrange
 from datetime import date, datetime, timedelta
 
 from builders.school import GIVEN, OUTDOOR, SURNAMES
-from harness.build import SCHOOL_OFFSET, School, T, school_time
+from harness.build import SCHOOL_OFFSET, School, T, insert_rows, school_time
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 
@@ -520,13 +520,11 @@ def build(conn: Connection, school: School) -> None:
     tickets.sort(key=lambda row: row["id"])
     events.sort(key=lambda row: (row["at"], row["ticket_id"]))
     conn.execute(insert(T["maintenance_plan"]), plan_rows)
-    for first in range(0, len(tickets), 5_000):
-        conn.execute(insert(T["ticket"]), tickets[first:first + 5_000])
+    insert_rows(conn, "ticket", tickets, 5_000)
     conn.execute(insert(T["ticket_helper"]), [
         {"ticket_id": new_id[i], "person_id": helper} for i, helper in helpers
         if i not in pending_helpers and tickets[new_id[i] - 1]["status"] != "pending"])
-    for first in range(0, len(events), 20_000):
-        conn.execute(insert(T["ticket_event"]), events[first:first + 20_000])
+    insert_rows(conn, "ticket_event", events)
     conn.execute(insert(T["counter"]), [{"scope": scope, "value": value} for scope, value in sorted(counters.items())])
     states: dict[str, int] = {}
     for row in tickets:

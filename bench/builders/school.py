@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from harness import ADMIN_USERNAME
-from harness.build import School, T
+from harness.build import School, T, new_token
 from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection
 
@@ -118,22 +118,16 @@ def build_people(conn: Connection, school: School) -> None:
 
 def build_places(conn: Connection, school: School) -> None:
     """campus → buildings → floors → rooms, each with its path, full name and label token."""
-    from schoolhq.places.services import TOKEN_ALPHABET
-
     rng = school.rng
     keepers = school.current_person_ids
     tokens: set[str] = set()
     rows: list[dict] = []
 
     def add(kind, name, parent, code, sort_order, keeper="pick"):
-        token = "".join(rng.choice(TOKEN_ALPHABET) for _ in range(8))
-        while token in tokens:
-            token = "".join(rng.choice(TOKEN_ALPHABET) for _ in range(8))
-        tokens.add(token)
         number = len(rows) + 1
         row = {
             "id": number, "parent_id": parent["id"] if parent else None, "kind": kind,
-            "name": name, "code": code, "token": token, "sort_order": sort_order,
+            "name": name, "code": code, "token": new_token(rng, tokens), "sort_order": sort_order,
             "path": (parent["path"] if parent else "/") + f"{number}/",
             "full_name": (parent["full_name"] + " / " if parent else "") + name,
             "responsible_person_id": rng.choice(keepers) if keeper == "pick" else keeper,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from harness.build import SCHOOL_OFFSET, School, T
+from harness.build import SCHOOL_OFFSET, School, T, insert_rows, school_time
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
@@ -236,9 +236,6 @@ def build(conn: Connection, school: School) -> None:
     def room() -> int:
         return STOCK_MOVEMENTS - len(movements) if last_day_mode[0] else 1 << 30
 
-    def local(day: date, hours: float) -> datetime:
-        return datetime(day.year, day.month, day.day) - SCHOOL_OFFSET + timedelta(seconds=round(hours * 3600))
-
     def next_number(kind: str, at: datetime) -> tuple[int, int]:
         year = (at + SCHOOL_OFFSET).year
         scope = f"stock.{kind}.{year}"
@@ -369,7 +366,7 @@ def build(conn: Connection, school: School) -> None:
         return True
 
     school_days = [index for index, (_d, w) in enumerate(days) if w > 0]
-    end = local(last_day, 16.75)
+    end = school_time(last_day, 16.75)
 
     def school_day_after(at: datetime, skip: int) -> date | None:
         """The school day `skip` school days after `at`'s (0: the same day if it is one)."""
@@ -381,7 +378,7 @@ def build(conn: Connection, school: School) -> None:
         day = school_day_after(after, skip)
         if day is None:
             return None
-        return max(local(day, rng.uniform(8, 16.5)), after + timedelta(minutes=10))
+        return max(school_time(day, rng.uniform(8, 16.5)), after + timedelta(minutes=10))
 
     # -- the event handlers, each at its moment
     def counter_issue(at: datetime) -> None:
@@ -600,7 +597,7 @@ def build(conn: Connection, school: School) -> None:
                 "write_off": write_off, "reversal": reverse, "retire": retire}
     for supply in retiring:
         index = school_days[rng.randrange(len(school_days) * 3 // 10, len(school_days) * 9 // 10)]
-        later(local(days[index][0], 15), "retire", supply)
+        later(school_time(days[index][0], 15), "retire", supply)
 
     # -- day by day: each day's events go on the queue, then everything due that day runs
     weight_left = sum(w for _d, w in days)
@@ -616,14 +613,14 @@ def build(conn: Connection, school: School) -> None:
     for day, weight in days:
         if weight > 0:
             if last_receipts is None or day.weekday() == 0 or (day - last_receipts).days >= 7:
-                later(local(day, 10), "receipts")
+                later(school_time(day, 10), "receipts")
                 last_receipts = day
             if day.weekday() == 2 and weight >= 0.5:
-                later(local(day, 7.6), "transfers")
+                later(school_time(day, 7.6), "transfers")
             if day.month == 7 and day.day >= 8 and day.year not in counted_years:
                 counted_years.add(day.year)
-                later(local(day, 7), "count", main)
-                later(local(day, 7.05), "count", cupboard)
+                later(school_time(day, 7), "count", main)
+                later(school_time(day, 7.05), "count", cupboard)
         if weight > 0 and day != final_day:
             # today's share of what is left, less the other rows that come with issues
             # booked lines come out short of what was asked when the store runs low
@@ -638,19 +635,19 @@ def build(conn: Connection, school: School) -> None:
             pace["asked"] += quota
             wanted = quota / delivered / (1 + others) / per_attempt
             for _ in range(int(wanted) + (rng.random() < wanted % 1)):
-                at = local(day, rng.uniform(8, 16.5))
+                at = school_time(day, rng.uniform(8, 16.5))
                 later(at, "counter" if rng.random() < STOCK_AT_COUNTER else "submit")
             for kind, chance in STOCK_DAILY.items():
                 if rng.random() < chance * weight:
-                    later(local(day, rng.uniform(10, 16.5)), kind)
+                    later(school_time(day, rng.uniform(10, 16.5)), kind)
         weight_left -= weight
-        until = local(day + timedelta(days=1), 0)
+        until = school_time(day + timedelta(days=1), 0)
         before = len(movements)
         if day == final_day:
             # The last school day: counter issues spread over the day until the ledger holds
             # exactly STOCK_MOVEMENTS rows; what was booked for later that day stays open.
             last_day_mode[0] = True
-            at, closing = local(day, 8), local(day, 16.5)
+            at, closing = school_time(day, 8), school_time(day, 16.5)
             while room() > 0 and at < closing:
                 booked = sum(len(lines_of[payload[0]["id"]]) for when, _s, kind, payload in events
                              if kind == "collect" and when < closing)
@@ -664,7 +661,7 @@ def build(conn: Connection, school: School) -> None:
         run_until(until)
         pace["got"] += len(movements) - before
     # Should the day have ended short: single-line counter issues after hours.
-    at = max(movements[-1]["occurred_at"], local(final_day, 16.5))
+    at = max(movements[-1]["occurred_at"], school_time(final_day, 16.5))
     if len(movements) < STOCK_MOVEMENTS:
         print(f"    (stock: the last day ended {STOCK_MOVEMENTS - len(movements)} rows short; single-line "
               "counter issues after hours make them up)", flush=True)
@@ -690,14 +687,12 @@ def build(conn: Connection, school: School) -> None:
     # 4. In the order the foreign keys need; the ledger last, through its trigger.
     for table, batch in (("stock_receipt", receipts), ("requisition", requisitions), ("requisition_line", req_lines),
                          ("stock_issue", hand_overs), ("stock_count", counts), ("stock_count_line", count_lines)):
-        for first in range(0, len(batch), 20_000):
-            conn.execute(insert(T[table]), batch[first:first + 20_000])
+        insert_rows(conn, table, batch)
     for supply in supplies:
         if supply.archived:
             conn.execute(update(T["stock_item"]).where(T["stock_item"].c.id == supply.id)
                          .values(archived_at=rows[supply.id - 1]["archived_at"]))
-    for first in range(0, len(movements), 20_000):
-        conn.execute(insert(T["stock_movement"]), movements[first:first + 20_000])
+    insert_rows(conn, "stock_movement", movements)
     conn.execute(insert(T["counter"]), [{"scope": scope, "value": value}
                                         for scope, value in sorted(counters.items()) if value])
 

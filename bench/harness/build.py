@@ -49,3 +49,23 @@ T: dict = {}
 def school_time(day: date, hours: float) -> datetime:
     """Naive UTC of a school-local day and hour (any fraction of one: drawn times)."""
     return datetime(day.year, day.month, day.day) - SCHOOL_OFFSET + timedelta(seconds=round(hours * 3600))
+
+
+def insert_rows(conn, table: str, rows: list[dict], chunk: int = 20_000) -> None:
+    """Bulk-insert rows in order, `chunk` at a time (ids, where the rows leave them out, follow the order)."""
+    from sqlalchemy import insert
+
+    for first in range(0, len(rows), chunk):
+        conn.execute(insert(T[table]), rows[first:first + chunk])
+
+
+def new_token(rng: random.Random, taken: set[str]) -> str:
+    """A label token (8 characters of the app's alphabet) that no place or asset in `taken`
+    has yet; it is added to `taken`."""
+    from schoolhq.places.services import TOKEN_ALPHABET
+
+    token = "".join(rng.choice(TOKEN_ALPHABET) for _ in range(8))
+    while token in taken:
+        token = "".join(rng.choice(TOKEN_ALPHABET) for _ in range(8))
+    taken.add(token)
+    return token
