@@ -40,6 +40,8 @@ def find(fx: Fixture) -> bool:
     def slot_count(round_: CheckRound) -> int:
         return sum(len(round_.subjects.get(str(item.id), [])) if item.per else 1 for item in round_.template.items)
 
+    # who signs in: the canteen manager (the most rounds today), the school doctor (the
+    # fewest), the school-wide logistics head
     performer, quiet, manager = holder("canteen_manager"), holder("school_doctor"), holder("logistics_head")
     fx.checks_performer, fx.checks_quiet_performer, fx.checks_manager = \
         performer.username, quiet.username, manager.username

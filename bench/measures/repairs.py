@@ -31,6 +31,8 @@ def find(fx: Fixture) -> bool:
                 .where(Role.code == code, Account.active.is_(True), RoleAssignment.location_id.is_(None),
                        RoleAssignment.department_id.is_(None)).order_by(Account.id))
 
+    # who signs in (usernames): a school-wide logistics head (assigns, sees every ticket), the
+    # worker with the most open tickets and the one with the fewest
     fx.repairs_manager = db.session.scalars(holders("logistics_head")).first().username
     open_count = (select(func.count(Ticket.id)).where(Ticket.assignee_id == Account.person_id,
                                                       Ticket.status.in_(OPEN)).scalar_subquery())
@@ -42,6 +44,7 @@ def find(fx: Fixture) -> bool:
         select(per_ticket.c.ticket_id, per_ticket.c.n).order_by(per_ticket.c.n.desc(), per_ticket.c.ticket_id)).first()
     fx.repairs_quiet_ticket = db.session.scalar(select(per_ticket.c.ticket_id).order_by(per_ticket.c.n,
                                                                                         per_ticket.c.ticket_id))
+    # an in-progress ticket of the worker: its page carries the complete form with the parts
     worker_person = db.session.scalar(select(Account.person_id).where(Account.username == fx.repairs_worker))
     fx.repairs_worker_ticket = db.session.scalar(select(Ticket.id).where(
         Ticket.assignee_id == worker_person, Ticket.status == "in_progress").order_by(Ticket.id.desc())) or 0

@@ -31,6 +31,8 @@ def find(fx: Fixture) -> bool:
     if not stores:
         return False
     fx.stock_main, fx.stock_cupboard = stores[0], stores[-1]
+    # the item with the longest ledger (and its row count) and the one with the shortest;
+    # a barcode (a search that finds one item)
     per_item = (select(StockMovement.item_id, func.count().label("n")).group_by(StockMovement.item_id).subquery())
     fx.stock_busy_item, fx.stock_busy_rows = db.session.execute(
         select(per_item.c.item_id, per_item.c.n).order_by(per_item.c.n.desc(), per_item.c.item_id)).first()
@@ -40,6 +42,7 @@ def find(fx: Fixture) -> bool:
     fx.stock_barcode = db.session.scalar(select(StockItem.barcode).where(
         StockItem.id == fx.stock_quiet_item)) or db.session.scalar(
         select(StockItem.barcode).where(StockItem.barcode.is_not(None)).order_by(StockItem.id))
+    # what the counter issues: an ordinary item the main store holds plenty of, to a member of staff
     fx.stock_counter_item = db.session.scalar(
         select(StockItem.id).join(StockBalance, StockBalance.item_id == StockItem.id)
         .where(StockBalance.store_id == fx.stock_main, StockItem.needs_approval.is_(False),
@@ -52,10 +55,12 @@ def find(fx: Fixture) -> bool:
             .having(func.count() == 4).subquery())
     issued_four = (select(Requisition.id).join(four, four.c.requisition_id == Requisition.id)
                    .where(Requisition.status == "issued").order_by(Requisition.id.desc()))
-    # the latest with the busiest item on it (the most asked for, and the longest ledger to check quotas in)
+    # the latest issued requisition of four lines with the busiest item on one (the page the counter
+    # issue redirects to; the most asked for, and the longest ledger to check quotas in)
     fx.stock_requisition = db.session.scalar(issued_four.where(select(RequisitionLine.id).where(
         RequisitionLine.requisition_id == Requisition.id, RequisitionLine.item_id == fx.stock_busy_item).exists())) \
         or db.session.scalar(issued_four) or 0
+    # the school's today and a year before, for the consumption report's range
     today = local_today()
     fx.stock_today, fx.stock_year_ago = today.isoformat(), (today - timedelta(days=365)).isoformat()
     fx.stock_week_ago = (today - timedelta(days=7)).isoformat()
