@@ -31,6 +31,31 @@ def test_people_are_found_by_name_pinyin_or_initials(ctx):
     assert [p.name for p in people.search_people("", office.id)] == ["王芳"]
 
 
+def test_search_is_blind_to_case_and_takes_percent_signs_literally(ctx):
+    people.create_person("Anna Li", None, "IT")
+    people.create_person("张伟", None, "100% 体育")
+    found = lambda text: [p.name for p in people.search_people(text)]  # noqa: E731
+    assert found("anna") == ["Anna Li"] and found("it") == ["Anna Li"]
+    assert found("%") == ["张伟"] and found("_") == []
+
+
+def test_a_person_renamed_or_left_shows_in_the_next_search(app, client):
+    """The directory each process holds is replaced the moment anyone changes."""
+    with app.app_context():
+        make_account("clerk", "admin")
+        person = people.create_person("王芳", None, "干事")
+        db.session.commit()
+        person_id = person.id
+    assert login(client, "clerk").status_code == 303
+    assert "王芳" in client.get("/people/?q=wf", headers={"HX-Request": "true"}).get_data(as_text=True)
+    with app.app_context():
+        people.update_person(person_id, "汪峰", None, "干事", "")
+        db.session.commit()
+    rows = client.get("/people/?q=wf", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "汪峰" in rows and "王芳" not in rows
+    assert client.get("/people/pick?q=wangf").get_data(as_text=True).count("汪峰") == 1
+
+
 def test_department_tree_and_head(ctx):
     office = people.create_department("总务处")
     canteen = people.create_department("食堂", office.id)
