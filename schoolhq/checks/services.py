@@ -129,7 +129,7 @@ def _target_query():
 def _save_target(round_id: int, item_id: int, subject_id: int) -> SaveTarget:
     """The round to save this slot's answer in, locked until the transaction ends (on
     SQLite the request's BEGIN IMMEDIATE holds the whole database already)."""
-    row = db.session.execute(_target_query(), {"round_id": round_id, "item_id": item_id,
+    row = db.session.connection().execute(_target_query(), {"round_id": round_id, "item_id": item_id,
                                                "subject_id": subject_id}).first()
     if row is None:
         raise NotFound(_l("No such check round."))
@@ -333,7 +333,7 @@ def _start(account, round_: CheckRound | SaveTarget) -> None:
             setattr(round_, name, value)
     else:
         rounds = CheckRound.__table__
-        db.session.execute(rounds.update().where(rounds.c.id == round_.id).values(**started))
+        db.session.connection().execute(_by_id(rounds), {"record_id": round_.id, **started})
         round_.status = "in_progress"
 
 
@@ -347,6 +347,13 @@ def _same_item(round_: CheckRound, item_id: int) -> int:
             db.session.scalar(select(CheckAnswer.id).where(CheckAnswer.round_id == round_.id).limit(1)):
         return item_id
     return next((item.id for item in round_.template.items if item.key == shown.key), item_id)
+
+
+@cache
+def _by_id(table):
+    """UPDATE of one row by id, its SET clause the columns of the parameters given (the
+    statement is built once; SQLAlchemy caches its compiled form per set of columns)."""
+    return table.update().where(table.c.id == bindparam("record_id"))
 
 
 def _expire_loaded(model, record_id: int) -> None:
@@ -369,7 +376,6 @@ def answer(account, round_id: int, item_id: int, subject_id: int, data: AnswerIn
     number_label, item = _locate(target, item_id, subject_id)
     outcome, value, number = judging.judge(item, data, local_today())
     file_id = _save_file(item, data).id if item.type in FILE_TYPES else None
-    answers = CheckAnswer.__table__
     found = target.answer
     saved = found or SavedAnswer(0, outcome, "", None, "", False, None, None)
     was_failed, was_na = found is not None and saved.outcome == "fail", found is not None and saved.outcome == "na"
@@ -389,12 +395,13 @@ def answer(account, round_id: int, item_id: int, subject_id: int, data: AnswerIn
         saved.corrected = False
     values = {name: getattr(saved, name) for name in _ANSWER_COLUMNS[1:]}
     values.update(answered_by_id=account.id, answered_at=utcnow())
+    connection = db.session.connection()
     if found is None:
-        saved.id = db.session.execute(answers.insert().values(
-            round_id=target.id, item_id=item.id, template_id=target.template_id, subject_id=subject_id,
-            **values)).inserted_primary_key[0]
+        saved.id = connection.execute(CheckAnswer.__table__.insert(), {
+            "round_id": target.id, "item_id": item.id, "template_id": target.template_id, "subject_id": subject_id,
+            **values}).inserted_primary_key[0]
     else:
-        db.session.execute(answers.update().where(answers.c.id == saved.id).values(**values))
+        connection.execute(_by_id(CheckAnswer.__table__), {"record_id": saved.id, **values})
     if target.status == "open":
         _start(account, target)
     _expire_loaded(CheckAnswer, saved.id)

@@ -79,6 +79,7 @@ def _signal_change(stamp: int) -> None:
     path = _signal_path()
     fresh = f"{path}.{os.getpid()}.{random.randint(0, _MAX)}"
     try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(fresh, "w") as file:
             file.write(str(stamp))
         os.replace(fresh, path)  # a new file (inode) even within one clock tick

@@ -511,3 +511,41 @@ def test_a_ledger_can_be_one_sheet_per_place(ctx):
     assert len(reports.ledger("canteen.daily", month).rows) == 2
     only = reports.ledger("canteen.daily", month, hall.id)
     assert [row.round.place for row in only.rows] == ["学生餐厅"]
+
+
+def test_a_warm_answer_save_reads_one_row_and_writes_one(app, client):
+    """The busiest write of the day: the round, its place, the slot's answer and the
+    asset's label in one locked read, then one UPDATE (the version and the account come
+    from the process cache)."""
+    from sqlalchemy import event
+
+    with app.test_request_context():
+        canteen, _manager, _head, _assets = kitchen()
+        round_ = services.start_adhoc(_manager, "canteen.daily", canteen.id)
+        the_slot = slot_of(round_, "fridge_temp", 0)
+        round_id, item_id, subject_id = round_.id, the_slot.item.id, the_slot.subject_id
+        path = f"/checks/rounds/{round_id}/answer/{item_id}/{subject_id}"
+        db.session.commit()
+    assert login(client, "canteen").status_code == 303
+    hx = {"HX-Request": "true"}
+    assert client.post(path, data={"value": "4"}, headers=hx).status_code == 200  # begins the round
+    sent: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        answered = client.post(path, data={"value": "9"}, headers=hx)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert answered.status_code == 200 and "outcome-fail" in answered.get_data(as_text=True)
+    work = [s.split()[0] + " " + s.split()[1] for s in sent if not s.startswith("BEGIN")]
+    assert work == ["SELECT check_round.id,", "UPDATE check_answer"], sent
+    with app.app_context():
+        saved = db.session.scalar(select(CheckAnswer).where(CheckAnswer.round_id == round_id,
+                                                            CheckAnswer.item_id == item_id,
+                                                            CheckAnswer.subject_id == subject_id))
+        assert (saved.value, saved.number, saved.outcome) == ("9", 9, "fail")
