@@ -199,6 +199,28 @@ def _register_errors(app: Flask) -> None:
         return render_error(500)
 
 
+def _install_translations(app: Flask) -> None:
+    """Templates' _() and ngettext() through this request's catalogue, found once per
+    locale (Flask-Babel looks the catalogue up again for every string; a list page has
+    hundreds). Keyed by the locale object, so force_locale() and a language switch still
+    get theirs."""
+    from flask_babel import get_translations
+
+    def catalogue():
+        locale = get_locale()
+        found = g.get("schoolhq_catalogue")
+        if found is None or found[0] is not locale:
+            found = g.schoolhq_catalogue = (locale, get_translations())
+        return found[1]
+
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: catalogue().ugettext(text),
+        ngettext=lambda singular, plural, n: catalogue().ungettext(singular, plural, n),
+        pgettext=lambda context, text: catalogue().upgettext(context, text),
+        npgettext=lambda context, singular, plural, n: catalogue().unpgettext(context, singular, plural, n),
+        newstyle=True)
+
+
 def _register_templating(app: Flask) -> None:
     from schoolhq.core import filters
     from schoolhq.core import settings as school_settings
@@ -206,6 +228,7 @@ def _register_templating(app: Flask) -> None:
     from schoolhq.core.settings_pages import pages_for as settings_pages_for
 
     filters.register(app)
+    _install_translations(app)
 
     @app.context_processor
     def inject():
