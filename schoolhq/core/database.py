@@ -42,7 +42,9 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 @event.listens_for(Engine, "begin")
-def _sqlite_begin(conn):
+def _on_begin(conn):
+    if has_request_context():
+        g.schoolhq_began = True  # the request has a transaction to end
     if conn.dialect.name != "sqlite":
         return
     immediate = has_request_context() and g.get("schoolhq_write_request", False)
@@ -73,6 +75,9 @@ def _begin_request():
 def _finish_request(response):
     from schoolhq.core.uploads import discard_uploads_of_failed_request
 
+    session = db.session()
+    if not g.get("schoolhq_began") and not (session.new or session.dirty or session.deleted):
+        return response  # nothing reached the database, nothing waits to: no transaction to end
     if response.status_code < 400 or g.get("schoolhq_keep_changes"):
         db.session.commit()
         g.pop("schoolhq_uploaded_files", None)

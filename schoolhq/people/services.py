@@ -180,10 +180,12 @@ class DirectoryEntry:
     department_name: str
     department_path: str
     left: bool
+    #: name and job title folded for a search that ignores case
+    folded: tuple[str, str] = ("", "")
 
     def matches(self, folded: str, letters: str) -> bool:
-        return (folded in self.name.casefold() or self.pinyin.startswith(letters)
-                or self.pinyin_initials.startswith(letters) or folded in self.job_title.casefold())
+        return (folded in self.folded[0] or self.pinyin.startswith(letters)
+                or self.pinyin_initials.startswith(letters) or folded in self.folded[1])
 
 
 def directory() -> tuple[DirectoryEntry, ...]:
@@ -201,7 +203,8 @@ def _load_directory() -> tuple[DirectoryEntry, ...]:
                Person.department_id, Department.name, Department.path, Person.left_at)
         .outerjoin(Department, Department.id == Person.department_id).order_by(Person.pinyin, Person.id))
     return tuple(DirectoryEntry(id_, name, pinyin or "", initials or "", job or "", phone or "", department_id,
-                                department or "", path or "", left_at is not None)
+                                department or "", path or "", left_at is not None,
+                                (name.casefold(), (job or "").casefold()))
                  for id_, name, pinyin, initials, job, phone, department_id, department, path, left_at in rows)
 
 
