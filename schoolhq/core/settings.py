@@ -66,7 +66,12 @@ def _copy(value: Any) -> Any:
     the value every request of the process shares."""
     import copy
 
+    if isinstance(value, list) and all(isinstance(item, _SCALARS) for item in value):
+        return list(value)  # the school's weekdays, read on every day a clock counts
     return copy.deepcopy(value) if isinstance(value, (list, dict)) else value
+
+
+_SCALARS = (str, int, float, bool, type(None))
 
 
 def get(key: str) -> Any:

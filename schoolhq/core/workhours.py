@@ -25,13 +25,15 @@ def time_setting(value) -> str:
 
 
 
-def _window(day: date) -> tuple[datetime, datetime] | None:
+def _hours() -> tuple[time, time]:
+    """The working day's start and end (read once per count, not once per day counted)."""
+    return time.fromisoformat(settings.get("work_day_start")), time.fromisoformat(settings.get("work_day_end"))
+
+
+def _window(day: date, hours: tuple[time, time]) -> tuple[datetime, datetime] | None:
     """The working hours of a day in UTC (naive, like every stored time), or None."""
-    if not is_school_day(day):
-        return None
-    start = time.fromisoformat(settings.get("work_day_start"))
-    end = time.fromisoformat(settings.get("work_day_end"))
-    if end <= start:
+    start, end = hours
+    if end <= start or not is_school_day(day):
         return None
     zone = school_zone()
 
@@ -44,9 +46,9 @@ def _window(day: date) -> tuple[datetime, datetime] | None:
 def add_working_minutes(start: datetime, minutes: int) -> datetime:
     """The moment `minutes` of working time after `start` (naive UTC)."""
     remaining = max(int(minutes), 0)
-    day = to_local(start).date()
+    day, hours = to_local(start).date(), _hours()
     for _ in range(HORIZON_DAYS):
-        window = _window(day)
+        window = _window(day, hours)
         if window is not None:
             opens, closes = window
             begin = max(start, opens)
@@ -63,9 +65,9 @@ def working_minutes_between(start: datetime, end: datetime) -> int:
     """Working minutes from `start` to `end` (0 when end is not after start)."""
     if end <= start:
         return 0
-    total, day, last = 0, to_local(start).date(), to_local(end).date()
+    total, day, last, hours = 0, to_local(start).date(), to_local(end).date(), _hours()
     while day <= last:
-        window = _window(day)
+        window = _window(day, hours)
         if window is not None:
             begin, finish = max(start, window[0]), min(end, window[1])
             if finish > begin:
