@@ -101,6 +101,6 @@ def kind_edit(kind_id: int):
 @permission_required("assets.settings", school_wide=True)
 def settings_page():
     """The asset settings moved to the area's generic settings page; old links and
-    bookmarks land there (308 keeps a POST a POST: an old form's fields are unknown there
+    bookmarks land there (307 keeps a POST a POST: an old form's fields are unknown there
     and refused, nothing is saved)."""
-    return redirect(url_for("assets_settings.page"), code=308)
+    return redirect(url_for("assets_settings.page"), code=302 if request.method == "GET" else 307)
