@@ -80,18 +80,6 @@ class CheckinForm(FlaskForm):
     submit = SubmitField(_l("Check in"))
 
 
-class AssetSettingsForm(FlaskForm):
-    fixed_asset_threshold = StringField(_l("Fixed-asset threshold (yuan)"), validators=[DataRequired(), Length(max=20)])
-    special_equipment_threshold = StringField(_l("Threshold for special equipment (yuan)"),
-                                              validators=[DataRequired(), Length(max=20)])
-    disposal_threshold = StringField(_l("Disposals from this original value go to the principal (yuan)"),
-                                     validators=[DataRequired(), Length(max=20)])
-    number_pattern = StringField(_l("Asset number pattern"), validators=[DataRequired(), Length(max=40)])
-    after_school = StringField(_l("Loans due “after school” at"), validators=[DataRequired(), Length(max=5)])
-    public_label_info = BooleanField(_l("A label scanned without sign-in shows the name, room and status"))
-    submit = SubmitField(_l("Save"))
-
-
 class StocktakeForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     location_id = SelectField(_l("Places"), coerce=str, validate_choice=False)

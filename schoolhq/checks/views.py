@@ -66,13 +66,16 @@ def _round_or_404(round_id: int, perform: bool = False) -> CheckRound:
 
 # Doing rounds ---------------------------------------------------------------------------
 
-def _today_page(status: int = 200, **extra):
+def _today_page(status: int = 200, start_form: StartForm | None = None, **extra):
     from schoolhq.places import services as places
 
     rounds = queries.soonest_first(queries.my_rounds(current_user))
+    start_form = start_form or StartForm(formdata=None)
+    start_form.template_key.choices = [(key, title) for key, title, _f in
+                                       packs.published_choices(judging.reader_language())]
+    start_form.location_id.choices = [("", "—"), *places.choices()]
     return render("checks/today.html", status=status, rounds=rounds, progress=services.progress(rounds),
-                  templates=packs.published_choices(judging.reader_language()),
-                  locations=places.choices(), **extra)
+                  start_form=start_form, **extra)
 
 
 @bp.get("/")
@@ -101,12 +104,14 @@ def start():
         form, lambda: services.start_adhoc(current_user, form.template_key.data, to_int(form.location_id.data),
                                            to_int(form.asset_id.data)),
         success=lambda round_: redirect_to("checks.round_page", round_id=round_.id),
-        page=lambda status, error, field: _today_page(status, start_error=error))
+        page=lambda status, error, field: _today_page(status, form))
 
 
-def _round_page(round_: CheckRound, status: int = 200, error=None, field=None):
+def _round_page(round_: CheckRound, status: int = 200, error=None, field=None, form=None):
+    """The round; `form` is a refused submission or amendment, shown with its message."""
     return render("checks/round.html", status=status, round=round_, slots=services.slots(round_), error=error,
-                  field=field,
+                  field=field, submit_form=form if isinstance(form, SubmitForm) else SubmitForm(formdata=None),
+                  amend_form=form if isinstance(form, AmendForm) else AmendForm(formdata=None),
                   may_perform=services.may_perform(current_user, round_),
                   revisions=services.revisions(round_),
                   findings=list(db.session.scalars(select(services.CheckFinding)
@@ -173,11 +178,11 @@ def evidence(round_id: int, item_id: int, subject_id: int):
         corrected=form.get("corrected") == "y"))
 
 
-def _round_form(round_id: int, form, action, default_field: str | None = None):
+def _round_form(round_id: int, form, action):
     """A form on the round's page: back to the page when done, the page again when refused."""
     return handle_form(
         form, action, success=lambda revision: redirect_to("checks.round_page", round_id=getattr(revision, "id", round_id)),
-        page=lambda status, error, field: _round_page(_round_or_404(round_id), status, error, field or default_field))
+        page=lambda status, error, field: _round_page(_round_or_404(round_id), status, error, field, form))
 
 
 @bp.post("/rounds/<int:round_id>/all-pass")
@@ -192,8 +197,7 @@ def all_pass(round_id: int):
 def submit(round_id: int):
     round_ = _round_or_404(round_id, perform=True)
     form = SubmitForm()
-    return _round_form(round_id, form, lambda: services.submit(current_user, round_.id, form.signature.data),
-                       "submit")
+    return _round_form(round_id, form, lambda: services.submit(current_user, round_.id, form.signature.data))
 
 
 @bp.post("/rounds/<int:round_id>/amend")
@@ -201,7 +205,7 @@ def submit(round_id: int):
 def amend(round_id: int):
     round_ = _round_or_404(round_id, perform=True)
     form = AmendForm()
-    return _round_form(round_id, form, lambda: services.amend(current_user, round_.id, form.reason.data), "reason")
+    return _round_form(round_id, form, lambda: services.amend(current_user, round_.id, form.reason.data))
 
 
 # Oversight and findings -----------------------------------------------------------------
@@ -246,7 +250,8 @@ def _findings_page(status: str) -> Page:
 def finding_list():
     status = request.args.get("status", "open")
     page = _findings_page(status)
-    return render("checks/findings.html", page=page, chosen=status,
+    blank = FindingForm(formdata=None)
+    return render("checks/findings.html", page=page, chosen=status, form=blank, blank=blank,
                   may_manage=can(current_user, "checks.manage"))
 
 
@@ -263,8 +268,9 @@ def finding_action(finding_id: int, action: str):
     else:
         abort(404)
     return handle_form(form, act, success=success, page=lambda status, error, field: render(
-        "checks/findings.html", status=status, page=_findings_page("open"), chosen="open", error=error,
-        error_finding=finding_id, may_manage=True))
+        "checks/findings.html", status=status, page=_findings_page("open"), chosen="open", form=form,
+        blank=FindingForm(formdata=None), error=error if action == "ticket" else None,
+        error_finding=None if action == "ticket" else finding_id, may_manage=True))
 
 
 # Ledgers and compliance -----------------------------------------------------------------
@@ -310,14 +316,44 @@ def compliance():
 
 # Templates ------------------------------------------------------------------------------
 
-def _template_page(template, status: int = 200, error=None, field=None, editing: int | None = None):
+def _item_choices(form: TemplateEditForm, kinds) -> TemplateEditForm:
+    form.type.choices = list(packs.TYPE_LABELS.items())
+    form.per_kind.choices = [("", "—"), *((k.key, k.name_zh) for k in kinds)]
+    form.evidence.choices = list(packs.EVIDENCE_LABELS.items())
+    form.ticket.choices = list(packs.TICKET_LABELS.items())
+    form.frequency.choices = list(packs.FREQUENCY_LABELS.items())
+    return form
+
+
+def _template_page(template, status: int = 200, error=None, field=None, editing: int | None = None,
+                   action: str = "", form: TemplateEditForm | None = None):
+    """The template and, for a draft, its forms: a new item, the item being edited, the
+    title. `form` is the one refused by `action`, shown again with its message."""
     from schoolhq.assets.models import AssetKind
 
-    return render("checks/template.html", status=status, template=template, error=error, field=field,
-                  editing=editing, versions=packs.versions(template.key), types=packs.TYPE_LABELS,
-                  evidence=packs.EVIDENCE_LABELS, tickets=packs.TICKET_LABELS, values=request.form,
-                  kinds=list(db.session.scalars(select(AssetKind).order_by(AssetKind.id))),
+    kinds = list(db.session.scalars(select(AssetKind).order_by(AssetKind.id)))
+    item = next((i for i in template.items if i.id == editing), None)
+    posted = {"add-item": "add", "edit-item": "edit", "update": "update"}.get(action) if form else None
+    forms = {"add": TemplateEditForm(formdata=None), "update": TemplateEditForm.of_template(template),
+             "edit": TemplateEditForm.of_item(item) if item else None}
+    if posted:
+        forms[posted] = form
+    forms = {key: _item_choices(f, kinds) if f else None for key, f in forms.items()}
+    return render("checks/template.html", status=status, template=template, error=None if posted else error,
+                  field=field, editing=editing, versions=packs.versions(template.key), types=packs.TYPE_LABELS,
+                  evidence=packs.EVIDENCE_LABELS, tickets=packs.TICKET_LABELS, kinds=kinds, add_form=forms["add"],
+                  edit_form=forms["edit"], title_form=forms["update"],
                   frequencies=packs.FREQUENCY_LABELS, template_status=packs.TEMPLATE_STATUS_LABELS)
+
+
+def _new_template_forms(form: NewTemplateForm) -> dict:
+    """The page's two forms, a new draft and a pack file: only the one sent shows its message."""
+    imported = form.pack_file.data is not None
+    forms = {"create_form": NewTemplateForm(formdata=None) if imported else form,
+             "import_form": form if imported else NewTemplateForm(formdata=None)}
+    for each in forms.values():
+        each.frequency.choices = list(packs.FREQUENCY_LABELS.items())
+    return forms
 
 
 @bp.route("/templates", methods=["GET", "POST"])
@@ -332,11 +368,11 @@ def template_list():
                                          form.frequency.data, form.area.data)
         raw = upload.read(1024 * 1024 + 1)
         if len(raw) > 1024 * 1024:
-            raise ServiceError(_l("The file is larger than 1 MB."))
+            raise ServiceError(_l("The file is larger than 1 MB."), "pack_file")
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ServiceError(_l("The file is not UTF-8 text.")) from None
+            raise ServiceError(_l("The file is not UTF-8 text."), "pack_file") from None
         packs.import_packs(text)
         return None
 
@@ -345,8 +381,8 @@ def template_list():
         success=lambda template: redirect_to("checks.template_page", template_id=template.id) if template
         else redirect_to("checks.template_list"),
         page="checks/templates.html",
-        context=lambda: {"templates": packs.templates(True), "values": request.form,
-                         "frequencies": packs.FREQUENCY_LABELS, "template_status": packs.TEMPLATE_STATUS_LABELS})
+        context=lambda: {"templates": packs.templates(True), "template_status": packs.TEMPLATE_STATUS_LABELS,
+                         **_new_template_forms(form)})
 
 
 @bp.get("/templates/<int:template_id>")
@@ -394,12 +430,14 @@ def template_action(template_id: int, action: str):
         action, lambda _result: redirect_to("checks.template_page", template_id=template_id))
     return handle_form(form, lambda: TEMPLATE_ACTIONS[action](template, form), success=success,
                        page=lambda status, error, field: _template_page(packs.get_template(template_id), status, error,
-                                                                        field, editing=to_int(form.item_id.data)))
+                                                                        field, editing=to_int(form.item_id.data),
+                                                                        action=action, form=form))
 
 
 # Schedules ------------------------------------------------------------------------------
 
-def _schedule_page(status: int = 200, error=None, field=None):
+def _schedule_page(status: int = 200, error=None, field=None, form=None):
+    """The schedules and the two forms; `form` is the one refused, shown with its message."""
     from schoolhq.assets.models import AssetKind
     from schoolhq.auth.services import BUILTIN_ROLES
     from schoolhq.people import services as people
@@ -407,14 +445,25 @@ def _schedule_page(status: int = 200, error=None, field=None):
 
     language = judging.reader_language()
     kinds = list(db.session.scalars(select(AssetKind).order_by(AssetKind.id)))
+    kind_names = {k.key: k.name_en if language == "en" and k.name_en else k.name_zh for k in kinds}
+    meals = schedules.meals()
+    schedule_form = form if isinstance(form, ScheduleForm) else ScheduleForm(formdata=None)
+    schedule_form.template_key.choices = [(key, f"{title} · {packs.FREQUENCY_LABELS[frequency]}")
+                                          for key, title, frequency in packs.published_choices(language)]
+    schedule_form.target.choices = list(schedules.TARGET_LABELS.items())
+    schedule_form.location_id.choices = [("", "—"), *places.choices()]
+    schedule_form.kind_key.choices = [("", "—"), *((k.key, kind_names[k.key]) for k in kinds)]
+    schedule_form.frequency.choices = [("", _l("As the template says")), *packs.FREQUENCY_LABELS.items()]
+    schedule_form.meals.choices = [(m["key"], f"{m['zh']} {m['start']}–{m['end']}") for m in meals]
+    schedule_form.assignee.choices = {
+        None: [("", "—")], str(_l("Roles")): [(f"role:{code}", label) for code, label in BUILTIN_ROLES.items()],
+        str(_l("People")): [(f"person:{value}", label) for value, label in people.person_choices()]}
+    meals_form = form if isinstance(form, MealsForm) else MealsForm(
+        formdata=None, meals="".join(f"{m['zh']} {m['en']} {m['start']}-{m['end']}\n" for m in meals))
     return render("checks/schedules.html", status=status, error=error, field=field,
-                  schedules=schedules.schedules(), values=request.form,
+                  schedules=schedules.schedules(), form=schedule_form, meals_form=meals_form,
                   titles={t.key: packs.title_of(t, language) for t in reversed(packs.templates(True))},
-                  kind_names={k.key: k.name_en if language == "en" and k.name_en else k.name_zh for k in kinds},
-                  templates=packs.published_choices(language),
-                  targets=schedules.TARGET_LABELS, frequencies=packs.FREQUENCY_LABELS,
-                  kinds=kinds, people=people.person_choices(), locations=places.choices(), roles=BUILTIN_ROLES,
-                  meals=schedules.meals())
+                  kind_names=kind_names, targets=schedules.TARGET_LABELS, roles=BUILTIN_ROLES)
 
 
 @bp.route("/schedules", methods=["GET", "POST"])
@@ -432,7 +481,8 @@ def schedule_list():
             assignee_role=assignee.removeprefix("role:") if assignee.startswith("role:") else ""))
         schedules.materialise(schedule_ids=[schedule.id])
 
-    return handle_form(form, save, success="checks.schedule_list", page=_schedule_page)
+    return handle_form(form, save, success="checks.schedule_list",
+                       page=lambda status, error, field: _schedule_page(status, error, field, form))
 
 
 @bp.post("/schedules/<int:schedule_id>/deactivate")
@@ -450,4 +500,4 @@ def meals():
     form = MealsForm()
     return handle_form(form, lambda: settings.update({"checks.meals": form.meals.data}),
                        success="checks.schedule_list",
-                       page=lambda status, error, field: _schedule_page(status, error, "meals"))
+                       page=lambda status, error, field: _schedule_page(status, error, "meals", form))

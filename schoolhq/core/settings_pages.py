@@ -60,6 +60,8 @@ def save(area: Area, form: FlaskForm) -> None:
         raw = getattr(form, name).data
         try:
             if setting.kind == "money":
+                if not (raw or "").strip():  # an empty box is not 0 yuan
+                    raise ServiceError(_l("Enter an amount in yuan, like 1234.50."), name)
                 raw = parse_yuan(raw, name)
             elif setting.kind != "bool":
                 raw = (raw or "").strip()

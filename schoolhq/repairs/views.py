@@ -42,7 +42,8 @@ def _ticket_or_404(ticket_id: int) -> Ticket:
     return ticket
 
 
-def _report_page(status: int = 200, error: str | None = None, field: str | None = None):
+def _report_page(form: ReportForm, status: int = 200, error: str | None = None, field: str | None = None):
+    """The report form; from a label's link the place (and the asset) come filled in."""
     from schoolhq.places import services as places
 
     location_id = to_int(request.values.get("location_id") or request.values.get("location"))
@@ -54,9 +55,16 @@ def _report_page(status: int = 200, error: str | None = None, field: str | None 
         asset = db.session.get(Asset, asset_id)
         if asset is not None and not location_id:
             location_id = asset.location_id
-    return render("repairs/report.html", status=status, error=error, field=field, locations=places.choices(),
-                  categories=services.categories(), priorities=services.priorities(), location_id=location_id,
-                  asset=asset, values=request.form)
+    if request.method == "GET":
+        form.location_id.data = str(location_id or "")
+        form.asset_id.data = str(asset.id) if asset else ""
+    priorities = services.priorities()
+    form.location_id.choices = [("", _l("— choose the place —")), *places.choices()]
+    form.category_id.choices = [(str(c.id), c.name) for c in services.categories()]
+    form.priority.choices = [(p.key, services.priority_name(p)) for p in priorities]
+    hours = {p.key: _l("%(h)s school hours", h=p.target_hours) for p in priorities if p.target_hours}
+    # a refusal shows in the form: beside its field, or above the fields
+    return render("repairs/report.html", status=status, form=form, asset=asset, hours=hours)
 
 
 @bp.route("/report", methods=["GET", "POST"])
@@ -68,7 +76,8 @@ def report_page():
         location_id=to_int(form.location_id.data), category_id=to_int(form.category_id.data),
         priority=form.priority.data, description=form.description.data, asset_id=to_int(form.asset_id.data),
         set_under_repair=form.under_repair.data, photos=(form.photos.data or [])[:4])),
-        success=lambda ticket: redirect_to("repairs.ticket", ticket_id=ticket.id), page=_report_page)
+        success=lambda ticket: redirect_to("repairs.ticket", ticket_id=ticket.id),
+        page=lambda status, error, field: _report_page(form, status, error, field))
 
 
 @bp.get("/")
@@ -100,17 +109,35 @@ def mine():
     return render("repairs/mine.html", page=page)
 
 
-def _ticket_page(ticket: Ticket, status: int = 200, error: str | None = None, action: str = ""):
+def _ticket_page(ticket: Ticket, status: int = 200, error: str | None = None, action: str = "",
+                 form: TicketActionForm | None = None):
+    """The ticket and the steps this reader may take; `form` is the step `action` refused,
+    shown again with its message (the other steps' forms stay empty)."""
     from schoolhq.people import services as people
 
-    return render("repairs/ticket.html", status=status, ticket=ticket, error=error, action=action,
+    may_manage = can(current_user, "repairs.manage", ticket)
+    people_choices = people.person_choices() if may_manage else []
+    parts = _parts_choices() if ticket.status in services.FLOW["complete"] else {}
+
+    def step(name: str) -> TicketActionForm:
+        step_form = form if form is not None and action == name else TicketActionForm(formdata=None)
+        step_form.assignee_id.choices = [("", _l("— nobody (contractor) —")), *people_choices]
+        step_form.helper_ids.choices = people_choices
+        step_form.part_item_id.choices = [("", _l("— none —")), *parts.get("part_items", [])]
+        step_form.store_id.choices = [(str(st.id), st.name) for st in parts.get("stores", [])]
+        if step_form is not form and name == "assign":
+            step_form.assignee_id.data = str(ticket.assignee_id or "")
+            step_form.contractor.data = ticket.contractor or ""
+        return step_form
+
+    steps = {name: step(name) for name in ("assign", "hold", "complete", "verify", "decline", "comment")}
+    return render("repairs/ticket.html", status=status, ticket=ticket, action=action, steps=steps,
+                  error=error if action not in steps else None,
                   events=services.timeline(ticket.id), photos=services.photos(ticket.id),
-                  may_work=services.may_work_on(current_user, ticket),
-                  may_manage=can(current_user, "repairs.manage", ticket),
+                  may_work=services.may_work_on(current_user, ticket), may_manage=may_manage,
                   is_reporter=ticket.reported_by_id == current_user.id,
-                  people=people.person_choices() if can(current_user, "repairs.manage", ticket) else [],
-                  hold_reasons=services.domain()["hold_reasons"], flow=services.FLOW, values=request.form,
-                  **(_parts_choices() if ticket.status in services.FLOW["complete"] else {}))
+                  hold_reasons=[(r, r) for r in services.domain()["hold_reasons"]], flow=services.FLOW,
+                  has_parts=bool(parts.get("part_items")))
 
 
 def _parts_choices() -> dict:
@@ -118,7 +145,8 @@ def _parts_choices() -> dict:
     from schoolhq.stock import services as stock
 
     rows = db.session.execute(stock.item_rows(stock.ItemFilters())).all()
-    return {"part_items": [(item.id, f"{item.name} {item.spec}", item.unit) for item, quantity, _v in rows if quantity],
+    return {"part_items": [(str(item.id), f"{item.name} {item.spec} ({item.unit})")
+                           for item, quantity, _v in rows if quantity],
             "stores": stock.stores()}
 
 
@@ -174,7 +202,7 @@ def act(ticket_id: int, action: str):
     def refused(status, error, field):
         if one_tap and wants_fragment():
             raise ServiceError(error, field)  # the queue row stays; the message comes as a toast
-        return _ticket_page(_ticket_or_404(ticket_id), status, str(error), action)
+        return _ticket_page(_ticket_or_404(ticket_id), status, str(error), action, form)
 
     return handle_form(form, lambda: ACTIONS[action](item, form), success=done, page=refused)
 
@@ -182,7 +210,9 @@ def act(ticket_id: int, action: str):
 
 # Maintenance plans and the statutory register ------------------------------------------
 
-def _plan_page(status: int = 200, error: str | None = None, field: str | None = None):
+def _plan_page(status: int = 200, error: str | None = None, field: str | None = None,
+               form: PlanForm | None = None):
+    """The plans, and the form for a new one (`form`: the one refused, with its message)."""
     from schoolhq.assets.models import AssetKind
     from schoolhq.people import services as people
     from schoolhq.places import services as places
@@ -190,10 +220,15 @@ def _plan_page(status: int = 200, error: str | None = None, field: str | None = 
     rows = plans.plans()
     kinds = list(db.session.scalars(select(AssetKind).order_by(AssetKind.id)))
     zh = str(get_locale() or "").startswith("zh")
-    return render("repairs/plans.html", kind_names={k.key: k.name_zh if zh else (k.name_en or k.name_zh) for k in kinds}, status=status, error=error, field=field, plans=rows,
-                  compliance=plans.compliance([p.id for p in rows]), units=plans.UNITS,
-                  categories=services.categories(), people=people.person_choices(), locations=places.choices(),
-                  kinds=kinds, values=request.form)
+    form = form or PlanForm(formdata=None)
+    form.category_id.choices = [(str(c.id), c.name) for c in services.categories()]
+    form.assignee_id.choices = [("", _l("— choose —")), *people.person_choices()]
+    form.location_id.choices = [("", _l("— choose the place —")), *places.choices()]
+    form.kind_key.choices = [("", "—"), *((k.key, f"{k.name_zh} {k.name_en}") for k in kinds)]
+    form.unit.choices = list(plans.UNITS.items())
+    return render("repairs/plans.html", kind_names={k.key: k.name_zh if zh else (k.name_en or k.name_zh) for k in kinds},
+                  status=status, error=None if form.errors else error, plans=rows,
+                  compliance=plans.compliance([p.id for p in rows]), units=plans.UNITS, form=form)
 
 
 @bp.route("/plans", methods=["GET", "POST"])
@@ -216,7 +251,8 @@ def plan_list():
             evidence_required=form.evidence_required.data, reference=form.reference.data))
         plans.materialise()
 
-    return handle_form(form, save, success="repairs.plan_list", page=_plan_page)
+    return handle_form(form, save, success="repairs.plan_list",
+                       page=lambda status, error, field: _plan_page(status, error, field, form))
 
 
 @bp.post("/plans/statutory")
@@ -274,4 +310,5 @@ def settings_page():
         return services.save_category(form.name.data, to_int(form.category_id.data))
 
     return handle_form(form, save, success="repairs.settings_page", page="repairs/settings.html",
-                       context=lambda: {"categories": services.categories(), "priorities": services.priorities()})
+                       context=lambda: {"categories": services.categories(), "priorities": services.priorities(),
+                                        "blank": RepairSettingsForm(formdata=None)})

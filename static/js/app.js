@@ -2,6 +2,22 @@
 // anywhere (the Content-Security-Policy forbids it), so behaviour lives here.
 (function () {
   "use strict";
+  // The header's folded menus (a tablet's width, app.css): a tap opens one and closes the
+  // others; a tap elsewhere or Escape closes them. Only with script does the header fold.
+  document.documentElement.classList.add("js");
+  function closeMenus(except) {
+    document.querySelectorAll("[data-menu-toggle][aria-expanded='true']").forEach(function (open) {
+      if (open !== except) open.setAttribute("aria-expanded", "false");
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest("[data-menu-toggle]");
+    closeMenus(toggle);
+    if (toggle) toggle.setAttribute("aria-expanded", toggle.getAttribute("aria-expanded") === "true" ? "false" : "true");
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeMenus(null);
+  });
   function toast(text, isError) {
     var box = document.getElementById("toast");
     if (!box || !text) return;

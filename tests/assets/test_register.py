@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -254,20 +255,50 @@ def test_kind_fields_follow_the_chosen_kind(app, client):
 
 
 def test_asset_settings_page(app, client):
+    """The asset settings live on the area's generic settings page."""
     with app.app_context():
         make_account("head", "logistics_head")
     login(client, "head")
-    assert "1000.00" in client.get("/assets/settings").get_data(as_text=True)
-    form = {"fixed_asset_threshold": "1,500", "special_equipment_threshold": "2000", "number_pattern": "GZ{seq:06d}",
-            "disposal_threshold": "10000",
-            "after_school": "16:00", "public_label_info": "y"}
-    assert client.post("/assets/settings", data=form).status_code == 303
-    for field, bad in (("fixed_asset_threshold", "-1"), ("number_pattern", "{nope}{seq}"), ("after_school", "25:99"),
-                       ("special_equipment_threshold", "lots")):
-        assert client.post("/assets/settings", data={**form, field: bad}).status_code == 422, field
+    page = client.get("/assets/settings/general")
+    assert page.status_code == 200 and "1000.00" in page.text
+    assert "/assets/catalogue" in page.text  # the categories and kinds stay one tap away
+    form = {"assets__fixed_asset_threshold_fen": "1,500", "assets__special_equipment_threshold_fen": "2000",
+            "assets__number_pattern": "GZ{seq:06d}", "assets__disposal_principal_threshold_fen": "10000",
+            "assets__after_school": "16:00", "assets__public_label_info": "y"}
+    assert client.post("/assets/settings/general", data=form).status_code == 303
+    for field, bad in (("assets__fixed_asset_threshold_fen", "-1"), ("assets__number_pattern", "{nope}{seq}"),
+                       ("assets__after_school", "25:99"), ("assets__special_equipment_threshold_fen", "lots"),
+                       ("assets__disposal_principal_threshold_fen", " ")):
+        # each refused post also carries a good new time, which must not be saved either
+        refused = client.post("/assets/settings/general", data={**form, "assets__after_school": "17:00", field: bad})
+        assert refused.status_code == 422, field
+        # the message sits inside the refused field's own block
+        block = re.search(rf'<div class="field invalid">\s*<label for="{field}">.*?</div>', refused.text, re.S)
+        assert block and 'class="field-error"' in block.group(0), field
     with app.test_request_context():
         assert settings.get("assets.fixed_asset_threshold_fen") == 150000
         assert settings.get("assets.number_pattern") == "GZ{seq:06d}"
+        assert settings.get("assets.after_school") == "16:00"  # no refused post wrote anything
+
+
+def test_the_old_asset_settings_address_leads_to_the_generic_page(app, client):
+    with app.app_context():
+        make_account("head", "logistics_head")
+        make_account("teacher", "staff")
+    login(client, "teacher")
+    assert client.get("/assets/settings").status_code == 403
+    assert client.get("/assets/settings/general").status_code == 403
+    login(client, "head")
+    moved = client.get("/assets/settings")
+    assert moved.status_code == 302 and moved.headers["Location"].endswith("/assets/settings/general")
+    assert client.get("/assets/settings", follow_redirects=True).status_code == 200
+    # an old form's post reaches the new page, which does not know its fields: refused, nothing saved
+    old = client.post("/assets/settings", data={"fixed_asset_threshold": "1", "number_pattern": "{seq}"},
+                      follow_redirects=True)
+    assert old.status_code == 422
+    with app.test_request_context():
+        assert settings.get("assets.fixed_asset_threshold_fen") == 100000
+    assert 'href="/assets/settings/general"' in client.get("/assets/").text
 
 
 def test_a_photo_on_the_card_and_the_not_audited_list(app, client):

@@ -4,6 +4,7 @@ importing a school's own file, and template versions."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -322,3 +323,22 @@ def test_bad_numbers_in_the_editor_and_in_a_pack_are_refused(ctx):
             packs.import_packs(text)
     with pytest.raises(ServiceError, match="options must be a list"):
         packs.import_packs("packs:\n  - key: a.b\n    title: x\n    items: [{key: a, prompt: p, type: select, options: 5}]")
+
+
+def test_a_refused_schedule_shows_its_message_inside_the_fields_markup(app, client):
+    """A checks page form re-rendered with 422: the message beside the field it is about,
+    the typed values kept, the labels from the form in the reader's language."""
+    from tests.conftest import login, make_account
+
+    with app.app_context():
+        make_account("head", "logistics_head")
+    login(client, "head")
+    page = client.get("/checks/schedules")
+    assert page.status_code == 200 and '<label for="grace_minutes">' in page.text
+    refused = client.post("/checks/schedules", data={"template_key": "nope.never", "target": "location",
+                                                     "grace_minutes": "45", "opens_time": "07:00",
+                                                     "due_time": "17:00"})
+    assert refused.status_code == 422
+    block = re.search(r'<div class="field invalid">\s*<label for="(\w+)">.*?</div>', refused.text, re.S)
+    assert block and 'class="field-error"' in block.group(0) and 'aria-invalid="true"' in block.group(0)
+    assert 'name="grace_minutes" type="text" value="45"' in refused.text  # what was typed stays

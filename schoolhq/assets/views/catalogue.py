@@ -1,17 +1,16 @@
-"""The catalogue (the school's asset categories and operational kinds) and the asset settings."""
+"""The catalogue (the school's asset categories and operational kinds); the old address of the asset
+settings."""
 
 from __future__ import annotations
 
-from flask import request
+from flask import redirect, request, url_for
 
 from schoolhq.assets import services
-from schoolhq.assets.forms import AssetSettingsForm
 from schoolhq.assets.views import (
     bp,
 )
-from schoolhq.core.money import parse_yuan, yuan
 from schoolhq.core.permissions import permission_required
-from schoolhq.core.web import get_or_404, handle_form, redirect_to, render
+from schoolhq.core.web import get_or_404, handle_form, render
 
 
 def _class_choices():
@@ -101,24 +100,7 @@ def kind_edit(kind_id: int):
 @bp.route("/settings", methods=["GET", "POST"])
 @permission_required("assets.settings", school_wide=True)
 def settings_page():
-    """The asset rules a school sets itself: thresholds (财政部令 rules as defaults), numbering."""
-    from schoolhq.core import settings
-
-    form = AssetSettingsForm()
-    if request.method == "GET":
-        form.fixed_asset_threshold.data = yuan(settings.get("assets.fixed_asset_threshold_fen"))
-        form.special_equipment_threshold.data = yuan(settings.get("assets.special_equipment_threshold_fen"))
-        form.number_pattern.data = settings.get("assets.number_pattern")
-        form.disposal_threshold.data = yuan(settings.get("assets.disposal_principal_threshold_fen"))
-        form.after_school.data = settings.get("assets.after_school")
-        form.public_label_info.data = settings.get("assets.public_label_info")
-    return handle_form(form, lambda: settings.update({
-        "assets.fixed_asset_threshold_fen": parse_yuan(form.fixed_asset_threshold.data, "fixed_asset_threshold"),
-        "assets.special_equipment_threshold_fen": parse_yuan(form.special_equipment_threshold.data,
-                                                             "special_equipment_threshold"),
-        "assets.number_pattern": form.number_pattern.data,
-        "assets.disposal_principal_threshold_fen": parse_yuan(form.disposal_threshold.data, "disposal_threshold"),
-        "assets.after_school": form.after_school.data,
-        "assets.public_label_info": bool(form.public_label_info.data),
-    }), success=lambda _saved: redirect_to("assets.settings_page", saved=1), page="assets/settings.html",
-        context={"saved": request.args.get("saved")})
+    """The asset settings moved to the area's generic settings page; old links and
+    bookmarks land there (307 keeps a POST a POST: an old form's fields are unknown there
+    and refused, nothing is saved)."""
+    return redirect(url_for("assets_settings.page"), code=302 if request.method == "GET" else 307)
