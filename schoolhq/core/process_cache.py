@@ -56,10 +56,15 @@ def _store() -> dict:
     return current_app.extensions.setdefault("schoolhq_process_cache", {})
 
 
-def _local() -> dict:
-    """What this process knows of the stamp: its value, when it was read (wall clock, so
-    the tests' held clock moves it too) and the signal file as it was then."""
-    return current_app.extensions.setdefault("schoolhq_process_cache_stamp", {})
+def _known() -> tuple | None:
+    """What this process knows of the stamp: (value, when it was read, the signal file as
+    it was then), replaced whole so no thread reads half of it. The wall clock, so the
+    tests' held clock moves it too."""
+    return current_app.extensions.get("schoolhq_process_cache_stamp")
+
+
+def _learn(stamp: int | None, read_at: float, signal: tuple | None) -> None:
+    current_app.extensions["schoolhq_process_cache_stamp"] = (stamp, read_at, signal)
 
 
 def _signal_path() -> str:
@@ -85,13 +90,13 @@ def _signal_change(stamp: int) -> None:
         os.replace(fresh, path)  # a new file (inode) even within one clock tick
     except OSError:  # a read-only instance folder: the others see it within TRUST_SECONDS
         current_app.logger.warning("Could not write %s", path)
-    _local().update(stamp=stamp, read_at=time.time(), signal=_signal())
+    _learn(stamp, time.time(), _signal())
 
 
 def forget() -> None:
     """Drop this process's cached values and stamp (a database replaced underneath it)."""
     _store().clear()
-    _local().clear()
+    current_app.extensions.pop("schoolhq_process_cache_stamp", None)
 
 
 def _stamp_query():
@@ -113,15 +118,15 @@ def _stamp(session: Session) -> int | None:
             session.flush()  # a pending change replaces the stamp first
         if info.get(_CHANGED):
             return None
-        known, signal, now = _local(), _signal(), time.time()
-        if "stamp" in known and known["signal"] == signal and abs(now - known["read_at"]) < TRUST_SECONDS:
-            stamp = known["stamp"]
+        known, signal, now = _known(), _signal(), time.time()
+        if known is not None and known[2] == signal and abs(now - known[1]) < TRUST_SECONDS:
+            stamp = known[0]
         else:
             if _STAMP_QUERY is None:
                 _STAMP_QUERY = _stamp_query()
             stamp = session.connection().scalar(_STAMP_QUERY)
             # the signal as it was before the read: a change signalled since is read next time
-            known.update(stamp=stamp, read_at=now, signal=signal)
+            _learn(stamp, now, signal)
         info[_STAMP] = stamp
     return stamp
 
