@@ -549,3 +549,21 @@ def test_a_warm_answer_save_reads_one_row_and_writes_one(app, client):
                                                             CheckAnswer.item_id == item_id,
                                                             CheckAnswer.subject_id == subject_id))
         assert (saved.value, saved.number, saved.outcome) == ("9", 9, "fail")
+
+
+def test_a_refused_page_marks_only_the_slot_it_is_about(app, client):
+    """Without htmx a refusal comes back as the round's page: a refused answer marks its
+    own slot, a refused submission marks none."""
+    with app.test_request_context():
+        canteen, manager, _head, _assets = kitchen()
+        round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+        the_slot = slot_of(round_, "fridge_temp", 0)
+        round_id, path = round_.id, f"/checks/rounds/{round_.id}/answer/{the_slot.item.id}/{the_slot.subject_id}"
+        db.session.commit()
+    assert login(client, "canteen").status_code == 303
+    refused = client.post(path, data={"value": "warm"})
+    assert refused.status_code == 422
+    assert refused.get_data(as_text=True).count(" invalid\" data-slot") == 1
+    unsigned = client.post(f"/checks/rounds/{round_id}/submit", data={})
+    assert unsigned.status_code == 422
+    assert " invalid\" data-slot" not in unsigned.get_data(as_text=True)
