@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +19,11 @@ from schoolhq.core.database import append_only
 from schoolhq.core.permissions import AccessScope
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
+
+if TYPE_CHECKING:
+    from schoolhq.auth.models import Account
+    from schoolhq.people.models import Department, Person
+    from schoolhq.places.models import Location
 
 
 class AssetCategory(db.Model):
@@ -38,7 +43,7 @@ class AssetCategory(db.Model):
     class_2010: Mapped[str] = mapped_column(String(2), default="")
     archived_at: Mapped[datetime | None]
 
-    parent = relationship("AssetCategory", remote_side=[id], lazy="joined", join_depth=1)
+    parent: Mapped[AssetCategory | None] = relationship(remote_side=[id])
 
 
 class AssetKind(db.Model):
@@ -123,12 +128,12 @@ class Asset(db.Model):
     next_audit_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    category = relationship("AssetCategory", lazy="joined")
-    kind = relationship("AssetKind", lazy="joined")
-    location = relationship("Location", lazy="joined")
-    custodian = relationship("Person", lazy="joined")
-    department = relationship("Department", lazy="joined")
-    status_row = relationship("AssetStatus", lazy="joined")
+    category: Mapped[AssetCategory] = relationship()
+    kind: Mapped[AssetKind | None] = relationship()
+    location: Mapped[Location] = relationship()
+    custodian: Mapped[Person | None] = relationship()
+    department: Mapped[Department | None] = relationship()
+    status_row: Mapped[AssetStatus] = relationship()
 
     @property
     def amount_fen(self) -> int:
@@ -156,7 +161,7 @@ class AssetEvent(db.Model):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     note: Mapped[str] = mapped_column(String(300), default="")
 
-    actor = relationship("Account", lazy="joined")
+    actor: Mapped[Account | None] = relationship()
 
 
 class Loan(db.Model):
@@ -190,8 +195,8 @@ class Loan(db.Model):
     damaged: Mapped[bool] = mapped_column(Boolean, default=False)
     photo_in_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
 
-    asset = relationship("Asset", lazy="joined")
-    borrower = relationship("Person", lazy="joined")
+    asset: Mapped[Asset] = relationship()
+    borrower: Mapped[Person] = relationship()
 
 
 # The database itself keeps the history append-only, on both engines.
@@ -218,8 +223,8 @@ class AuditCampaign(db.Model):
     approved_at: Mapped[datetime | None]
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
 
-    location = relationship("Location", lazy="joined")
-    category = relationship("AssetCategory", lazy="joined")
+    location: Mapped[Location | None] = relationship()
+    category: Mapped[AssetCategory | None] = relationship()
 
     def access_scope(self) -> AccessScope:
         return AccessScope(location_path=self.location.path if self.location else None)
@@ -238,7 +243,7 @@ class AuditExpected(db.Model):
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
     amount_fen: Mapped[int] = mapped_column(default=0)
 
-    asset = relationship("Asset", lazy="joined")
+    asset: Mapped[Asset] = relationship()
 
 
 class AuditScan(db.Model):
@@ -266,8 +271,8 @@ class AuditScan(db.Model):
     move_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(String(200), default="")
 
-    asset = relationship("Asset", lazy="joined")
-    location = relationship("Location", lazy="joined")
+    asset: Mapped[Asset | None] = relationship()
+    location: Mapped[Location] = relationship()
 
 
 class Disposal(db.Model):
@@ -299,9 +304,9 @@ class Disposal(db.Model):
     executed_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     method: Mapped[str] = mapped_column(String(60), default="")
 
-    items = relationship("DisposalItem", lazy="selectin", order_by="DisposalItem.id")
-    photos = relationship("DisposalPhoto", lazy="selectin")
-    created_by = relationship("Account", foreign_keys=[created_by_id], lazy="joined")
+    items: Mapped[list[DisposalItem]] = relationship(order_by="DisposalItem.id")
+    photos: Mapped[list[DisposalPhoto]] = relationship()
+    created_by: Mapped[Account | None] = relationship(foreign_keys=[created_by_id])
 
 
 class DisposalItem(db.Model):
@@ -316,7 +321,7 @@ class DisposalItem(db.Model):
     #: the status to return to if the request is rejected
     status_before: Mapped[str] = mapped_column(String(30), default="in_use")
 
-    asset = relationship("Asset", lazy="joined")
+    asset: Mapped[Asset] = relationship()
 
 
 class DisposalPhoto(db.Model):
@@ -356,5 +361,5 @@ class Reservation(db.Model):
     decided_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(String(200), default="")
 
-    asset = relationship("Asset", lazy="joined")
-    person = relationship("Person", lazy="joined")
+    asset: Mapped[Asset] = relationship()
+    person: Mapped[Person] = relationship()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
@@ -8,6 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
+
+if TYPE_CHECKING:
+    from schoolhq.people.models import Department, Person
+    from schoolhq.places.models import Location
 
 
 class Account(UserMixin, db.Model):
@@ -30,7 +35,7 @@ class Account(UserMixin, db.Model):
     #: bumped when the password changes, so other sessions of the account end
     session_version: Mapped[int] = mapped_column(default=1)
 
-    person = relationship("Person", lazy="joined", back_populates="account")
+    person: Mapped[Person] = relationship(back_populates="account")
 
     @property
     def is_active(self) -> bool:
@@ -63,7 +68,7 @@ class Role(db.Model):
     name: Mapped[str] = mapped_column(String(60), default="")
     builtin: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    permissions = relationship("RolePermission", cascade="all, delete-orphan", lazy="selectin")
+    permissions: Mapped[list[RolePermission]] = relationship(cascade="all, delete-orphan")
 
     @property
     def display_name(self) -> str:
@@ -102,6 +107,6 @@ class RoleAssignment(db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
 
-    role = relationship("Role", lazy="joined")
-    department = relationship("Department", lazy="joined")
-    location = relationship("Location", lazy="joined")
+    role: Mapped[Role] = relationship()
+    department: Mapped[Department | None] = relationship()
+    location: Mapped[Location | None] = relationship()

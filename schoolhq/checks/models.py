@@ -5,7 +5,7 @@ failed answer leaves behind."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     DDL,
@@ -26,6 +26,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from schoolhq.core.permissions import AccessScope
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
+
+if TYPE_CHECKING:
+    from schoolhq.assets.models import Asset
+    from schoolhq.auth.models import Account
+    from schoolhq.people.models import Person
+    from schoolhq.places.models import Location
+    from schoolhq.repairs.models import Ticket
 
 ITEM_TYPES = ("pass_fail", "pass_fail_na", "number", "text", "select", "date_expiry", "photo", "signature",
               "attachment")
@@ -67,8 +74,9 @@ class CheckTemplate(db.Model):
     published_at: Mapped[datetime | None]
     retired_at: Mapped[datetime | None]
 
-    items = relationship("CheckItem", order_by="CheckItem.position", lazy="selectin",
-                         back_populates="template", cascade="all, delete-orphan")
+    # allowed eager (tests/test_models.py): a template is read for its questions, a few each, everywhere
+    items: Mapped[list[CheckItem]] = relationship(order_by="CheckItem.position", back_populates="template",
+                                                  cascade="all, delete-orphan", lazy="selectin")
 
 
 class CheckItem(db.Model):
@@ -111,7 +119,7 @@ class CheckItem(db.Model):
     #: P law text read, S secondary source, G common practice (see the domain README)
     confidence: Mapped[str] = mapped_column(String(1), default="")
 
-    template = relationship("CheckTemplate", back_populates="items")
+    template: Mapped[CheckTemplate] = relationship(back_populates="items")
 
     def prompt(self, language: str) -> str:
         return self.prompt_en if language == "en" and self.prompt_en else self.prompt_zh
@@ -152,8 +160,8 @@ class CheckSchedule(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    location = relationship("Location", lazy="joined")
-    assignee = relationship("Person", lazy="joined")
+    location: Mapped[Location | None] = relationship()
+    assignee: Mapped[Person | None] = relationship()
 
 
 class CheckRound(db.Model):
@@ -214,12 +222,11 @@ class CheckRound(db.Model):
     amend_reason: Mapped[str] = mapped_column(String(300), default="")
     missed_at: Mapped[datetime | None]
 
-    template = relationship("CheckTemplate", lazy="joined")
-    location = relationship("Location", lazy="joined")
-    #: in a second query: an asset brings its own joined relations
-    asset = relationship("Asset", lazy="selectin")
-    assignee = relationship("Person", lazy="joined")
-    submitted_by = relationship("Account", foreign_keys=[submitted_by_id], lazy="select")
+    template: Mapped[CheckTemplate] = relationship()
+    location: Mapped[Location] = relationship()
+    asset: Mapped[Asset | None] = relationship()
+    assignee: Mapped[Person | None] = relationship()
+    submitted_by: Mapped[Account | None] = relationship(foreign_keys=[submitted_by_id])
 
     @property
     def location_path(self) -> str:
@@ -295,11 +302,11 @@ class CheckFinding(db.Model):
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    round = relationship("CheckRound", lazy="joined")
-    item = relationship("CheckItem", lazy="joined")
-    location = relationship("Location", lazy="joined")
-    asset = relationship("Asset", lazy="joined")
-    ticket = relationship("Ticket", lazy="select")
+    round: Mapped[CheckRound] = relationship()
+    item: Mapped[CheckItem] = relationship()
+    location: Mapped[Location] = relationship()
+    asset: Mapped[Asset | None] = relationship()
+    ticket: Mapped[Ticket | None] = relationship()
 
 
 # A submitted or missed round never changes, and neither do its answers: the database

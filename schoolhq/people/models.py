@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,6 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from schoolhq.core.permissions import AccessScope
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
+
+if TYPE_CHECKING:
+    from schoolhq.auth.models import Account
+    from schoolhq.places.models import Location
 
 
 class Department(db.Model):
@@ -24,8 +29,8 @@ class Department(db.Model):
     )
     archived_at: Mapped[datetime | None]
 
-    parent = relationship("Department", remote_side=[id], lazy="joined", join_depth=1)
-    head = relationship("Person", foreign_keys=[head_person_id], lazy="joined")
+    parent: Mapped[Department | None] = relationship(remote_side=[id])
+    head: Mapped[Person | None] = relationship(foreign_keys=[head_person_id])
 
     def access_scope(self) -> AccessScope:
         return AccessScope(department_path=self.path)
@@ -51,8 +56,8 @@ class Person(db.Model):
     #: set when the person leaves; their records stay
     left_at: Mapped[datetime | None]
 
-    department = relationship("Department", foreign_keys=[department_id], lazy="joined")
-    account = relationship("Account", back_populates="person", uselist=False, lazy="select")
+    department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
+    account: Mapped[Account | None] = relationship(back_populates="person")
 
     def access_scope(self) -> AccessScope:
         return AccessScope(department_path=self.department.path if self.department else None)
@@ -71,8 +76,8 @@ class Responsibility(db.Model):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
 
-    person = relationship("Person", lazy="joined")
-    location = relationship("Location", lazy="joined")
+    person: Mapped[Person] = relationship()
+    location: Mapped[Location | None] = relationship()
 
     def access_scope(self) -> AccessScope:
         if self.location is not None:

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schoolhq.core.permissions import AccessScope
 from schoolhq.extensions import db
+
+if TYPE_CHECKING:
+    from schoolhq.people.models import Person
 
 #: the levels of the tree, outermost first; a child sits on a deeper level than its parent
 KINDS = ("campus", "building", "floor", "room")
@@ -34,9 +38,8 @@ class Location(db.Model):
     sort_order: Mapped[int] = mapped_column(default=0)
     archived_at: Mapped[datetime | None]
 
-    parent = relationship("Location", remote_side=[id], lazy="joined", innerjoin=False,
-                          join_depth=1)
-    responsible = relationship("Person", lazy="joined")
+    parent: Mapped[Location | None] = relationship(remote_side=[id])
+    responsible: Mapped[Person | None] = relationship()
 
     @property
     def depth(self) -> int:

@@ -4,7 +4,7 @@ timeline of everything that happened to it."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -21,6 +21,12 @@ from schoolhq.core.database import append_only
 from schoolhq.core.permissions import AccessScope
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
+
+if TYPE_CHECKING:
+    from schoolhq.assets.models import Asset
+    from schoolhq.auth.models import Account
+    from schoolhq.people.models import Person
+    from schoolhq.places.models import Location
 
 STATUSES = ("pending", "assigned", "in_progress", "on_hold", "completed", "verified", "declined", "cancelled")
 
@@ -114,13 +120,13 @@ class Ticket(db.Model):
     #: the inspection report a statutory plan requires (PDF or photo)
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
 
-    location = relationship("Location", lazy="joined")
-    asset = relationship("Asset", lazy="select")
-    category = relationship("RepairCategory", lazy="joined")
-    assignee = relationship("Person", lazy="joined")
-    reported_by = relationship("Account", foreign_keys=[reported_by_id], lazy="joined")
-    helpers = relationship("TicketHelper", lazy="select", cascade="all, delete-orphan")
-    plan = relationship("MaintenancePlan", lazy="select")
+    location: Mapped[Location] = relationship()
+    asset: Mapped[Asset | None] = relationship()
+    category: Mapped[RepairCategory] = relationship()
+    assignee: Mapped[Person | None] = relationship()
+    reported_by: Mapped[Account | None] = relationship(foreign_keys=[reported_by_id])
+    helpers: Mapped[list[TicketHelper]] = relationship(cascade="all, delete-orphan")
+    plan: Mapped[MaintenancePlan | None] = relationship()
 
     def access_scope(self) -> AccessScope:
         return AccessScope(location_path=self.location.path)
@@ -163,10 +169,10 @@ class MaintenancePlan(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    category = relationship("RepairCategory", lazy="joined")
-    assignee = relationship("Person", lazy="joined")
-    location = relationship("Location", lazy="joined")
-    asset = relationship("Asset", lazy="select")
+    category: Mapped[RepairCategory] = relationship()
+    assignee: Mapped[Person] = relationship()
+    location: Mapped[Location | None] = relationship()
+    asset: Mapped[Asset | None] = relationship()
 
 
 class TicketHelper(db.Model):
@@ -175,7 +181,7 @@ class TicketHelper(db.Model):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
 
-    person = relationship("Person", lazy="joined")
+    person: Mapped[Person] = relationship()
 
 
 class TicketPhoto(db.Model):
@@ -203,7 +209,7 @@ class TicketEvent(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    actor = relationship("Account", lazy="joined")
+    actor: Mapped[Account | None] = relationship()
 
 
 append_only(TicketEvent.__table__, "the ticket timeline")

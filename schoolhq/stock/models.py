@@ -6,6 +6,7 @@ so decimal units add and compare exactly on both engines. Money is integer fen."
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     DDL,
@@ -25,6 +26,11 @@ from schoolhq.core.database import append_only
 from schoolhq.core.permissions import AccessScope
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
+
+if TYPE_CHECKING:
+    from schoolhq.auth.models import Account
+    from schoolhq.people.models import Department, Person
+    from schoolhq.places.models import Location
 
 MOVEMENT_KINDS = ("receipt", "issue", "return", "transfer_out", "transfer_in", "adjustment", "write_off",
                   "reversal")
@@ -75,7 +81,7 @@ class StockItem(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     archived_at: Mapped[datetime | None]
 
-    category = relationship("StockCategory", lazy="joined")
+    category: Mapped[StockCategory] = relationship()
 
 
 class Store(db.Model):
@@ -89,8 +95,8 @@ class Store(db.Model):
     keeper_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     archived_at: Mapped[datetime | None]
 
-    location = relationship("Location", lazy="joined")
-    keeper = relationship("Person", lazy="joined")
+    location: Mapped[Location] = relationship()
+    keeper: Mapped[Person | None] = relationship()
 
     def access_scope(self) -> AccessScope:
         return AccessScope(location_path=self.location.path)
@@ -128,8 +134,8 @@ class StockReceipt(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
 
-    store = relationship("Store", lazy="joined")
-    created_by = relationship("Account", lazy="joined")
+    store: Mapped[Store] = relationship()
+    created_by: Mapped[Account | None] = relationship()
 
 
 class Requisition(db.Model):
@@ -167,13 +173,12 @@ class Requisition(db.Model):
     rejected_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     closed_at: Mapped[datetime | None]
 
-    requester = relationship("Person", lazy="joined")
-    department = relationship("Department", lazy="joined")
-    store = relationship("Store", lazy="joined")
-    department_approver = relationship("Account", foreign_keys=[department_approved_by_id], lazy="select")
-    reserve_approver = relationship("Account", foreign_keys=[reserve_approved_by_id], lazy="select")
-    lines = relationship("RequisitionLine", back_populates="requisition", lazy="select",
-                         order_by="RequisitionLine.id", cascade="all, delete-orphan")
+    requester: Mapped[Person] = relationship()
+    department: Mapped[Department | None] = relationship()
+    store: Mapped[Store] = relationship()
+    department_approver: Mapped[Account | None] = relationship(foreign_keys=[department_approved_by_id])
+    reserve_approver: Mapped[Account | None] = relationship(foreign_keys=[reserve_approved_by_id])
+    lines: Mapped[list[RequisitionLine]] = relationship(back_populates="requisition", order_by="RequisitionLine.id", cascade="all, delete-orphan")
 
     def access_scope(self) -> AccessScope:
         return AccessScope(location_path=self.store.location.path,
@@ -193,8 +198,8 @@ class RequisitionLine(db.Model):
     #: what was asked for; what went out is in the ledger
     quantity_milli: Mapped[int]
 
-    requisition = relationship("Requisition", back_populates="lines", lazy="select")
-    item = relationship("StockItem", lazy="joined")
+    requisition: Mapped[Requisition] = relationship(back_populates="lines")
+    item: Mapped[StockItem] = relationship()
 
 
 class StockIssue(db.Model):
@@ -210,8 +215,8 @@ class StockIssue(db.Model):
     #: the recipient's signature on the tablet; None when they sign the printed 领用登记表
     signature_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
 
-    requisition = relationship("Requisition", lazy="joined")
-    recipient = relationship("Person", lazy="joined")
+    requisition: Mapped[Requisition] = relationship()
+    recipient: Mapped[Person] = relationship()
 
 
 class StockCount(db.Model):
@@ -233,8 +238,8 @@ class StockCount(db.Model):
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
 
-    store = relationship("Store", lazy="joined")
-    started_by = relationship("Account", foreign_keys=[started_by_id], lazy="joined")
+    store: Mapped[Store] = relationship()
+    started_by: Mapped[Account | None] = relationship(foreign_keys=[started_by_id])
 
     def access_scope(self) -> AccessScope:
         return self.store.access_scope()
@@ -258,7 +263,7 @@ class StockCountLine(db.Model):
     counted_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     reason: Mapped[str] = mapped_column(String(200), default="")
 
-    item = relationship("StockItem", lazy="joined")
+    item: Mapped[StockItem] = relationship()
 
 
 class StockMovement(db.Model):
@@ -305,11 +310,11 @@ class StockMovement(db.Model):
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("stock_movement.id"), unique=True)
     reason: Mapped[str] = mapped_column(String(300), default="")
 
-    item = relationship("StockItem", lazy="select")
-    store = relationship("Store", foreign_keys=[store_id], lazy="select")
-    person = relationship("Person", lazy="select")
-    department = relationship("Department", lazy="select")
-    actor = relationship("Account", lazy="select")
+    item: Mapped[StockItem] = relationship()
+    store: Mapped[Store] = relationship(foreign_keys=[store_id])
+    person: Mapped[Person | None] = relationship()
+    department: Mapped[Department | None] = relationship()
+    actor: Mapped[Account | None] = relationship()
 
     @property
     def unit_cost_fen(self) -> int:
