@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from schoolhq.assets import services
 from schoolhq.assets.models import (
@@ -104,10 +105,10 @@ def progress(campaign: AuditCampaign) -> list[RoomProgress]:
 
 def room_view(campaign: AuditCampaign, location_id: int):
     """The expected list of a room, which of it was found, and what was scanned there."""
-    expected = list(db.session.scalars(select(AuditExpected).where(
+    expected = list(db.session.scalars(select(AuditExpected).options(joinedload(AuditExpected.asset)).where(
         AuditExpected.campaign_id == campaign.id, AuditExpected.location_id == location_id)
         .order_by(AuditExpected.id)))
-    scans = list(db.session.scalars(select(AuditScan).where(
+    scans = list(db.session.scalars(select(AuditScan).options(joinedload(AuditScan.asset).joinedload(Asset.location)).where(
         AuditScan.campaign_id == campaign.id, AuditScan.location_id == location_id).order_by(AuditScan.id.desc())))
     found_ids = {s.asset_id for s in scans if s.result == "found"}
     return expected, scans, found_ids
@@ -186,6 +187,8 @@ class Report:
 def report(campaign: AuditCampaign) -> Report:
     result = Report(campaign)
     scans = list(db.session.scalars(select(AuditScan).where(AuditScan.campaign_id == campaign.id)
+                                    .options(joinedload(AuditScan.asset).joinedload(Asset.location),
+                                             joinedload(AuditScan.location))
                                     .order_by(AuditScan.id)))
     counted = {s.asset_id for s in scans if s.result in ("found", "misplaced")}
     for s in scans:
@@ -197,7 +200,8 @@ def report(campaign: AuditCampaign) -> Report:
             result.unknown.append(s)
         else:
             result.duplicates += 1
-    expected = list(db.session.scalars(select(AuditExpected).where(AuditExpected.campaign_id == campaign.id)))
+    expected = list(db.session.scalars(select(AuditExpected).where(AuditExpected.campaign_id == campaign.id)
+                                       .options(joinedload(AuditExpected.asset).joinedload(Asset.location))))
     result.expected = len(expected)
     result.missing = [e for e in expected if e.asset_id not in counted]
     return result

@@ -9,6 +9,7 @@ import secrets
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from schoolhq.assets import services
 from schoolhq.assets.models import Asset, Disposal, DisposalItem, DisposalPhoto
@@ -26,11 +27,14 @@ def _actor():
 
 
 def get(disposal_id: int) -> Disposal:
-    return get_or_raise(Disposal, disposal_id, _l("That disposal request does not exist."))
+    return get_or_raise(Disposal, disposal_id, _l("That disposal request does not exist."),
+                        options=(selectinload(Disposal.items).joinedload(DisposalItem.asset),
+                                 selectinload(Disposal.photos)))
 
 
 def listing() -> list[Disposal]:
-    return list(db.session.scalars(select(Disposal).order_by(Disposal.created_at.desc())))
+    return list(db.session.scalars(select(Disposal).options(selectinload(Disposal.items))
+                                   .order_by(Disposal.created_at.desc())))
 
 
 def needs_principal(disposal: Disposal) -> bool:

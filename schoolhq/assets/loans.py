@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from schoolhq.assets.models import (
     Asset,
@@ -196,14 +197,16 @@ def _new_slip() -> str:
 
 
 def slip_loans(slip: str) -> list[Loan]:
-    return list(db.session.scalars(select(Loan).where(Loan.slip == slip).order_by(Loan.id)))
+    return list(db.session.scalars(select(Loan).options(joinedload(Loan.asset), joinedload(Loan.borrower))
+                                   .where(Loan.slip == slip).order_by(Loan.id)))
 
 
 def loans_query(borrower_id: int | None, account, overdue: bool):
     """Open loans; for a desk account only those of assets kept within its scope."""
     from schoolhq.places.models import Location
 
-    query = select(Loan).where(Loan.returned_at.is_(None)).order_by(Loan.due_at)
+    query = (select(Loan).options(joinedload(Loan.asset), joinedload(Loan.borrower))
+             .where(Loan.returned_at.is_(None)).order_by(Loan.due_at))
     if overdue:
         query = query.where(Loan.due_at < utcnow())
     if borrower_id:
@@ -224,6 +227,6 @@ def open_loans(borrower_id: int | None = None, account=None) -> list[Loan]:
 
 def held_by(person_id: int) -> list[Asset]:
     """What a person is custodian of."""
-    return list(db.session.scalars(select(Asset).where(
+    return list(db.session.scalars(select(Asset).options(joinedload(Asset.location)).where(
         Asset.custodian_id == person_id,
         on_register()).order_by(Asset.number)))

@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from schoolhq.assets import loans
 from schoolhq.assets.models import Asset, Reservation
@@ -201,11 +202,12 @@ def week(asset_id: int, monday: date) -> dict[tuple[date, str], Reservation]:
 
 
 def pending() -> list[Reservation]:
-    return list(db.session.scalars(select(Reservation).where(Reservation.status == "requested")
+    return list(db.session.scalars(select(Reservation).options(joinedload(Reservation.asset), joinedload(Reservation.person))
+                                   .where(Reservation.status == "requested")
                                    .order_by(Reservation.starts_at)))
 
 
 def of_person(person_id: int) -> list[Reservation]:
-    return list(db.session.scalars(select(Reservation).where(
+    return list(db.session.scalars(select(Reservation).options(joinedload(Reservation.asset)).where(
         Reservation.person_id == person_id, Reservation.status.in_(ACTIVE), Reservation.ends_at > utcnow())
         .order_by(Reservation.starts_at)))

@@ -14,6 +14,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from schoolhq.assets.catalogue import domain
 from schoolhq.assets.models import (
@@ -256,7 +257,10 @@ def _within_scope(query, account, location_model, _person_model, permission: str
 
 
 def history(asset_id: int, limit: int | None = None) -> list[AssetEvent]:
-    query = (select(AssetEvent).where(AssetEvent.asset_id == asset_id)
+    from schoolhq.auth.models import Account
+
+    query = (select(AssetEvent).options(joinedload(AssetEvent.actor).joinedload(Account.person))
+             .where(AssetEvent.asset_id == asset_id)
              .order_by(AssetEvent.at.desc(), AssetEvent.id.desc()))
     return list(db.session.scalars(query.limit(limit) if limit else query))
 
@@ -266,11 +270,13 @@ def history_count(asset_id: int) -> int:
 
 
 def loans_of(asset_id: int) -> list[Loan]:
-    return list(db.session.scalars(select(Loan).where(Loan.asset_id == asset_id).order_by(Loan.out_at.desc())))
+    return list(db.session.scalars(select(Loan).options(joinedload(Loan.borrower))
+                                   .where(Loan.asset_id == asset_id).order_by(Loan.out_at.desc())))
 
 
 def open_loan(asset_id: int) -> Loan | None:
-    return db.session.scalar(select(Loan).where(Loan.asset_id == asset_id, Loan.returned_at.is_(None)))
+    return db.session.scalar(select(Loan).options(joinedload(Loan.borrower))
+                             .where(Loan.asset_id == asset_id, Loan.returned_at.is_(None)))
 
 
 # Value -------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from flask import abort, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from schoolhq.assets import loans as lending
 from schoolhq.assets import reservations, services
@@ -29,7 +30,9 @@ def _cart_ids() -> list[int]:
 
 def _cart(ids: list[int]) -> list[Asset]:
     """The listed items this desk may handle; a posted id outside its scope shows nothing."""
-    return [a for a in (db.session.get(Asset, i) for i in ids)
+    # the scope check reads the place and department, the returns list the kind
+    options = (joinedload(Asset.location), joinedload(Asset.department), joinedload(Asset.kind))
+    return [a for a in (db.session.get(Asset, i, options=options) for i in ids)
             if a is not None and can(current_user, "assets.loan", a)]
 
 

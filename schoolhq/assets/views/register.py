@@ -7,6 +7,7 @@ from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from schoolhq.assets import services
 from schoolhq.assets.forms import (
@@ -37,7 +38,8 @@ from schoolhq.places import services as places
 @permission_required("assets.view")
 def index():
     filters = filters_from_request()
-    page = paginate(services.search(filters, current_user), per_page=50)
+    page = paginate(services.search(filters, current_user).options(
+        joinedload(Asset.category), joinedload(Asset.location), joinedload(Asset.custodian)), per_page=50)
     return render("assets/index.html", "assets/_rows.html", page=page, filters=filters, choices=register_choices())
 
 
