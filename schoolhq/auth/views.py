@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from schoolhq.auth import services
 from schoolhq.auth.forms import (
@@ -89,7 +90,8 @@ def change_password():
 @permission_required("admin.users", school_wide=True)
 def accounts():
     text = request.args.get("q", "").strip()
-    query = select(Account).join(Person, Person.id == Account.person_id).order_by(Person.pinyin)
+    query = (select(Account).join(Person, Person.id == Account.person_id).order_by(Person.pinyin)
+             .options(contains_eager(Account.person).joinedload(Person.department)))
     if text:
         query = query.where(Person.id.in_([found.id for found in people.search_people(text)])
                             | Account.username.contains(text))

@@ -6,6 +6,7 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from schoolhq.core import audit
 from schoolhq.core.errors import ServiceError
@@ -165,7 +166,7 @@ def archive_location(location_id: int) -> Location:
 
 
 def children(parent_id: int | None) -> list[Location]:
-    query = select(Location).where(Location.archived_at.is_(None))
+    query = select(Location).options(joinedload(Location.responsible)).where(Location.archived_at.is_(None))
     query = query.where(Location.parent_id.is_(None) if parent_id is None else Location.parent_id == parent_id)
     return list(db.session.scalars(query.order_by(Location.sort_order, Location.name)))
 
@@ -177,9 +178,10 @@ def subtree(location: Location, kind: str | None = None) -> list[Location]:
     return list(db.session.scalars(query.order_by(Location.full_name)))
 
 
-def tree() -> list[Location]:
-    """Every active place, parents before children, siblings in their order."""
-    rows = list(db.session.scalars(select(Location).where(Location.archived_at.is_(None))))
+def tree(*options) -> list[Location]:
+    """Every active place, parents before children, siblings in their order; `options`
+    load what the caller shows of each (the select boxes need none)."""
+    rows = list(db.session.scalars(select(Location).options(*options).where(Location.archived_at.is_(None))))
     by_parent: dict[int | None, list[Location]] = {}
     for row in rows:
         by_parent.setdefault(row.parent_id, []).append(row)

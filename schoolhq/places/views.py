@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from schoolhq.core.forms import ActionForm
 from schoolhq.core.labels import label_url, qr_svg
@@ -29,7 +30,7 @@ def _person_choices():
 @bp.get("/")
 @permission_required("places.view")
 def index():
-    locations = services.tree()
+    locations = services.tree(selectinload(Location.responsible))
     unassigned = bool(request.args.get("unassigned"))
     if unassigned:
         locations = [loc for loc in locations if loc.kind == "room" and loc.responsible_person_id is None]
