@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from schoolhq.core import audit, counters
 from schoolhq.core.database import locked
@@ -19,7 +19,14 @@ from schoolhq.core.permissions import can
 from schoolhq.core.timeutil import local_day_bounds_utc, local_today, utcnow
 from schoolhq.extensions import db
 from schoolhq.stock import services
-from schoolhq.stock.models import Requisition, RequisitionLine, StockIssue, StockItem, StockMovement
+from schoolhq.stock.models import (
+    Requisition,
+    RequisitionLine,
+    StockIssue,
+    StockItem,
+    StockMovement,
+    Store,
+)
 from schoolhq.stock.services import format_quantity, ledger_sum, parse_quantity
 
 OPEN_STATUSES = ("pending", "ready", "partly_issued")
@@ -490,17 +497,24 @@ def issue_at_counter(account, store_id: int | None, recipient_id: int | None, li
 
 # Lists --------------------------------------------------------------------------------
 
+def shown() -> tuple:
+    """Loader options for what the lists and the requisition page read of each: the
+    lines' items, who asked for which department, and the store's place (the scope check)."""
+    return (selectinload(Requisition.lines).joinedload(RequisitionLine.item), joinedload(Requisition.requester),
+            joinedload(Requisition.department), joinedload(Requisition.store).joinedload(Store.location))
+
+
 def for_person(person_id: int, limit: int = 100) -> list[Requisition]:
     return list(db.session.scalars(select(Requisition).where(Requisition.requester_id == person_id,
                                                              Requisition.status != "draft")
-                                   .options(selectinload(Requisition.lines))
+                                   .options(*shown())
                                    .order_by(Requisition.id.desc()).limit(limit)))
 
 
 def window_queue(account) -> list[Requisition]:
     """What the window has to hand out, oldest first, for the stores this person keeps."""
     rows = db.session.scalars(select(Requisition).where(Requisition.status.in_(("ready", "partly_issued")))
-                              .options(selectinload(Requisition.lines)).order_by(Requisition.submitted_at))
+                              .options(*shown()).order_by(Requisition.submitted_at))
     return [r for r in rows if can(account, "stock.issue", r.store)]
 
 
@@ -517,7 +531,7 @@ def window_count(account) -> int:
 def waiting_for(account) -> list[Requisition]:
     """Requisitions this person could approve now."""
     rows = db.session.scalars(select(Requisition).where(Requisition.status == "pending")
-                              .options(selectinload(Requisition.lines)).order_by(Requisition.submitted_at))
+                              .options(*shown()).order_by(Requisition.submitted_at))
     return [r for r in rows if (may_approve_department(account, r) and not r.department_approved_by_id)
             or (r.needs_reserve_approval and not r.reserve_approved_by_id and may_release_reserve(account, r))]
 

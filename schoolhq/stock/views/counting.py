@@ -6,6 +6,7 @@ from flask import abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.permissions import can, permission_required, require
@@ -21,6 +22,7 @@ from schoolhq.stock import counts, services
 from schoolhq.stock.forms import (
     CountStartForm,
 )
+from schoolhq.stock.models import Store
 from schoolhq.stock.views import bp, within
 
 
@@ -36,7 +38,8 @@ def count_list():
 
 
 def _count_or_404(count_id: int, *also: str):
-    count = get_or_404(counts.StockCount, count_id)
+    count = get_or_404(counts.StockCount, count_id,
+                       options=(joinedload(counts.StockCount.store).joinedload(Store.location),))
     if not any(can(current_user, permission, count) for permission in ("stock.issue", "stock.approve", *also)):
         abort(403)
     return count

@@ -23,7 +23,7 @@ from schoolhq.stock.views import bp
 
 
 def _requisition_or_404(requisition_id: int):
-    requisition = db.session.get(requisitions.Requisition, requisition_id)
+    requisition = db.session.get(requisitions.Requisition, requisition_id, options=requisitions.shown())
     if requisition is None or requisition.status == "draft":
         abort(404)
     if not (requisition.requester_id == current_user.person_id or can(current_user, "stock.issue", requisition.store)
