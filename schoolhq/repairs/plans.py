@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from schoolhq.core import audit, counters, settings
 from schoolhq.core.calendar import is_school_day, terms
@@ -233,7 +234,9 @@ def compliance(plan_ids: list[int]) -> dict[int, tuple[int, int]]:
 
 
 def plans(include_inactive: bool = False) -> list[MaintenancePlan]:
-    query = select(MaintenancePlan).order_by(MaintenancePlan.statutory.desc(), MaintenancePlan.next_due_on)
+    query = (select(MaintenancePlan).order_by(MaintenancePlan.statutory.desc(), MaintenancePlan.next_due_on)
+             .options(joinedload(MaintenancePlan.category), joinedload(MaintenancePlan.location),
+                      joinedload(MaintenancePlan.asset), joinedload(MaintenancePlan.assignee)))
     if not include_inactive:
         query = query.where(MaintenancePlan.active.is_(True))
     return list(db.session.scalars(query))

@@ -13,6 +13,7 @@ from flask import url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from schoolhq.core import audit, counters, settings, workhours
 from schoolhq.core.database import locked
@@ -549,7 +550,10 @@ def comment(account, ticket_id: int, text: str) -> TicketEvent:
 # Reading -------------------------------------------------------------------------------
 
 def timeline(ticket_id: int) -> list[TicketEvent]:
+    from schoolhq.auth.models import Account
+
     return list(db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
+                                   .options(joinedload(TicketEvent.actor).joinedload(Account.person))
                                    .order_by(TicketEvent.id)))
 
 

@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.pagination import paginate
@@ -35,7 +36,10 @@ def _names():
 
 
 def _ticket_or_404(ticket_id: int) -> Ticket:
-    ticket = get_or_404(Ticket, ticket_id)
+    # the scope checks and the ticket page read these
+    ticket = get_or_404(Ticket, ticket_id, options=(
+        joinedload(Ticket.location), joinedload(Ticket.category), joinedload(Ticket.assignee),
+        joinedload(Ticket.reported_by), selectinload(Ticket.helpers)))
     if not (ticket.reported_by_id == current_user.id or services.may_work_on(current_user, ticket)
             or can(current_user, "repairs.manage", ticket)):
         abort(403)
@@ -89,7 +93,8 @@ def index():
     # page the ids alone, then load those fifty tickets with their places and people
     page = paginate(services.all_tickets(status, bool(request.args.get("overdue"))).with_only_columns(Ticket.id),
                     per_page=50)
-    found = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(page.items)))} if page.items else {}
+    found = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(page.items)).options(
+        joinedload(Ticket.location), joinedload(Ticket.category), joinedload(Ticket.assignee)))} if page.items else {}
     page.items = [found[ticket_id] for ticket_id in page.items]
     return render("repairs/index.html", page=page, chosen=status, statuses=services.STATUS_LABELS, repeats=repeats,
                   overdue=bool(request.args.get("overdue")))
@@ -98,14 +103,16 @@ def index():
 @bp.get("/queue")
 @permission_required("repairs.work")
 def queue():
-    tickets = list(db.session.scalars(services.queue_for(current_user)))
+    tickets = list(db.session.scalars(services.queue_for(current_user).options(
+        joinedload(Ticket.location), joinedload(Ticket.category))))
     return render("repairs/queue.html", tickets=tickets, flow=services.FLOW)
 
 
 @bp.get("/mine")
 @permission_required("repairs.report")
 def mine():
-    page = paginate(services.reported_by(current_user), per_page=50)
+    page = paginate(services.reported_by(current_user).options(
+        joinedload(Ticket.location), joinedload(Ticket.category)), per_page=50)
     return render("repairs/mine.html", page=page)
 
 
