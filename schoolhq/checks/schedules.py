@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from schoolhq.checks.models import FREQUENCIES, CheckRound, CheckSchedule, CheckTemplate
 from schoolhq.checks.packs import published
@@ -75,8 +76,9 @@ def get_schedule(schedule_id: int) -> CheckSchedule:
 
 
 def schedules() -> list[CheckSchedule]:
-    return list(db.session.scalars(select(CheckSchedule).order_by(CheckSchedule.active.desc(),
-                                                                  CheckSchedule.template_key, CheckSchedule.id)))
+    return list(db.session.scalars(select(CheckSchedule).options(joinedload(CheckSchedule.location),
+                                                                 joinedload(CheckSchedule.assignee))
+                                   .order_by(CheckSchedule.active.desc(), CheckSchedule.template_key, CheckSchedule.id)))
 
 
 @dataclass

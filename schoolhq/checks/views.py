@@ -6,6 +6,7 @@ from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from schoolhq.checks import findings, judging, packs, queries, reports, schedules, services
 from schoolhq.checks.forms import (
@@ -57,7 +58,7 @@ def _role_name(code: str) -> str:
 
 
 def _round_or_404(round_id: int, perform: bool = False) -> CheckRound:
-    round_ = get_or_404(CheckRound, round_id)
+    round_ = get_or_404(CheckRound, round_id, options=(joinedload(CheckRound.location), joinedload(CheckRound.template)))
     allowed = services.may_perform(current_user, round_) if perform else services.may_view(current_user, round_)
     if not allowed:
         abort(403)
@@ -69,7 +70,8 @@ def _round_or_404(round_id: int, perform: bool = False) -> CheckRound:
 def _today_page(status: int = 200, start_form: StartForm | None = None, **extra):
     from schoolhq.places import services as places
 
-    rounds = queries.soonest_first(queries.my_rounds(current_user))
+    rounds = queries.soonest_first(queries.my_rounds(current_user).options(
+        joinedload(CheckRound.template), joinedload(CheckRound.location), joinedload(CheckRound.asset)))
     start_form = start_form or StartForm(formdata=None)
     start_form.template_key.choices = [(key, title) for key, title, _f in
                                        packs.published_choices(judging.reader_language())]
@@ -228,18 +230,25 @@ def oversight():
     page = Page(items=[], number=1, per_page=50, total=len(chosen))
     page.number = min(number, page.pages)
     ids = chosen[(page.number - 1) * 50:page.number * 50]
-    found = {r.id: r for r in db.session.scalars(select(CheckRound).where(CheckRound.id.in_(ids)))} if ids else {}
+    found = {r.id: r for r in db.session.scalars(select(CheckRound).where(CheckRound.id.in_(ids)).options(
+        joinedload(CheckRound.template), joinedload(CheckRound.location), joinedload(CheckRound.asset),
+        joinedload(CheckRound.assignee)))} if ids else {}
     page.items = [found[round_id] for round_id in ids]
     return render("checks/oversight.html", page=page, day=day, chosen=status, counts=queries.day_counts(rows),
-                  findings=list(db.session.scalars(findings.by_status("open").limit(10))))
+                  findings=list(db.session.scalars(findings.by_status("open").limit(10).options(
+                      joinedload(services.CheckFinding.location)))))
 
 
 def _findings_page(status: str) -> Page:
-    """The ids of a page of findings first (a finding brings its round, place and asset
-    joined), then those fifty."""
+    """The ids of a page of findings first, then those fifty with their round, place and asset."""
     page = paginate(findings.by_status(status).with_only_columns(services.CheckFinding.id), per_page=50)
     found = {f.id: f for f in db.session.scalars(select(services.CheckFinding)
-                                                 .where(services.CheckFinding.id.in_(page.items)))} \
+                                                 .where(services.CheckFinding.id.in_(page.items))
+                                                 .options(joinedload(services.CheckFinding.round)
+                                                          .joinedload(CheckRound.template),
+                                                          joinedload(services.CheckFinding.location),
+                                                          joinedload(services.CheckFinding.asset),
+                                                          joinedload(services.CheckFinding.item)))} \
         if page.items else {}
     page.items = [found[finding_id] for finding_id in page.items]
     return page
