@@ -12,6 +12,7 @@ from schoolhq.extensions import db
 
 #: "Class.relationship": why it may load eagerly by default
 EAGER_ALLOWED = {
+    # and the process cache keeps a version detached with its items (checks.services.template_version)
     "CheckTemplate.items": "a template is read for its few questions by every page, save and job that reads it",
 }
 EAGER = ("joined", "selectin", "subquery", "immediate")

@@ -259,6 +259,6 @@ def approve_losses(campaign_id: int) -> AuditCampaign:
 def due_for_audit(limit: int = 500) -> list[Asset]:
     """Assets never audited, or whose next audit date has passed."""
     today = local_today()
-    return list(db.session.scalars(select(Asset).where(
+    return list(db.session.scalars(select(Asset).options(joinedload(Asset.location), joinedload(Asset.department)).where(
         services.on_register(),
         (Asset.next_audit_on.is_(None)) | (Asset.next_audit_on < today)).order_by(Asset.number).limit(limit)))

@@ -74,7 +74,8 @@ class CheckTemplate(db.Model):
     published_at: Mapped[datetime | None]
     retired_at: Mapped[datetime | None]
 
-    # allowed eager (tests/test_models.py): a template is read for its questions, a few each, everywhere
+    # allowed eager (tests/test_models.py): every reader of a template reads its few questions, and the
+    # process cache keeps a version detached with them (services.template_version)
     items: Mapped[list[CheckItem]] = relationship(order_by="CheckItem.position", back_populates="template",
                                                   cascade="all, delete-orphan", lazy="selectin")
 

@@ -106,7 +106,8 @@ def update_department(department_id: int, name: str, head_person_id: int | None)
 
 def departments() -> list[Department]:
     """All active departments in tree order (by path, then name)."""
-    rows = list(db.session.scalars(select(Department).where(Department.archived_at.is_(None))))
+    rows = list(db.session.scalars(select(Department).options(joinedload(Department.head))
+                                   .where(Department.archived_at.is_(None))))
     by_id = {d.id: d for d in rows}
 
     def key(d: Department):

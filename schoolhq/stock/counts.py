@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
+from schoolhq.auth.models import Account
 from schoolhq.core import audit
 from schoolhq.core.database import locked
 from schoolhq.core.errors import NotFound, ServiceError, get_or_raise
@@ -221,7 +222,9 @@ def cancel(account, count_id: int) -> StockCount:
 
 
 def recent(limit: int = 50) -> list[StockCount]:
-    return list(db.session.scalars(select(StockCount).order_by(StockCount.id.desc()).limit(limit)))
+    return list(db.session.scalars(select(StockCount).options(joinedload(StockCount.store),
+                                                              joinedload(StockCount.started_by).joinedload(Account.person))
+                                   .order_by(StockCount.id.desc()).limit(limit)))
 
 
 def progress(count: StockCount) -> tuple[int, int]:

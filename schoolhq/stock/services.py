@@ -626,6 +626,7 @@ def ledger_query(item_id: int, store_id: int | None = None):
     """An item's ledger rows newest first, with the numbers of the documents behind them."""
     from sqlalchemy.orm import joinedload
 
+    from schoolhq.auth.models import Account
     from schoolhq.stock.models import Requisition, RequisitionLine
 
     return (select(StockMovement, StockReceipt.number, Requisition.id, Requisition.number)
@@ -634,7 +635,7 @@ def ledger_query(item_id: int, store_id: int | None = None):
             .outerjoin(RequisitionLine, RequisitionLine.id == StockMovement.requisition_line_id)
             .outerjoin(Requisition, Requisition.id == RequisitionLine.requisition_id)
             .options(joinedload(StockMovement.person), joinedload(StockMovement.store),
-                     joinedload(StockMovement.actor))
+                     joinedload(StockMovement.actor).joinedload(Account.person))
             .order_by(StockMovement.id.desc()))
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import request
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
+from schoolhq.auth.models import Account
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import permission_required
 from schoolhq.core.timeutil import local_today
@@ -61,7 +63,8 @@ def receive_line():
 @bp.get("/receipts")
 @permission_required("stock.view", "stock.issue")
 def receipts():
-    page = paginate(select(StockReceipt).order_by(StockReceipt.id.desc()), per_page=50)
+    page = paginate(select(StockReceipt).order_by(StockReceipt.id.desc()).options(
+        joinedload(StockReceipt.store), joinedload(StockReceipt.created_by).joinedload(Account.person)), per_page=50)
     return render("stock/receipts.html", page=page)
 
 
