@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
 from pypinyin import Style, lazy_pinyin  # noqa: E402
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from schoolhq.core import audit
 from schoolhq.core.errors import ServiceError
