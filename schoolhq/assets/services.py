@@ -190,7 +190,9 @@ def resolve_tag(text: str) -> Asset | None:
         return None
     match = _TAG_URL.search(text.lower())
     token = match.group(1) if match else text.lower()
-    return db.session.scalar(select(Asset).where(or_(Asset.number == text, Asset.token == token)))
+    # every scan next checks the scope (place, department), and a desk whether it may lend
+    return db.session.scalar(select(Asset).where(or_(Asset.number == text, Asset.token == token)).options(
+        joinedload(Asset.location), joinedload(Asset.department), joinedload(Asset.status_row)))
 
 
 @dataclass
