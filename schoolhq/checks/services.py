@@ -12,7 +12,7 @@ from flask import url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
 from schoolhq.checks import judging, packs
 from schoolhq.checks.judging import AnswerInput, option_text, range_text, reader_language
@@ -45,20 +45,14 @@ def get_round(round_id: int) -> CheckRound:
 
 
 def _locked_round(round_id: int) -> CheckRound:
-    """The round locked, with its version's items and its place's path (not the place's
-    parents and people, the asset and the named person's department, which its relations
-    would otherwise join in)."""
+    """The round locked, with its place (its path decides who may act on it)."""
     return locked(CheckRound, round_id, _l("No such check round."), options=_round_options())
 
 
 @cache
 def _round_options() -> tuple:
     """The loader options of `_locked_round`, built once (they never change)."""
-    from schoolhq.places.models import Location
-
-    return (joinedload(CheckRound.location).lazyload(Location.parent),
-            joinedload(CheckRound.location).lazyload(Location.responsible),
-            lazyload(CheckRound.asset), lazyload(CheckRound.assignee))
+    return (joinedload(CheckRound.location),)
 
 
 @dataclass
