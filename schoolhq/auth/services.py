@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from urllib.parse import unquote, urlsplit
 
 from flask import g
 from flask_babel import lazy_gettext as _l
@@ -52,6 +54,26 @@ def check_new_password(password: str, field: str = "password") -> None:
         raise ServiceError(_l("A password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field)
     if len(password) > 200:
         raise ServiceError(_l("A password is at most 200 characters."), field)
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """The path and query of `target` when it is a page of this site, else None.
+    Browsers drop tabs and newlines from a Location and read a backslash as a slash, so
+    "/%09/evil.example/" or "/\\evil.example" lead off the site: anything with those, a
+    scheme, a host or a leading "//", as sent or once unquoted, is refused."""
+    if not target:
+        return None
+    for form in (target, unquote(target)):
+        if "\\" in form or _CONTROL_CHARACTERS.search(form) or not form.startswith("/") or form.startswith("//"):
+            return None
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc:
+            return None
+    parts = urlsplit(target)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def get_account(account_id: int) -> Account:

@@ -33,9 +33,7 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("dashboard.home")
+    return services.safe_next_url(target) or url_for("dashboard.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
