@@ -148,6 +148,16 @@ def authenticate(username: str, password: str) -> Account:
     return account
 
 
+def end_sessions(account: Account) -> None:
+    """End every session and remembered sign-in of the account, on every device: each
+    carries the account's session version (Account.get_id), which no longer matches.
+    Signing out on one device thus signs out all of them; simple, and what a stolen
+    cookie needs."""
+    account.session_version += 1
+    db.session.flush()
+    audit.record("auth", "logout", account, actor_id=account.id, summary=account.username)
+
+
 def change_password(account: Account, old_password: str, new_password: str) -> None:
     if not check_password_hash(account.password_hash, old_password or ""):
         raise ServiceError(_l("The current password is not right."), "old_password")

@@ -64,6 +64,8 @@ def login():
 def logout():
     if not ActionForm().validate_on_submit():
         abort(400)
+    # server-side: a copied session or remember-me cookie no longer signs anyone in
+    services.end_sessions(current_user._get_current_object())
     logout_user()
     return redirect(url_for("auth.login"), code=303)
 

@@ -73,3 +73,54 @@ def test_same_site_paths_keep_their_path_and_query(app, client):
     assert response.headers["Location"] == "/people/?q=%E7%8E%8B&page=2"
     switched = client.post("/lang", data={"language": "en", "next": "/repairs/?status=open"})
     assert switched.headers["Location"] == "/repairs/?status=open"
+
+
+# Logout ends the session server-side ---------------------------------------------------
+
+def _cookie(client, name):
+    cookie = client.get_cookie(name, domain="school.test") or client.get_cookie(name)
+    assert cookie is not None, f"no {name} cookie"
+    return cookie
+
+
+def test_logout_ends_a_copied_session_cookie(app, client):
+    with app.app_context():
+        make_account("admin", "admin")
+    login(client, "admin")
+    assert client.get("/audit").status_code == 200  # the account's columns are now cached
+    copied = _cookie(client, "session")
+    thief = app.test_client()
+    thief.set_cookie(copied.key, copied.value, domain=copied.domain)
+    assert thief.get("/audit").status_code == 200
+    assert client.post("/auth/logout").status_code == 303
+    # at once, in this same process, though the columns were cached: the logout changed
+    # the account, and that replaces the cache's stamp
+    assert thief.get("/audit").status_code == 302
+
+
+def test_logout_ends_a_copied_remember_cookie(app, client):
+    with app.app_context():
+        make_account("admin", "admin")
+    client.post("/auth/login", data={"username": "admin", "password": TEST_PASSWORD, "remember": "y"})
+    copied = _cookie(client, "remember_token")
+    thief = app.test_client()
+    thief.set_cookie(copied.key, copied.value, domain=copied.domain)
+    assert thief.get("/audit").status_code == 200
+    thief.delete_cookie("session", domain=copied.domain)
+    assert client.post("/auth/logout").status_code == 303
+    assert thief.get("/audit").status_code == 302
+
+
+def test_a_password_change_ends_a_remembered_sign_in_on_another_device(app, client):
+    with app.app_context():
+        make_account("wangfang")
+    phone = app.test_client()
+    phone.post("/auth/login", data={"username": "wangfang", "password": TEST_PASSWORD, "remember": "y"})
+    remembered = _cookie(phone, "remember_token")
+    login(client, "wangfang")
+    assert client.post("/auth/password", data={"old_password": TEST_PASSWORD,
+                                               "new_password": "new-pass-456"}).status_code == 303
+    copy = app.test_client()
+    copy.set_cookie(remembered.key, remembered.value, domain=remembered.domain)
+    assert copy.get("/").status_code == 302
+    assert client.get("/").status_code == 200  # the device that changed it stays in
