@@ -21,6 +21,23 @@ from schoolhq.extensions import db
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 8
+PASSWORD_RULE = _l("At least %(n)s characters; not a common password, a run of keys such as 12345678, "
+                   "one repeated character or the user name.", n=MIN_PASSWORD_LENGTH)
+
+#: the passwords guessed first (lower case, 8 characters or more): the top of the leaked
+#: lists, Chinese and English; runs of keys and repeats are refused by rule below
+COMMON_PASSWORDS = frozenset({
+    "password", "password1", "password12", "password123", "passw0rd", "p@ssw0rd", "p@ssword", "iloveyou",
+    "iloveyou1", "woaini1314", "woaini520", "5201314520", "1314520520", "abc12345", "abcd1234", "a1234567",
+    "a12345678", "aa123456", "aa12345678", "qwer1234", "1234qwer", "1q2w3e4r", "1q2w3e4r5t", "qwerty123",
+    "admin123", "admin888", "admin1234", "administrator", "changeme", "welcome1", "football", "baseball",
+    "superman", "sunshine", "princess", "dragon123", "zxcvbnm123", "asdf1234", "147258369", "123456789a",
+    "12qwaszx", "letmein1", "trustno1", "computer", "internet", "school123", "teacher123", "schoolhq",
+})
+#: keyboard rows and columns and the alphabet: a password that is a stretch of one of
+#: these, read either way, is a run of keys (qwertyui, 87654321, 1qaz2wsx)
+KEY_RUNS = ("01234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "abcdefghijklmnopqrstuvwxyz",
+            "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p", "qazwsxedcrfvtgbyhnujmikolp")
 
 #: code -> lazy display name; the school may rename them and add its own
 BUILTIN_ROLES = {
@@ -49,11 +66,28 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
-def check_new_password(password: str, field: str = "password") -> None:
+def check_new_password(password: str, field: str = "password", username: str = "") -> None:
+    """A password someone may set (PASSWORD_RULE): long enough, and not among the first
+    guesses of anyone trying accounts, which the lock-out only slows down."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ServiceError(_l("A password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field)
     if len(password) > 200:
         raise ServiceError(_l("A password is at most 200 characters."), field)
+    if username and password.strip().lower() == username.strip().lower():
+        raise ServiceError(_l("A password must not be the same as the user name."), field)
+    if is_easy_to_guess(password):
+        raise ServiceError(_l("This password is too easy to guess: a common password, a run of keys such as "
+                              "qwertyui or 12345678, or one character repeated. Choose another."), field)
+
+
+def is_easy_to_guess(password: str) -> bool:
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS:
+        return True
+    # one short piece over and over: aaaaaaaa, abababab, 123123123
+    if any(len(lowered) % size == 0 and lowered == lowered[:size] * (len(lowered) // size) for size in range(1, 5)):
+        return True
+    return any(lowered in run or lowered in run[::-1] for run in KEY_RUNS)
 
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
@@ -161,7 +195,7 @@ def end_sessions(account: Account) -> None:
 def change_password(account: Account, old_password: str, new_password: str) -> None:
     if not check_password_hash(account.password_hash, old_password or ""):
         raise ServiceError(_l("The current password is not right."), "old_password")
-    check_new_password(new_password, "new_password")
+    check_new_password(new_password, "new_password", username=account.username)
     if old_password == new_password:
         raise ServiceError(_l("Choose a password different from the current one."), "new_password")
     account.password_hash = hash_password(new_password)
@@ -189,7 +223,7 @@ def create_account(person_id: int, username: str, password: str, language: str =
         raise ServiceError(_l("%(name)s already has a sign-in.", name=person.name), "person_id")
     username = _check_username(username)
     if password_hash is None:
-        check_new_password(password)
+        check_new_password(password, username=username)
         password_hash = hash_password(password)
     account = Account(username=username, password_hash=password_hash, person_id=person.id,
                       language=language or "")
@@ -202,7 +236,7 @@ def create_account(person_id: int, username: str, password: str, language: str =
 
 def reset_password(account_id: int, new_password: str) -> Account:
     account = get_account(account_id)
-    check_new_password(new_password, "new_password")
+    check_new_password(new_password, "new_password", username=account.username)
     account.password_hash = hash_password(new_password)
     account.session_version += 1
     account.failed_logins = 0

@@ -124,3 +124,68 @@ def test_a_password_change_ends_a_remembered_sign_in_on_another_device(app, clie
     copy.set_cookie(remembered.key, remembered.value, domain=remembered.domain)
     assert copy.get("/").status_code == 302
     assert client.get("/").status_code == 200  # the device that changed it stays in
+
+
+# Common passwords are refused ----------------------------------------------------------
+
+COMMON = ["12345678", "password", "Password", "aaaaaaaa", "11111111", "qwertyui", "QWERTYUIOP",
+          "87654321", "abcdefgh", "asdfghjk", "1qaz2wsx", "iloveyou", "abababab", "wangfang"]
+
+
+@pytest.mark.parametrize("password", COMMON)
+def test_common_passwords_are_refused_by_the_rule(ctx, password):
+    from schoolhq.auth.services import check_new_password
+    from schoolhq.core.errors import ServiceError
+
+    with pytest.raises(ServiceError) as refused:
+        check_new_password(password, "new_password", username="wangfang")
+    assert refused.value.field == "new_password"
+
+
+@pytest.mark.parametrize("password", ["test-pass-123", "demo1234", "晴天-阅览室-2027", "Kx7#pL9q"])
+def test_ordinary_passwords_pass_the_rule(ctx, password):
+    from schoolhq.auth.services import check_new_password
+
+    check_new_password(password, "new_password", username="wangfang")
+
+
+def test_a_common_new_password_is_refused_with_a_chinese_message_and_changes_nothing(app, client):
+    with app.app_context():
+        make_account("wangfang")
+        before = _account("wangfang").password_hash
+    login(client, "wangfang")
+    for password, message in (("qwertyui", "太容易被猜到"), ("wangfang", "不能与用户名相同")):
+        refused = client.post("/auth/password", data={"old_password": TEST_PASSWORD, "new_password": password})
+        assert refused.status_code == 422
+        assert message in refused.get_data(as_text=True)
+    with app.app_context():
+        assert _account("wangfang").password_hash == before
+
+
+def test_a_common_password_is_refused_in_english_too(app, client):
+    with app.app_context():
+        make_account("wangfang", language="en")
+    login(client, "wangfang")
+    refused = client.post("/auth/password", data={"old_password": TEST_PASSWORD, "new_password": "11111111"})
+    assert refused.status_code == 422
+    assert "too easy to guess" in refused.get_data(as_text=True)
+
+
+def test_an_administrator_cannot_give_a_common_password(app, admin_client):
+    with app.app_context():
+        account_id = make_account("wangfang").id
+        before = _account("wangfang").password_hash
+    refused = admin_client.post(f"/auth/accounts/{account_id}/password", data={"new_password": "password"})
+    assert refused.status_code == 422
+    assert "太容易被猜到" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert _account("wangfang").password_hash == before
+
+
+def test_the_forms_that_set_a_password_say_the_rule(app, admin_client):
+    with app.app_context():
+        account_id = make_account("wangfang").id
+    hint = "不能是常见密码"
+    assert hint in admin_client.get("/auth/password").get_data(as_text=True)
+    assert hint in admin_client.get("/auth/accounts/new").get_data(as_text=True)
+    assert hint in admin_client.get(f"/auth/accounts/{account_id}").get_data(as_text=True)
