@@ -99,6 +99,9 @@ def load_config() -> dict:
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": https,
+        # Served over HTTPS (directly or behind the proxy): cookies only over HTTPS, and
+        # browsers told to use nothing else for a year (Strict-Transport-Security).
+        "SCHOOLHQ_HTTPS": https,
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],

@@ -189,3 +189,27 @@ def test_the_forms_that_set_a_password_say_the_rule(app, admin_client):
     assert hint in admin_client.get("/auth/password").get_data(as_text=True)
     assert hint in admin_client.get("/auth/accounts/new").get_data(as_text=True)
     assert hint in admin_client.get(f"/auth/accounts/{account_id}").get_data(as_text=True)
+
+
+# HSTS over HTTPS -----------------------------------------------------------------------
+
+def test_strict_transport_security_only_when_served_over_https(app, client):
+    assert "Strict-Transport-Security" not in client.get("/auth/login").headers
+    app.config["SCHOOLHQ_HTTPS"] = True
+    try:
+        header = client.get("/auth/login").headers.get("Strict-Transport-Security", "")
+    finally:
+        app.config["SCHOOLHQ_HTTPS"] = False
+    assert re.fullmatch(r"max-age=\d{7,}", header), header
+
+
+def test_schoolhq_https_marks_the_cookies_secure(monkeypatch, tmp_path):
+    from schoolhq.config import load_config
+
+    monkeypatch.setenv("SCHOOLHQ_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("SCHOOLHQ_HTTPS", "1")
+    settings = load_config()
+    assert settings["SCHOOLHQ_HTTPS"] is True
+    assert settings["SESSION_COOKIE_SECURE"] and settings["REMEMBER_COOKIE_SECURE"]
+    monkeypatch.setenv("SCHOOLHQ_HTTPS", "0")
+    assert load_config()["SCHOOLHQ_HTTPS"] is False
