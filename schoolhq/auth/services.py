@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
-from flask import g
+from flask import current_app, g, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect, select
+from sqlalchemy import delete, inspect, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from schoolhq.auth.models import Account, Permission, Role, RoleAssignment, RolePermission
+from schoolhq.auth.models import (
+    Account,
+    Permission,
+    Role,
+    RoleAssignment,
+    RolePermission,
+    SignInThrottle,
+)
 from schoolhq.core import audit
 from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.permissions import DEFAULT_GRANTS, PERMISSIONS, Grant, forget_grants
@@ -20,6 +27,9 @@ from schoolhq.extensions import db
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
+#: failed sign-ins one client address may make in LOCKOUT over all accounts; more than
+#: one account's five, so that a few people forgetting theirs at one desk go on
+DEFAULT_FAILURES_PER_ADDRESS = 20
 MIN_PASSWORD_LENGTH = 8
 PASSWORD_RULE = _l("At least %(n)s characters; not a common password, a run of keys such as 12345678, "
                    "one repeated character or the user name.", n=MIN_PASSWORD_LENGTH)
@@ -60,6 +70,10 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password-for-timing")
 
 class LoginFailed(ServiceError):
     pass
+
+
+class SignInThrottled(LoginFailed):
+    """Too many failures from this client address: refused before any account is looked at."""
 
 
 def hash_password(password: str) -> str:
@@ -153,20 +167,46 @@ def _in_session(columns: dict) -> Account:
     return account
 
 
-def authenticate(username: str, password: str) -> Account:
-    """The account for these credentials. Five failures lock it for 15 minutes; the
-    message never says whether the user exists."""
+def failures_allowed_per_address() -> int:
+    if has_app_context():
+        return current_app.config.get("SCHOOLHQ_FAILED_SIGNINS_PER_ADDRESS", DEFAULT_FAILURES_PER_ADDRESS)
+    return DEFAULT_FAILURES_PER_ADDRESS
+
+
+def authenticate(username: str, password: str, address: str = "") -> Account:
+    """The account for these credentials, tried from the client `address`. Five failures
+    lock the account for 15 minutes, and failures_allowed_per_address() failures over all
+    accounts stop that address for as long; the message never says whether the user
+    exists. The failures are counted with the address's and the account's rows locked
+    and re-read, so a burst of parallel guesses counts each one and none gets past a lock
+    another has just set (on SQLite the write request holds the database already)."""
+    from schoolhq.core.database import locked
+
     failure = LoginFailed(_l("Wrong user name or password, or the account is locked for a while."))
     username = (username or "").strip()
-    account = db.session.scalar(select(Account).where(Account.username == username)) if username else None
-    if account is None:
-        check_password_hash(_DUMMY_HASH, password or "")
-        raise failure
+    found = db.session.scalar(select(Account).where(Account.username == username)) if username else None
+    # The password is checked before any lock is taken, so that no row stays locked for
+    # the ~100 ms of the hash; an unknown user costs the same time as a known one.
+    checked_hash = found.password_hash if found is not None else _DUMMY_HASH
+    password_matches = check_password_hash(checked_hash, password or "") and found is not None
+    throttle = _locked_throttle(address)
     now = utcnow()
-    if account.locked_until is not None and account.locked_until > now:
-        check_password_hash(_DUMMY_HASH, password or "")
+    if throttle.failures >= failures_allowed_per_address() and throttle.window_started_at > now - LOCKOUT:
+        # refused as a whole: these attempts count against no account, so spraying from
+        # one address cannot go on locking the school's accounts either
+        raise SignInThrottled(_l("Too many failed sign-ins from this device. Wait 15 minutes and try again, "
+                                 "or ask the IT administrator."))
+    if found is None:
+        _count_address_failure(throttle, now)
         raise failure
-    if not check_password_hash(account.password_hash, password or "") or not account.active:
+    account = locked(Account, found.id, _l("That account does not exist."))
+    if account.password_hash != checked_hash:  # changed while the hash was checked
+        password_matches = check_password_hash(account.password_hash, password or "")
+    if account.locked_until is not None and account.locked_until > now:
+        _count_address_failure(throttle, now)
+        raise failure
+    if not password_matches or not account.active:
+        _count_address_failure(throttle, now)
         account.failed_logins = (account.failed_logins or 0) + 1
         if account.failed_logins >= MAX_FAILED_LOGINS:
             account.locked_until = now + LOCKOUT
@@ -179,6 +219,53 @@ def authenticate(username: str, password: str) -> Account:
     account.last_login_at = now
     db.session.flush()
     audit.record("auth", "login", account, actor_id=account.id, summary=account.username)
+    return account
+
+
+def _locked_throttle(address: str) -> SignInThrottle:
+    """The throttle row of this address, made when missing, locked until the end of the
+    transaction and re-read: parallel attempts from one address count one after another."""
+    from schoolhq.core.database import is_sqlite
+
+    address = (address or "")[:64]
+    if is_sqlite():
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    db.session.execute(insert(SignInThrottle).values(address=address, failures=0, window_started_at=utcnow())
+                       .on_conflict_do_nothing(index_elements=[SignInThrottle.address]))
+    # SQLite leaves FOR UPDATE out: there the write request holds the whole database
+    return db.session.scalars(select(SignInThrottle).where(SignInThrottle.address == address)
+                              .with_for_update().execution_options(populate_existing=True)).one()
+
+
+def _count_address_failure(throttle: SignInThrottle, now: datetime) -> None:
+    if throttle.window_started_at <= now - LOCKOUT:
+        throttle.window_started_at, throttle.failures = now, 0
+    throttle.failures += 1
+    # Rows of windows long over go, so the table holds the addresses of the last quarter
+    # hour; a row another sign-in holds is left for a later pass rather than waited on.
+    stale = (select(SignInThrottle.address).where(SignInThrottle.window_started_at <= now - LOCKOUT,
+                                                  SignInThrottle.address != throttle.address)
+             .limit(100).with_for_update(skip_locked=True))
+    db.session.execute(delete(SignInThrottle).where(SignInThrottle.address.in_(stale.scalar_subquery())),
+                       execution_options={"synchronize_session": False})
+    db.session.flush()
+
+
+def unlock(username: str, every_address: bool = False) -> Account:
+    """Lift the lock-out of an account (the way back for a locked-out last administrator,
+    from the command line), and with `every_address` the throttle of every address."""
+    if every_address:
+        # the throttle rows first, as a sign-in takes them before the account's row
+        db.session.execute(delete(SignInThrottle), execution_options={"synchronize_session": False})
+    account = db.session.scalar(select(Account).where(Account.username == (username or "").strip()))
+    if account is None:
+        raise ServiceError(_l("There is no account %(username)s.", username=username), "username")
+    account.failed_logins = 0
+    account.locked_until = None
+    db.session.flush()
+    audit.record("auth", "account.unlocked", account, summary=account.username)
     return account
 
 

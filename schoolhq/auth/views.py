@@ -46,9 +46,12 @@ def login():
         form.next.data = request.args.get("next", "")
     elif form.validate_on_submit():
         try:
-            account = services.authenticate(form.username.data, form.password.data)
+            account = services.authenticate(form.username.data, form.password.data, request.remote_addr or "")
+        except services.SignInThrottled as error:
+            form.form_errors.append(str(error.message))
+            return render("auth/login.html", status=429, form=form)
         except ServiceError as error:
-            keep_changes()  # the failed attempt counts towards the lock-out
+            keep_changes()  # the failed attempt counts towards the lock-outs
             form.form_errors.append(str(error.message))
         else:
             # A remembered sign-in (for reporting from a personal phone) still ends when

@@ -5,12 +5,16 @@ logout ending the session server-side, refusing common passwords, HSTS over HTTP
 from __future__ import annotations
 
 import re
+import threading
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import select
+from click.testing import CliRunner
+from sqlalchemy import event, inspect, select
 
 from schoolhq.auth.models import Account
+from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
 from tests.conftest import TEST_PASSWORD, login, make_account
 
@@ -19,6 +23,154 @@ pytestmark = pytest.mark.dated  # CI runs it again at other days of the school y
 
 def _account(username):
     return db.session.scalar(select(Account).where(Account.username == username))
+
+
+@pytest.fixture
+def few_failures_per_address(app, monkeypatch):
+    """A low limit per address: each failure costs a password hash of time."""
+    monkeypatch.setitem(app.config, "SCHOOLHQ_FAILED_SIGNINS_PER_ADDRESS", 6)
+
+
+def _from(app, address):
+    """A browser at this client address."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+# Failures counted under a lock ---------------------------------------------------------
+
+def test_a_parallel_burst_locks_after_exactly_five_failures_and_keeps_the_right_password_out(app):
+    with app.app_context():
+        make_account("principal", "principal")
+    # every write to the account, in the order the writes were flushed: f a counted
+    # failure, L the failure that locks, S a sign-in
+    writes: list[str] = []
+    writes_lock = threading.Lock()
+
+    def note_write(_mapper, _connection, target):
+        state = inspect(target)
+        if state.attrs.locked_until.history.added not in ((), [None], (None,)):
+            kind = "L"
+        elif state.attrs.last_login_at.history.has_changes():
+            kind = "S"
+        elif state.attrs.failed_logins.history.has_changes():
+            kind = "f"
+        else:
+            return
+        with writes_lock:
+            writes.append(kind)
+
+    event.listen(Account, "before_update", note_write)
+    start = threading.Barrier(50)
+    answers: dict[int, int] = {}
+
+    def attempt(number: int):
+        # each thread its own browser at its own address: only the account's own lock
+        # is under test, not the throttle per address
+        client = _from(app, f"10.0.{number // 250}.{number % 250 + 1}")
+        password = TEST_PASSWORD if number == 25 else f"wrong-guess-{number}"
+        start.wait()
+        answers[number] = login(client, "principal", password).status_code
+
+    threads = [threading.Thread(target=attempt, args=(number,)) for number in range(50)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        event.remove(Account, "before_update", note_write)
+    assert len(answers) == 50
+    sequence = "".join(writes)
+    # at most four failures, then perhaps the right password; then exactly five
+    # failures lock the account and nothing is counted after the lock
+    assert re.fullmatch(r"(f{0,4}S)?f{4}L", sequence), sequence
+    assert answers[25] == (303 if "S" in sequence else 422)
+    assert all(code == 422 for number, code in answers.items() if number != 25)
+    with app.app_context():
+        account = _account("principal")
+        assert account.locked_until is not None and account.locked_until > utcnow() + timedelta(minutes=14)
+        assert account.failed_logins == 0
+
+
+# Throttle per client address -----------------------------------------------------------
+
+def test_failures_from_one_address_over_many_accounts_are_throttled_in_the_database(app, clock,
+                                                                                     few_failures_per_address):
+    from schoolhq.auth.services import MAX_FAILED_LOGINS, failures_allowed_per_address
+
+    with app.app_context():
+        for number in range(8):
+            make_account(f"teacher{number}")
+        make_account("wangfang")
+        limit = failures_allowed_per_address()
+    sprayer = "192.0.2.7"
+    for attempt in range(limit):
+        # spread over the accounts so that none of them locks itself
+        username = f"teacher{attempt % 8}" if attempt < 8 * (MAX_FAILED_LOGINS - 1) else f"ghost{attempt}"
+        assert login(_from(app, sprayer), username, "Spring2027!").status_code == 422
+    # the next attempt from that address is refused even with the right password, by a
+    # new browser (another process would see the same rows), with its own message
+    refused = login(_from(app, sprayer), "wangfang")
+    assert refused.status_code == 429
+    assert "此设备登录失败次数过多" in refused.get_data(as_text=True)
+    # throttled attempts count against no account: nobody was locked by the spraying
+    with app.app_context():
+        assert db.session.scalar(select(Account).where(Account.locked_until.is_not(None))) is None
+        assert _account("wangfang").failed_logins == 0
+    # another address signs in as usual, and the sprayer may try again after 15 minutes
+    assert login(_from(app, "192.0.2.8"), "wangfang").status_code == 303
+    clock.shift(timedelta(minutes=16))
+    assert login(_from(app, sprayer), "wangfang").status_code == 303
+
+
+def test_the_throttle_message_is_in_english_for_an_english_browser(app, few_failures_per_address):
+    from schoolhq.auth.services import failures_allowed_per_address
+
+    with app.app_context():
+        make_account("wangfang")
+        limit = failures_allowed_per_address()
+    browser = _from(app, "192.0.2.9")
+    browser.post("/lang", data={"language": "en"})
+    for attempt in range(limit):
+        login(browser, f"ghost{attempt}", "whatever-123")
+    refused = login(browser, "wangfang")
+    assert refused.status_code == 429
+    assert "Too many failed sign-ins from this device" in refused.get_data(as_text=True)
+
+
+def test_schoolhq_unlock_lets_a_locked_out_administrator_back_in(app, monkeypatch):
+    from schoolhq import cli
+
+    with app.app_context():
+        make_account("itadmin", "admin")
+    for _ in range(5):
+        login(app.test_client(), "itadmin", "wrong-password")
+    assert login(app.test_client(), "itadmin").status_code == 422
+    monkeypatch.setattr(cli, "_app", lambda: app)
+    unknown = CliRunner().invoke(cli.main, ["unlock", "nobody"])
+    assert unknown.exit_code != 0 and "nobody" in unknown.output
+    result = CliRunner().invoke(cli.main, ["unlock", "itadmin"])
+    assert result.exit_code == 0, result.output
+    assert "itadmin" in result.output
+    assert login(app.test_client(), "itadmin").status_code == 303
+
+
+def test_schoolhq_unlock_can_lift_the_throttle_of_every_address(app, monkeypatch, few_failures_per_address):
+    from schoolhq import cli
+    from schoolhq.auth.services import failures_allowed_per_address
+
+    with app.app_context():
+        make_account("itadmin", "admin")
+        limit = failures_allowed_per_address()
+    for attempt in range(limit):
+        login(app.test_client(), f"ghost{attempt}", "whatever-123")
+    assert login(app.test_client(), "itadmin").status_code == 429
+    monkeypatch.setattr(cli, "_app", lambda: app)
+    result = CliRunner().invoke(cli.main, ["unlock", "itadmin", "--addresses"])
+    assert result.exit_code == 0, result.output
+    assert login(app.test_client(), "itadmin").status_code == 303
 
 
 # Only same-site `next` -----------------------------------------------------------------
