@@ -287,7 +287,13 @@ def _register_templating(app: Flask) -> None:
 
 
 def _security_headers(response):
+    from flask import current_app
+
     headers = response.headers
+    if current_app.config.get("SCHOOLHQ_HTTPS"):
+        # only over HTTPS: sent over plain HTTP it would lock browsers out of a school
+        # that has no certificate yet
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")

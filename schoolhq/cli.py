@@ -1,4 +1,4 @@
-"""The `schoolhq` command: init, serve, demo, backup, restore."""
+"""The `schoolhq` command: init, serve, demo, backup, restore, unlock."""
 
 from __future__ import annotations
 
@@ -162,6 +162,25 @@ def waitress_options(app: Flask, host: str, port: int, threads: int) -> dict:
         # those of the configured number of proxies, and ignores the rest
         options["clear_untrusted_proxy_headers"] = False
     return options
+
+
+@main.command()
+@click.argument("username")
+@click.option("--addresses", is_flag=True, help="Also lift the throttle on every client address.")
+def unlock(username: str, addresses: bool) -> None:
+    """Let USERNAME sign in again after too many failed sign-ins (a locked-out administrator's way back)."""
+    from schoolhq.auth import services as auth
+    from schoolhq.core.errors import ServiceError
+
+    app = _app()
+    with app.app_context():
+        try:
+            auth.unlock(username, every_address=addresses)
+            db.session.commit()
+        except ServiceError:
+            db.session.rollback()
+            raise click.ClickException(f"There is no account {username!r}; nothing changed.") from None
+    click.echo(f"{username} may sign in again" + (", from every address." if addresses else "."))
 
 
 @main.command()

@@ -99,6 +99,12 @@ def load_config() -> dict:
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": https,
+        # Served over HTTPS (directly or behind the proxy): cookies only over HTTPS, and
+        # browsers told to use nothing else for a year (Strict-Transport-Security).
+        "SCHOOLHQ_HTTPS": https,
+        # Failed sign-ins one client address may make in 15 minutes over all accounts;
+        # behind a proxy, set SCHOOLHQ_PROXIES or every client shares the proxy's address.
+        "SCHOOLHQ_FAILED_SIGNINS_PER_ADDRESS": _count("SCHOOLHQ_FAILED_SIGNINS_PER_ADDRESS", 20),
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
+from schoolhq.auth.services import PASSWORD_RULE
 from schoolhq.core.forms import MultiCheckboxField
 
 
@@ -21,7 +22,7 @@ class LoginForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     old_password = PasswordField(_l("Current password"), validators=[DataRequired()],
                                  render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(_l("New password"), validators=[DataRequired()],
+    new_password = PasswordField(_l("New password"), validators=[DataRequired()], description=PASSWORD_RULE,
                                  render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("Change password"))
 
@@ -35,13 +36,13 @@ class NewAccountForm(FlaskForm):
     job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=60)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=60)])
-    password = PasswordField(_l("Initial password"), validators=[DataRequired()],
+    password = PasswordField(_l("Initial password"), validators=[DataRequired()], description=PASSWORD_RULE,
                              render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("Create account"))
 
 
 class ResetPasswordForm(FlaskForm):
-    new_password = PasswordField(_l("New password"), validators=[DataRequired()],
+    new_password = PasswordField(_l("New password"), validators=[DataRequired()], description=PASSWORD_RULE,
                                  render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("Reset password"))
 

@@ -110,3 +110,17 @@ class RoleAssignment(db.Model):
     role: Mapped[Role] = relationship()
     department: Mapped[Department | None] = relationship()
     location: Mapped[Location | None] = relationship()
+
+
+class SignInThrottle(db.Model):
+    """Failed sign-ins from one client address in its current 15-minute window, over
+    every account: guessing across all the school's accounts stops at a limit, and the
+    guesses refused for it lock nobody. In the database, so every serving process
+    counts the same failures."""
+
+    __tablename__ = "sign_in_throttle"
+
+    #: the client's address as the app sees it (behind a reverse proxy: SCHOOLHQ_PROXIES)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

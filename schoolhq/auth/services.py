@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
+from urllib.parse import unquote, urlsplit
 
-from flask import g
+from flask import current_app, g, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect, select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from schoolhq.auth.models import Account, Permission, Role, RoleAssignment, RolePermission
+from schoolhq.auth.models import (
+    Account,
+    Permission,
+    Role,
+    RoleAssignment,
+    RolePermission,
+    SignInThrottle,
+)
 from schoolhq.core import audit
 from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.permissions import DEFAULT_GRANTS, PERMISSIONS, Grant, forget_grants
@@ -19,7 +28,27 @@ from schoolhq.extensions import db
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
+#: failed sign-ins one client address may make in LOCKOUT over all accounts; more than
+#: one account's five, so that a few people forgetting theirs at one desk go on
+DEFAULT_FAILURES_PER_ADDRESS = 20
 MIN_PASSWORD_LENGTH = 8
+PASSWORD_RULE = _l("At least %(n)s characters; not a common password, a run of keys such as 12345678, "
+                   "one repeated character or the user name.", n=MIN_PASSWORD_LENGTH)
+
+#: the passwords guessed first (lower case, 8 characters or more): the top of the leaked
+#: lists, Chinese and English; runs of keys and repeats are refused by rule below
+COMMON_PASSWORDS = frozenset({
+    "password", "password1", "password12", "password123", "passw0rd", "p@ssw0rd", "p@ssword", "iloveyou",
+    "iloveyou1", "woaini1314", "woaini520", "5201314520", "1314520520", "abc12345", "abcd1234", "a1234567",
+    "a12345678", "aa123456", "aa12345678", "qwer1234", "1234qwer", "1q2w3e4r", "1q2w3e4r5t", "qwerty123",
+    "admin123", "admin888", "admin1234", "administrator", "changeme", "welcome1", "football", "baseball",
+    "superman", "sunshine", "princess", "dragon123", "zxcvbnm123", "asdf1234", "147258369", "123456789a",
+    "12qwaszx", "letmein1", "trustno1", "computer", "internet", "school123", "teacher123", "schoolhq",
+})
+#: keyboard rows and columns and the alphabet: a password that is a stretch of one of
+#: these, read either way, is a run of keys (qwertyui, 87654321, 1qaz2wsx)
+KEY_RUNS = ("01234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "abcdefghijklmnopqrstuvwxyz",
+            "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p", "qazwsxedcrfvtgbyhnujmikolp")
 
 #: code -> lazy display name; the school may rename them and add its own
 BUILTIN_ROLES = {
@@ -44,15 +73,56 @@ class LoginFailed(ServiceError):
     pass
 
 
+class SignInThrottled(LoginFailed):
+    """Too many failures from this client address: refused before any account is looked at."""
+
+
 def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
-def check_new_password(password: str, field: str = "password") -> None:
+def check_new_password(password: str, field: str = "password", username: str = "") -> None:
+    """A password someone may set (PASSWORD_RULE): long enough, and not among the first
+    guesses of anyone trying accounts, which the lock-out only slows down."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ServiceError(_l("A password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field)
     if len(password) > 200:
         raise ServiceError(_l("A password is at most 200 characters."), field)
+    if username and password.strip().lower() == username.strip().lower():
+        raise ServiceError(_l("A password must not be the same as the user name."), field)
+    if is_easy_to_guess(password):
+        raise ServiceError(_l("This password is too easy to guess: a common password, a run of keys such as "
+                              "qwertyui or 12345678, or one character repeated. Choose another."), field)
+
+
+def is_easy_to_guess(password: str) -> bool:
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS:
+        return True
+    # one short piece over and over: aaaaaaaa, abababab, 123123123
+    if any(len(lowered) % size == 0 and lowered == lowered[:size] * (len(lowered) // size) for size in range(1, 5)):
+        return True
+    return any(lowered in run or lowered in run[::-1] for run in KEY_RUNS)
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """The path and query of `target` when it is a page of this site, else None.
+    Browsers drop tabs and newlines from a Location and read a backslash as a slash, so
+    "/%09/evil.example/" or "/\\evil.example" lead off the site: anything with those, a
+    scheme, a host or a leading "//", as sent or once unquoted, is refused."""
+    if not target:
+        return None
+    for form in (target, unquote(target)):
+        if "\\" in form or _CONTROL_CHARACTERS.search(form) or not form.startswith("/") or form.startswith("//"):
+            return None
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc:
+            return None
+    parts = urlsplit(target)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def get_account(account_id: int) -> Account:
@@ -98,20 +168,46 @@ def _in_session(columns: dict) -> Account:
     return account
 
 
-def authenticate(username: str, password: str) -> Account:
-    """The account for these credentials. Five failures lock it for 15 minutes; the
-    message never says whether the user exists."""
+def failures_allowed_per_address() -> int:
+    if has_app_context():
+        return current_app.config.get("SCHOOLHQ_FAILED_SIGNINS_PER_ADDRESS", DEFAULT_FAILURES_PER_ADDRESS)
+    return DEFAULT_FAILURES_PER_ADDRESS
+
+
+def authenticate(username: str, password: str, address: str = "") -> Account:
+    """The account for these credentials, tried from the client `address`. Five failures
+    lock the account for 15 minutes, and failures_allowed_per_address() failures over all
+    accounts stop that address for as long; the message never says whether the user
+    exists. The failures are counted with the address's and the account's rows locked
+    and re-read, so a burst of parallel guesses counts each one and none gets past a lock
+    another has just set (on SQLite the write request holds the database already)."""
+    from schoolhq.core.database import locked
+
     failure = LoginFailed(_l("Wrong user name or password, or the account is locked for a while."))
     username = (username or "").strip()
-    account = db.session.scalar(select(Account).where(Account.username == username)) if username else None
-    if account is None:
-        check_password_hash(_DUMMY_HASH, password or "")
-        raise failure
+    found = db.session.scalar(select(Account).where(Account.username == username)) if username else None
+    # The password is checked before any lock is taken, so that no row stays locked for
+    # the ~100 ms of the hash; an unknown user costs the same time as a known one.
+    checked_hash = found.password_hash if found is not None else _DUMMY_HASH
+    password_matches = check_password_hash(checked_hash, password or "") and found is not None
+    throttle = _locked_throttle(address)
     now = utcnow()
-    if account.locked_until is not None and account.locked_until > now:
-        check_password_hash(_DUMMY_HASH, password or "")
+    if throttle.failures >= failures_allowed_per_address() and throttle.window_started_at > now - LOCKOUT:
+        # refused as a whole: these attempts count against no account, so spraying from
+        # one address cannot go on locking the school's accounts either
+        raise SignInThrottled(_l("Too many failed sign-ins from this device. Wait 15 minutes and try again, "
+                                 "or ask the IT administrator."))
+    if found is None:
+        _count_address_failure(throttle, now)
         raise failure
-    if not check_password_hash(account.password_hash, password or "") or not account.active:
+    account = locked(Account, found.id, _l("That account does not exist."))
+    if account.password_hash != checked_hash:  # changed while the hash was checked
+        password_matches = check_password_hash(account.password_hash, password or "")
+    if account.locked_until is not None and account.locked_until > now:
+        _count_address_failure(throttle, now)
+        raise failure
+    if not password_matches or not account.active:
+        _count_address_failure(throttle, now)
         account.failed_logins = (account.failed_logins or 0) + 1
         if account.failed_logins >= MAX_FAILED_LOGINS:
             account.locked_until = now + LOCKOUT
@@ -127,10 +223,67 @@ def authenticate(username: str, password: str) -> Account:
     return account
 
 
+def _locked_throttle(address: str) -> SignInThrottle:
+    """The throttle row of this address, made when missing, locked until the end of the
+    transaction and re-read: parallel attempts from one address count one after another."""
+    from schoolhq.core.database import is_sqlite
+
+    address = (address or "")[:64]
+    if is_sqlite():
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    db.session.execute(insert(SignInThrottle).values(address=address, failures=0, window_started_at=utcnow())
+                       .on_conflict_do_nothing(index_elements=[SignInThrottle.address]))
+    # SQLite leaves FOR UPDATE out: there the write request holds the whole database
+    return db.session.scalars(select(SignInThrottle).where(SignInThrottle.address == address)
+                              .with_for_update().execution_options(populate_existing=True)).one()
+
+
+def _count_address_failure(throttle: SignInThrottle, now: datetime) -> None:
+    if throttle.window_started_at <= now - LOCKOUT:
+        throttle.window_started_at, throttle.failures = now, 0
+    throttle.failures += 1
+    # Rows of windows long over go, so the table holds the addresses of the last quarter
+    # hour; a row another sign-in holds is left for a later pass rather than waited on.
+    stale = (select(SignInThrottle.address).where(SignInThrottle.window_started_at <= now - LOCKOUT,
+                                                  SignInThrottle.address != throttle.address)
+             .limit(100).with_for_update(skip_locked=True))
+    db.session.execute(delete(SignInThrottle).where(SignInThrottle.address.in_(stale.scalar_subquery())),
+                       execution_options={"synchronize_session": False})
+    db.session.flush()
+
+
+def unlock(username: str, every_address: bool = False) -> Account:
+    """Lift the lock-out of an account (the way back for a locked-out last administrator,
+    from the command line), and with `every_address` the throttle of every address."""
+    if every_address:
+        # the throttle rows first, as a sign-in takes them before the account's row
+        db.session.execute(delete(SignInThrottle), execution_options={"synchronize_session": False})
+    account = db.session.scalar(select(Account).where(Account.username == (username or "").strip()))
+    if account is None:
+        raise ServiceError(_l("There is no account %(username)s.", username=username), "username")
+    account.failed_logins = 0
+    account.locked_until = None
+    db.session.flush()
+    audit.record("auth", "account.unlocked", account, summary=account.username)
+    return account
+
+
+def end_sessions(account: Account) -> None:
+    """End every session and remembered sign-in of the account, on every device: each
+    carries the account's session version (Account.get_id), which no longer matches.
+    Signing out on one device thus signs out all of them; simple, and what a stolen
+    cookie needs."""
+    account.session_version += 1
+    db.session.flush()
+    audit.record("auth", "logout", account, actor_id=account.id, summary=account.username)
+
+
 def change_password(account: Account, old_password: str, new_password: str) -> None:
     if not check_password_hash(account.password_hash, old_password or ""):
         raise ServiceError(_l("The current password is not right."), "old_password")
-    check_new_password(new_password, "new_password")
+    check_new_password(new_password, "new_password", username=account.username)
     if old_password == new_password:
         raise ServiceError(_l("Choose a password different from the current one."), "new_password")
     account.password_hash = hash_password(new_password)
@@ -158,7 +311,7 @@ def create_account(person_id: int, username: str, password: str, language: str =
         raise ServiceError(_l("%(name)s already has a sign-in.", name=person.name), "person_id")
     username = _check_username(username)
     if password_hash is None:
-        check_new_password(password)
+        check_new_password(password, username=username)
         password_hash = hash_password(password)
     account = Account(username=username, password_hash=password_hash, person_id=person.id,
                       language=language or "")
@@ -171,7 +324,7 @@ def create_account(person_id: int, username: str, password: str, language: str =
 
 def reset_password(account_id: int, new_password: str) -> Account:
     account = get_account(account_id)
-    check_new_password(new_password, "new_password")
+    check_new_password(new_password, "new_password", username=account.username)
     account.password_hash = hash_password(new_password)
     account.session_version += 1
     account.failed_logins = 0

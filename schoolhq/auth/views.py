@@ -34,9 +34,7 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("dashboard.home")
+    return services.safe_next_url(target) or url_for("dashboard.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -49,9 +47,12 @@ def login():
         form.next.data = request.args.get("next", "")
     elif form.validate_on_submit():
         try:
-            account = services.authenticate(form.username.data, form.password.data)
+            account = services.authenticate(form.username.data, form.password.data, request.remote_addr or "")
+        except services.SignInThrottled as error:
+            form.form_errors.append(str(error.message))
+            return render("auth/login.html", status=429, form=form)
         except ServiceError as error:
-            keep_changes()  # the failed attempt counts towards the lock-out
+            keep_changes()  # the failed attempt counts towards the lock-outs
             form.form_errors.append(str(error.message))
         else:
             # A remembered sign-in (for reporting from a personal phone) still ends when
@@ -67,6 +68,8 @@ def login():
 def logout():
     if not ActionForm().validate_on_submit():
         abort(400)
+    # server-side: a copied session or remember-me cookie no longer signs anyone in
+    services.end_sessions(current_user._get_current_object())
     logout_user()
     return redirect(url_for("auth.login"), code=303)
 

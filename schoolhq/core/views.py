@@ -54,10 +54,9 @@ def switch_language():
         from schoolhq.auth.services import set_language
 
         set_language(current_user, language)
-    target = request.form.get("next") or url_for("dashboard.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("dashboard.home")
-    return redirect(target, code=303)
+    from schoolhq.auth.services import safe_next_url
+
+    return redirect(safe_next_url(request.form.get("next")) or url_for("dashboard.home"), code=303)
 
 
 @bp.get("/t/<token>")
