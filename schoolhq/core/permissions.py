@@ -134,12 +134,13 @@ def permission_required(*permissions: str, school_wide: bool = False) -> Callabl
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
+            user = current_user._get_current_object()  # the proxy resolves once, not per check
+            if not user.is_authenticated:
                 from schoolhq.extensions import login_manager
 
                 return login_manager.unauthorized()
             check = unscoped if school_wide else can
-            if permissions and not any(check(current_user, p) for p in permissions):
+            if permissions and not any(check(user, p) for p in permissions):
                 abort(403)
             return view(*args, **kwargs)
 
