@@ -95,11 +95,13 @@ def in_process_section(iterations: int, samples: list[Sample], growth, heap, loo
     lines += ["", f"Targets: pages median < {PAGE_MEDIAN_MS} ms and p95 < {PAGE_P95_MS} ms; htmx saves median "
               f"< {SAVE_MEDIAN_MS} ms with a fragment < 5 KB; reports (held to the monthly report's budget) "
               f"median < {REPORT_MS} ms. Time is wall-clock around `client.get`; CPU is "
-              "this thread's CPU time (unmoved by other load). Queries exclude BEGIN.", "",
+              "this thread's CPU time (unmoved by other load). Queries exclude BEGIN and the process "
+              "cache's stamp (read again at most once a second). Each page of a pair is opened once "
+              "before it is counted, as the timed pages are.", "",
               "Query count against rows shown (same page, few rows vs many):", "",
               "| few rows | queries | many rows | queries | grows? |", "|---|---|---|---|---|"]
     for few, few_count, many, many_count in growth:
-        grows = "no" if few_count == many_count else "**yes**"
+        grows = "**yes**" if many_count > few_count else ("no" if many_count == few_count else "no (fewer)")
         lines.append(f"| `{few}` | {few_count} | `{many}` | {many_count} | {grows} |")
     lines += ["", f"Python heap after the pages above: {heap[0]:,} objects tracked by the garbage collector "
               f"besides the {heap[2]:,} that `gc.freeze()` set aside once the app was loaded (as `schoolhq serve` "
@@ -162,7 +164,7 @@ def targets_section(samples: list[Sample], growth, results: list[LoadResult], me
     under_load = max(values.get("VmHWM", 0) for label, values in memory.items()
                      if label.endswith("after its load runs"))
     first = sum(s[2] for s in sizes)
-    grown = sum(a != b for _, a, _, b in growth)
+    grown = sum(many > few for _, few, _, many in growth)
     lines = ["", "## Targets (DESIGN.md §9)", "", "| measure | target | measured | met |", "|---|---|---|---|",
              f"| dashboard, list and detail pages, server time | median < {PAGE_MEDIAN_MS} ms, p95 < "
              f"{PAGE_P95_MS} ms | {'all pages' if not slow else 'over: ' + ', '.join(slow)} | {yes(not slow)} |"]
