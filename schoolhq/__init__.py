@@ -46,6 +46,9 @@ def create_app(config: dict | None = None) -> Flask:
     htmx.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
     database.init_app(app)
+    from schoolhq.core.web import refuse_nul_characters
+
+    app.before_request(refuse_nul_characters)
     _init_login(app)
     _register_blueprints(app)
     _register_errors(app)

@@ -8,25 +8,50 @@ from typing import Any
 
 from flask import send_file
 
+#: what Excel refuses in a sheet's name, each put back as its full-width twin
+_SHEET_NAME_SWAPS = str.maketrans({"[": "［", "]": "］", ":": "：", "*": "＊", "?": "？", "/": "／", "\\": "＼"})
+
+
+def sheet_name(title: Any, taken: set[str]) -> str:
+    """A name Excel accepts (31 characters, none of []:*?/\\, no apostrophe at either end),
+    unlike every other sheet's in the book: "复印纸 A4/80g" becomes "复印纸 A4／80g"."""
+    name = str(title).translate(_SHEET_NAME_SWAPS).strip().strip("'")[:31].strip() or "Sheet"
+    candidate, n = name, 2
+    while candidate.lower() in taken:
+        suffix = f" ({n})"
+        candidate, n = name[:31 - len(suffix)] + suffix, n + 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+def _cell(sheet, value: Any):
+    """A cell holding exactly the value: text that starts with "=" stays text, never a
+    live formula (a name typed as =HYPERLINK(…) must not run in the accountant's Excel)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
+
 
 def download(filename: str, sheets: Iterable[tuple[str, list[Any], Iterable[list[Any]]]]):
-    """`sheets` is (title, header, rows) per sheet; titles are cut to Excel's 31 characters."""
+    """`sheets` is (title, header, rows) per sheet; titles are made names Excel accepts."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
+    taken: set[str] = set()
     for title, header, rows in sheets:
-        sheet = book.create_sheet(str(title)[:31])
-        from openpyxl.cell import WriteOnlyCell
-
+        sheet = book.create_sheet(sheet_name(title, taken))
         cells = []
         for value in header:
-            cell = WriteOnlyCell(sheet, value=str(value))
+            cell = _cell(sheet, str(value))
             cell.font = Font(bold=True)
             cells.append(cell)
         sheet.append(cells)
         for row in rows:
-            sheet.append(list(row))
+            sheet.append([_cell(sheet, value) if isinstance(value, str) else value for value in row])
     out = io.BytesIO()
     book.save(out)
     out.seek(0)

@@ -119,3 +119,38 @@ def test_language_choice_is_remembered_per_user(app, client):
 def test_health_check(client):
     response = client.get("/health")
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_a_nul_character_is_refused_everywhere_with_a_message_and_changes_nothing(app, client):
+    """PostgreSQL cannot store NUL in text: before, 26 forms, the sign-in page and four
+    searches answered 500 there."""
+    with app.app_context():
+        make_account("head", "logistics_head")
+    signed = client.post("/auth/login", data={"username": "he\x00ad", "password": "x"})
+    assert signed.status_code == 422 and "不可见控制字符" in signed.get_data(as_text=True)
+    assert login(client, "head").status_code == 303
+    searched = client.get("/places/?q=a%00b", headers={"HX-Request": "true"})
+    assert searched.status_code == 422 and "不可见控制字符" in unquote(searched.headers["X-Message"])
+    made = client.post("/places/new", data={"kind": "campus", "name": "分\x00校", "sort_order": "0"})
+    assert made.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Location.id))) == 0
+
+
+def test_xlsx_keeps_formula_like_text_as_text_and_makes_sheet_names_excel_accepts(app):
+    import io
+
+    from openpyxl import load_workbook
+
+    from schoolhq.core.xlsx import download
+
+    trap = '=HYPERLINK("http://evil.example/","点我")'
+    with app.test_request_context():
+        answer = download("ledger.xlsx", [("复印纸 A4/80g", ["名称", "数量"], [[trap, 3], ["-5", -5]]),
+                                          ("复印纸 A4/80g", ["名称"], [])])
+        answer.direct_passthrough = False
+        book = load_workbook(io.BytesIO(answer.get_data()))
+    assert book.sheetnames == ["复印纸 A4／80g", "复印纸 A4／80g (2)"]
+    sheet = book["复印纸 A4／80g"]
+    assert sheet["A2"].value == trap and sheet["A2"].data_type == "s"
+    assert sheet["B2"].value == 3 and sheet["A3"].value == "-5" and sheet["B3"].value == -5
