@@ -26,6 +26,19 @@ def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
     return out
 
 
+#: characters of one text value the trail keeps: it says what changed, the record holds the text
+TEXT_LIMIT = 1000
+
+
+def _capped(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Long free text cut to TEXT_LIMIT characters, saying how much was left out (a
+    100 KB description would otherwise be copied into the trail twice per edit)."""
+    if values is None:
+        return None
+    return {key: f"{value[:TEXT_LIMIT]}…(+{len(value) - TEXT_LIMIT})"
+            if isinstance(value, str) and len(value) > TEXT_LIMIT else value for key, value in values.items()}
+
+
 def changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
     return before != after
 
@@ -57,8 +70,8 @@ def record(
         record_type=getattr(obj, "__tablename__", "") if obj is not None else "",
         record_id=getattr(obj, "id", None) if obj is not None else None,
         summary=summary[:200],
-        before=before,
-        after=after,
+        before=_capped(before),
+        after=_capped(after),
         client=client,
     )
     db.session.add(entry)

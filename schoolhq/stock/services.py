@@ -82,6 +82,8 @@ def parse_quantity(text, item: StockItem | None = None, field: str = "quantity",
     if number < 0 or (number == 0 and not allow_zero):
         raise ServiceError(_l("The quantity must be more than zero.") if not allow_zero
                            else _l("The quantity cannot be negative."), field)
+    if number > MAX_QUANTITY:  # before the multiplication, which 1e999999 would overflow
+        raise ServiceError(_l("That quantity is too large."), field)
     milli = number * UNIT
     if milli != milli.to_integral_value():
         raise ServiceError(_l("Use at most three decimal places."), field)

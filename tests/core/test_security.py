@@ -154,3 +154,19 @@ def test_xlsx_keeps_formula_like_text_as_text_and_makes_sheet_names_excel_accept
     sheet = book["复印纸 A4／80g"]
     assert sheet["A2"].value == trap and sheet["A2"].data_type == "s"
     assert sheet["B2"].value == 3 and sheet["A3"].value == "-5" and sheet["B3"].value == -5
+
+
+def test_the_audit_trail_keeps_at_most_a_thousand_characters_of_one_text(app):
+    from schoolhq.core import audit
+    from schoolhq.core.models import AuditEntry
+
+    with app.test_request_context():
+        long_text = "漏水" * 50_000  # 100,000 characters pasted into a description
+        entry = audit.record("core", "test.long", before={"note": "短"}, after={"note": long_text, "n": 3},
+                             summary=long_text)
+        db.session.commit()
+        stored = db.session.get(AuditEntry, entry.id)
+        assert stored.before == {"note": "短"} and stored.after["n"] == 3
+        assert stored.after["note"].startswith(long_text[:audit.TEXT_LIMIT])
+        assert stored.after["note"].endswith(f"…(+{len(long_text) - audit.TEXT_LIMIT})")
+        assert len(stored.summary) <= 200

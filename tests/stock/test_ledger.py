@@ -23,7 +23,8 @@ def test_quantities_parse_exactly_and_refuse_nonsense(ctx):
     assert services.parse_quantity("1,200", paper) == 1_200_000
     for bad, message in (("abc", "not a number"), ("0", "more than zero"), ("-3", "more than zero"),
                          ("1.5", "whole"), ("1.2345", "three decimal"), ("", "Enter a quantity"),
-                         ("nan", "not a number"), ("1e20", "too large")):
+                         ("nan", "not a number"), ("1e20", "too large"), ("1e999999", "too large"),
+                         ("1E999999", "too large")):
         with pytest.raises(ServiceError) as error:
             services.parse_quantity(bad, rice if bad == "1.2345" else paper)
         assert message in str(error.value.message), bad
