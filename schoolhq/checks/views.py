@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -25,6 +23,7 @@ from schoolhq.core.pagination import Page, paginate
 from schoolhq.core.permissions import can, permission_required
 from schoolhq.core.timeutil import local_today, to_local
 from schoolhq.core.web import (
+    date_arg,
     get_or_404,
     handle_form,
     month_arg,
@@ -215,12 +214,7 @@ def amend(round_id: int):
 @bp.get("/oversight")
 @permission_required("checks.manage", school_wide=True)
 def oversight():
-    day = local_today()
-    try:
-        chosen = date.fromisoformat(request.args.get("day", "")) if request.args.get("day") else day
-        day = chosen if 2000 <= chosen.year <= 2100 else day
-    except ValueError:
-        pass
+    day = date_arg("day", local_today())
     status = request.args.get("status", "")
     rows = queries.day_rounds(day)
     chosen = [row.id for row in rows if row.status == status] if status in services.STATUS_LABELS else \

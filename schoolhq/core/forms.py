@@ -59,14 +59,25 @@ class CalendarDayForm(FlaskForm):
     submit = SubmitField(_l("Save day"))
 
 
+def plausible_day(_form, field) -> None:
+    """A date between 2000 and 2100 (core.timeutil): outside them it is a typo."""
+    from wtforms.validators import ValidationError
+
+    from schoolhq.core.timeutil import EARLIEST_DAY, LATEST_DAY
+
+    if field.data and not EARLIEST_DAY <= field.data <= LATEST_DAY:
+        raise ValidationError(_l("Choose a date between %(first)s and %(last)s.", first=EARLIEST_DAY.isoformat(),
+                                 last=LATEST_DAY.isoformat()))
+
+
 class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
     account_id = SelectField(_l("Person"), coerce=str, validate_choice=False)
     area = SelectField(_l("Area"), validate_choice=False)
-    day_from = DateField(_l("From"), validators=[Optional()])
-    day_to = DateField(_l("To"), validators=[Optional()])
+    day_from = DateField(_l("From"), validators=[Optional(), plausible_day])
+    day_to = DateField(_l("To"), validators=[Optional(), plausible_day])
 
 
 class CalibrationForm(FlaskForm):

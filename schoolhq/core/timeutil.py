@@ -47,3 +47,17 @@ def local_time_utc(day: date, clock: str) -> datetime:
     hours, minutes = (int(part) for part in clock.split(":"))
     local = datetime(day.year, day.month, day.day, hours, minutes, tzinfo=school_zone())
     return local.astimezone(UTC).replace(tzinfo=None)
+
+
+#: the days a date typed into a form or address may name: outside them a date is a typo,
+#: and arithmetic near year 1 or 9999 would overflow
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def day_from_text(text: str | None) -> date | None:
+    """An ISO date ("2026-12-04") within EARLIEST_DAY–LATEST_DAY, or None."""
+    try:
+        day = date.fromisoformat(str(text or "").strip())
+    except ValueError:
+        return None
+    return day if EARLIEST_DAY <= day <= LATEST_DAY else None

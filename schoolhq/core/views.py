@@ -99,7 +99,7 @@ def notification_read():
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    note_id = request.form.get("id", type=int)
+    note_id = to_int(request.form.get("id"))
     notifications.mark_read(current_user.id, note_id)
     return render("core/notifications.html", "core/_notifications.html",
                   items=notifications.for_account(current_user.id), form=form)

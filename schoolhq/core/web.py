@@ -74,14 +74,21 @@ def month_arg(name: str = "month"):
     the value is missing, malformed or outside 2000–2100."""
     from datetime import date
 
-    from schoolhq.core.timeutil import local_today
+    from schoolhq.core.timeutil import EARLIEST_DAY, LATEST_DAY, local_today
 
     try:
         year, month = (int(part) for part in request.args.get(name, "").split("-"))
         chosen = date(year, month, 1)
     except ValueError:
         return local_today().replace(day=1)
-    return chosen if date(2000, 1, 1) <= chosen <= date(2100, 1, 1) else local_today().replace(day=1)
+    return chosen if EARLIEST_DAY <= chosen <= LATEST_DAY else local_today().replace(day=1)
+
+
+def date_arg(name: str, default):
+    """A date from the query string; nonsense and dates outside 2000–2100 give `default`."""
+    from schoolhq.core.timeutil import day_from_text
+
+    return day_from_text(request.args.get(name)) or default
 
 
 def handle_form(form, action, *, success, page, fragment: str | None = None, context=None):

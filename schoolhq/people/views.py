@@ -6,7 +6,15 @@ from flask_babel import lazy_gettext as _l
 from schoolhq.core.forms import ActionForm
 from schoolhq.core.pagination import paginate_list
 from schoolhq.core.permissions import permission_required, require, require_within
-from schoolhq.core.web import get_or_404, handle_form, redirect_to, render, to_int, wants_fragment
+from schoolhq.core.web import (
+    get_or_404,
+    handle_form,
+    int_arg,
+    redirect_to,
+    render,
+    to_int,
+    wants_fragment,
+)
 from schoolhq.extensions import db
 from schoolhq.people import services
 from schoolhq.people.forms import DepartmentForm, PersonForm, ResponsibilityForm
@@ -30,7 +38,7 @@ def _person_or_404(person_id: int) -> Person:
 @permission_required("people.view")
 def index():
     text = request.args.get("q", "").strip()
-    department_id = request.args.get("department", type=int)
+    department_id = int_arg("department")
     page = paginate_list(services.search_people(text, department_id), per_page=50)
     # the department filter is on the page, not in the rows a search swaps in
     departments = [] if wants_fragment() else _department_choices(_l("All departments"))

@@ -59,7 +59,7 @@ def _form_choices(form: LocationForm, parent: Location | None) -> None:
 @bp.route("/new", methods=["GET", "POST"])
 @permission_required("places.manage")
 def create():
-    parent_id = request.args.get("parent", type=int)
+    parent_id = int_arg("parent")
     parent = _location_or_404(parent_id) if parent_id else None
     # Creating inside a place is acting on that place: a scoped role must cover it.
     require_within("places.manage", parent)

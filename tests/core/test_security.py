@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
+import pytest
 from sqlalchemy import func, select
 
 from schoolhq import create_app
@@ -170,3 +171,23 @@ def test_the_audit_trail_keeps_at_most_a_thousand_characters_of_one_text(app):
         assert stored.after["note"].startswith(long_text[:audit.TEXT_LIMIT])
         assert stored.after["note"].endswith(f"…(+{len(long_text) - audit.TEXT_LIMIT})")
         assert len(stored.summary) <= 200
+
+
+@pytest.mark.parametrize("url", [
+    "/audit?day_from=0001-01-01", "/audit?day_to=9999-12-31", "/assets/reserve?week=0001-01-01",
+    "/assets/reserve?week=9999-12-31", "/people/?department=100000000000000000000",
+    "/places/?parent=100000000000000000000", "/places/new?parent=100000000000000000000",
+])
+def test_dates_near_year_one_or_9999_and_ids_past_the_database_are_answered_not_crashed(app, client, url):
+    with app.app_context():
+        make_account("boss", "admin")
+    assert login(client, "boss").status_code == 303
+    assert client.get(url).status_code in (200, 404)
+
+
+def test_the_audit_says_a_date_outside_the_school_years_is_a_typo(app, client):
+    with app.app_context():
+        make_account("boss", "admin")
+    assert login(client, "boss").status_code == 303
+    page = client.get("/audit?day_to=9999-12-31").get_data(as_text=True)
+    assert "请选择 2000-01-01 至 2100-12-31 之间的日期" in page

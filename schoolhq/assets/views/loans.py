@@ -20,6 +20,7 @@ from schoolhq.assets.views import (
 )
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.permissions import can, permission_required, require
+from schoolhq.core.timeutil import day_from_text
 from schoolhq.core.web import handle_form, int_arg, redirect_to, render, to_int
 from schoolhq.extensions import db
 
@@ -265,15 +266,11 @@ def reservation_cancel(reservation_id: int):
 
 
 def _monday(text: str | None):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
-    try:
-        day = date.fromisoformat(text) if text else None
-    except ValueError:
-        day = None
     from schoolhq.core.timeutil import local_today
 
-    day = day or local_today()
+    day = day_from_text(text) or local_today()
     if day.weekday() >= 5:  # at the weekend the coming week is the one to book
         day += timedelta(days=7 - day.weekday())
     return day - timedelta(days=day.weekday())
@@ -304,16 +301,14 @@ def reserve():
 @bp.post("/reserve")
 @permission_required("assets.borrow")
 def reserve_slot():
-    from datetime import date
 
     from schoolhq.core.forms import ActionForm
 
     if not ActionForm().validate_on_submit():
         abort(400)
     asset_id = to_int(request.form.get("asset_id"))
-    try:
-        day = date.fromisoformat(request.form.get("day", ""))
-    except ValueError:
+    day = day_from_text(request.form.get("day"))
+    if day is None:
         abort(400)
     # the week answers every booking with itself, refused or not
     return handle_form(None, lambda: reservations.reserve_slot(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import request
 from flask_babel import gettext as _
@@ -12,6 +12,7 @@ from schoolhq.core.money import yuan
 from schoolhq.core.permissions import permission_required
 from schoolhq.core.timeutil import local_today
 from schoolhq.core.web import (
+    date_arg,
     int_arg,
     month_arg,
     render,
@@ -47,21 +48,12 @@ def purchase_list():
 
 
 
-def _date_arg(name: str, default: date) -> date:
-    """A date from the query string; nonsense and dates outside 2000–2100 fall back to the default."""
-    try:
-        chosen = date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return default
-    return chosen if date(2000, 1, 1) <= chosen <= date(2100, 12, 31) else default
-
-
 @bp.get("/reports/consumption")
 @permission_required("stock.view")
 def consumption():
     today = local_today()
-    start = _date_arg("start", today.replace(month=1, day=1))
-    end = _date_arg("end", today)
+    start = date_arg("start", today.replace(month=1, day=1))
+    end = date_arg("end", today)
     error = None
     if end < start:
         error = _("The end date is before the start date.")
