@@ -226,14 +226,10 @@ def authenticate(username: str, password: str, address: str = "") -> Account:
 def _locked_throttle(address: str) -> SignInThrottle:
     """The throttle row of this address, made when missing, locked until the end of the
     transaction and re-read: parallel attempts from one address count one after another."""
-    from schoolhq.core.database import is_sqlite
+    from schoolhq.core.database import upsert
 
     address = (address or "")[:64]
-    if is_sqlite():
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert
-    db.session.execute(insert(SignInThrottle).values(address=address, failures=0, window_started_at=utcnow())
+    db.session.execute(upsert(SignInThrottle).values(address=address, failures=0, window_started_at=utcnow())
                        .on_conflict_do_nothing(index_elements=[SignInThrottle.address]))
     # SQLite leaves FOR UPDATE out: there the write request holds the whole database
     return db.session.scalars(select(SignInThrottle).where(SignInThrottle.address == address)

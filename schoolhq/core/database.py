@@ -128,6 +128,16 @@ def append_only(table, what: str) -> None:
         event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
 
 
+def upsert(target, dialect_name: str | None = None):
+    """INSERT with ON CONFLICT for this engine (SQLite and PostgreSQL spell it alike, but
+    SQLAlchemy keeps one construct per dialect)."""
+    if (dialect_name or db.engine.dialect.name) == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(target)
+
+
 def locked(model, record_id: int, not_found_message, options=()):
     """The record with its row locked until the end of the transaction and re-read, so
     two people acting on it at once take turns. Only the id is selected FOR UPDATE:

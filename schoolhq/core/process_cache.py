@@ -201,11 +201,9 @@ def bump(session: Session | None = None) -> None:
     connection = session.connection()
     table = Counter.__table__
     stamp = session.info[_NEW] = random.randint(1, _MAX)
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(scope=SCOPE, value=stamp)
+    from schoolhq.core.database import upsert
+
+    statement = upsert(table, connection.dialect.name).values(scope=SCOPE, value=stamp)
     connection.execute(statement.on_conflict_do_update(index_elements=[table.c.scope], set_={"value": stamp}))
 
 

@@ -11,14 +11,14 @@ def refuse_nul_characters() -> None:
     any view runs, with one message, so nothing is half-written."""
     from flask_babel import lazy_gettext as _l
 
+    from schoolhq.core.database import SAFE_METHODS
     from schoolhq.core.errors import ServiceError
 
-    sources = [request.args]
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        sources.append(request.form)
+    writes = request.method not in SAFE_METHODS
+    sources = [request.args, request.form] if writes else [request.args]
     carries = any("\x00" in key or any("\x00" in value for value in values)
                   for source in sources for key, values in source.lists())
-    if not carries and request.method not in ("GET", "HEAD", "OPTIONS"):
+    if not carries and writes:
         carries = any("\x00" in (upload.filename or "") for upload in request.files.values())
     if carries:
         raise ServiceError(_l("What was entered contains an invisible control character (NUL) that cannot be "
