@@ -23,6 +23,7 @@ from schoolhq.assets.models import (
     AuditScan,
 )
 from schoolhq.core import audit
+from schoolhq.core.database import locked
 from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.timeutil import local_today, utcnow
 from schoolhq.extensions import db
@@ -38,6 +39,10 @@ def _actor_id():
 
 def get_campaign(campaign_id: int) -> AuditCampaign:
     return get_or_raise(AuditCampaign, campaign_id, _l("That stocktake does not exist."))
+
+
+def _locked(campaign_id: int, shared: bool = False) -> AuditCampaign:
+    return locked(AuditCampaign, campaign_id, _l("That stocktake does not exist."), shared=shared)
 
 
 def campaigns() -> list[AuditCampaign]:
@@ -122,7 +127,7 @@ def _require_open(campaign: AuditCampaign) -> None:
 def record_scan(campaign_id: int, location_id: int, code: str) -> AuditScan:
     from schoolhq.places.services import get_location
 
-    campaign = get_campaign(campaign_id)
+    campaign = _locked(campaign_id, shared=True)  # tablets scan side by side; closing waits for them
     _require_open(campaign)
     room = get_location(location_id)
     code = (code or "").strip()
@@ -159,7 +164,7 @@ def confirm_move(scan_id: int, campaign_id: int) -> AuditScan:
     scan = db.session.get(AuditScan, scan_id)
     if scan is None or scan.campaign_id != campaign_id or scan.result != "misplaced":
         raise ServiceError(_l("Only a misplaced item can be moved here."))
-    _require_open(get_campaign(campaign_id))
+    _require_open(_locked(campaign_id, shared=True))
     scan.move_confirmed = True
     db.session.flush()
     return scan
@@ -210,7 +215,7 @@ def report(campaign: AuditCampaign) -> Report:
 def close(campaign_id: int) -> AuditCampaign:
     """Apply the confirmed moves and mark everything seen as audited; missing items wait
     for approval."""
-    campaign = get_campaign(campaign_id)
+    campaign = _locked(campaign_id)
     _require_open(campaign)
     summary = report(campaign)
     next_audit = local_today() + timedelta(days=365)
@@ -233,7 +238,7 @@ def close(campaign_id: int) -> AuditCampaign:
 
 def approve_losses(campaign_id: int) -> AuditCampaign:
     """Write the missing items off as lost. Someone other than whoever closed it approves."""
-    campaign = get_campaign(campaign_id)
+    campaign = _locked(campaign_id)
     if campaign.status != "closed":
         raise ServiceError(_l("Close the stocktake before approving its losses."))
     if campaign.closed_by_id is not None and campaign.closed_by_id == _actor_id():

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from schoolhq.assets import services
 from schoolhq.assets.models import Asset, Disposal, DisposalItem, DisposalPhoto
 from schoolhq.core import audit, settings
+from schoolhq.core.database import locked, locked_all
 from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.timeutil import local_today, utcnow
 from schoolhq.extensions import db
@@ -26,15 +27,20 @@ def _actor():
     return current_user if current_user and getattr(current_user, "is_authenticated", False) else None
 
 
+_WHOLE = (selectinload(Disposal.items).joinedload(DisposalItem.asset), selectinload(Disposal.photos))
+
+
 def get(disposal_id: int) -> Disposal:
-    return get_or_raise(Disposal, disposal_id, _l("That disposal request does not exist."),
-                        options=(selectinload(Disposal.items).joinedload(DisposalItem.asset),
-                                 selectinload(Disposal.photos)))
+    return get_or_raise(Disposal, disposal_id, _l("That disposal request does not exist."), options=_WHOLE)
 
 
 def listing() -> list[Disposal]:
     return list(db.session.scalars(select(Disposal).options(selectinload(Disposal.items))
                                    .order_by(Disposal.created_at.desc())))
+
+
+def _locked(disposal_id: int) -> Disposal:
+    return locked(Disposal, disposal_id, _l("That disposal request does not exist."), options=_WHOLE)
 
 
 def needs_principal(disposal: Disposal) -> bool:
@@ -51,7 +57,7 @@ def request_disposal(asset_ids: list[int], reason: str, photos=()) -> Disposal:
         raise ServiceError(_l("Choose at least one asset."), "tags")
     if len(set(asset_ids)) != len(asset_ids):
         raise ServiceError(_l("The same item is in the list twice."), "tags")
-    assets = [services.get_asset(i) for i in asset_ids]
+    assets = locked_all(Asset, asset_ids, _l("That asset does not exist."))  # never on two requests at once
     for asset in assets:
         if asset.status in ("on_loan", "pending_disposal", "disposed", "lost"):
             raise ServiceError(_l("%(number)s %(name)s cannot be put up for disposal while it is %(status)s.",
@@ -79,7 +85,7 @@ def request_disposal(asset_ids: list[int], reason: str, photos=()) -> Disposal:
 
 
 def appraise(disposal_id: int, note: str) -> Disposal:
-    disposal = get(disposal_id)
+    disposal = _locked(disposal_id)
     if disposal.status != "submitted":
         raise ServiceError(_l("This request has already been appraised."))
     note = (note or "").strip()
@@ -99,7 +105,7 @@ def decide(disposal_id: int, approve: bool, note: str = "") -> Disposal:
     nobody decides on their own request. A rejection restores every asset's status."""
     from schoolhq.core.permissions import can
 
-    disposal = get(disposal_id)
+    disposal = _locked(disposal_id)
     if disposal.status != "appraised":
         raise ServiceError(_l("Only an appraised request can be decided."))
     actor = _actor()
@@ -129,7 +135,7 @@ def decide(disposal_id: int, approve: bool, note: str = "") -> Disposal:
 def attach_document(disposal_id: int, file, reference: str) -> Disposal:
     from schoolhq.core.uploads import save_upload
 
-    disposal = get(disposal_id)
+    disposal = _locked(disposal_id)
     if disposal.status != "approved":
         raise ServiceError(_l("The authority's document belongs to an approved request."))
     reference = (reference or "").strip()
@@ -143,7 +149,7 @@ def attach_document(disposal_id: int, file, reference: str) -> Disposal:
 
 
 def execute(disposal_id: int, method: str) -> Disposal:
-    disposal = get(disposal_id)
+    disposal = _locked(disposal_id)
     if disposal.status != "approved":
         raise ServiceError(_l("Only an approved request can be executed."))
     if disposal.document_id is None:

@@ -27,6 +27,7 @@ from schoolhq.assets.services import (
     status_name,
 )
 from schoolhq.core import audit, settings
+from schoolhq.core.database import locked_all
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.timeutil import local_today, school_zone, utcnow
 from schoolhq.core.uploads import save_signature
@@ -111,8 +112,8 @@ def checkout(asset_ids: list[int], borrower_id: int, due_at: datetime, condition
     if due_at <= utcnow():
         raise ServiceError(_l("The due time is already past."), "due")
     assets = []
-    for asset_id in asset_ids:
-        asset = get_asset(asset_id)
+    # locked: of fifty desks lending the same laptop, the others wait and then read it lent
+    for asset in locked_all(Asset, asset_ids, _l("That asset does not exist.")):
         reason = why_not_lendable(asset)
         if reason is not None:
             raise ServiceError(reason, "tags")

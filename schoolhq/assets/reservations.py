@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from schoolhq.assets import loans
 from schoolhq.assets.models import Asset, Reservation
 from schoolhq.core import audit, settings
+from schoolhq.core.database import locked
 from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.timeutil import local_today, utcnow
 from schoolhq.extensions import db
@@ -140,8 +141,12 @@ def get(reservation_id: int) -> Reservation:
     return get_or_raise(Reservation, reservation_id, _l("That reservation does not exist."))
 
 
+def _locked(reservation_id: int) -> Reservation:
+    return locked(Reservation, reservation_id, _l("That reservation does not exist."))
+
+
 def decide(reservation_id: int, approve: bool, note: str = "") -> Reservation:
-    reservation = get(reservation_id)
+    reservation = _locked(reservation_id)
     if reservation.status != "requested":
         raise ServiceError(_l("This request has already been answered."))
     if not approve and not (note or "").strip():
@@ -165,7 +170,7 @@ def decide(reservation_id: int, approve: bool, note: str = "") -> Reservation:
 
 
 def cancel(reservation_id: int) -> Reservation:
-    reservation = get(reservation_id)
+    reservation = _locked(reservation_id)
     if reservation.status not in ACTIVE:
         raise ServiceError(_l("This reservation is no longer active."))
     reservation.status = "cancelled"

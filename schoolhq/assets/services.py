@@ -26,6 +26,7 @@ from schoolhq.assets.models import (
     Loan,
 )
 from schoolhq.core import audit, counters, settings
+from schoolhq.core.database import locked
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.timeutil import local_today, utcnow
 from schoolhq.extensions import db
@@ -178,6 +179,12 @@ def get_asset(asset_id: int) -> Asset:
     if asset is None:
         raise ServiceError(_l("That asset does not exist."), "asset_id")
     return asset
+
+
+def _to_change(asset_id: int) -> Asset:
+    """The asset locked for a change: two desks changing it at once take turns, and the
+    second sees what the first did (“already there”, “already has this status”)."""
+    return locked(Asset, asset_id, _l("That asset does not exist."))
 
 
 _TAG_URL = re.compile(r"/t/([0-9a-z]{4,16})/?$")
@@ -436,7 +443,7 @@ def register_asset(values: dict[str, Any], location_id: int, custodian_id: int |
 
 
 def update_asset(asset_id: int, values: dict[str, Any], extra: dict[str, Any] | None = None) -> Asset:
-    asset = get_asset(asset_id)
+    asset = _to_change(asset_id)
     _require_on_register(asset)
     clean = _clean(values)
     before = audit.snapshot(asset, [*EDITABLE_FIELDS, "extra"])
@@ -460,7 +467,7 @@ def _require_on_register(asset: Asset) -> None:
 def move_asset(asset_id: int, location_id: int, note: str = "") -> Asset:
     from schoolhq.places.services import get_location
 
-    asset = get_asset(asset_id)
+    asset = _to_change(asset_id)
     _require_on_register(asset)
     target = get_location(location_id)
     if target.id == asset.location_id:
@@ -479,7 +486,7 @@ def set_photo(asset_id: int, file) -> Asset:
     """A new photo of the item; the old file stays, as history does."""
     from schoolhq.core.uploads import save_upload
 
-    asset = get_asset(asset_id)
+    asset = _to_change(asset_id)
     _require_on_register(asset)
     attachment = save_upload(file, images_only=True)
     before, asset.photo_id = asset.photo_id, attachment.id
@@ -493,7 +500,7 @@ def set_photo(asset_id: int, file) -> Asset:
 def change_custodian(asset_id: int, person_id: int | None, note: str = "") -> Asset:
     from schoolhq.people.services import get_person
 
-    asset = get_asset(asset_id)
+    asset = _to_change(asset_id)
     _require_on_register(asset)
     person = get_person(person_id) if person_id else None
     if (person.id if person else None) == asset.custodian_id:
@@ -510,7 +517,7 @@ def change_custodian(asset_id: int, person_id: int | None, note: str = "") -> As
 
 
 def change_status(asset_id: int, status: str, note: str = "") -> Asset:
-    asset = get_asset(asset_id)
+    asset = _to_change(asset_id)
     _require_on_register(asset)
     if status not in MANUAL_STATUSES:
         raise ServiceError(_l("This status is set by loans, audits or disposal, not by hand."), "status")

@@ -21,6 +21,7 @@ import threading
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from schoolhq.extensions import db
 
@@ -54,6 +55,20 @@ def _on_begin(conn):
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _on_transaction_end(_session, transaction):
+    """The request's transaction has ended (committed, or rolled back to show a refusal):
+    its place in the SQLite write queue goes to the next writer now. Whatever the request
+    still reads (the refused form shown again, an error page) reads without queueing:
+    holding the queue while waiting for a pooled connection would stall every writer
+    holding one while waiting for the queue."""
+    if transaction.parent is not None or not has_request_context():
+        return
+    g.schoolhq_write_request = False
+    if g.pop("schoolhq_holds_write_lock", False):
+        _write_lock.release()
+
+
 def is_sqlite() -> bool:
     return db.engine.dialect.name == "sqlite"
 
@@ -84,8 +99,6 @@ def _finish_request(response):
     else:
         db.session.rollback()
         discard_uploads_of_failed_request()
-    if g.pop("schoolhq_holds_write_lock", False):
-        _write_lock.release()  # the transaction has ended: the next writer may begin
     return response
 
 
@@ -94,9 +107,10 @@ def _release_lock(exc):
         from schoolhq.core.uploads import discard_uploads_of_failed_request
 
         discard_uploads_of_failed_request()  # an unhandled error skipped the normal finish
+    if g.get("schoolhq_holds_write_lock"):
+        db.session.rollback()  # ending the transaction gives the queue back (_on_transaction_end)
     if g.pop("schoolhq_holds_write_lock", False):
-        db.session.rollback()
-        _write_lock.release()
+        _write_lock.release()  # a transaction that could not even roll back
 
 
 def init_app(app: Flask) -> None:
@@ -138,21 +152,32 @@ def upsert(target, dialect_name: str | None = None):
     return insert(target)
 
 
-def locked(model, record_id: int, not_found_message, options=()):
+def locked(model, record_id: int, not_found_message, options=(), shared: bool = False):
     """The record with its row locked until the end of the transaction and re-read, so
-    two people acting on it at once take turns. Only the id is selected FOR UPDATE:
+    two people acting on it at once take turns: every state change loads its record
+    through here and checks the state only after. Only the id is selected FOR UPDATE:
     PostgreSQL refuses FOR UPDATE across the eager outer joins of a whole entity.
     SQLite has no row locks (it leaves FOR UPDATE out): there a writing transaction
     holds the whole database from its BEGIN IMMEDIATE, and the re-read alone is enough.
-    `options` trim what the re-read loads (a hot path needs little of the relations)."""
+    `shared` lets others hold it shared too (FOR SHARE): scans into an open stocktake
+    run side by side and only wait for the close. `options` trim what the re-read loads
+    (a hot path needs little of the relations)."""
     from sqlalchemy import select
 
     from schoolhq.core.errors import NotFound
 
     if not is_sqlite() and db.session.execute(
-            select(model.id).where(model.id == record_id).with_for_update()).first() is None:
+            select(model.id).where(model.id == record_id).with_for_update(read=shared)).first() is None:
         raise NotFound(not_found_message)
     record = db.session.get(model, record_id, populate_existing=True, options=list(options))
     if record is None:
         raise NotFound(not_found_message)
     return record
+
+
+def locked_all(model, record_ids, not_found_message, options=()) -> list:
+    """Several records locked as `locked` does, in the order given. The locks are taken
+    in id order, so two desks locking the same records never wait on each other in a ring."""
+    by_id = {record_id: locked(model, record_id, not_found_message, options)
+             for record_id in sorted(set(record_ids))}
+    return [by_id[record_id] for record_id in record_ids]

@@ -217,6 +217,10 @@ def report(account, data: Report, source_key: str | None = None, rate_limited: b
         asset = get_asset(data.asset_id)
     if account is not None and rate_limited:
         limit = settings.get("repairs.reports_per_hour")
+        from schoolhq.auth.models import Account
+
+        # counted with the reporter's account locked: a burst of reports takes turns here
+        locked(Account, account.id, _l("That account does not exist."))
         recent = db.session.scalar(select(func.count(Ticket.id)).where(
             Ticket.reported_by_id == account.id, Ticket.reported_at >= utcnow() - timedelta(hours=1))) or 0
         if limit and recent >= limit:
@@ -299,6 +303,9 @@ def assign(account, ticket_id: int, assignee_id: int | None, helper_ids: list[in
 
     assignee = get_person(assignee_id) if assignee_id else None
     helpers = [get_person(pid) for pid in dict.fromkeys(helper_ids or []) if pid != assignee_id]
+    if ticket.status != "pending" and (ticket.assignee_id, ticket.contractor, {h.person_id for h in ticket.helpers}) \
+            == (assignee.id if assignee else None, contractor, {h.id for h in helpers}):
+        return ticket  # the same people again (a second click): nothing to record or tell anyone
     ticket.assignee_id = assignee.id if assignee else None
     ticket.contractor = contractor
     ticket.helpers = [TicketHelper(person_id=helper.id) for helper in helpers]

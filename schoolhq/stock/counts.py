@@ -18,7 +18,14 @@ from schoolhq.core.permissions import can
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
 from schoolhq.stock import services
-from schoolhq.stock.models import StockBalance, StockCount, StockCountLine, StockItem, StockMovement
+from schoolhq.stock.models import (
+    StockBalance,
+    StockCount,
+    StockCountLine,
+    StockItem,
+    StockMovement,
+    Store,
+)
 from schoolhq.stock.services import UNIT, ledger_sum, parse_quantity
 
 STATUS_LABELS = {"open": _l("Counting"), "submitted": _l("Waiting for approval"), "approved": _l("Approved"),
@@ -56,6 +63,7 @@ def _lock_store(store_id: int, item_id: int | None = None) -> None:
 
 def start(account, store_id: int | None) -> StockCount:
     store = services.get_store(store_id)
+    locked(Store, store.id, _l("Choose a store."))  # one count of a store at a time, however many click
     if db.session.scalar(select(StockCount.id).where(StockCount.store_id == store.id,
                                                      StockCount.status.in_(("open", "submitted")))):
         raise ServiceError(_l("A count of %(store)s is already under way; finish it first.", store=store.name),

@@ -82,6 +82,15 @@ def cart_of(account, create: bool = False) -> Requisition | None:
     return cart
 
 
+def _cart_to_change(account, create: bool = False) -> Requisition | None:
+    """The person's cart with the person's row locked: one change to a cart at a time, so
+    a double-clicked submit sends it once and no line slips into a cart already sent."""
+    from schoolhq.people.models import Person
+
+    locked(Person, _person(account).id, _l("No such person."))
+    return cart_of(account, create)
+
+
 def _draft(account, line_or_cart: Requisition) -> Requisition:
     if line_or_cart.status != "draft" or line_or_cart.requester_id != account.person_id:
         raise ServiceError(_l("This requisition has been sent and can no longer be changed."))
@@ -93,7 +102,7 @@ def add_to_cart(account, item_id: int | None, quantity_text: str) -> Requisition
     if item is None or item.archived_at is not None:
         raise ServiceError(_l("Choose an item."), "item_id")
     quantity = parse_quantity(quantity_text, item)
-    cart = cart_of(account, create=True)
+    cart = _cart_to_change(account, create=True)
     line = db.session.scalar(select(RequisitionLine).where(RequisitionLine.requisition_id == cart.id,
                                                            RequisitionLine.item_id == item.id))
     if line is None:
@@ -107,6 +116,7 @@ def add_to_cart(account, item_id: int | None, quantity_text: str) -> Requisition
 
 def set_cart_line(account, line_id: int, quantity_text: str) -> RequisitionLine | None:
     """A new quantity for a line of the cart; zero removes the line."""
+    _cart_to_change(account)
     line = db.session.get(RequisitionLine, line_id)
     if line is None:
         raise NotFound(_l("No such line."))
@@ -129,7 +139,7 @@ class Submission:
 
 
 def submit(account, data: Submission) -> Requisition:
-    cart = cart_of(account)
+    cart = _cart_to_change(account)
     if cart is None or not cart.lines:
         raise ServiceError(_l("The list is empty: add the items you need first."))
     _draft(account, cart)

@@ -593,10 +593,10 @@ def reverse(movement_id: int, reason: str) -> StockMovement:
         raise ServiceError(_l("A reversal cannot itself be reversed; record the movement again instead."))
     if original.kind in ("transfer_out", "transfer_in"):
         raise ServiceError(_l("Transfer the goods back instead of reversing a transfer."))
+    item, store = get_item(original.item_id), db.session.get(Store, original.store_id)
+    lock_items([item.id])  # first: two clicks on 冲销 take turns, and the second reads it done
     if db.session.scalar(select(StockMovement.id).where(StockMovement.reverses_id == original.id)) is not None:
         raise ServiceError(_l("This entry has already been reversed."))
-    item, store = get_item(original.item_id), db.session.get(Store, original.store_id)
-    lock_items([item.id])
     value_back = -original.value_fen
     if original.quantity_milli > 0:
         # Goods taken back out of stock leave at what the stock is worth now (moving
