@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from schoolhq.core import database
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
     csrf.init_app(app)
@@ -149,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_errors(app: Flask) -> None:
+    from schoolhq.core.database import stop_writing, trouble
     from schoolhq.core.errors import NotFound, ServiceError
 
     messages = {
@@ -163,7 +165,7 @@ def _register_errors(app: Flask) -> None:
     }
 
     def render_error(code: int, message: str | None = None):
-        db.session.rollback()
+        stop_writing()
         message = message or messages.get(code, messages[500])()
         if request.headers.get("HX-Request") == "true":
             response = app.make_response((message, code))
@@ -198,6 +200,19 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):
+        stop_writing()  # before the message's language is looked up: that reads the account
+        kind = trouble(error)
+        if kind == "busy":
+            app.logger.warning("Busy, answered 503: %s", (str(error).splitlines() or [""])[0])
+            response = render_error(503, _("The server is busy with another change to the same records. "
+                                           "Nothing was saved; please try again in a few seconds."))
+            response.headers["Retry-After"] = "5"
+            return response
+        if kind == "disk_full":
+            app.logger.error("Disk full: %s", error)
+            from schoolhq.core.uploads import DISK_FULL
+
+            return render_error(507, str(DISK_FULL))
         app.logger.exception("Unhandled error: %s", error)
         return render_error(500)
 

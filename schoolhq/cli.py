@@ -156,12 +156,32 @@ def serve(demo: bool, host: str, port: int, threads: int) -> None:
 
 
 def waitress_options(app: Flask, host: str, port: int, threads: int) -> dict:
-    options = {"host": host, "port": port, "threads": threads, "ident": "SchoolHQ"}
+    """waitress's settings. Idle keep-alive connections hold no thread but count against
+    the connection limit (100 by default, with two minutes' grace each): a few hundred
+    from one tablet or a careless script then left nobody else a connection. poll() in
+    place of select(), which cannot watch more than 1,024 sockets."""
+    limit = app.config.get("SCHOOLHQ_CONNECTION_LIMIT", 1000)
+    idle = app.config.get("SCHOOLHQ_IDLE_TIMEOUT_S", 30)
+    _allow_open_files(limit + 100)
+    options = {"host": host, "port": port, "threads": threads, "ident": "SchoolHQ", "connection_limit": limit,
+               "channel_timeout": idle, "cleanup_interval": max(1, min(10, idle)), "asyncore_use_poll": True}
     if app.config.get("SCHOOLHQ_PROXIES"):
         # waitress drops every X-Forwarded-* header by default; the app's ProxyFix reads
         # those of the configured number of proxies, and ignores the rest
         options["clear_untrusted_proxy_headers"] = False
     return options
+
+
+def _allow_open_files(wanted: int) -> None:
+    """Raise this process's open-file limit towards `wanted` (each connection is one)."""
+    try:
+        import resource
+    except ImportError:  # not on this system
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < ceiling:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
 
 
 @main.command()

@@ -111,6 +111,14 @@ def load_config() -> dict:
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # Seconds a request waits for a lock held elsewhere before answering "busy" (503),
+        # and (PostgreSQL) the longest any one statement may run (core.database.engine_options).
+        "SCHOOLHQ_DB_LOCK_TIMEOUT_S": _count("SCHOOLHQ_DB_LOCK_TIMEOUT_S", 8),
+        "SCHOOLHQ_DB_STATEMENT_TIMEOUT_S": _count("SCHOOLHQ_DB_STATEMENT_TIMEOUT_S", 30),
+        # The server: open connections it keeps (idle keep-alive ones included) and the
+        # seconds an idle one stays open, so one device holding hundreds cannot starve the rest.
+        "SCHOOLHQ_CONNECTION_LIMIT": _count("SCHOOLHQ_CONNECTION_LIMIT", 1000),
+        "SCHOOLHQ_IDLE_TIMEOUT_S": _count("SCHOOLHQ_IDLE_TIMEOUT_S", 30),
         # Behind a reverse proxy: how many proxies' X-Forwarded-For/-Proto/-Host/-Port/-Prefix
         # to believe (0: none, the headers are ignored), and the address people use, which
         # printed QR labels and shown links carry (empty: the address of the request).

@@ -277,13 +277,16 @@ def _english_areas(request, _clean_db):
 
 @contextmanager
 def served_in_thread(app, threads: int = 4):
-    """The app served by waitress on a free port of 127.0.0.1, in a thread; yields the port."""
+    """The app served by waitress on a free port of 127.0.0.1, in a thread, with the
+    settings `schoolhq serve` uses; yields the port."""
     import threading
 
     import waitress
     from waitress import wasyncore
 
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
+    from schoolhq.cli import waitress_options
+
+    server = waitress.create_server(app, **waitress_options(app, "127.0.0.1", 0, threads))
     thread = threading.Thread(target=server.run, name="test-waitress", daemon=True)
     thread.start()
     try:

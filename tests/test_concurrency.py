@@ -223,3 +223,109 @@ def test_assigning_a_ticket_to_the_same_worker_again_adds_nothing(app):
     assert not result.crashes and 500 not in result.codes, result.crashes[:3]
     with app.app_context():
         assert _count(TicketEvent.id, TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "assigned") == 1
+
+
+# Disposal, moves, the stock ledger -------------------------------------------------------
+
+def _asset_in_room(app):
+    with app.test_request_context():
+        campus = places.create_location("campus", "阳光小学")
+        rooms = [places.create_location("room", name, campus.id) for name in ("101教室", "102教室")]
+        category = db.session.scalar(select(AssetCategory).where(AssetCategory.code == "A02010105"))
+        asset = assets.register_asset({"name": "电脑", "category_id": category.id, "unit_price_fen": 450000},
+                                      rooms[0].id, status="in_use")
+        db.session.commit()
+        return asset.id, asset.number, rooms[1].id
+
+
+def test_one_asset_is_put_up_for_disposal_once(app):
+    asset_id, number, _room = _asset_in_room(app)
+    with app.app_context():
+        make_account("store", "storekeeper")
+    result = burst(app, "store", "/assets/disposals", {"tags": number, "reason": "主板损坏，无维修价值"})
+    result.assert_clean()
+    with app.app_context():
+        from schoolhq.assets.models import DisposalItem
+
+        assert _count(DisposalItem.id, DisposalItem.asset_id == asset_id) == 1
+        assert _count(AssetEvent.id, AssetEvent.asset_id == asset_id, AssetEvent.kind == "status_changed") == 1
+
+
+def test_a_disposal_is_either_approved_or_rejected_once(app):
+    from schoolhq.assets import disposals
+
+    asset_id, _number, _room = _asset_in_room(app)
+    with app.test_request_context():
+        disposal = disposals.request_disposal([asset_id], "主板损坏")
+        disposals.appraise(disposal.id, "无维修价值")
+        make_account("principal", "principal")
+        db.session.commit()
+        disposal_id = disposal.id
+    clicks = [(f"/assets/disposals/{disposal_id}/approve", {}) if n % 2 else
+              (f"/assets/disposals/{disposal_id}/reject", {"note": "尚可维修"}) for n in range(AT_ONCE)]
+    result = burst(app, "principal", clicks)
+    assert not result.crashes and 500 not in result.codes, result.crashes[:3]
+    assert result.succeeded() == 1, sorted(result.codes)
+    with app.app_context():
+        assert _audited("disposal.approved") + _audited("disposal.rejected") == 1
+        # a rejection gives the asset its status back once, an approval not at all
+        assert _count(AssetEvent.id, AssetEvent.asset_id == asset_id, AssetEvent.kind == "status_changed") <= 2
+
+
+def test_an_asset_moved_by_fifty_clicks_moves_once(app):
+    asset_id, _number, room_id = _asset_in_room(app)
+    with app.app_context():
+        make_account("store", "storekeeper")
+    result = burst(app, "store", f"/assets/{asset_id}/move", {"move-location_id": room_id, "move-note": "调整"})
+    result.assert_clean()
+    with app.app_context():
+        assert _count(AssetEvent.id, AssetEvent.asset_id == asset_id, AssetEvent.kind == "moved") == 1
+
+
+def test_a_ledger_row_is_reversed_once(app):
+    from schoolhq.stock.models import StockMovement
+
+    with app.app_context():
+        store = make_store()
+        movement = receive(store, make_item(), "10")
+        make_account("store", "storekeeper")
+        db.session.commit()
+        movement_id = movement.id
+    burst(app, "store", f"/stock/movements/{movement_id}/reverse", {"reason": "录错了"}).assert_clean()
+    with app.app_context():
+        assert _count(StockMovement.id, StockMovement.reverses_id == movement_id) == 1
+
+
+# Checks --------------------------------------------------------------------------------------
+
+def test_a_double_tapped_start_opens_one_round(app):
+    from schoolhq.checks.models import CheckRound
+    from tests.factories.checks import kitchen
+
+    with app.test_request_context():
+        canteen, _manager, _head, _made = kitchen()
+        canteen_id = canteen.id
+    result = burst(app, "canteen", "/checks/start", {"template_key": "canteen.daily", "location_id": canteen_id})
+    assert not result.crashes and 500 not in result.codes, result.crashes[:3]
+    assert result.succeeded() == AT_ONCE, sorted(result.codes)  # every tap lands on the round
+    with app.app_context():
+        assert _count(CheckRound.id) == 1
+        assert _audited("round.started") == 1
+
+
+def test_a_round_is_submitted_once(app):
+    from schoolhq.checks import services as checks
+    from schoolhq.checks.models import CheckRound
+    from tests.checks.test_rounds import fill_daily
+    from tests.factories.checks import kitchen
+
+    with app.test_request_context():
+        canteen, manager, _head, _made = kitchen()
+        round_ = checks.start_adhoc(manager, "canteen.daily", canteen.id)
+        fill_daily(manager, round_)
+        db.session.commit()
+        round_id = round_.id
+    burst(app, "canteen", f"/checks/rounds/{round_id}/submit", {"signature": signature()}).assert_clean()
+    with app.app_context():
+        assert _audited("round.submitted") == 1
+        assert db.session.get(CheckRound, round_id).status in ("submitted", "done", "late")

@@ -592,6 +592,11 @@ def revisions(round_: CheckRound) -> list[CheckRound]:
 
 # Starting a round by hand ---------------------------------------------------------------
 
+#: a second start of the same check at the same place within this time, with nothing
+#: answered yet, is the same tap twice and opens the round already started
+ADHOC_REPEAT_WINDOW = timedelta(minutes=2)
+
+
 def start_adhoc(account, template_key: str, location_id: int | None, asset_id: int | None = None) -> CheckRound:
     """A round outside any schedule: after a delivery, a storm, a complaint."""
     from schoolhq.checks.schedules import Target, subjects_for
@@ -612,7 +617,20 @@ def start_adhoc(account, template_key: str, location_id: int | None, asset_id: i
     location = get_location(location_id)
     if not (can(account, "checks.perform", location) or can(account, "checks.manage", location)):
         raise ServiceError(_l("You may not do checks at this place."))
+    from schoolhq.auth.models import Account
+
+    # under the starter's lock: a double tap on 开始检查 opens the round it just started
+    locked(Account, account.id, _l("That account does not exist."))
     now = utcnow()
+    just_started = db.session.scalar(select(CheckRound).where(
+        CheckRound.started_by_id == account.id, CheckRound.template_id == template.id,
+        CheckRound.location_id == location.id,
+        CheckRound.asset_id.is_(None) if asset is None else CheckRound.asset_id == asset.id,
+        CheckRound.status == "in_progress", CheckRound.started_at >= now - ADHOC_REPEAT_WINDOW,
+        ~select(CheckAnswer.id).where(CheckAnswer.round_id == CheckRound.id).exists())
+        .order_by(CheckRound.id.desc()).limit(1))
+    if just_started is not None:
+        return just_started
     due = max(local_day_bounds_utc(local_today())[1], now + timedelta(hours=2))
     round_ = CheckRound(template_id=template.id, template_key=template.key, period=to_local(now).strftime("%Y-%m-%d"),
                         period_start=local_today(), location_id=location.id, asset_id=asset.id if asset else None,

@@ -3,7 +3,7 @@ notifications and scanning."""
 
 from flask_babel import lazy_gettext as _l
 
-from schoolhq.core import labels, workhours
+from schoolhq.core import labels, uploads, workhours
 from schoolhq.core.declare import Area, NavLink, Setting
 
 AREA = Area(
@@ -35,5 +35,6 @@ AREA = Area(
         Setting("work_day_end", "17:30", workhours.time_setting, _l("The working day ends at"), "time"),
     ),
     seeders=(labels.seed,),
+    jobs={"core.uploads": uploads.sweep_pending},
     data_files=("data/label-layouts.yaml",),
 )

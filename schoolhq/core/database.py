@@ -37,7 +37,6 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -69,8 +68,62 @@ def _on_transaction_end(_session, transaction):
         _write_lock.release()
 
 
+def engine_options(config: dict) -> dict:
+    """How long a request waits for a lock held elsewhere before it answers "busy, try
+    again" (503) instead of holding a server thread: SCHOOLHQ_DB_LOCK_TIMEOUT_S for a row
+    or table lock (PostgreSQL) or another process's write (SQLite), and on PostgreSQL
+    SCHOOLHQ_DB_STATEMENT_TIMEOUT_S for any one statement. A lock held for minutes then
+    costs each request seconds, and /health and sign-in keep answering."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    url = str(config.get("SQLALCHEMY_DATABASE_URI", ""))
+    lock_seconds = float(config.get("SCHOOLHQ_DB_LOCK_TIMEOUT_S", 8))
+    statement_seconds = float(config.get("SCHOOLHQ_DB_STATEMENT_TIMEOUT_S", 30))
+    if url.startswith("sqlite"):
+        connect_args.setdefault("timeout", lock_seconds)
+    elif url.startswith("postgresql"):
+        limits = f"-c lock_timeout={int(lock_seconds * 1000)} -c statement_timeout={int(statement_seconds * 1000)}"
+        connect_args["options"] = f"{connect_args.get('options', '')} {limits}".strip()
+    if connect_args:
+        options["connect_args"] = connect_args
+    return options
+
+
+#: SQLSTATEs of PostgreSQL that mean "someone else holds it, try again": lock_not_available,
+#: query_canceled (the statement timeout), deadlock_detected, serialization_failure
+_BUSY_STATES = {"55P03", "57014", "40P01", "40001"}
+#: disk_full, out_of_memory's neighbour insufficient_resources
+_FULL_STATES = {"53100", "53000"}
+
+
+def trouble(error: BaseException) -> str | None:
+    """"busy" when the database (or another desk) holds what this request needs,
+    "disk_full" when the server's disk is full, None for any other failure."""
+    import errno
+
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return "disk_full"
+    cause = getattr(error, "orig", None) or error
+    state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    text = str(cause).lower()
+    if state in _FULL_STATES or "database or disk is full" in text or "no space left on device" in text:
+        return "disk_full"
+    if state in _BUSY_STATES or "database is locked" in text or "database is busy" in text:
+        return "busy"
+    return None
+
+
 def is_sqlite() -> bool:
     return db.engine.dialect.name == "sqlite"
+
+
+def stop_writing() -> None:
+    """The request has failed: undo what it wrote, and let whatever it still reads (the
+    error page, the signed-in name in its header) read without queueing to write, which
+    is perhaps what failed."""
+    if has_request_context():
+        g.schoolhq_write_request = False
+    db.session.rollback()
 
 
 def keep_changes() -> None:
@@ -88,14 +141,17 @@ def _begin_request():
 
 
 def _finish_request(response):
-    from schoolhq.core.uploads import discard_uploads_of_failed_request
+    from schoolhq.core.uploads import (
+        discard_uploads_of_failed_request,
+        keep_uploads_of_committed_request,
+    )
 
     session = db.session()
     if not g.get("schoolhq_began") and not (session.new or session.dirty or session.deleted):
         return response  # nothing reached the database, nothing waits to: no transaction to end
     if response.status_code < 400 or g.get("schoolhq_keep_changes"):
         db.session.commit()
-        g.pop("schoolhq_uploaded_files", None)
+        keep_uploads_of_committed_request()
     else:
         db.session.rollback()
         discard_uploads_of_failed_request()

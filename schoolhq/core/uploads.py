@@ -82,8 +82,7 @@ def save_upload(file: FileStorage | None, *, images_only: bool = False, max_byte
                 raise
             raise ServiceError(_l("Only images (JPEG, PNG, WebP) and PDF files can be uploaded.")) from None
     stored_name = secrets.token_urlsafe(18) + suffix
-    (upload_folder() / stored_name).write_bytes(data)
-    _written_in_this_request(upload_folder() / stored_name)
+    _write_pending(upload_folder() / stored_name, data)
     attachment = Attachment(
         stored_name=stored_name,
         original_name=Path(file.filename).name[:200],
@@ -122,9 +121,38 @@ def may_open(attachment: Attachment, account) -> bool:
     return attachment.uploaded_by_id is not None and attachment.uploaded_by_id == account.id
 
 
-def _written_in_this_request(path: Path) -> None:
+#: a file being written, or written by a request that has not committed yet
+PENDING = ".part"
+#: a pending file this old belongs to no request still running
+ABANDONED_AFTER_SECONDS = 3600
+
+
+def _write_pending(final: Path, data: bytes) -> None:
+    """Write under a pending name; the file takes its real name once the request commits
+    (keep_uploads_of_committed_request). A full disk leaves nothing behind and says so."""
+    import errno
+
+    pending = final.with_name(final.name + PENDING)
+    try:
+        pending.write_bytes(data)
+    except OSError as error:
+        pending.unlink(missing_ok=True)
+        if error.errno == errno.ENOSPC:
+            raise ServiceError(DISK_FULL) from None
+        raise
     if has_request_context():
-        g.setdefault("schoolhq_uploaded_files", []).append(path)
+        g.setdefault("schoolhq_uploaded_files", []).append(pending)
+    else:  # a command or a job: its own commit follows at once
+        pending.replace(final)
+
+
+DISK_FULL = _l("The server's disk is full, so nothing was saved. Please tell the school's IT person.")
+
+
+def keep_uploads_of_committed_request() -> None:
+    """The request committed: its files take their real names."""
+    for pending in g.pop("schoolhq_uploaded_files", []):
+        pending.replace(pending.with_name(pending.name.removesuffix(PENDING)))
 
 
 def discard_uploads_of_failed_request() -> None:
@@ -133,5 +161,32 @@ def discard_uploads_of_failed_request() -> None:
         path.unlink(missing_ok=True)
 
 
+def sweep_pending() -> int:
+    """Files a crashed or killed request left half-done: named on if their row was
+    committed (the process stopped between commit and rename), removed if not."""
+    import time
+
+    folder = upload_folder()
+    if not folder.is_dir():
+        return 0
+    cutoff = time.time() - ABANDONED_AFTER_SECONDS
+    swept = 0
+    for pending in folder.glob("*" + PENDING):
+        if pending.stat().st_mtime > cutoff:
+            continue  # perhaps a request still running
+        final = pending.with_name(pending.name.removesuffix(PENDING))
+        from sqlalchemy import select
+
+        if db.session.scalar(select(Attachment.id).where(Attachment.stored_name == final.name)) is not None:
+            pending.replace(final)
+        else:
+            pending.unlink(missing_ok=True)
+        swept += 1
+    return swept
+
+
 def path_of(attachment: Attachment) -> Path:
-    return upload_folder() / attachment.stored_name
+    """The file; within the request that saved it, still under its pending name."""
+    final = upload_folder() / attachment.stored_name
+    pending = final.with_name(final.name + PENDING)
+    return pending if not final.exists() and pending.exists() else final

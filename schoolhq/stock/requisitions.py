@@ -87,7 +87,7 @@ def _cart_to_change(account, create: bool = False) -> Requisition | None:
     a double-clicked submit sends it once and no line slips into a cart already sent."""
     from schoolhq.people.models import Person
 
-    locked(Person, _person(account).id, _l("No such person."))
+    locked(Person, _person(account).id, _l("That person does not exist."))
     return cart_of(account, create)
 
 

@@ -34,29 +34,33 @@
     }
     return null;
   }
-  document.addEventListener("htmx:responseError", function (event) {
-    toast(messageOf(event.detail.xhr) || document.body.dataset.errorMessage, true);
-  });
-  // An answer of a round that could not be sent (Wi-Fi dropped) is marked unsaved on its
-  // item and sent again when the connection is back; nothing already saved is touched.
+  // An answer of a round that could not be sent (Wi-Fi dropped), or that the server was
+  // too busy to save (503), is marked unsaved on its item and sent again when the
+  // connection is back or a few seconds later; nothing already saved is touched.
   var unsent = [];
   function sendAgain() {
     var waiting = unsent;
     unsent = [];
     waiting.forEach(function (p) { if (document.body.contains(p.elt)) htmx.trigger(p.elt, p.type); });
   }
-  document.addEventListener("htmx:sendError", function (event) {
+  function keepToResend(event, message) {
     var elt = event.detail.elt, slot = elt && elt.closest ? elt.closest("[data-slot]") : null;
-    if (!slot) {
-      toast(document.body.dataset.offlineMessage, true);
-      return;
-    }
+    if (!slot) return false;
     slot.classList.add("unsaved");
     var cause = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
     // only the item's last answer is sent again: an earlier tap was changed on purpose
     unsent = unsent.filter(function (p) { return p.slot !== slot; });
     unsent.push({ elt: elt, slot: slot, type: cause ? cause.type : "click" });
-    toast(document.body.dataset.unsavedMessage, true);
+    toast(message || document.body.dataset.unsavedMessage, true);
+    return true;
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status === 503 && keepToResend(event, messageOf(xhr))) return;
+    toast(messageOf(xhr) || document.body.dataset.errorMessage, true);
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    if (!keepToResend(event)) toast(document.body.dataset.offlineMessage, true);
   });
   window.addEventListener("online", sendAgain);
   setInterval(function () { if (unsent.length && navigator.onLine !== false) sendAgain(); }, 5000);

@@ -369,12 +369,21 @@ def test_a_round_past_its_window_is_refused_and_marked_missed(ctx, monkeypatch):
     assert db.session.get(CheckRound, round_.id).status == "missed"
 
 
+def test_a_second_tap_on_start_opens_the_round_just_started(ctx, clock):
+    canteen, manager, _head, _assets = kitchen()
+    first = services.start_adhoc(manager, "canteen.daily", canteen.id)
+    assert services.start_adhoc(manager, "canteen.daily", canteen.id).id == first.id
+    assert services.start_adhoc(manager, "canteen.meal", canteen.id).id != first.id  # another check
+    clock.shift(services.ADHOC_REPEAT_WINDOW + timedelta(seconds=1))
+    assert services.start_adhoc(manager, "canteen.daily", canteen.id).id != first.id  # a new check, later
+
+
 def test_a_round_not_yet_begun_starts_on_the_newest_version(ctx):
     canteen, manager, _head, _assets = kitchen()
     first = services.start_adhoc(manager, "canteen.daily", canteen.id)
+    answer(manager, first, "storage", outcome="pass")  # begun: a second start is a round of its own
     waiting = services.start_adhoc(manager, "canteen.daily", canteen.id)
     waiting.status, waiting.started_at = "open", None  # as the scheduler leaves it
-    answer(manager, first, "storage", outcome="pass")
     newer = packs.new_version(first.template_id)
     packs.save_item(newer.id, packs.ItemData(prompt_zh="砧板生熟分开", type="pass_fail"))
     packs.publish(newer.id)

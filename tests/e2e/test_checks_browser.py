@@ -369,3 +369,48 @@ def test_an_answer_given_offline_is_marked_unsaved_and_sent_again(browsing, demo
     with app.app_context():
         outcomes = list(db.session.scalars(select(CheckAnswer.outcome).where(CheckAnswer.round_id == round_id)))
     assert outcomes == ["pass"]
+
+
+def test_an_answer_the_server_was_too_busy_to_save_is_sent_again(browsing, demo, app):
+    """The database was locked elsewhere and the save answered 503 "busy, try again": the
+    tablet keeps the answer as unsaved, says why, and sends it again by itself."""
+    from urllib.parse import quote
+
+    from sqlalchemy import select
+
+    from schoolhq.auth.models import Account
+    from schoolhq.checks import services
+    from schoolhq.checks.models import CheckAnswer
+    from schoolhq.extensions import db
+    from schoolhq.places.models import Location
+
+    with app.test_request_context():
+        manager = db.session.scalar(select(Account).where(Account.username == MANAGER))
+        building = db.session.scalar(select(Location).where(Location.name == BUILDING))
+        round_id = services.start_adhoc(manager, TEMPLATE, building.id).id
+        db.session.commit()
+    storage = round_slots(app, round_id)["storage"]
+    page = browsing.page
+    sign_in(page, MANAGER)
+    page.goto(f"/checks/rounds/{round_id}")
+    busy_once = []
+
+    def busy_the_first_time(route):
+        if busy_once:
+            route.continue_()
+            return
+        busy_once.append(route.request.url)
+        route.fulfill(status=503, body="busy", headers={"X-Message": quote("服务器正忙，本次没有保存。请过几秒再试。"),
+                                                        "HX-Reswap": "none", "Retry-After": "5"})
+
+    page.route("**/answer/**", busy_the_first_time)
+    slot = page.locator(f"#{storage['dom_id']}")
+    slot.locator("button[name=outcome][value=pass]").click()
+    expect(slot).to_have_class(re.compile(r"\bunsaved\b"))
+    expect(page.locator("#toast.error")).to_contain_text("服务器正忙")
+    answered = page.locator(f"#{storage['dom_id']}.outcome-pass")
+    expect(answered).to_be_visible(timeout=15000)
+    assert len(busy_once) == 1
+    with app.app_context():
+        outcomes = list(db.session.scalars(select(CheckAnswer.outcome).where(CheckAnswer.round_id == round_id)))
+    assert outcomes == ["pass"]
