@@ -13,6 +13,19 @@ class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
+    def pre_validate(self, form) -> None:
+        """A value not among the boxes, in the reader's language (WTForms' own message for
+        this has no Chinese)."""
+        from wtforms.validators import ValidationError
+
+        if not self.validate_choice or not self.data:
+            return
+        allowed = {choice[0] for choice in self.iter_choices()}
+        unknown = [str(value) for value in self.data if value not in allowed]
+        if unknown:
+            raise ValidationError(_l("Tick only the boxes shown (%(values)s is not one of them).",
+                                     values="、".join(unknown)[:40]))
+
 
 class ActionForm(FlaskForm):
     """A submit-only form: CSRF for a button that posts."""
@@ -37,26 +50,8 @@ WEEKDAYS = [
 TIMEZONES = ["Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "UTC"]
 
 
-class SettingsForm(FlaskForm):
-    school_name = StringField(_l("School name"), validators=[Length(max=100)])
-    timezone = SelectField(_l("Time zone"), choices=[(z, z) for z in TIMEZONES])
-    default_language = SelectField(_l("Default language"), choices=[("zh_CN", "简体中文"), ("en", "English")])
-    school_weekdays = MultiCheckboxField(_l("School weekdays"), choices=WEEKDAYS)
-    submit = SubmitField(_l("Save"))
-
-
-class TermForm(FlaskForm):
-    name = StringField(_l("Term"), validators=[DataRequired(), Length(max=60)])
-    starts_on = DateField(_l("First day"), validators=[DataRequired()])
-    ends_on = DateField(_l("Last day"), validators=[DataRequired()])
-    submit = SubmitField(_l("Add term"))
-
-
-class CalendarDayForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[DataRequired()])
-    kind = SelectField(_l("Kind"), choices=[("holiday", _l("Holiday")), ("school_day", _l("Make-up school day"))])
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=60)])
-    submit = SubmitField(_l("Save day"))
+#: a date field left empty or holding something that is not a date
+_DATE_LIKE = _l("Enter the date like 2026-09-01.")
 
 
 def plausible_day(_form, field) -> None:
@@ -68,6 +63,28 @@ def plausible_day(_form, field) -> None:
     if field.data and not EARLIEST_DAY <= field.data <= LATEST_DAY:
         raise ValidationError(_l("Choose a date between %(first)s and %(last)s.", first=EARLIEST_DAY.isoformat(),
                                  last=LATEST_DAY.isoformat()))
+
+
+class SettingsForm(FlaskForm):
+    school_name = StringField(_l("School name"), validators=[Length(max=100)])
+    timezone = SelectField(_l("Time zone"), choices=[(z, z) for z in TIMEZONES])
+    default_language = SelectField(_l("Default language"), choices=[("zh_CN", "简体中文"), ("en", "English")])
+    school_weekdays = MultiCheckboxField(_l("School weekdays"), choices=WEEKDAYS)
+    submit = SubmitField(_l("Save"))
+
+
+class TermForm(FlaskForm):
+    name = StringField(_l("Term"), validators=[DataRequired(), Length(max=60)])
+    starts_on = DateField(_l("First day"), validators=[DataRequired(_DATE_LIKE), plausible_day])
+    ends_on = DateField(_l("Last day"), validators=[DataRequired(_DATE_LIKE), plausible_day])
+    submit = SubmitField(_l("Add term"))
+
+
+class CalendarDayForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[DataRequired(_DATE_LIKE), plausible_day])
+    kind = SelectField(_l("Kind"), choices=[("holiday", _l("Holiday")), ("school_day", _l("Make-up school day"))])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=60)])
+    submit = SubmitField(_l("Save day"))
 
 
 class AuditFilterForm(FlaskForm):

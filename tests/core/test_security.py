@@ -191,3 +191,28 @@ def test_the_audit_says_a_date_outside_the_school_years_is_a_typo(app, client):
     assert login(client, "boss").status_code == 303
     page = client.get("/audit?day_to=9999-12-31").get_data(as_text=True)
     assert "请选择 2000-01-01 至 2100-12-31 之间的日期" in page
+
+
+# Messages in the reader's language -------------------------------------------------------
+
+def test_a_weekday_that_is_not_a_box_is_refused_in_chinese(app, admin_client):
+    response = admin_client.post("/settings", data={"school_name": "阳光小学", "timezone": "Asia/Shanghai",
+                                                    "default_language": "zh_CN", "school_weekdays": ["0", "9"]},
+                                 headers={"Accept-Language": "zh-CN"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and "not a valid choice" not in body
+    assert "只能勾选列出的选项" in body and "9" in body
+
+
+@pytest.mark.parametrize("starts_on, why", [("2026-13-01", "2026-09-01"), ("", "2026-09-01"),
+                                            ("9999-09-01", "2000-01-01")])
+def test_an_invalid_term_date_says_why_in_chinese(app, admin_client, starts_on, why):
+    from schoolhq.core.models import SchoolTerm
+
+    response = admin_client.post("/calendar/terms", data={"term-name": "秋季学期", "term-starts_on": starts_on,
+                                                          "term-ends_on": "2027-01-20"},
+                                 headers={"Accept-Language": "zh-CN"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and why in body, body[body.find("error"):][:300]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(SchoolTerm.id))) == 0
