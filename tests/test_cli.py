@@ -23,6 +23,9 @@ def env(tmp_path, monkeypatch):
 
 
 
+#: what `schoolhq serve` gives waitress beside the address (README: Configuration)
+SERVER_LIMITS = {"connection_limit": 1000, "channel_timeout": 30, "cleanup_interval": 10, "asyncore_use_poll": True}
+
 def test_serve_refuses_an_uninitialised_database(env):
     result = CliRunner().invoke(cli.main, ["serve"])
     assert result.exit_code != 0
@@ -40,7 +43,7 @@ def test_init_creates_the_first_administrator_once(env, monkeypatch):
     monkeypatch.setattr("waitress.serve", lambda app, **kw: served.append(kw))
     result = runner.invoke(cli.main, ["serve", "--host", "0.0.0.0", "--port", "8765", "--threads", "4"])
     assert result.exit_code == 0, result.output
-    assert served == [{"host": "0.0.0.0", "port": 8765, "threads": 4, "ident": "SchoolHQ"}]
+    assert served == [{"host": "0.0.0.0", "port": 8765, "threads": 4, "ident": "SchoolHQ", **SERVER_LIMITS}]
 
     from schoolhq import create_app
     from schoolhq.auth.services import accounts_with_role
@@ -124,7 +127,7 @@ def test_serve_logs_to_the_configured_file_and_trusts_the_configured_proxies(env
     monkeypatch.setattr("waitress.serve", fake_serve)
     result = runner.invoke(cli.main, ["serve", "--port", "8765"])
     assert result.exit_code == 0, result.output
-    assert served == [{"host": "127.0.0.1", "port": 8765, "threads": 8, "ident": "SchoolHQ",
+    assert served == [{"host": "127.0.0.1", "port": 8765, "threads": 8, "ident": "SchoolHQ", **SERVER_LIMITS,
                        "clear_untrusted_proxy_headers": False}]
     lines = log_file.read_text(encoding="utf-8").splitlines()
     # after the migrations (whose alembic logging set-up replaces ours) the logs still go to the file
