@@ -331,14 +331,13 @@ def test_canteen_daily_round_with_a_warm_fridge_to_the_ledger(browsing, demo, ap
     assert not errors, "the browser console reported:\n" + "\n".join(errors)
 
 
-def test_an_answer_given_offline_is_marked_unsaved_and_sent_again(browsing, demo, app):
-    """Wi-Fi drops during a round: the tapped answer shows as not saved, nothing is
-    written, and it goes through by itself once the connection is back."""
+def _manager_on_a_new_round(browsing, app):
+    """The canteen manager signed in on a round just started: (round id, its storage
+    slot, the page)."""
     from sqlalchemy import select
 
     from schoolhq.auth.models import Account
     from schoolhq.checks import services
-    from schoolhq.checks.models import CheckAnswer
     from schoolhq.extensions import db
     from schoolhq.places.models import Location
 
@@ -347,10 +346,21 @@ def test_an_answer_given_offline_is_marked_unsaved_and_sent_again(browsing, demo
         building = db.session.scalar(select(Location).where(Location.name == BUILDING))
         round_id = services.start_adhoc(manager, TEMPLATE, building.id).id
         db.session.commit()
-    storage = round_slots(app, round_id)["storage"]
     page = browsing.page
     sign_in(page, MANAGER)
     page.goto(f"/checks/rounds/{round_id}")
+    return round_id, round_slots(app, round_id)["storage"], page
+
+
+def test_an_answer_given_offline_is_marked_unsaved_and_sent_again(browsing, demo, app):
+    """Wi-Fi drops during a round: the tapped answer shows as not saved, nothing is
+    written, and it goes through by itself once the connection is back."""
+    from sqlalchemy import select
+
+    from schoolhq.checks.models import CheckAnswer
+    from schoolhq.extensions import db
+
+    round_id, storage, page = _manager_on_a_new_round(browsing, app)
     slot = page.locator(f"#{storage['dom_id']}")
     expect(slot.locator(".unsaved-note")).to_be_hidden()
 
@@ -378,21 +388,10 @@ def test_an_answer_the_server_was_too_busy_to_save_is_sent_again(browsing, demo,
 
     from sqlalchemy import select
 
-    from schoolhq.auth.models import Account
-    from schoolhq.checks import services
     from schoolhq.checks.models import CheckAnswer
     from schoolhq.extensions import db
-    from schoolhq.places.models import Location
 
-    with app.test_request_context():
-        manager = db.session.scalar(select(Account).where(Account.username == MANAGER))
-        building = db.session.scalar(select(Location).where(Location.name == BUILDING))
-        round_id = services.start_adhoc(manager, TEMPLATE, building.id).id
-        db.session.commit()
-    storage = round_slots(app, round_id)["storage"]
-    page = browsing.page
-    sign_in(page, MANAGER)
-    page.goto(f"/checks/rounds/{round_id}")
+    round_id, storage, page = _manager_on_a_new_round(browsing, app)
     busy_once = []
 
     def busy_the_first_time(route):
