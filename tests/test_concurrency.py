@@ -28,8 +28,6 @@ from tests.factories.assets import loanable_items, signature
 from tests.factories.repairs import school
 from tests.factories.stock import make_item, make_store, receive
 
-pytestmark = pytest.mark.dated  # CI runs it again at other days of the school year
-
 AT_ONCE = 50
 
 
