@@ -251,18 +251,12 @@ def search(filters: Filters, account=None):
 
 
 def _within_scope(query, account, location_model, _person_model, permission: str = "assets.view"):
-    from schoolhq.core.permissions import scopes
-    from schoolhq.people.models import Department
+    """Assets kept at a place in the person's scope, or of a department in it (the query
+    joins the asset's place as `location_model`)."""
+    from schoolhq.core.permissions import within_scopes
 
-    grants = scopes(account, permission)
-    if any(not grant.scoped for grant in grants):
-        return query
-    conditions = [location_model.path.startswith(g.location_path) for g in grants if g.location_path]
-    departments = [g.department_path for g in grants if g.department_path]
-    if departments:
-        conditions.append(Asset.department_id.in_(select(Department.id).where(
-            or_(*(Department.path.startswith(path) for path in departments)))))
-    return query.where(or_(*conditions)) if conditions else query.where(False)
+    return within_scopes(query, account, permission, location_path=location_model.path,
+                         department_id=Asset.department_id)
 
 
 def history(asset_id: int, limit: int | None = None) -> list[AssetEvent]:
