@@ -538,13 +538,13 @@ def count_on_register() -> int:
 # Hooks for other parts of the app ------------------------------------------------------
 
 def label_target(token: str):
-    from schoolhq.core.tokens import LabelTarget
+    from schoolhq.core.tokens import LabelTarget, public_info_shown
 
     asset = db.session.scalar(select(Asset).where(Asset.token == token))
     if asset is None:
         return None
     facts = []
-    if settings.get("assets.public_label_info"):
+    if public_info_shown():
         facts = [(_l("Room"), asset.location.full_name), (_l("Status"), status_name(asset.status))]
     return LabelTarget(kind=_l("Asset"), name=asset.name if facts else asset.number,
                        url=url_for("assets.detail", asset_id=asset.id), public_facts=facts)

@@ -1,6 +1,7 @@
 """Issue 12 §4: a role scoped to a department or to a subtree of places reads only what
 lies inside it — the repair tickets, their summary and its export; a store's receipts,
-shelf sheet, balances, ledger, registers and reports."""
+shelf sheet, balances, ledger, registers and reports — and a room's public QR card names
+nobody while the school's public-label switch is off."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from schoolhq.core import settings
 from schoolhq.extensions import db
 from schoolhq.people import services as people
 from schoolhq.places import services as places
@@ -204,3 +206,30 @@ def test_scoped_stock_reports_add_up_the_stores_in_scope(app, stores):
         {("中性笔", 22), ("复印纸", 40)}
     assert [row[1] for row in _sheet(head.get("/stock/reports/consumption?group=item&format=xlsx"))] == [3]
     assert [row[0] for row in _sheet(head.get("/stock/purchase-list?format=xlsx"))] == ["复印纸"]
+
+
+# The public card of a QR label ---------------------------------------------------------
+
+def test_the_public_switch_hides_every_name_on_room_and_asset_cards(app, client):
+    from tests.factories.assets import loanable_items
+
+    with app.test_request_context():
+        assets_, _borrower = loanable_items(n=1)
+        asset = assets_[0]
+        room = asset.location
+        keeper = make_account("keeper", "staff", name="赵管")
+        room.responsible_person_id = keeper.person_id
+        asset.custodian_id = keeper.person_id
+        db.session.commit()
+        room_token, asset_token, room_name, asset_name = room.token, asset.token, room.name, asset.name
+    shown = client.get(f"/t/{room_token}").get_data(as_text=True)
+    assert room_name in shown and "赵管" in shown
+    assert asset_name in client.get(f"/t/{asset_token}").get_data(as_text=True)
+    with app.app_context():
+        settings.update({"assets.public_label_info": False})
+        db.session.commit()
+    for token in (room_token, asset_token):
+        response = client.get(f"/t/{token}")
+        assert response.status_code == 200 and "赵管" not in response.get_data(as_text=True), token
+    assert room_name in client.get(f"/t/{room_token}").get_data(as_text=True)
+    assert asset_name not in client.get(f"/t/{asset_token}").get_data(as_text=True)
