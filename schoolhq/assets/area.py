@@ -47,7 +47,8 @@ AREA = Area(
         Setting("assets.number_pattern", "ZC{year}{seq:05d}", services.pattern_setting, _l("Asset number pattern"),
                 hint=_l("Number pattern: {year} is the year, {category} the first three characters of the category code, {seq:05d} a running number of five digits.")),
         Setting("assets.public_label_info", True, bool,
-                _l("A label scanned without sign-in shows the name, room and status"), "bool"),
+                _l("A label scanned without sign-in shows the asset's name, room and status, and a room's "
+                   "responsible person"), "bool"),
         Setting("assets.after_school", "16:30", services.time_setting, _l("Loans due “after school” at"), "time"),
         Setting("assets.periods", reservations.DEFAULT_PERIODS, reservations.periods_setting,
                 _l("Lesson periods"), "custom"),

@@ -251,18 +251,12 @@ def search(filters: Filters, account=None):
 
 
 def _within_scope(query, account, location_model, _person_model, permission: str = "assets.view"):
-    from schoolhq.core.permissions import scopes
-    from schoolhq.people.models import Department
+    """Assets kept at a place in the person's scope, or of a department in it (the query
+    joins the asset's place as `location_model`)."""
+    from schoolhq.core.permissions import within_scopes
 
-    grants = scopes(account, permission)
-    if any(not grant.scoped for grant in grants):
-        return query
-    conditions = [location_model.path.startswith(g.location_path) for g in grants if g.location_path]
-    departments = [g.department_path for g in grants if g.department_path]
-    if departments:
-        conditions.append(Asset.department_id.in_(select(Department.id).where(
-            or_(*(Department.path.startswith(path) for path in departments)))))
-    return query.where(or_(*conditions)) if conditions else query.where(False)
+    return within_scopes(query, account, permission, location_path=location_model.path,
+                         department_id=Asset.department_id)
 
 
 def history(asset_id: int, limit: int | None = None) -> list[AssetEvent]:
@@ -544,13 +538,13 @@ def count_on_register() -> int:
 # Hooks for other parts of the app ------------------------------------------------------
 
 def label_target(token: str):
-    from schoolhq.core.tokens import LabelTarget
+    from schoolhq.core.tokens import LabelTarget, public_info_shown
 
     asset = db.session.scalar(select(Asset).where(Asset.token == token))
     if asset is None:
         return None
     facts = []
-    if settings.get("assets.public_label_info"):
+    if public_info_shown():
         facts = [(_l("Room"), asset.location.full_name), (_l("Status"), status_name(asset.status))]
     return LabelTarget(kind=_l("Asset"), name=asset.name if facts else asset.number,
                        url=url_for("assets.detail", asset_id=asset.id), public_facts=facts)

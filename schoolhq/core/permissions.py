@@ -109,6 +109,50 @@ def scopes(user, permission: str) -> list[Grant]:
     return [grant for grant in _grants(user) if permission in grant.permissions]
 
 
+def scope_condition(user, permissions: tuple[str, ...] | str, *, location_path=None, location_id=None,
+                    department_id=None):
+    """The SQL condition keeping the records that `can(user, p, record)` allows for one of
+    `permissions`, so a list, a count or a sum reads what the record's own page would
+    show: None when a school-wide grant keeps everything, false when no grant reaches.
+
+    A grant scoped to a place keeps the records whose place lies in its subtree: name the
+    record's place by `location_path` (the path column of a place the query joins) or by
+    `location_id` (a column of place ids); a grant scoped to a department keeps those
+    whose `department_id` is that department or one below it. A record without one of
+    these is never kept by grants of that kind, as Grant.covers says."""
+    from sqlalchemy import false, or_, select
+
+    wanted = {permissions} if isinstance(permissions, str) else set(permissions)
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return false()
+    grants = [grant for grant in _grants(user) if wanted & grant.permissions]
+    if any(not grant.scoped for grant in grants):
+        return None
+    conditions = []
+    places = [grant.location_path for grant in grants if grant.location_path]
+    if places and location_path is not None:
+        conditions.extend(location_path.startswith(path) for path in places)
+    elif places and location_id is not None:
+        from schoolhq.places.models import Location
+
+        conditions.append(location_id.in_(select(Location.id).where(
+            or_(*(Location.path.startswith(path) for path in places)))))
+    departments = [grant.department_path for grant in grants if grant.department_path]
+    if departments and department_id is not None:
+        from schoolhq.people.models import Department
+
+        conditions.append(department_id.in_(select(Department.id).where(
+            or_(*(Department.path.startswith(path) for path in departments)))))
+    return or_(*conditions) if conditions else false()
+
+
+def within_scopes(query, user, permissions: tuple[str, ...] | str, **columns):
+    """`query` narrowed by scope_condition (the same keyword arguments name the record's
+    place and department)."""
+    condition = scope_condition(user, permissions, **columns)
+    return query if condition is None else query.where(condition)
+
+
 def require(permission: str, obj: Any = None) -> None:
     """Abort with 403 unless the signed-in person may act on this record."""
     if not can(current_user, permission, obj):

@@ -21,6 +21,18 @@ class LabelTarget:
 
 Resolver = Callable[[str], LabelTarget | None]
 
+#: The one switch for what any label scanned without sign-in tells: the asset card's
+#: setting (declared, and edited, with the assets area's settings), read by every resolver.
+PUBLIC_INFO_SETTING = "assets.public_label_info"
+
+
+def public_info_shown() -> bool:
+    """Whether a public card may show more than what the label itself says: an asset's
+    name, room and status, a room's responsible person. Off, no card names a person."""
+    from schoolhq.core import settings
+
+    return bool(settings.get(PUBLIC_INFO_SETTING))
+
 
 def _label_resolvers() -> list[Resolver]:
     from schoolhq.areas import declared

@@ -231,13 +231,14 @@ def possible_parents(location: Location | None = None) -> list[Location]:
 def label_target(token: str):
     from flask import url_for
 
-    from schoolhq.core.tokens import LabelTarget
+    from schoolhq.core.tokens import LabelTarget, public_info_shown
 
     location = by_token(token)
     if location is None or location.archived_at is not None:
         return None
     facts = [(kind_label(location.kind), location.full_name)]
-    if location.responsible is not None:
+    # the responsible person's name only while the school lets public cards show it
+    if location.responsible is not None and public_info_shown():
         facts.append((_l("Responsible person"), location.responsible.name))
     return LabelTarget(kind=kind_label(location.kind), name=location.name,
                        url=url_for("places.detail", location_id=location.id), public_facts=facts)

@@ -51,7 +51,18 @@ class Summary:
         return round(sum(r * n for r, n in self.ratings.items()) / count, 2) if count else None
 
 
-def month_summary(month: date) -> Summary:
+#: who reads the summary: it counts the tickets of the places their grants reach
+PERMISSION = "repairs.manage"
+
+
+def month_summary(month: date, account=None) -> Summary:
+    """The month's figures over every ticket, or with `account` over the tickets at the
+    places that person's repairs.manage grants reach."""
+    from schoolhq.repairs.services import repeat_places, within_scope
+
+    def scoped(query):
+        return within_scope(query, account, PERMISSION)
+
     first = month.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
     start, end = local_day_bounds_utc(first)[0], local_day_bounds_utc(following)[0]
@@ -59,18 +70,18 @@ def month_summary(month: date) -> Summary:
     total = Line("")
     by_category: dict[int, Line] = {}
     by_worker: dict[str, Line] = {}
-    for category_id, count in db.session.execute(
+    for category_id, count in db.session.execute(scoped(
             select(Ticket.category_id, func.count(Ticket.id)).where(Ticket.reported_at >= start, Ticket.reported_at < end)
-            .group_by(Ticket.category_id)):
+            .group_by(Ticket.category_id))):
         by_category.setdefault(category_id, Line(categories.get(category_id, "?"))).opened = count
         total.opened += count
     from schoolhq.people.models import Person
 
-    closed = db.session.execute(
+    closed = db.session.execute(scoped(
         select(Ticket.category_id, Ticket.reported_at, Ticket.completed_at, Ticket.due_at, Ticket.labour_minutes,
                Person.name, Ticket.contractor)
         .outerjoin(Person, Person.id == Ticket.assignee_id)
-        .where(Ticket.completed_at >= start, Ticket.completed_at < end))
+        .where(Ticket.completed_at >= start, Ticket.completed_at < end)))
     for category_id, reported_at, completed_at, due_at, minutes, worker, contractor in closed:
         hours = (completed_at - reported_at).total_seconds() / 3600
         worker_line = by_worker.setdefault(worker or contractor or "—", Line(worker or contractor or "—"))
@@ -82,10 +93,8 @@ def month_summary(month: date) -> Summary:
             if due_at is not None:
                 line.with_target += 1
                 line.on_time += completed_at <= due_at
-    ratings = dict(db.session.execute(select(Ticket.rating, func.count(Ticket.id)).where(
-        Ticket.verified_at >= start, Ticket.verified_at < end, Ticket.rating.is_not(None)).group_by(Ticket.rating)).all())
-    from schoolhq.repairs.services import repeat_places
-
+    ratings = dict(db.session.execute(scoped(select(Ticket.rating, func.count(Ticket.id)).where(
+        Ticket.verified_at >= start, Ticket.verified_at < end, Ticket.rating.is_not(None)).group_by(Ticket.rating))).all())
     return Summary(month=first, total=total, by_category=sorted(by_category.values(), key=lambda line: -line.opened),
                    by_worker=sorted(by_worker.values(), key=lambda line: -line.closed), ratings=ratings,
-                   repeats=repeat_places())
+                   repeats=repeat_places(account=account, permissions=PERMISSION))

@@ -597,8 +597,21 @@ def reported_by(account):
     return select(Ticket).where(Ticket.reported_by_id == account.id).order_by(Ticket.id.desc())
 
 
-def all_tickets(status: str = "", overdue: bool = False):
-    query = select(Ticket)
+#: who opens the list of all tickets, the repeat places and the summary: each sees the
+#: tickets of the places their grants of these reach (a school-wide grant: every ticket)
+LIST_PERMISSIONS = ("repairs.manage", "repairs.work")
+
+
+def within_scope(query, account, permissions=LIST_PERMISSIONS):
+    """Tickets at the places the person's grants of `permissions` reach; `account` None:
+    every ticket (the scheduler, the school-wide dashboard)."""
+    from schoolhq.core.permissions import within_scopes
+
+    return query if account is None else within_scopes(query, account, permissions, location_id=Ticket.location_id)
+
+
+def all_tickets(status: str = "", overdue: bool = False, account=None):
+    query = within_scope(select(Ticket), account)
     if status == "open":
         query = query.where(Ticket.status.in_(OPEN))
     elif status:
@@ -612,16 +625,20 @@ def all_tickets(status: str = "", overdue: bool = False):
     return query.order_by(Ticket.id.desc())
 
 
-def repeat_places(days: int = 90, times: int = 3) -> list[tuple]:
-    """(place, category, count) reported `times` or more in the last `days` days."""
+def repeat_places(days: int = 90, times: int = 3, account=None, permissions=LIST_PERMISSIONS) -> list[tuple]:
+    """(place, category, count) reported `times` or more in the last `days` days, at the
+    places `account` reaches."""
+    from schoolhq.core.permissions import within_scopes
     from schoolhq.places.models import Location
 
     since = utcnow() - timedelta(days=days)
-    rows = db.session.execute(
-        select(Location, RepairCategory, func.count(Ticket.id))
-        .join(Ticket, Ticket.location_id == Location.id).join(RepairCategory, RepairCategory.id == Ticket.category_id)
-        .where(Ticket.reported_at >= since, Ticket.status != "cancelled")
-        .group_by(Location.id, RepairCategory.id).having(func.count(Ticket.id) >= times))
+    query = (select(Location, RepairCategory, func.count(Ticket.id))
+             .join(Ticket, Ticket.location_id == Location.id).join(RepairCategory, RepairCategory.id == Ticket.category_id)
+             .where(Ticket.reported_at >= since, Ticket.status != "cancelled")
+             .group_by(Location.id, RepairCategory.id).having(func.count(Ticket.id) >= times))
+    if account is not None:
+        query = within_scopes(query, account, permissions, location_path=Location.path)
+    rows = db.session.execute(query)
     return [(location, category, count) for location, category, count in rows]
 
 

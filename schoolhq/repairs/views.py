@@ -89,10 +89,10 @@ def report_page():
 def index():
     status = request.args.get("status", "open")
     status = status if status in ("open", "", *services.STATUS_LABELS) else "open"
-    repeats = services.repeat_places() if request.args.get("repeats") else []
+    repeats = services.repeat_places(account=current_user) if request.args.get("repeats") else []
     # page the ids alone, then load those fifty tickets with their places and people
-    page = paginate(services.all_tickets(status, bool(request.args.get("overdue"))).with_only_columns(Ticket.id),
-                    per_page=50)
+    page = paginate(services.all_tickets(status, bool(request.args.get("overdue")), current_user)
+                    .with_only_columns(Ticket.id), per_page=50)
     found = {t.id: t for t in db.session.scalars(select(Ticket).where(Ticket.id.in_(page.items)).options(
         joinedload(Ticket.location), joinedload(Ticket.category), joinedload(Ticket.assignee)))} if page.items else {}
     page.items = [found[ticket_id] for ticket_id in page.items]
@@ -290,7 +290,7 @@ def summary():
     from schoolhq.repairs.reports import month_summary
 
     chosen = month_arg()
-    report = month_summary(chosen)
+    report = month_summary(chosen, current_user)
     if request.args.get("format") == "xlsx":
         header = [str(_l("Name")), str(_l("Opened")), str(_l("Closed")), str(_l("Done on time")),
                   str(_l("Mean hours to close")), str(_l("Labour (minutes)"))]

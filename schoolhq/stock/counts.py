@@ -229,10 +229,16 @@ def cancel(account, count_id: int) -> StockCount:
     return count
 
 
-def recent(limit: int = 50) -> list[StockCount]:
-    return list(db.session.scalars(select(StockCount).options(joinedload(StockCount.store),
-                                                              joinedload(StockCount.started_by).joinedload(Account.person))
-                                   .order_by(StockCount.id.desc()).limit(limit)))
+#: who opens the counts: each sees the counts of the stores their grants of these reach
+PERMISSIONS = ("stock.issue", "stock.approve")
+
+
+def recent(limit: int = 50, account=None) -> list[StockCount]:
+    """The latest counts: of every store, or of the stores `account` counts or approves."""
+    query = select(StockCount).options(joinedload(StockCount.store),
+                                       joinedload(StockCount.started_by).joinedload(Account.person))
+    query = services.within_stores(query, StockCount.store_id, account, PERMISSIONS)
+    return list(db.session.scalars(query.order_by(StockCount.id.desc()).limit(limit)))
 
 
 def progress(count: StockCount) -> tuple[int, int]:

@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select
 from schoolhq.core.timeutil import local_day_bounds_utc
 from schoolhq.extensions import db
 from schoolhq.stock.models import StockBalance, StockCategory, StockItem, StockMovement
-from schoolhq.stock.services import ledger_sum
+from schoolhq.stock.services import ledger_sum, store_condition, within_stores
 
 GROUPS = {"department": _l("Department"), "item": _l("Item"), "month": _l("Month")}
 
@@ -37,8 +37,13 @@ def _consumed():
             ((StockMovement.kind == "reversal") & StockMovement.requisition_line_id.is_not(None)))
 
 
+#: who reads the reports: they add up the stores that person's grants of it reach
+PERMISSION = ("stock.view",)
+
+
 def consumption(start: date, end: date, group: str = "department", store_id: int | None = None,
-                department_id: int | None = None) -> list[ConsumptionRow]:
+                department_id: int | None = None, account=None) -> list[ConsumptionRow]:
+    """What went out in the period, over every store or those `account` reads reports of."""
     if group not in GROUPS:
         group = "department"
     since, until = _period(start, end)
@@ -49,6 +54,9 @@ def consumption(start: date, end: date, group: str = "department", store_id: int
         base.append(StockMovement.store_id == store_id)
     if department_id:
         base.append(StockMovement.department_id == department_id)
+    reach = store_condition(StockMovement.store_id, account, PERMISSION)
+    if reach is not None:
+        base.append(reach)
     if group == "item":
         rows = db.session.execute(select(StockItem.id, StockItem.name, StockItem.spec, StockItem.unit, quantity, value)
                                   .join(StockItem, StockItem.id == StockMovement.item_id).where(*base)
@@ -90,8 +98,9 @@ class ValuationRow:
         return round(self.value_fen * 1000 / self.quantity_milli) if self.quantity_milli else 0
 
 
-def valuation(store_id: int | None = None) -> tuple[list[ValuationRow], dict[str, int], int]:
-    """Items on hand with quantity, moving-average cost and value; totals per category."""
+def valuation(store_id: int | None = None, account=None) -> tuple[list[ValuationRow], dict[str, int], int]:
+    """Items on hand with quantity, moving-average cost and value; totals per category;
+    over every store or those `account` reads reports of."""
     query = (select(StockItem, StockCategory.name, ledger_sum(StockBalance.quantity_milli),
                     ledger_sum(StockBalance.value_fen))
              .join(StockBalance, StockBalance.item_id == StockItem.id)
@@ -101,6 +110,7 @@ def valuation(store_id: int | None = None) -> tuple[list[ValuationRow], dict[str
              .order_by(StockCategory.sort_order, StockItem.name))
     if store_id:
         query = query.where(StockBalance.store_id == store_id)
+    query = within_stores(query, StockBalance.store_id, account, PERMISSION)
     rows = [ValuationRow(item, category, quantity, value) for item, category, quantity, value in db.session.execute(query)]
     by_category: dict[str, int] = {}
     for row in rows:
@@ -116,15 +126,19 @@ def shelf_sheet(store_id: int) -> list[tuple[StockItem, int]]:
         .order_by(StockItem.category_id, StockItem.name))]
 
 
-def low_counts() -> tuple[int, int]:
-    """(items at or below minimum, items below the emergency reserve)."""
-    totals = (select(StockBalance.item_id, ledger_sum(StockBalance.quantity_milli).label("q"))
-              .group_by(StockBalance.item_id).subquery())
+def low_counts(account=None) -> tuple[int, int]:
+    """(items at or below minimum, items below the emergency reserve), over every store or
+    the items of the stores `account` reads, as the stock list it links to counts them."""
+    reach = store_condition(StockBalance.store_id, account)
+    totals = select(StockBalance.item_id, ledger_sum(StockBalance.quantity_milli).label("q")).group_by(
+        StockBalance.item_id)
+    totals = (totals if reach is None else totals.where(reach)).subquery()
     quantity = func.coalesce(totals.c.q, 0)
+    kept = [StockItem.archived_at.is_(None)] + ([] if reach is None else [totals.c.item_id.is_not(None)])
     low, reserve = db.session.execute(select(
         func.coalesce(func.sum(case(((StockItem.min_level_milli > 0) & (quantity <= StockItem.min_level_milli), 1),
                                     else_=0)), 0),
         func.coalesce(func.sum(case(((StockItem.reserve_level_milli > 0) & (quantity < StockItem.reserve_level_milli),
                                      1), else_=0)), 0))
-        .outerjoin(totals, totals.c.item_id == StockItem.id).where(StockItem.archived_at.is_(None))).one()
+        .outerjoin(totals, totals.c.item_id == StockItem.id).where(*kept)).one()
     return int(low), int(reserve)

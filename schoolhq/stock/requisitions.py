@@ -594,9 +594,9 @@ class RegisterRow:
     number: str
 
 
-def register_rows(month: date, store_id: int | None = None) -> list[RegisterRow]:
+def register_rows(month: date, store_id: int | None = None, account=None) -> list[RegisterRow]:
     """领用登记表 of a month: every issue with its purpose, the recipient's signature and
-    the department head's approval, one query."""
+    the department head's approval, one query; of every store or those `account` reads."""
     from schoolhq.auth.models import Account
     from schoolhq.core.timeutil import to_local
     from schoolhq.people.models import Person
@@ -619,6 +619,7 @@ def register_rows(month: date, store_id: int | None = None) -> list[RegisterRow]
              .order_by(StockMovement.id))
     if store_id:
         query = query.where(StockMovement.store_id == store_id)
+    query = services.within_stores(query, StockMovement.store_id, account)
     return [RegisterRow(day=to_local(movement.occurred_at).date(), item=item, quantity_milli=-movement.quantity_milli,
                         purpose=purpose, recipient=recipient, signature_id=signature_id, approver=approved_by or "",
                         number=number or "")

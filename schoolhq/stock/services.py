@@ -232,8 +232,39 @@ def find_by_barcode(code: str) -> StockItem | None:
     return db.session.scalar(select(StockItem).where(StockItem.barcode == code, StockItem.archived_at.is_(None)))
 
 
-def stores(include_archived: bool = False) -> list[Store]:
-    query = select(Store).order_by(Store.id)
+#: who reads a store's stock: its balances and ledger, its receipts, its shelf sheet, the
+#: registers and reports over it. A grant scoped to a place reaches the stores kept there.
+READ = ("stock.view", "stock.issue")
+
+
+def store_condition(column, account, permissions: tuple[str, ...] = READ):
+    """The SQL condition keeping rows whose store (`column`) is kept at a place the
+    person's grants of `permissions` reach; None when they reach every store (a
+    school-wide grant), or for no account (the scheduler, the rules themselves)."""
+    from schoolhq.core.permissions import scope_condition
+
+    if account is None:
+        return None
+    condition = scope_condition(account, permissions, location_id=Store.location_id)
+    return None if condition is None else column.in_(select(Store.id).where(condition))
+
+
+def within_stores(query, column, account, permissions: tuple[str, ...] = READ):
+    """`query` kept to the rows of the stores the person reads (store_condition)."""
+    condition = store_condition(column, account, permissions)
+    return query if condition is None else query.where(condition)
+
+
+def may_read(account, store: Store) -> bool:
+    """Whether this person may read this store's stock, receipts and shelf sheet."""
+    from schoolhq.core.permissions import can
+
+    return any(can(account, permission, store) for permission in READ)
+
+
+def stores(include_archived: bool = False, account=None, permissions: tuple[str, ...] = READ) -> list[Store]:
+    """The stores; with `account`, those it reaches with `permissions`."""
+    query = within_stores(select(Store).order_by(Store.id), Store.id, account, permissions)
     if not include_archived:
         query = query.where(Store.archived_at.is_(None))
     return list(db.session.scalars(query))
@@ -276,11 +307,12 @@ def save_store(name: str, location_id: int | None, keeper_id: int | None, store_
 
 # Balances -----------------------------------------------------------------------------
 
-def on_hand(item_id: int, store_id: int | None = None) -> int:
+def on_hand(item_id: int, store_id: int | None = None, account=None) -> int:
+    """What is on hand in one store, or in all (with `account`: all it reads)."""
     query = select(func.coalesce(ledger_sum(StockBalance.quantity_milli), 0)).where(StockBalance.item_id == item_id)
     if store_id is not None:
         query = query.where(StockBalance.store_id == store_id)
-    return db.session.scalar(query) or 0
+    return db.session.scalar(within_stores(query, StockBalance.store_id, account)) or 0
 
 
 def on_hand_in(store_id: int, item_ids: list[int]) -> dict[int, int]:
@@ -290,40 +322,45 @@ def on_hand_in(store_id: int, item_ids: list[int]) -> dict[int, int]:
     return {item_id: found.get(item_id, 0) for item_id in item_ids}
 
 
-def balances_of(item_id: int) -> list[tuple[Store, int, int]]:
-    rows = db.session.execute(select(Store, StockBalance.quantity_milli, StockBalance.value_fen)
-                              .join(StockBalance, StockBalance.store_id == Store.id)
-                              .where(StockBalance.item_id == item_id).order_by(Store.id))
+def balances_of(item_id: int, account=None) -> list[tuple[Store, int, int]]:
+    """(store, quantity, value) of an item in every store, or in those `account` reads."""
+    rows = db.session.execute(within_stores(select(Store, StockBalance.quantity_milli, StockBalance.value_fen)
+                                            .join(StockBalance, StockBalance.store_id == Store.id)
+                                            .where(StockBalance.item_id == item_id).order_by(Store.id),
+                                            StockBalance.store_id, account))
     return [(store, quantity, value) for store, quantity, value in rows]
 
 
-def average_cost_fen(item_id: int) -> int:
-    """Moving-average cost of one unit over all stores; the last receipt price when none is left."""
-    quantity, value = db.session.execute(
+def average_cost_fen(item_id: int, account=None) -> int:
+    """Moving-average cost of one unit over all stores (with `account`: the stores it
+    reads); the last receipt price when none is left."""
+    quantity, value = db.session.execute(within_stores(
         select(func.coalesce(ledger_sum(StockBalance.quantity_milli), 0), func.coalesce(ledger_sum(StockBalance.value_fen), 0))
-        .where(StockBalance.item_id == item_id)).one()
+        .where(StockBalance.item_id == item_id), StockBalance.store_id, account)).one()
     if quantity:
         return round(value * UNIT / quantity)
-    last = db.session.execute(select(StockMovement.value_fen, StockMovement.quantity_milli).where(
-        StockMovement.item_id == item_id, StockMovement.kind == "receipt").order_by(StockMovement.id.desc()).limit(1)).first()
+    last = db.session.execute(within_stores(select(StockMovement.value_fen, StockMovement.quantity_milli).where(
+        StockMovement.item_id == item_id, StockMovement.kind == "receipt").order_by(StockMovement.id.desc()).limit(1),
+        StockMovement.store_id, account)).first()
     return round(last[0] * UNIT / last[1]) if last else 0
 
 
-def average_costs(item_ids: list[int], store_id: int | None = None) -> dict[int, int]:
-    """average_cost_fen for many items (in one store, or all) in two queries."""
+def average_costs(item_ids: list[int], store_id: int | None = None, account=None) -> dict[int, int]:
+    """average_cost_fen for many items (in one store, or all `account` reads) in two queries."""
     if not item_ids:
         return {}
     query = (select(StockBalance.item_id, ledger_sum(StockBalance.quantity_milli), ledger_sum(StockBalance.value_fen))
              .where(StockBalance.item_id.in_(item_ids)).group_by(StockBalance.item_id))
+    query = within_stores(query, StockBalance.store_id, account)
     if store_id is not None:
         query = query.where(StockBalance.store_id == store_id)
     costs = {item_id: round(value * UNIT / quantity) for item_id, quantity, value in db.session.execute(query)
              if quantity}
     empty = [item_id for item_id in item_ids if item_id not in costs]
     if empty:
-        last = (select(func.max(StockMovement.id)).where(StockMovement.item_id.in_(empty),
-                                                         StockMovement.kind == "receipt")
-                .group_by(StockMovement.item_id))
+        last = within_stores(select(func.max(StockMovement.id)).where(StockMovement.item_id.in_(empty),
+                                                                      StockMovement.kind == "receipt")
+                             .group_by(StockMovement.item_id), StockMovement.store_id, account)
         for item_id, value, quantity in db.session.execute(
                 select(StockMovement.item_id, StockMovement.value_fen, StockMovement.quantity_milli)
                 .where(StockMovement.id.in_(last))):
@@ -341,18 +378,23 @@ class ItemFilters:
     include_archived: bool = False
 
 
-def item_rows(filters: ItemFilters):
+def item_rows(filters: ItemFilters, account=None):
     """Items with their quantity and value on hand (in one store or all): one query, a
-    grouped subquery over the balances, however many items the page shows."""
+    grouped subquery over the balances, however many items the page shows. With an
+    `account` that reads only some stores: the items those stores have held, with what
+    they hold."""
     totals = select(StockBalance.item_id, ledger_sum(StockBalance.quantity_milli).label("quantity"),
                     ledger_sum(StockBalance.value_fen).label("value")).group_by(StockBalance.item_id)
+    reach = store_condition(StockBalance.store_id, account)
+    if reach is not None:
+        totals = totals.where(reach)
     if filters.store_id:
         totals = totals.where(StockBalance.store_id == filters.store_id)
     totals = totals.subquery()
     quantity = func.coalesce(totals.c.quantity, 0)
     query = (select(StockItem, quantity.label("quantity"), func.coalesce(totals.c.value, 0).label("value"))
              .outerjoin(totals, totals.c.item_id == StockItem.id).order_by(StockItem.category_id, StockItem.name))
-    if filters.store_id:
+    if filters.store_id or reach is not None:
         query = query.where(totals.c.item_id.is_not(None))
     if not filters.include_archived:
         query = query.where(StockItem.archived_at.is_(None))
@@ -379,10 +421,11 @@ def level_of(item: StockItem, quantity: int) -> str:
     return ""
 
 
-def purchase_list() -> list[tuple[StockItem, int, int, int]]:
-    """Items at or below minimum: (item, on hand, to buy up to target, estimated cost)."""
-    rows = db.session.execute(item_rows(ItemFilters(level="low"))).all()
-    costs = average_costs([item.id for item, _q, _v in rows])
+def purchase_list(account=None) -> list[tuple[StockItem, int, int, int]]:
+    """Items at or below minimum: (item, on hand, to buy up to target, estimated cost),
+    over every store or the stores `account` reads."""
+    rows = db.session.execute(item_rows(ItemFilters(level="low"), account)).all()
+    costs = average_costs([item.id for item, _q, _v in rows], account=account)
     result = []
     for item, quantity, _value in rows:
         target = max(item.target_level_milli, item.min_level_milli)
@@ -517,6 +560,17 @@ def receive(store_id: int | None, lines: list[ReceiptLine], supplier: str = "", 
     return receipt
 
 
+def receipts_query(account=None):
+    """Receipt notes newest first: of every store, or of the stores `account` reads."""
+    from sqlalchemy.orm import joinedload
+
+    from schoolhq.auth.models import Account
+
+    return within_stores(select(StockReceipt).order_by(StockReceipt.id.desc()).options(
+        joinedload(StockReceipt.store), joinedload(StockReceipt.created_by).joinedload(Account.person)),
+        StockReceipt.store_id, account)
+
+
 def receipt_lines(receipt_id: int) -> list[StockMovement]:
     from sqlalchemy.orm import joinedload
 
@@ -617,22 +671,26 @@ def reverse(movement_id: int, reason: str) -> StockMovement:
     return movement
 
 
-def _ledger_filter(item_id: int, store_id: int | None):
+def _ledger_filter(item_id: int, store_id: int | None, account=None):
     where = [StockMovement.item_id == item_id]
     if store_id:
         where.append(StockMovement.store_id == store_id)
+    reach = store_condition(StockMovement.store_id, account)
+    if reach is not None:
+        where.append(reach)
     return where
 
 
-def ledger_query(item_id: int, store_id: int | None = None):
-    """An item's ledger rows newest first, with the numbers of the documents behind them."""
+def ledger_query(item_id: int, store_id: int | None = None, account=None):
+    """An item's ledger rows newest first, with the numbers of the documents behind them;
+    with `account`, the rows of the stores it reads."""
     from sqlalchemy.orm import joinedload
 
     from schoolhq.auth.models import Account
     from schoolhq.stock.models import Requisition, RequisitionLine
 
     return (select(StockMovement, StockReceipt.number, Requisition.id, Requisition.number)
-            .where(*_ledger_filter(item_id, store_id))
+            .where(*_ledger_filter(item_id, store_id, account))
             .outerjoin(StockReceipt, StockReceipt.id == StockMovement.receipt_id)
             .outerjoin(RequisitionLine, RequisitionLine.id == StockMovement.requisition_line_id)
             .outerjoin(Requisition, Requisition.id == RequisitionLine.requisition_id)
@@ -641,11 +699,11 @@ def ledger_query(item_id: int, store_id: int | None = None):
             .order_by(StockMovement.id.desc()))
 
 
-def ledger_ids(item_id: int, store_id: int | None = None):
-    return select(StockMovement.id).where(*_ledger_filter(item_id, store_id)).order_by(StockMovement.id.desc())
+def ledger_ids(item_id: int, store_id: int | None = None, account=None):
+    return select(StockMovement.id).where(*_ledger_filter(item_id, store_id, account)).order_by(StockMovement.id.desc())
 
 
-def with_balances(rows, item_id: int, store_id: int | None = None) -> list[tuple]:
+def with_balances(rows, item_id: int, store_id: int | None = None, account=None) -> list[tuple]:
     """(movement, balance after it, receipt no., requisition id, requisition no.) for
     rows newest first. The balance after the newest row is what is on hand now less
     whatever came later; each older one follows by subtraction, so a page costs one
@@ -654,8 +712,8 @@ def with_balances(rows, item_id: int, store_id: int | None = None) -> list[tuple
     if not rows:
         return []
     later = db.session.scalar(select(func.coalesce(ledger_sum(StockMovement.quantity_milli), 0)).where(
-        *_ledger_filter(item_id, store_id), StockMovement.id > rows[0][0].id)) or 0
-    balance = on_hand(item_id, store_id) - later
+        *_ledger_filter(item_id, store_id, account), StockMovement.id > rows[0][0].id)) or 0
+    balance = on_hand(item_id, store_id, account) - later
     result = []
     for movement, receipt_number, requisition_id, requisition_number in rows:
         result.append((movement, balance, receipt_number, requisition_id, requisition_number))
@@ -678,7 +736,7 @@ def dashboard_items(account):
 
     items = []
     if can(account, "stock.issue") or can(account, "stock.reserve"):
-        low, reserve = reports.low_counts()
+        low, reserve = reports.low_counts(account)
         if can(account, "stock.issue"):
             items.append(Item("stock", _l("Stock items at or below minimum"), low,
                               url_for("stock.index", level="low"), "warning"))

@@ -3,8 +3,9 @@ per topic."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from schoolhq.core.permissions import require
 from schoolhq.core.web import get_or_404, to_int
@@ -32,9 +33,19 @@ def item_or_404(item_id: int) -> StockItem:
     return item
 
 
-def store_choices(blank: bool = False):
-    choices = [(str(s.id), s.name) for s in services.stores()]
+def store_choices(blank: bool = False, permissions: tuple[str, ...] | None = None):
+    """The stores to choose from: every store, or with `permissions` those the signed-in
+    person reaches with them."""
+    account = current_user if permissions else None
+    choices = [(str(s.id), s.name) for s in services.stores(account=account, permissions=permissions or ())]
     return ([("", _l("— all stores —"))] if blank else []) + choices
+
+
+def readable(store: Store) -> Store:
+    """A store whose stock the signed-in person may read; another store's answers 403."""
+    if not services.may_read(current_user, store):
+        abort(403)
+    return store
 
 
 def within(store_id, permission: str = "stock.issue") -> None:

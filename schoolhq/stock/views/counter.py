@@ -36,7 +36,7 @@ def _counter_lines() -> list[tuple[StockItem, str]]:
 
 def _counter_form() -> CounterForm:
     form = CounterForm()
-    form.store_id.choices = store_choices()
+    form.store_id.choices = store_choices(permissions=("stock.issue",))
     return form
 
 

@@ -34,7 +34,8 @@ def count_list():
         within(form.store_id.data)
     return handle_form(form, lambda: counts.start(current_user, to_int(form.store_id.data)),
                        success=lambda count: redirect_to("stock.count", count_id=count.id), page="stock/counts.html",
-                       context=lambda: {"rows": counts.recent(), "stores": services.stores()})
+                       context=lambda: {"rows": counts.recent(account=current_user),
+                                        "stores": services.stores(account=current_user, permissions=("stock.issue",))})
 
 
 def _count_or_404(count_id: int, *also: str):

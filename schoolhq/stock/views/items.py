@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import permission_required
@@ -36,9 +37,9 @@ def _filters() -> services.ItemFilters:
 @bp.get("/")
 @permission_required("stock.view", "stock.issue")
 def index():
-    page = paginate(services.item_rows(_filters()), per_page=50, rows=True)
+    page = paginate(services.item_rows(_filters(), current_user), per_page=50, rows=True)
     return render("stock/index.html", "stock/_rows.html", page=page, filters=_filters(),
-                  categories=services.categories(), stores=services.stores())
+                  categories=services.categories(), stores=services.stores(account=current_user))
 
 
 def _item_form(item: StockItem | None = None) -> ItemForm:
@@ -91,15 +92,16 @@ def item_archive(item_id: int):
 def _item_page(item: StockItem, status: int = 200, error: str | None = None, action: str = ""):
     store_id = int_arg("store")
     # page the ids alone (an index walk), then fetch just those rows with their documents
-    page = paginate(services.ledger_ids(item.id, store_id), per_page=30)
-    rows = db.session.execute(services.ledger_query(item.id, store_id).where(
+    page = paginate(services.ledger_ids(item.id, store_id, current_user), per_page=30)
+    rows = db.session.execute(services.ledger_query(item.id, store_id, current_user).where(
         services.StockMovement.id.in_(page.items))).all() if page.items else []
-    page.items = services.with_balances(rows, item.id, store_id)
-    balances = services.balances_of(item.id)
+    page.items = services.with_balances(rows, item.id, store_id, current_user)
+    balances = services.balances_of(item.id, current_user)
     total = sum(quantity for _s, quantity, _v in balances)
     return render("stock/item.html", "stock/_ledger.html", status=status, item=item, page=page,
                   balances=balances, total=total, value=sum(v for _s, _q, v in balances),
-                  average=services.average_cost_fen(item.id), stores=services.stores(), store_id=store_id,
+                  average=services.average_cost_fen(item.id, current_user),
+                  stores=services.stores(account=current_user), store_id=store_id,
                   error=error, action=action, form_values=request.form)
 
 
@@ -113,8 +115,9 @@ def item(item_id: int):
 @permission_required("stock.view", "stock.issue")
 def item_ledger_xlsx(item_id: int):
     item = item_or_404(item_id)
-    rows = services.with_balances(db.session.execute(services.ledger_query(item.id, int_arg("store"))).all(),
-                                  item.id, int_arg("store"))
+    store_id = int_arg("store")
+    rows = services.with_balances(db.session.execute(services.ledger_query(item.id, store_id, current_user)).all(),
+                                  item.id, store_id, current_user)
     from schoolhq.core.timeutil import to_local
 
     body = [[to_local(m.occurred_at).strftime("%Y-%m-%d %H:%M"), m.store.name, services.kind_label(m.kind),

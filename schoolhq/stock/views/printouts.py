@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import request
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from schoolhq.core.charts import bar_chart
 from schoolhq.core.money import yuan
@@ -28,8 +29,9 @@ from schoolhq.stock.views import bp
 def register():
     month = month_arg()
     store_id = int_arg("store")
-    rows = requisitions.register_rows(month, store_id)
-    return render("stock/register.html", rows=rows, month=month, stores=services.stores(), store_id=store_id,
+    rows = requisitions.register_rows(month, store_id, current_user)
+    return render("stock/register.html", rows=rows, month=month, stores=services.stores(account=current_user),
+                  store_id=store_id,
                   previous=(month - timedelta(days=1)).replace(day=1),
                   following=(month + timedelta(days=32)).replace(day=1))
 
@@ -37,7 +39,7 @@ def register():
 @bp.get("/purchase-list")
 @permission_required("stock.view", "stock.issue")
 def purchase_list():
-    rows = services.purchase_list()
+    rows = services.purchase_list(current_user)
     if request.args.get("format") == "xlsx":
         header = [_("Item"), _("Specification"), _("Unit"), _("On hand"), _("Minimum"), _("Target"), _("To buy"),
                   _("Estimated cost (yuan)")]
@@ -60,7 +62,7 @@ def consumption():
         start, end = end, start
     group = request.args.get("group", "department")
     group = group if group in reports.GROUPS else "department"
-    rows = reports.consumption(start, end, group, int_arg("store"))
+    rows = reports.consumption(start, end, group, int_arg("store"), account=current_user)
     if request.args.get("format") == "xlsx":
         header = [str(reports.GROUPS[group]), _("Quantity"), _("Unit"), _("Value (yuan)")]
         body = [[r.label, r.quantity_milli / UNIT if r.quantity_milli is not None else "", r.unit, r.value_fen / 100]
@@ -69,13 +71,14 @@ def consumption():
     chart = bar_chart([(r.label, r.value_fen, yuan(r.value_fen)) for r in rows[:24]])
     return render("stock/consumption.html", rows=rows, chart=chart, start=start, end=end, group=group,
                   groups=reports.GROUPS, total=sum(r.value_fen for r in rows), error=error,
-                  stores=services.stores(), store_id=int_arg("store"))
+                  stores=services.stores(account=current_user, permissions=reports.PERMISSION),
+                  store_id=int_arg("store"))
 
 
 @bp.get("/reports/valuation")
 @permission_required("stock.view")
 def valuation():
-    rows, by_category, total = reports.valuation(int_arg("store"))
+    rows, by_category, total = reports.valuation(int_arg("store"), current_user)
     if request.args.get("format") == "xlsx":
         header = [_("Category"), _("Item"), _("Specification"), _("Unit"), _("On hand"), _("Average cost (yuan)"),
                   _("Value (yuan)")]
@@ -83,4 +86,5 @@ def valuation():
                  r.value_fen / 100] for r in rows]
         return download(f"stock-valuation-{local_today()}.xlsx", [(_("Stock valuation"), header, body)])
     return render("stock/valuation.html", rows=rows, by_category=by_category, total=total, today=local_today(),
-                  stores=services.stores(), store_id=int_arg("store"))
+                  stores=services.stores(account=current_user, permissions=reports.PERMISSION),
+                  store_id=int_arg("store"))

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask import request
+from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from schoolhq.auth.models import Account
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import permission_required
 from schoolhq.core.timeutil import local_today
@@ -23,7 +22,7 @@ from schoolhq.stock.forms import (
     ReceiptForm,
 )
 from schoolhq.stock.models import StockItem, StockReceipt
-from schoolhq.stock.views import bp, store_choices, within
+from schoolhq.stock.views import bp, readable, store_choices, within
 
 
 def _receipt_lines() -> list[services.ReceiptLine]:
@@ -41,7 +40,7 @@ def _item_choices():
 @permission_required("stock.issue")
 def receive():
     form = ReceiptForm()
-    form.store_id.choices = store_choices()
+    form.store_id.choices = store_choices(permissions=("stock.issue",))
     if request.method == "GET":
         form.received_on.data = local_today()
     lines = _receipt_lines() if request.method == "POST" else [services.ReceiptLine(None, "", "")] * 3
@@ -63,8 +62,7 @@ def receive_line():
 @bp.get("/receipts")
 @permission_required("stock.view", "stock.issue")
 def receipts():
-    page = paginate(select(StockReceipt).order_by(StockReceipt.id.desc()).options(
-        joinedload(StockReceipt.store), joinedload(StockReceipt.created_by).joinedload(Account.person)), per_page=50)
+    page = paginate(services.receipts_query(current_user), per_page=50)
     return render("stock/receipts.html", page=page)
 
 
@@ -72,6 +70,7 @@ def receipts():
 @permission_required("stock.view", "stock.issue")
 def receipt(receipt_id: int):
     note = get_or_404(StockReceipt, receipt_id)
+    readable(note.store)
     lines = services.receipt_lines(note.id)
     return render("stock/receipt.html", receipt=note, lines=lines, total=sum(m.value_fen for m in lines),
                   reversed_ids=services.reversed_ids([m.id for m in lines]))

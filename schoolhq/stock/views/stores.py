@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from schoolhq.core.permissions import permission_required, require_within
 from schoolhq.core.timeutil import local_today
@@ -19,7 +20,7 @@ from schoolhq.stock.forms import (
     StoreForm,
 )
 from schoolhq.stock.models import Store
-from schoolhq.stock.views import bp
+from schoolhq.stock.views import bp, readable
 
 
 def _store_form(store: Store | None = None) -> StoreForm:
@@ -44,7 +45,8 @@ def store_list():
     return handle_form(form, lambda: services.save_store(form.name.data, to_int(form.location_id.data),
                                                          to_int(form.keeper_id.data)),
                        success="stock.store_list", page="stock/stores.html",
-                       context=lambda: {"stores": services.stores()})
+                       context=lambda: {"stores": services.stores(
+                           account=current_user, permissions=("stock.view", "stock.issue", "stock.manage"))})
 
 
 @bp.route("/stores/<int:store_id>/edit", methods=["GET", "POST"])
@@ -60,7 +62,7 @@ def store_edit(store_id: int):
 @bp.get("/stores/<int:store_id>/shelf-sheet")
 @permission_required("stock.view", "stock.issue")
 def shelf_sheet(store_id: int):
-    store = get_or_404(Store, store_id)
+    store = readable(get_or_404(Store, store_id))
     return render("stock/shelf_sheet.html", store=store, rows=reports.shelf_sheet(store.id), today=local_today())
 
 
