@@ -10,7 +10,6 @@ import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from schoolhq.assets import audits, reservations
