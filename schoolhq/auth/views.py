@@ -24,7 +24,7 @@ from schoolhq.core.forms import ActionForm
 from schoolhq.core.pagination import paginate
 from schoolhq.core.permissions import PERMISSIONS, permission_required, public
 from schoolhq.core.timeutil import utcnow
-from schoolhq.core.web import get_or_404, handle_form, redirect_to, render, to_int
+from schoolhq.core.web import get_or_404, handle_form, redirect_to, render, search_arg, to_int
 from schoolhq.extensions import db
 from schoolhq.people import services as people
 from schoolhq.people.models import Person
@@ -92,7 +92,7 @@ def change_password():
 @bp.get("/accounts")
 @permission_required("admin.users", school_wide=True)
 def accounts():
-    text = request.args.get("q", "").strip()
+    text = search_arg()
     query = (select(Account).join(Person, Person.id == Account.person_id).order_by(Person.pinyin)
              .options(contains_eager(Account.person).joinedload(Person.department)))
     if text:

@@ -69,6 +69,15 @@ def int_arg(name: str) -> int | None:
     return to_int(request.args.get(name))
 
 
+#: the longest search anyone types; SQLite refuses a LIKE pattern past 50,000 bytes
+SEARCH_LIMIT = 100
+
+
+def search_arg(name: str = "q", limit: int = SEARCH_LIMIT) -> str:
+    """What someone typed into a search box, trimmed, and cut to `limit` characters."""
+    return request.args.get(name, "").strip()[:limit]
+
+
 def month_arg(name: str = "month"):
     """The first day of the month a report asks for ("2026-11"), or of this month when
     the value is missing, malformed or outside 2000–2100."""

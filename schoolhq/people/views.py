@@ -12,6 +12,7 @@ from schoolhq.core.web import (
     int_arg,
     redirect_to,
     render,
+    search_arg,
     to_int,
     wants_fragment,
 )
@@ -37,7 +38,7 @@ def _person_or_404(person_id: int) -> Person:
 @bp.get("/")
 @permission_required("people.view")
 def index():
-    text = request.args.get("q", "").strip()
+    text = search_arg()
     department_id = int_arg("department")
     page = paginate_list(services.search_people(text, department_id), per_page=50)
     # the department filter is on the page, not in the rows a search swaps in
@@ -50,7 +51,7 @@ def index():
 @permission_required()
 def pick():
     """A person picker's results: name, pinyin or initials, for any form that names someone."""
-    text = request.args.get("q", "").strip()[:40]
+    text = search_arg(limit=40)
     found = services.search_people(text, limit=12) if text else []
     return render("people/_pick.html", found=found, field=request.args.get("field", "person_id")[:40], q=text)
 

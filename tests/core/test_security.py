@@ -216,3 +216,17 @@ def test_an_invalid_term_date_says_why_in_chinese(app, admin_client, starts_on, 
     assert response.status_code == 422 and why in body, body[body.find("error"):][:300]
     with app.app_context():
         assert db.session.scalar(select(func.count(SchoolTerm.id))) == 0
+
+
+def test_a_search_of_a_hundred_thousand_characters_is_cut_short_not_a_crash(app, demo):
+    """SQLite refuses a LIKE pattern past 50,000 bytes ("pattern too complex"): every
+    page's search box reads at most SEARCH_LIMIT characters."""
+    client = app.test_client()
+    assert login(client, "admin", "demo1234").status_code == 303
+    pasted = "复印纸" * 34_000
+    pages = sorted(rule.rule for rule in app.url_map.iter_rules()
+                   if "GET" in rule.methods and "<" not in rule.rule and not rule.rule.startswith("/static"))
+    failed = [(page, code) for page in pages
+              if (code := client.get(page, query_string={"q": pasted}).status_code) >= 500]
+    assert not failed
+    assert "管理员" in client.get("/auth/accounts", query_string={"q": "admin" + " " * 200}).get_data(as_text=True)

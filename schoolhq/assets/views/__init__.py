@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from schoolhq.assets import services
 from schoolhq.assets.models import Asset
 from schoolhq.core.permissions import require
-from schoolhq.core.web import get_or_404, int_arg
+from schoolhq.core.web import get_or_404, int_arg, search_arg
 from schoolhq.extensions import db
 from schoolhq.people import services as people
 from schoolhq.places import services as places
@@ -36,7 +36,7 @@ def asset_or_404(asset_id: int, permission: str = "assets.view") -> Asset:
 
 def filters_from_request() -> services.Filters:
     return services.Filters(
-        text=request.args.get("q", "").strip()[:100],
+        text=search_arg(),
         category_id=int_arg("category"), location_id=int_arg("location"),
         status=request.args.get("status", "") if request.args.get("status", "") in services.statuses() else "",
         custodian_id=int_arg("custodian"),

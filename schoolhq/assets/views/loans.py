@@ -21,7 +21,7 @@ from schoolhq.assets.views import (
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.permissions import can, permission_required, require
 from schoolhq.core.timeutil import day_from_text
-from schoolhq.core.web import handle_form, int_arg, redirect_to, render, to_int
+from schoolhq.core.web import handle_form, int_arg, redirect_to, render, search_arg, to_int
 from schoolhq.extensions import db
 
 
@@ -194,7 +194,7 @@ def pick():
     from sqlalchemy import or_
     from sqlalchemy import select as _select
 
-    text = request.args.get("q", "").strip()[:40]
+    text = search_arg(limit=40)
     found = []
     if text:
         found = db.session.execute(_select(Asset.id, Asset.name, Asset.number, Asset.status).where(

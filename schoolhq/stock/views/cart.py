@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -11,6 +10,7 @@ from schoolhq.core.web import (
     handle_form,
     redirect_to,
     render,
+    search_arg,
     to_int,
 )
 from schoolhq.extensions import db
@@ -54,7 +54,7 @@ def request_page():
 @bp.get("/request/search")
 @permission_required("stock.request")
 def request_search():
-    text = request.args.get("q", "").strip()[:60]
+    text = search_arg(limit=60)
     rows = db.session.execute(services.item_rows(services.ItemFilters(text=text)).limit(15)).all() if text else []
     return render("stock/_request_search.html", rows=rows, q=text)
 

@@ -14,6 +14,7 @@ from schoolhq.core.web import (
     int_arg,
     redirect_to,
     render,
+    search_arg,
     to_int,
 )
 from schoolhq.core.xlsx import download
@@ -30,7 +31,7 @@ from schoolhq.stock.views import bp, item_or_404, within
 
 def _filters() -> services.ItemFilters:
     level = request.args.get("level", "")
-    return services.ItemFilters(text=request.args.get("q", "").strip()[:60], category_id=int_arg("category"),
+    return services.ItemFilters(text=search_arg(limit=60), category_id=int_arg("category"),
                                 store_id=int_arg("store"), level=level if level in ("low", "reserve") else "")
 
 
