@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from schoolhq.assets import audits, reservations
@@ -326,3 +327,48 @@ def test_a_round_is_submitted_once(app):
     with app.app_context():
         assert _audited("round.submitted") == 1
         assert db.session.get(CheckRound, round_id).status in ("submitted", "done", "late")
+
+
+# The administration's switches -------------------------------------------------------------
+
+def test_a_template_gets_one_draft_and_publishes_it_once(app):
+    from schoolhq.checks import packs
+    from schoolhq.checks.models import CheckTemplate
+
+    with app.app_context():
+        make_account("logistics", "logistics_head")
+        published_id = packs.published("canteen.daily").id
+    result = burst(app, "logistics", f"/checks/templates/{published_id}/new-version")
+    assert not result.crashes and 500 not in result.codes, result.crashes[:3]
+    with app.app_context():
+        drafts = list(db.session.scalars(select(CheckTemplate).where(CheckTemplate.key == "canteen.daily",
+                                                                     CheckTemplate.status == "draft")))
+        assert len(drafts) == 1
+        draft_id = drafts[0].id
+    burst(app, "logistics", f"/checks/templates/{draft_id}/publish").assert_clean()
+    with app.app_context():
+        assert _count(CheckTemplate.id, CheckTemplate.key == "canteen.daily", CheckTemplate.status == "published") == 1
+        assert _audited("template.published") == 1
+
+
+@pytest.mark.parametrize("what", ["place archived", "account deactivated", "responsibility ended"])
+def test_an_administrator_switch_clicked_fifty_times_is_recorded_once(app, what):
+    from schoolhq.people import services as people
+
+    with app.test_request_context():
+        make_account("admin", "admin")
+        campus = places.create_location("campus", "阳光小学")
+        room = places.create_location("room", "101教室", campus.id)
+        teacher = make_account("teacher", "staff")
+        duty = people.add_responsibility(teacher.person_id, "班主任", room.id)
+        db.session.commit()
+        path, data, action = {
+            "place archived": (f"/places/{room.id}/archive", {}, "location.archived"),
+            "account deactivated": (f"/auth/accounts/{teacher.id}/active", {"active": "0"}, "account.deactivated"),
+            "responsibility ended": (f"/people/{teacher.person_id}/responsibilities/{duty.id}/end", {},
+                                     "responsibility.ended"),
+        }[what]
+    result = burst(app, "admin", path, data)
+    assert not result.crashes and 500 not in result.codes, result.crashes[:3]
+    with app.app_context():
+        assert _audited(action) == 1

@@ -21,6 +21,7 @@ from schoolhq.auth.models import (
     SignInThrottle,
 )
 from schoolhq.core import audit
+from schoolhq.core.database import locked
 from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.permissions import DEFAULT_GRANTS, PERMISSIONS, Grant, forget_grants
 from schoolhq.core.timeutil import utcnow
@@ -181,8 +182,6 @@ def authenticate(username: str, password: str, address: str = "") -> Account:
     exists. The failures are counted with the address's and the account's rows locked
     and re-read, so a burst of parallel guesses counts each one and none gets past a lock
     another has just set (on SQLite the write request holds the database already)."""
-    from schoolhq.core.database import locked
-
     failure = LoginFailed(_l("Wrong user name or password, or the account is locked for a while."))
     username = (username or "").strip()
     found = db.session.scalar(select(Account).where(Account.username == username)) if username else None
@@ -331,7 +330,7 @@ def reset_password(account_id: int, new_password: str) -> Account:
 
 
 def set_active(account_id: int, active: bool, acting: Account | None = None) -> Account:
-    account = get_account(account_id)
+    account = locked(Account, account_id, _l("That account does not exist."))
     if acting is not None and acting.id == account.id and not active:
         raise ServiceError(_l("You cannot deactivate your own account."))
     if account.active == active:

@@ -85,7 +85,7 @@ def published_choices(language: str) -> list[tuple[str, str, str]]:
 
 def versions(key: str) -> list[CheckTemplate]:
     return list(db.session.scalars(select(CheckTemplate).where(CheckTemplate.key == key)
-                                   .order_by(CheckTemplate.version.desc())))
+                                   .order_by(CheckTemplate.version.desc()).execution_options(populate_existing=True)))
 
 
 # Loading packs ------------------------------------------------------------------------
@@ -230,8 +230,18 @@ def import_packs(text: str) -> tuple[int, int]:
 
 # The editor ---------------------------------------------------------------------------
 
-def _draft(template_id: int) -> CheckTemplate:
+def _locked(template_id: int) -> CheckTemplate:
+    """The version with every version of its template locked: drafting, publishing and
+    retiring one template take turns (one draft at a time, one published version)."""
     template = get_template(template_id)
+    db.session.execute(select(CheckTemplate.id).where(CheckTemplate.key == template.key)
+                       .order_by(CheckTemplate.id).with_for_update()).all()
+    db.session.refresh(template)
+    return template
+
+
+def _draft(template_id: int) -> CheckTemplate:
+    template = _locked(template_id)
     if template.status != "draft":
         raise ServiceError(_l("A published version never changes: start a new version to edit it."))
     return template
@@ -257,7 +267,7 @@ def create_template(title_zh: str, title_en: str, key: str, frequency: str, area
 
 def new_version(template_id: int) -> CheckTemplate:
     """A draft copy of a version, to edit and publish; rounds keep their own version."""
-    source = get_template(template_id)
+    source = _locked(template_id)
     newest = versions(source.key)
     if any(t.status == "draft" for t in newest):
         raise ServiceError(_l("This template already has a draft version."))
@@ -423,7 +433,7 @@ def publish(template_id: int) -> CheckTemplate:
 
 
 def retire(template_id: int) -> CheckTemplate:
-    template = get_template(template_id)
+    template = _locked(template_id)
     if template.status != "published":
         raise ServiceError(_l("Only a published version can be retired."))
     template.status, template.retired_at = "retired", utcnow()

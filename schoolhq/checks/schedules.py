@@ -18,6 +18,7 @@ from schoolhq.checks.models import FREQUENCIES, CheckRound, CheckSchedule, Check
 from schoolhq.checks.packs import published
 from schoolhq.core import audit, settings
 from schoolhq.core.calendar import is_school_day, terms
+from schoolhq.core.database import locked
 from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.timeutil import local_time_utc, local_today, utcnow
 from schoolhq.extensions import db
@@ -158,7 +159,9 @@ def save_schedule(data: ScheduleData, schedule_id: int | None = None) -> CheckSc
 
 
 def deactivate(schedule_id: int) -> CheckSchedule:
-    schedule = get_schedule(schedule_id)
+    schedule = locked(CheckSchedule, schedule_id, _l("No such schedule."))
+    if not schedule.active:
+        return schedule  # a second click: already stopped
     schedule.active = False
     audit.record("checks", "schedule.deactivated", schedule, summary=schedule.template_key)
     return schedule

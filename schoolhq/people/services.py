@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from schoolhq.core import audit
+from schoolhq.core.database import locked
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
@@ -261,8 +262,8 @@ def add_responsibility(person_id: int, title: str, location_id: int | None = Non
 
 
 def end_responsibility(responsibility_id: int) -> Responsibility:
-    item = db.session.get(Responsibility, responsibility_id)
-    if item is None or item.ended_at is not None:
+    item = locked(Responsibility, responsibility_id, _l("That responsibility is not current."))
+    if item.ended_at is not None:
         raise ServiceError(_l("That responsibility is not current."))
     item.ended_at = utcnow()
     db.session.flush()

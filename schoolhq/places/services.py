@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from schoolhq.core import audit
+from schoolhq.core.database import locked
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
@@ -133,8 +134,15 @@ def update_location(location_id: int, name: str, code: str, responsible_person_i
     return location
 
 
+def _to_change(location_id: int) -> Location:
+    """The place locked for a change that reaches its subtree (moving, archiving): two
+    at once take turns, and the second reads what the first did."""
+    locked(Location, location_id, _l("That place does not exist."))
+    return get_location(location_id)
+
+
 def move_location(location_id: int, new_parent_id: int) -> Location:
-    location = get_location(location_id)
+    location = _to_change(location_id)
     parent = get_location(new_parent_id)
     if parent.path.startswith(location.path):
         raise ServiceError(_l("A place cannot move inside itself."), "parent_id")
@@ -154,7 +162,7 @@ def move_location(location_id: int, new_parent_id: int) -> Location:
 
 def archive_location(location_id: int) -> Location:
     """Archive a place and everything inside it; their history stays."""
-    location = get_location(location_id)
+    location = _to_change(location_id)  # a second click finds it archived: "does not exist"
     now = utcnow()
     for place in db.session.scalars(select(Location).where(
             Location.path.startswith(location.path), Location.archived_at.is_(None))):

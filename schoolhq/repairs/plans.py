@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from schoolhq.core import audit, counters, settings
 from schoolhq.core.calendar import is_school_day, terms
+from schoolhq.core.database import locked
 from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.timeutil import local_day_bounds_utc, local_today, school_zone, to_local
 from schoolhq.extensions import db
@@ -133,7 +134,9 @@ def get(plan_id: int) -> MaintenancePlan:
 
 
 def deactivate(plan_id: int) -> MaintenancePlan:
-    plan = get(plan_id)
+    plan = locked(MaintenancePlan, plan_id, _l("No such plan."))
+    if not plan.active:
+        return plan  # a second click: already stopped
     plan.active = False
     audit.record("repairs", "plan.deactivated", plan, summary=plan.title)
     return plan
