@@ -119,6 +119,10 @@ def room_view(campaign: AuditCampaign, location_id: int):
     return expected, scans, found_ids
 
 
+#: an unknown code shorter than this is a garbled scan, not another system's label
+SHORTEST_UNKNOWN_TAG = 4
+
+
 def _require_open(campaign: AuditCampaign) -> None:
     if campaign.status != "open":
         raise ServiceError(_l("This stocktake is closed."))
@@ -136,6 +140,9 @@ def record_scan(campaign_id: int, location_id: int, code: str) -> AuditScan:
     if len(code) > 100:
         raise ServiceError(_l("That is not a tag."), "tag")
     asset = services.resolve_tag(code)
+    if asset is None and len(code) < SHORTEST_UNKNOWN_TAG:
+        # a scan cut short, not an unlabelled item: it would print in the report as 盘盈
+        raise ServiceError(_l("“%(code)s” is too short to be a tag; scan the label again.", code=code), "tag")
     scan = AuditScan(campaign_id=campaign.id, location_id=room.id, code=code, scanned_by_id=_actor_id(),
                      asset_id=asset.id if asset else None, result="unknown")
     if asset is not None:

@@ -22,7 +22,61 @@
     var status = box.querySelector("[data-scan-status]");
     if (status) status.textContent = text || "";
   }
+  // A USB scanner types a tag and its Enter in a few milliseconds, and the next tag right
+  // after. A scan box that adds to a list (hx-post) therefore takes each Enter's tag into
+  // a queue and empties itself at once, so the next tag starts in a clean box; the queue
+  // goes to the server one tag at a time, in order, each sent with the list the answer to
+  // the one before left on the page, so no answer overwrites a newer list and nothing is
+  // dropped while a request is in flight.
+  function queued(form) {
+    if (form.scanQueue) return form.scanQueue;
+    var typed = form.querySelector("input[name=tag]");
+    if (!typed || !form.hasAttribute("hx-post")) return null;
+    var sent = document.createElement("input");
+    sent.type = "hidden";
+    sent.name = "tag";
+    typed.removeAttribute("name");  // what is being typed is not what is being sent
+    form.appendChild(sent);
+    form.scanQueue = { waiting: [], busy: false, typed: typed, sent: sent };
+    return form.scanQueue;
+  }
+  function pump(form) {
+    var queue = form.scanQueue;
+    if (!queue || queue.busy || !queue.waiting.length) return;
+    queue.busy = true;
+    // not from inside the submit event that queued it: a form ignores requestSubmit()
+    // while its submit event is still being dispatched
+    setTimeout(function () {
+      queue.sent.value = queue.waiting.shift();
+      form.scanSending = true;
+      try { form.requestSubmit(); } finally { form.scanSending = false; }
+    }, 0);
+  }
+  function enqueue(form, code) {
+    var queue = queued(form);
+    code = (code || "").trim();
+    if (!queue || !code) return false;
+    queue.waiting.push(code);
+    pump(form);
+    return true;
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("[data-scan-form][hx-post]") || form.scanSending) return;
+    var queue = queued(form);
+    if (!queue) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();  // htmx sends only what the queue hands it
+    enqueue(form, queue.typed.value);
+    queue.typed.value = "";
+    queue.typed.focus();
+  }, true);
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && form.scanQueue) { form.scanQueue.busy = false; pump(form); }
+  });
   function deliver(form, code) {
+    if (enqueue(form, code)) return;
     var input = form.querySelector("input[name=tag], input[name=code]");
     if (!input) return;
     input.value = code.trim();

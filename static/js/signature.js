@@ -35,9 +35,4 @@
   function scan(root) { (root || document).querySelectorAll("canvas[data-signature-for]").forEach(setUp); }
   document.addEventListener("DOMContentLoaded", function () { scan(); });
   document.addEventListener("htmx:load", function (event) { scan(event.target); });
-  // A scan box keeps the focus and empties after each scan, ready for the next tag.
-  document.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.target.closest ? event.target.closest("[data-scan-form]") : null;
-    if (form) { var field = form.querySelector("input[name=tag]"); if (field) { field.value = ""; field.focus(); } }
-  });
 })();

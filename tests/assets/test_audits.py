@@ -147,3 +147,13 @@ def test_items_on_loan_are_not_expected_on_the_shelf(ctx):
     loans.checkout([a1.id], borrower.person_id, utcnow() + timedelta(days=1), "", signature())
     campaign = audits.start("清查", building.id)
     assert audits.report(campaign).expected == 2
+
+
+def test_a_garbled_short_code_is_refused_not_recorded_as_surplus(ctx):
+    building, room1, _room2, a1, _a2, _a3 = _school()
+    campaign = audits.start("清查", building.id)
+    with pytest.raises(ServiceError, match="too short|太短"):
+        audits.record_scan(campaign.id, room1.id, "0")
+    assert audits.record_scan(campaign.id, room1.id, "OLD-4711").result == "unknown"  # another system's label
+    assert audits.record_scan(campaign.id, room1.id, a1.number).result == "found"
+    assert [s.code for s in audits.report(campaign).unknown] == ["OLD-4711"]
