@@ -132,12 +132,19 @@ def keep_changes() -> None:
     g.schoolhq_keep_changes = True
 
 
-def _begin_request():
-    if request.method in SAFE_METHODS:
-        return
+def begin_writing() -> None:
+    """What follows in this request (or scheduled job) writes: on SQLite its transaction
+    opens with BEGIN IMMEDIATE, in turn with the process's other writers. A transaction
+    that only began reading and then writes fails at once ("database is locked") if
+    another writer committed meanwhile; SQLite does not wait in that case."""
     g.schoolhq_write_request = True
-    # the lock itself is taken when the transaction begins (_sqlite_begin)
+    # the lock itself is taken when the transaction begins (_on_begin)
     g.schoolhq_serialize_writes = current_app.config.get("SCHOOLHQ_SERIALIZE_WRITES", True) and is_sqlite()
+
+
+def _begin_request():
+    if request.method not in SAFE_METHODS:
+        begin_writing()
 
 
 def _finish_request(response):

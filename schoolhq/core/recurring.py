@@ -55,11 +55,13 @@ def _succeeded(name: str) -> None:
 
 def run_all(app) -> dict[str, int]:
     """Run every job in its own transaction; one failing job does not stop the others."""
+    from schoolhq.core.database import begin_writing
     from schoolhq.extensions import db
 
     results = {}
     for name, job in jobs().items():
         with app.test_request_context("/tick"):
+            begin_writing()  # the same write path as a request: queued, BEGIN IMMEDIATE
             try:
                 results[name] = job() or 0
                 db.session.commit()

@@ -262,3 +262,46 @@ def test_a_new_school_without_terms_runs_every_job(app):
     (counting back school days used to run off the calendar's start)."""
     results = recurring.run_all(app)
     assert results and all(count >= 0 for count in results.values()), results
+
+
+def test_a_job_writes_through_the_same_write_path_as_a_request(app, monkeypatch):
+    """The scheduler's job read, then wrote after a sign-in had written meanwhile, and
+    SQLite answered "database is locked" at once. Now a job's transaction holds the
+    write lock from its start: another writer waits, and the job's write goes through."""
+    import sqlite3
+    import threading
+
+    from sqlalchemy import func, select, text
+
+    from schoolhq.core.models import Setting
+    from schoolhq.extensions import db
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite"):
+        pytest.skip("PostgreSQL locks rows, not the database: there a reading job never blocks a writer")
+    read_done, go_on = threading.Event(), threading.Event()
+
+    def read_then_write():
+        db.session.scalar(select(func.count(Setting.key)))
+        read_done.set()
+        go_on.wait(10)
+        db.session.execute(text("INSERT INTO setting (key, value) VALUES ('test.job_wrote', '1')"))
+        return 1
+
+    monkeypatch.setattr(recurring, "jobs", lambda: {"test.read_then_write": read_then_write})
+    results = {}
+    runner = threading.Thread(target=lambda: results.update(recurring.run_all(app)))
+    runner.start()
+    assert read_done.wait(10)
+    other = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0.2, isolation_level=None)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):  # the job holds the write lock
+            other.execute("INSERT INTO setting (key, value) VALUES ('test.signed_in', '1')")
+    finally:
+        go_on.set()
+        runner.join(10)
+    other.execute("INSERT INTO setting (key, value) VALUES ('test.signed_in', '1')")  # now it may
+    other.close()
+    assert results == {"test.read_then_write": 1}
+    with app.app_context():
+        assert db.session.scalar(select(Setting.value).where(Setting.key == "test.job_wrote")) is not None
