@@ -240,7 +240,7 @@ def label_calibration():
     layout = get_layout(to_int(request.values.get("layout")))
     form = CalibrationForm()
     if request.method == "GET":
-        form.name.data = layout.name if not layout.builtin else f"{layout.name} · {_l('calibrated')}"
+        form.name.data = layout.name if not layout.builtin else str(_l("%(name)s · calibrated", name=layout.name))
         form.offset_x.data, form.offset_y.data = layout.offset_x, layout.offset_y
     return handle_form(
         form, lambda: save_calibrated(layout.id, form.name.data, form.offset_x.data, form.offset_y.data),
