@@ -224,7 +224,7 @@ def _has_schema(app: Flask) -> bool:
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def backup(file: Path) -> None:
-    """Write a consistent copy of the database to FILE while SchoolHQ keeps running."""
+    """Write the database and every uploaded file to FILE while SchoolHQ keeps running."""
     from schoolhq.core.backup import BackupError
     from schoolhq.core.backup import backup as do_backup
 
@@ -241,7 +241,7 @@ def backup(file: Path) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore(file: Path, yes: bool) -> None:
-    """Replace the database with the backup in FILE (the current one is kept aside)."""
+    """Replace the database and the uploads with the backup in FILE (the current ones are kept aside)."""
     from schoolhq.core.backup import BackupError
     from schoolhq.core.backup import restore as do_restore
 
