@@ -28,7 +28,9 @@ def _forget() -> None:
 
 
 def is_school_day(day: date) -> bool:
-    """A weekday inside a term, unless declared a holiday; or a declared make-up day."""
+    """A weekday inside a term, unless declared a holiday; or a declared make-up day. A
+    school whose calendar has no term yet counts every school weekday (the dashboard
+    asks its administrator to add the school year), rather than none."""
     terms, exceptions = _calendar()
     kind = exceptions.get(day)
     if kind == "holiday":
@@ -37,7 +39,27 @@ def is_school_day(day: date) -> bool:
         return True
     if day.weekday() not in settings.get("school_weekdays"):
         return False
-    return any(start <= day <= end for start, end in terms)
+    return not terms or any(start <= day <= end for start, end in terms)
+
+
+def has_school_year(today: date) -> bool:
+    """Whether a term covers today or starts later: otherwise the calendar needs the next."""
+    terms, _exceptions = _calendar()
+    return any(end >= today for _start, end in terms)
+
+
+def dashboard_items(account):
+    from flask import url_for
+
+    from schoolhq.core.permissions import unscoped
+    from schoolhq.core.timeutil import local_today
+    from schoolhq.dashboard.services import Item
+
+    if not unscoped(account, "calendar.manage") or has_school_year(local_today()):
+        return []
+    return [Item("core", _l("Add the school year to the calendar: until then every weekday counts as a "
+                            "school day for checks and repair targets"), 1, url_for("core.calendar_page"),
+                 "warning")]
 
 
 def term_for(day: date) -> SchoolTerm | None:

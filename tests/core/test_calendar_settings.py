@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -106,3 +106,24 @@ def test_notifications_count_and_mark_read(app, client):
     fragment = client.post("/notifications/read", data={}, headers={"HX-Request": "true"})
     assert fragment.get_data(as_text=True).lstrip().startswith('<section id="notifications"')
     assert "unread-count" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_school_without_a_school_year_counts_weekdays_and_is_asked_to_add_one(app, client):
+    """A fresh school (`schoolhq init`, no term yet): a teacher's repair report got 422
+    "no school days ahead". Every school weekday counts until the school year is added,
+    and the administrator's dashboard says so."""
+    from schoolhq.core import workhours
+    from schoolhq.core.timeutil import local_today, utcnow
+
+    with app.test_request_context():
+        today = local_today()
+        monday = today - timedelta(days=today.weekday())
+        assert calendar.is_school_day(monday) and not calendar.is_school_day(monday + timedelta(days=6))
+        assert workhours.add_working_minutes(utcnow(), 8 * 60) > utcnow()  # no "no school days ahead"
+        make_account("admin", "admin")
+    assert login(client, "admin").status_code == 303
+    assert "添加本学年" in client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    with app.test_request_context():
+        calendar.add_term("本学年", today.replace(month=1, day=1), today.replace(month=12, day=31))
+        db.session.commit()
+    assert "添加本学年" not in client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
