@@ -497,17 +497,26 @@ def missing(round_: CheckRound, the_slots: list[Slot]) -> tuple[list[Slot], list
     return unanswered, no_evidence
 
 
+def _named(the_slots: list[Slot]) -> str:
+    language = reader_language()
+    english = language.startswith("en")
+    return ("; " if english else "；").join(
+        f"{s.number} {s.item.prompt(language)}"
+        + ((f" ({s.subject_label})" if english else f"（{s.subject_label}）") if s.subject_label else "")
+        for s in the_slots)
+
+
 def submit(account, round_id: int, signature: str) -> CheckRound:
     round_ = _writable(account, round_id)
     the_slots = slots(round_)
     unanswered, no_evidence = missing(round_, the_slots)
+    # every one named in full (the page marks the same ones): a tablet user fixes them
+    # from the message without hunting for a cut-off "3 of 6"
     if unanswered:
-        names = "、".join(f"{s.number} {s.item.prompt(reader_language())[:20]}" for s in unanswered[:3])
         raise ServiceError(_l("Required items not answered yet (%(n)s): %(names)s", n=len(unanswered),
-                              names=names))
+                              names=_named(unanswered)))
     if no_evidence:
-        names = "、".join(f"{s.number} {s.item.prompt(reader_language())[:20]}" for s in no_evidence[:3])
-        raise ServiceError(_l("These answers need a photo or a note first: %(names)s", names=names))
+        raise ServiceError(_l("These answers need a photo or a note first: %(names)s", names=_named(no_evidence)))
     from schoolhq.core.uploads import save_signature
 
     signed = save_signature(signature, _l("Draw your signature in the box to submit the round."))

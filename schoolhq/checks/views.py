@@ -109,8 +109,13 @@ def start():
 
 
 def _round_page(round_: CheckRound, status: int = 200, error=None, field=None, form=None):
-    """The round; `form` is a refused submission or amendment, shown with its message."""
-    return render("checks/round.html", status=status, round=round_, slots=services.slots(round_), error=error,
+    """The round; `form` is a refused submission or amendment, shown with its message (a
+    refused submission marks the items it names, and keeps the drawn signature)."""
+    the_slots = services.slots(round_)
+    flagged = set()
+    if isinstance(form, SubmitForm) and status == 422:
+        flagged = {s.dom_id for group in services.missing(round_, the_slots) for s in group}
+    return render("checks/round.html", status=status, round=round_, slots=the_slots, error=error, flagged=flagged,
                   field=field, submit_form=form if isinstance(form, SubmitForm) else SubmitForm(formdata=None),
                   amend_form=form if isinstance(form, AmendForm) else AmendForm(formdata=None),
                   may_perform=services.may_perform(current_user, round_),

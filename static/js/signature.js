@@ -27,6 +27,12 @@
         if (drawn && input) input.value = canvas.toDataURL("image/png");
       });
     });
+    // a refused form comes back with the signature already drawn: show it, keep it
+    if (input && input.value.indexOf("data:image/png;base64,") === 0) {
+      var drawnBefore = new Image();
+      drawnBefore.onload = function () { ctx.drawImage(drawnBefore, 0, 0); drawn = true; };
+      drawnBefore.src = input.value;
+    }
     var clear = canvas.parentElement.querySelector("[data-signature-clear]");
     if (clear) clear.addEventListener("click", function () {
       ctx.clearRect(0, 0, canvas.width, canvas.height); drawn = false; if (input) input.value = "";

@@ -562,7 +562,7 @@ def test_a_warm_answer_save_reads_one_row_and_writes_one(app, client):
 
 def test_a_refused_page_marks_only_the_slot_it_is_about(app, client):
     """Without htmx a refusal comes back as the round's page: a refused answer marks its
-    own slot, a refused submission marks none."""
+    own slot, a refused submission the items it names, every one of them."""
     with app.test_request_context():
         canteen, manager, _head, _assets = kitchen()
         round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
@@ -573,6 +573,15 @@ def test_a_refused_page_marks_only_the_slot_it_is_about(app, client):
     refused = client.post(path, data={"value": "warm"})
     assert refused.status_code == 422
     assert refused.get_data(as_text=True).count(" invalid\" data-slot") == 1
-    unsigned = client.post(f"/checks/rounds/{round_id}/submit", data={})
-    assert unsigned.status_code == 422
-    assert " invalid\" data-slot" not in unsigned.get_data(as_text=True)
+    signature = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ"
+                 "/PchI7wAAAABJRU5ErkJggg==")
+    early = client.post(f"/checks/rounds/{round_id}/submit", data={"signature": signature})
+    page = early.get_data(as_text=True)
+    assert early.status_code == 422
+    with app.test_request_context():
+        round_ = db.session.get(CheckRound, round_id)
+        required = [s for s in services.slots(round_) if s.item.required]
+        prompts = [s.item.prompt("en") for s in required]
+    assert page.count(" invalid\" data-slot") == len(required) > 3
+    assert all(prompt in page for prompt in prompts)  # all named, none cut short
+    assert f'value="{signature}"' in page  # the drawn signature is kept
