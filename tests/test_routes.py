@@ -204,3 +204,28 @@ def test_a_missing_record_is_never_written_to(app, everything_client):
             problems.append(f"{url}: {response.status_code}")
     assert checked > 30
     assert not problems, "; ".join(problems)
+
+
+#: the pages meant for paper: 借用单, 领用单, reports, ledgers, labels, sheets
+PRINTED = {
+    "assets.slip", "assets.disposal_print", "assets.card", "assets.labels", "assets.audit_report",
+    "assets.report_rooms", "assets.report_categories", "assets.report_idle", "assets.report_unaudited",
+    "places.labels", "checks.round_print", "checks.ledger", "checks.compliance", "repairs.sheet", "repairs.summary",
+    "stock.requisition_print", "stock.receipt", "stock.register", "stock.count_report", "stock.shelf_sheet",
+    "stock.consumption", "stock.valuation", "stock.purchase_list",
+}
+
+
+def test_every_page_meant_for_paper_has_a_print_button(app, demo, everything_client):
+    """Tablets have no Ctrl+P: each page meant for paper carries a Print button (which
+    the printout itself leaves out), and no other page does."""
+    values = _real_values(app)
+    wrong = []
+    for endpoint, url in _get_routes(app, values):
+        response = everything_client.get(url)
+        if response.status_code != 200 or not response.mimetype == "text/html":
+            continue
+        has_button = "data-print" in response.get_data(as_text=True)
+        if has_button != (endpoint in PRINTED):
+            wrong.append(f"{url}: {'a' if has_button else 'no'} Print button")
+    assert not wrong, wrong

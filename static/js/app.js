@@ -18,6 +18,10 @@
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") closeMenus(null);
   });
+  // The Print button of a page meant for paper: a tablet has no Ctrl+P.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+  });
   function toast(text, isError) {
     var box = document.getElementById("toast");
     if (!box || !text) return;
