@@ -147,7 +147,7 @@ def variances(count: StockCount, line_id: int | None = None) -> list[Variance]:
     rows = db.session.execute(select(StockCountLine, moved, value, held).join(StockItem, and_(
         StockItem.id == StockCountLine.item_id)).where(StockCountLine.count_id == count.id,
                                                        *([StockCountLine.id == line_id] if line_id else []))
-        .order_by(StockItem.category_id, StockItem.name).options(contains_eager(StockCountLine.item)))
+        .order_by(StockItem.category_id, StockItem.pinyin, StockItem.name).options(contains_eager(StockCountLine.item)))
     rows = rows.all()
     fallback = services.average_costs([line.item_id for line, _m, _v, held in rows if not held])
     result = []

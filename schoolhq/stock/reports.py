@@ -107,7 +107,7 @@ def valuation(store_id: int | None = None, account=None) -> tuple[list[Valuation
              .join(StockCategory, StockCategory.id == StockItem.category_id)
              .where(StockBalance.quantity_milli > 0)
              .group_by(StockItem.id, StockCategory.name, StockCategory.sort_order)
-             .order_by(StockCategory.sort_order, StockItem.name))
+             .order_by(StockCategory.sort_order, StockItem.pinyin, StockItem.name))
     if store_id:
         query = query.where(StockBalance.store_id == store_id)
     query = within_stores(query, StockBalance.store_id, account, PERMISSION)
@@ -123,7 +123,7 @@ def shelf_sheet(store_id: int) -> list[tuple[StockItem, int]]:
     return [(item, quantity) for item, quantity in db.session.execute(
         select(StockItem, StockBalance.quantity_milli).join(StockBalance, StockBalance.item_id == StockItem.id)
         .where(StockBalance.store_id == store_id, StockItem.archived_at.is_(None))
-        .order_by(StockItem.category_id, StockItem.name))]
+        .order_by(StockItem.category_id, StockItem.pinyin, StockItem.name))]
 
 
 def low_counts(account=None) -> tuple[int, int]:

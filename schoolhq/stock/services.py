@@ -393,7 +393,7 @@ def item_rows(filters: ItemFilters, account=None):
     totals = totals.subquery()
     quantity = func.coalesce(totals.c.quantity, 0)
     query = (select(StockItem, quantity.label("quantity"), func.coalesce(totals.c.value, 0).label("value"))
-             .outerjoin(totals, totals.c.item_id == StockItem.id).order_by(StockItem.category_id, StockItem.name))
+             .outerjoin(totals, totals.c.item_id == StockItem.id).order_by(StockItem.category_id, StockItem.pinyin, StockItem.name))
     if filters.store_id or reach is not None:
         query = query.where(totals.c.item_id.is_not(None))
     if not filters.include_archived:

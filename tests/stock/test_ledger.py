@@ -217,3 +217,11 @@ def test_running_balances_on_any_ledger_page_match_the_history(ctx):
         for offset in range(0, len(history), 10):
             rows = services.with_balances(db.session.execute(query.limit(10).offset(offset)).all(), paper.id, store_id)
             assert rows and all(balance == expected[m.id] for m, balance, *_rest in rows), (store_id, offset)
+
+
+def test_items_are_listed_in_pinyin_order(ctx):
+    """U盘 sorted before 中性笔 by code point; a Chinese list goes by pinyin."""
+    for name in ("中性笔", "U盘 32G", "剪刀", "便利贴"):
+        make_item(name, "个")
+    rows = db.session.execute(services.item_rows(services.ItemFilters())).all()
+    assert [row[0].name for row in rows] == ["便利贴", "剪刀", "U盘 32G", "中性笔"]

@@ -33,7 +33,7 @@ def _receipt_lines() -> list[services.ReceiptLine]:
 def _item_choices():
     return [(str(i.id), f"{i.name} {i.spec} ({i.unit})".replace("  ", " "))
             for i in db.session.scalars(select(StockItem).where(StockItem.archived_at.is_(None))
-                                        .order_by(StockItem.category_id, StockItem.name))]
+                                        .order_by(StockItem.category_id, StockItem.pinyin, StockItem.name))]
 
 
 @bp.route("/receive", methods=["GET", "POST"])
