@@ -303,15 +303,20 @@ def ledger():
             f"{c.number} {c.item.prompt_zh[:30]}{' ' + c.subject_label if c.subject_label else ''}"
             for c in book.columns], str(_l("Result")), str(_l("Inspector")), str(_l("Submitted at"))]
 
-        rows = ([r.round.period_start.isoformat(), queries.period_label(r.round), r.round.place_full
+        from schoolhq.core.xlsx import number_or_text
+
+        # dates and times as Excel's own, readings as numbers
+        rows = ([r.round.period_start, queries.period_label(r.round), r.round.place_full
                  + (f" · {r.round.asset_number}" if r.round.asset_number else ""),
-                 *[text for text, _outcome in r.cells],
+                 *[number_or_text(text) for text, _outcome in r.cells],
                  str(services.STATUS_LABELS["missed"]) if r.round.status == "missed" else
                  str(services.OUTCOME_LABELS.get(r.round.result or "", "")),
                  r.round.inspector or "",
-                 to_local(r.round.submitted_at).strftime("%Y-%m-%d %H:%M") if r.round.submitted_at else ""]
+                 to_local(r.round.submitted_at).replace(tzinfo=None, second=0, microsecond=0)
+                 if r.round.submitted_at else None]
                 for r in book.rows)
-        return download(f"checks-{key}-{month:%Y-%m}.xlsx", [(key, header, rows)])
+        title = packs.title_of(book.template, judging.reader_language()) if book.template else key
+        return download(f"checks-{key}-{month:%Y-%m}.xlsx", [(title, header, rows)])
     return render("checks/ledger.html", book=book, key=key, choices=choices, month=month, places=places, place=place)
 
 

@@ -35,23 +35,41 @@ def _cell(sheet, value: Any):
     return cell
 
 
+def number_or_text(text: str) -> Any:
+    """A reading as Excel should hold it: "4.5" a number the accountant can sum, anything
+    else ("合格", "4*" corrected on the spot) the text it is."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return text
+    return int(value) if value.is_integer() and "." not in text else value
+
+
 def download(filename: str, sheets: Iterable[tuple[str, list[Any], Iterable[list[Any]]]]):
-    """`sheets` is (title, header, rows) per sheet; titles are made names Excel accepts."""
+    """`sheets` is (title, header, rows) per sheet; titles are made names Excel accepts.
+    Each sheet's header row stays in view while scrolling and carries Excel's filter;
+    numbers, dates and times go in as such (a date as text cannot be filtered by month)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
     taken: set[str] = set()
     for title, header, rows in sheets:
         sheet = book.create_sheet(sheet_name(title, taken))
+        sheet.freeze_panes = "A2"
         cells = []
         for value in header:
             cell = _cell(sheet, str(value))
             cell.font = Font(bold=True)
             cells.append(cell)
         sheet.append(cells)
+        count = 0
         for row in rows:
             sheet.append([_cell(sheet, value) if isinstance(value, str) else value for value in row])
+            count += 1
+        if header:
+            sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
     out = io.BytesIO()
     book.save(out)
     out.seek(0)

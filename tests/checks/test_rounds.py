@@ -314,6 +314,16 @@ def test_the_pages_of_the_checks_area(app, client):
     assert "餐饮服务食品安全操作规范" in ledger.text  # the reference beside the item, in print too
     xlsx = client.get(f"/checks/ledger?key=canteen.daily&month={month}&format=xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    from datetime import date, datetime
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(xlsx.data)).worksheets[0]
+    assert "canteen.daily" not in sheet.title  # the template's title, not its key
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
+    row = [cell.value for cell in sheet[2]]
+    assert isinstance(row[0], (date, datetime)) and isinstance(row[-1], datetime)  # dates as dates
+    assert 11 in row and 4 in row  # readings as numbers the accountant can sum
     assert client.get("/checks/ledger?key=no.such").status_code == 404
 
 

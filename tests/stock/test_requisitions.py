@@ -225,6 +225,16 @@ def test_a_requisition_moves_through_the_pages(app, client):
         assert services.on_hand(pens_id) == 7000
     page = client.get("/stock/register").get_data(as_text=True)
     assert "班会" in page and "中性笔" in page
+    import io
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    xlsx = client.get("/stock/register?format=xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).worksheets[0]
+    row = [cell.value for cell in sheet[2]]
+    assert isinstance(row[0], date) and row[1] == "中性笔" and row[3] == 3 and row[5] == "班会"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:I2"
 
 
 def test_two_counters_issuing_the_last_unit_at_once(app):

@@ -30,6 +30,12 @@ def register():
     month = month_arg()
     store_id = int_arg("store")
     rows = requisitions.register_rows(month, store_id, current_user)
+    if request.args.get("format") == "xlsx":
+        header = [_("Date"), _("Item"), _("Specification"), _("Quantity"), _("Unit"), _("Purpose"), _("Recipient"),
+                  _("Approved by"), _("Requisition")]
+        body = [[r.day, r.item.name, r.item.spec, r.quantity_milli / UNIT, r.item.unit, r.purpose, r.recipient,
+                 r.approver, r.number] for r in rows]
+        return download(f"issue-register-{month:%Y-%m}.xlsx", [(_("Issue register"), header, body)])
     return render("stock/register.html", rows=rows, month=month, stores=services.stores(account=current_user),
                   store_id=store_id,
                   previous=(month - timedelta(days=1)).replace(day=1),
