@@ -3,6 +3,8 @@ should (and none it should not) without a server error."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
@@ -13,7 +15,7 @@ from schoolhq.auth.models import Account
 from schoolhq.core.permissions import PUBLIC, SIGNED_IN, can
 from schoolhq.demo import DEMO_LOGINS, DEMO_PASSWORD
 from schoolhq.extensions import db
-from tests.conftest import login
+from tests.conftest import engine_name, login
 
 pytestmark = pytest.mark.dated  # CI runs it again at other days of the school year
 
@@ -229,3 +231,33 @@ def test_every_page_meant_for_paper_has_a_print_button(app, demo, everything_cli
         if has_button != (endpoint in PRINTED):
             wrong.append(f"{url}: {'a' if has_button else 'no'} Print button")
     assert not wrong, wrong
+
+
+HREF = re.compile(r'href="(/[^"#]*)"')
+
+
+@pytest.mark.skipif(engine_name() != "sqlite", reason="which links a page shows is the templates' rule, the "
+                                                      "same on both engines; crawled once, on SQLite")
+@pytest.mark.parametrize("role", ["principal", "storekeeper", "maintenance", "accountant", "canteen_staff", "staff"])
+def test_no_page_shows_a_link_its_reader_cannot_follow(app, demo, role):
+    """Every link on every page a role opens leads somewhere it may go (校准 led canteen
+    staff to 403; a worker's ticket list linked tickets only their assignees may open)."""
+    values = _real_values(app)
+    client = app.test_client()
+    assert login(client, DEMO_LOGINS[role][0], DEMO_PASSWORD).status_code == 303
+    followed: dict[str, int] = {}
+    refused = []
+    for _endpoint, url in _get_routes(app, values):
+        response = client.get(url)
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        for link in set(HREF.findall(response.get_data(as_text=True))):
+            link = link.replace("&amp;", "&")
+            if link.startswith("/static/"):
+                continue
+            if link not in followed:
+                followed[link] = client.get(link).status_code
+            if followed[link] == 403:
+                refused.append(f"{url} → {link}")
+    assert len(followed) > 100
+    assert not refused, refused

@@ -16,7 +16,8 @@ def room_panel(location, account) -> Markup:
     tickets = services.at_location(location.id)
     if not tickets:
         return Markup("")
-    return Markup(render_template("repairs/_room_panel.html", tickets=tickets, ticket_status=services.status_label))
+    return Markup(render_template("repairs/_room_panel.html", tickets=tickets, ticket_status=services.status_label,
+                                  may_open_ticket=lambda ticket: services.may_open(account, ticket)))
 
 
 def asset_panel(asset, account) -> Markup:
@@ -26,4 +27,5 @@ def asset_panel(asset, account) -> Markup:
     repair_cost = sum(t.outside_cost_fen + t.parts_cost_fen for t in tickets)
     return Markup(render_template("repairs/_asset_panel.html", asset=asset, tickets=tickets,
                                   repair_cost=repair_cost, ownership_cost=asset.amount_fen + repair_cost,
-                                  ticket_status=services.status_label))
+                                  ticket_status=services.status_label,
+                                  may_open_ticket=lambda ticket: services.may_open(account, ticket)))

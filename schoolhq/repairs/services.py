@@ -281,8 +281,16 @@ def may_work_on(account, ticket: Ticket) -> bool:
         return True
     if not account.person_id or not can(account, "repairs.work", ticket):
         return False
-    helpers = {helper.person_id for helper in ticket.helpers}
-    return account.person_id == ticket.assignee_id or account.person_id in helpers
+    if account.person_id == ticket.assignee_id:
+        return True  # without loading the helpers: a list asks this of every row
+    return account.person_id in {helper.person_id for helper in ticket.helpers}
+
+
+def may_open(account, ticket: Ticket) -> bool:
+    """Whether the ticket's page opens for this person: its reporter, its workers and the
+    logistics office. Lists link a ticket only for them."""
+    return ticket.reported_by_id == account.id or can(account, "repairs.manage", ticket) \
+        or may_work_on(account, ticket)
 
 
 def _require_worker(account, ticket: Ticket) -> None:

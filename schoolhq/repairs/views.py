@@ -32,7 +32,8 @@ bp = Blueprint("repairs", __name__, url_prefix="/repairs")
 @bp.context_processor
 def _names():
     return {"ticket_status": services.status_label, "event_label": services.event_label,
-            "priority_name": services.priority_name, "is_overdue": services.is_overdue}
+            "priority_name": services.priority_name, "is_overdue": services.is_overdue,
+            "may_open_ticket": lambda ticket: services.may_open(current_user, ticket)}
 
 
 def _ticket_or_404(ticket_id: int) -> Ticket:
@@ -40,8 +41,7 @@ def _ticket_or_404(ticket_id: int) -> Ticket:
     ticket = get_or_404(Ticket, ticket_id, options=(
         joinedload(Ticket.location), joinedload(Ticket.category), joinedload(Ticket.assignee),
         joinedload(Ticket.reported_by), selectinload(Ticket.helpers)))
-    if not (ticket.reported_by_id == current_user.id or services.may_work_on(current_user, ticket)
-            or can(current_user, "repairs.manage", ticket)):
+    if not services.may_open(current_user, ticket):
         abort(403)
     return ticket
 
