@@ -236,6 +236,23 @@ def admin_client(app, client):
 
 
 @pytest.fixture
+def everything_client(app, client):
+    """Signed in with every permission there is, so a record that does not exist is the
+    only reason left for refusing a page."""
+    from schoolhq.auth import services as auth
+    from schoolhq.core.permissions import PERMISSIONS
+
+    with app.app_context():
+        account = make_account("everything", None)
+        role = auth.create_role("everything", "Everything")
+        auth.update_role(role.id, "Everything", sorted(PERMISSIONS))
+        auth.assign_role(account.id, role.id)
+        db.session.commit()
+    assert login(client, "everything").status_code == 303
+    return client
+
+
+@pytest.fixture
 def demo(app):
     """The demo school, loaded as `schoolhq serve --demo` loads it."""
     from schoolhq import demo as demo_module

@@ -1,0 +1,68 @@
+"""What every page shows its reader: a Print button where it is meant for paper, and no
+link the reader cannot follow. Not date-sensitive: run once per engine."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from schoolhq.demo import DEMO_LOGINS, DEMO_PASSWORD
+from tests.conftest import engine_name, login
+from tests.test_routes import _get_routes, _real_values
+
+#: the pages meant for paper: 借用单, 领用单, reports, ledgers, labels, sheets
+PRINTED = {
+    "assets.slip", "assets.disposal_print", "assets.card", "assets.labels", "assets.audit_report",
+    "assets.report_rooms", "assets.report_categories", "assets.report_idle", "assets.report_unaudited",
+    "places.labels", "checks.round_print", "checks.ledger", "checks.compliance", "repairs.sheet", "repairs.summary",
+    "stock.requisition_print", "stock.receipt", "stock.register", "stock.count_report", "stock.shelf_sheet",
+    "stock.consumption", "stock.valuation", "stock.purchase_list",
+}
+
+
+def test_every_page_meant_for_paper_has_a_print_button(app, demo, everything_client):
+    """Tablets have no Ctrl+P: each page meant for paper carries a Print button (which
+    the printout itself leaves out), and no other page does."""
+    values = _real_values(app)
+    wrong = []
+    for endpoint, url in _get_routes(app, values):
+        response = everything_client.get(url)
+        if response.status_code != 200 or not response.mimetype == "text/html":
+            continue
+        has_button = "data-print" in response.get_data(as_text=True)
+        if has_button != (endpoint in PRINTED):
+            wrong.append(f"{url}: {'a' if has_button else 'no'} Print button")
+    assert not wrong, wrong
+
+
+HREF = re.compile(r'href="(/[^"#]*)"')
+
+
+@pytest.mark.skipif(engine_name() != "sqlite", reason="which links a page shows is the templates' rule, the "
+                                                      "same on both engines; crawled once, on SQLite")
+@pytest.mark.parametrize("role", ["principal", "storekeeper", "maintenance", "accountant", "canteen_staff", "staff"])
+def test_no_page_shows_a_link_its_reader_cannot_follow(app, demo, role):
+    """Every link on every page a role opens leads somewhere it may go (校准 led canteen
+    staff to 403; a worker's ticket list linked tickets only their assignees may open)."""
+    values = _real_values(app)
+    client = app.test_client()
+    assert login(client, DEMO_LOGINS[role][0], DEMO_PASSWORD).status_code == 303
+    followed: dict[str, int] = {}
+    refused = []
+    for _endpoint, url in _get_routes(app, values):
+        response = client.get(url)
+        if response.status_code >= 500:
+            refused.append(f"{url}: {response.status_code}")
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        for link in set(HREF.findall(response.get_data(as_text=True))):
+            link = link.replace("&amp;", "&")
+            if link.startswith("/static/"):
+                continue
+            if link not in followed:
+                followed[link] = client.get(link).status_code
+            if followed[link] == 403 or followed[link] >= 500:
+                refused.append(f"{url} → {link}: {followed[link]}")
+    assert len(followed) > 100
+    assert not refused, refused
