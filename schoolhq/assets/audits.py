@@ -186,6 +186,8 @@ class Report:
     missing: list = field(default_factory=list)
     unknown: list = field(default_factory=list)
     duplicates: int = 0
+    #: asset id -> where the register had it when the stocktake started (登记地点)
+    registered_in: dict = field(default_factory=dict)
 
     @property
     def missing_fen(self) -> int:  # 盘亏
@@ -213,8 +215,9 @@ def report(campaign: AuditCampaign) -> Report:
         else:
             result.duplicates += 1
     expected = list(db.session.scalars(select(AuditExpected).where(AuditExpected.campaign_id == campaign.id)
-                                       .options(joinedload(AuditExpected.asset).joinedload(Asset.location))))
+                                       .options(joinedload(AuditExpected.asset), joinedload(AuditExpected.location))))
     result.expected = len(expected)
+    result.registered_in = {e.asset_id: e.location for e in expected}
     result.missing = [e for e in expected if e.asset_id not in counted]
     return result
 

@@ -244,6 +244,8 @@ class AuditExpected(db.Model):
     amount_fen: Mapped[int] = mapped_column(default=0)
 
     asset: Mapped[Asset] = relationship()
+    #: where the register had it then (the asset may have moved since)
+    location: Mapped[Location] = relationship()
 
 
 class AuditScan(db.Model):

@@ -157,3 +157,20 @@ def test_a_garbled_short_code_is_refused_not_recorded_as_surplus(ctx):
     assert audits.record_scan(campaign.id, room1.id, "OLD-4711").result == "unknown"  # another system's label
     assert audits.record_scan(campaign.id, room1.id, a1.number).result == "found"
     assert [s.code for s in audits.report(campaign).unknown] == ["OLD-4711"]
+
+
+def test_the_report_prints_where_the_register_had_each_item_when_the_stocktake_began(app, client):
+    with app.test_request_context():
+        building, room1, room2, a1, a2, _a3 = _school()
+        campaign = audits.start("清查", building.id)
+        services.move_asset(a2.id, room2.id, "搬走")  # moved after the snapshot, and then missing
+        make_account("store", "storekeeper")
+        db.session.commit()
+        campaign_id, number = campaign.id, a2.number
+        report = audits.report(campaign)
+        assert report.registered_in[a2.id].id == room1.id
+    assert login(client, "store").status_code == 303
+    page = client.get(f"/assets/audits/{campaign_id}/report").get_data(as_text=True)
+    row = page[page.index(number):]
+    row = row[:row.index("</tr>")]
+    assert "101教室" in row and "102教室" not in row
