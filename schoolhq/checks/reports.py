@@ -227,11 +227,16 @@ def compliance(month: date, language: str = "zh", limit: int = 15) -> Compliance
         .having(failed > 0).order_by(failed.desc()).limit(limit)).all()
     from schoolhq.places.models import Location
 
+    # a round failed when its result did (a critical item not put right): a failed minor
+    # item in a round that passed is counted under the items, not as a failed round
+    failed_rounds = func.sum(case((CheckRound.result == "fail", 1), else_=0))
     targets = db.session.execute(
-        select(Location.full_name, CheckRound.template_key, func.count(CheckRound.id),
-               func.sum(case((CheckRound.failed_count > 0, 1), else_=0)))
+        select(Location.full_name, CheckRound.template_key, func.count(CheckRound.id), failed_rounds)
         .join(Location, Location.id == CheckRound.location_id)
         .where(submitted).group_by(Location.full_name, CheckRound.template_key)
-        .having(func.sum(case((CheckRound.failed_count > 0, 1), else_=0)) > 0)
-        .order_by(func.sum(case((CheckRound.failed_count > 0, 1), else_=0)).desc()).limit(limit)).all()
-    return Compliance(first, templates, [tuple(r) for r in items], [tuple(r) for r in targets])
+        .having(failed_rounds > 0).order_by(failed_rounds.desc()).limit(limit)).all()
+    # shown with the check's title, never its key
+    return Compliance(first, templates,
+                      [(titles.get(key, key), item_key, prompt, answered, failed)
+                       for key, item_key, prompt, answered, failed in items],
+                      [(place, titles.get(key, key), rounds, failed) for place, key, rounds, failed in targets])

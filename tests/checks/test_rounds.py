@@ -595,3 +595,23 @@ def test_a_refused_page_marks_only_the_slot_it_is_about(app, client):
     assert page.count(" invalid\" data-slot") == len(required) > 3
     assert all(prompt in page for prompt in prompts)  # all named, none cut short
     assert f'value="{signature}"' in page  # the drawn signature is kept
+
+
+def test_a_failed_minor_item_in_a_round_that_passed_is_not_a_failed_round(ctx):
+    from schoolhq.checks import reports
+
+    canteen, manager, _head, _assets = kitchen()
+    round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+    fill_daily(manager, round_)
+    minor = next(s for s in services.slots(round_) if not s.item.critical and s.item.type == "pass_fail")
+    services.answer(manager, round_.id, minor.item.id, minor.subject_id,
+                    judging.AnswerInput(outcome="fail", note="有油污"))
+    services.submit(manager, round_.id, SIGNATURE)
+    assert round_.result == "pass" and round_.failed_count == 1  # the premise
+    figures = reports.compliance(round_.period_start)
+    daily = next(t for t in figures.templates if t.key == "canteen.daily")
+    assert daily.failed_rounds == 0
+    assert figures.targets == []  # no place "with failed rounds"
+    assert [(prompt, failed) for _check, _key, prompt, _answered, failed in figures.items] == \
+        [(minor.item.prompt_zh, 1)]
+    assert all("canteen.daily" not in str(row) for row in figures.items)  # the check's title, not its key
