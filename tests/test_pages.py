@@ -66,3 +66,30 @@ def test_no_page_shows_a_link_its_reader_cannot_follow(app, demo, role):
                 refused.append(f"{url} → {link}: {followed[link]}")
     assert len(followed) > 100
     assert not refused, refused
+
+
+TAGS = re.compile(r"<[^>]*>")
+
+
+def test_no_page_shows_an_internal_key(app, demo, everything_client):
+    """A check is named by its title (食堂每日检查), never its key (canteen.daily); no page
+    names a data file. The audit trail still shows keys in its summaries: it is next to
+    be rewritten for people (issue 13, section 4)."""
+    from sqlalchemy import select
+
+    from schoolhq.checks.models import CheckTemplate
+    from schoolhq.extensions import db
+
+    values = _real_values(app)
+    with app.app_context():
+        keys = set(db.session.scalars(select(CheckTemplate.key))) | {"assets.yaml", "kinds.yaml", ".yaml"}
+    shown = []
+    for endpoint, url in _get_routes(app, values):
+        if endpoint == "core.audit_page":
+            continue
+        response = everything_client.get(url)
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        text = TAGS.sub(" ", response.get_data(as_text=True))
+        shown += [f"{url}: {key}" for key in keys if key in text]
+    assert not shown, shown

@@ -39,7 +39,7 @@ AREA = Area(
     settings=(
         Setting("assets.fixed_asset_threshold_fen", _FACTS["fixed_asset_threshold_yuan"] * 100,
                 services.money_setting, _l("Fixed-asset threshold (yuan)"), "money",
-                _l("The defaults follow the rules for public institutions (事业单位财务规则, see assets.yaml); local rules may differ.")),
+                _l("The defaults follow the rules for public institutions (事业单位财务规则, 财政部令第68号, art. 40); local rules may differ.")),
         Setting("assets.special_equipment_threshold_fen", _FACTS["special_equipment_threshold_yuan"] * 100,
                 services.money_setting, _l("Threshold for special equipment (yuan)"), "money"),
         Setting("assets.disposal_principal_threshold_fen", 1_000_000, services.money_setting,
