@@ -174,3 +174,24 @@ def test_the_report_prints_where_the_register_had_each_item_when_the_stocktake_b
     row = page[page.index(number):]
     row = row[:row.index("</tr>")]
     assert "101教室" in row and "102教室" not in row
+
+
+def test_one_office_can_be_counted_on_its_own(app, client):
+    with app.test_request_context():
+        _building, room1, _room2, a1, a2, _a3 = _school()
+        make_account("store", "storekeeper")
+        db.session.commit()
+        room1_id, numbers = room1.id, (a1.number, a2.number)
+    assert login(client, "store").status_code == 303
+    assert f'value="{room1_id}"' in client.get("/assets/audits").get_data(as_text=True)  # offered
+    started = client.post("/assets/audits", data={"name": "101教室抽查", "location_id": str(room1_id), "category_id": ""})
+    assert started.status_code == 303
+    campaign_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        campaign = audits.get_campaign(campaign_id)
+        assert [(p.location.id, p.expected) for p in audits.progress(campaign)] == [(room1_id, 2)]
+    for number in numbers:
+        client.post(f"/assets/audits/{campaign_id}/rooms/{room1_id}/scan", data={"tag": number},
+                    headers={"HX-Request": "true"})
+    with app.app_context():
+        assert [p.found for p in audits.progress(audits.get_campaign(campaign_id))] == [2]

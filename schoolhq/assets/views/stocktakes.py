@@ -28,7 +28,7 @@ def _stocktake_form():
     from schoolhq.assets.forms import StocktakeForm
 
     form = StocktakeForm()
-    form.location_id.choices = [("", _l("The whole school"))] + places.choices(exclude_kind="room")
+    form.location_id.choices = [("", _l("The whole school"))] + places.choices()  # a building down to one office
     form.category_id.choices = [("", _l("All categories"))] + register_choices()["categories"]
     return form
 
