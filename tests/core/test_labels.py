@@ -67,3 +67,38 @@ def test_room_and_asset_label_pages(app, client):
     assert client.post(f"/labels/calibrate?layout={layout_id}", data={"name": "坏的", "offset_x": "x",
                                                                       "offset_y": "0"}).status_code == 422
     assert client.get("/assets/labels").status_code == 200
+
+
+def test_many_labels_come_in_batches_of_sheets_continuing_where_the_last_stopped(ctx):
+    layout = labels.layouts()[0]
+    size = layout.per_sheet * labels.SHEETS_PER_BATCH
+    items = list(range(2 * size + 5))
+    first = labels.batch(layout, items, skip=3, number=1)
+    second = labels.batch(layout, items, skip=3, number=2)
+    last = labels.batch(layout, items, skip=3, number=3)
+    assert first.count == 3 and (first.skip, second.skip) == (3, 0)
+    assert first.items == items[:size - 3] and second.items[0] == items[size - 3]
+    assert first.items + second.items + last.items == items  # every label once, in order
+    assert labels.batch(layout, items, skip=3, number=99).number == 3  # past the end: the last batch
+    assert labels.batch(layout, [], skip=0, number=1).count == 1
+
+
+def test_the_asset_labels_page_draws_one_batch_and_links_the_next(app, client, monkeypatch):
+    from schoolhq.assets import services as assets
+    from schoolhq.assets.models import AssetCategory
+
+    monkeypatch.setattr(labels, "SHEETS_PER_BATCH", 1)
+    with app.test_request_context():
+        campus = places.create_location("campus", "阳光小学")
+        room = places.create_location("room", "101教室", campus.id)
+        category = db.session.scalar(select(AssetCategory).where(AssetCategory.code == "A02010105"))
+        per_sheet = labels.layouts()[0].per_sheet
+        for n in range(per_sheet + 2):
+            assets.register_asset({"name": f"椅子{n}", "category_id": category.id, "unit_price_fen": 100}, room.id)
+        make_account("store", "storekeeper")
+        db.session.commit()
+    assert login(client, "store").status_code == 303
+    page = client.get("/assets/labels", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert page.count('class="qr-box"') == per_sheet and "下一批" in page and "第 1 批，共 2 批" in page
+    rest = client.get("/assets/labels?batch=2").get_data(as_text=True)
+    assert rest.count('class="qr-box"') == 2

@@ -62,10 +62,11 @@ def labels():
     rows = list(db.session.scalars(services.search(filters, current_user).limit(2000)))
     layout = sheets.get_layout(int_arg("layout"))
     skip = int_arg("skip") or 0
-    items = [(asset, sheets.qr_svg(sheets.label_url(asset.token))) for asset in rows]
-    keep = {k: v for k, v in request.args.items() if k not in ("layout", "skip")}
+    chosen = sheets.batch(layout, rows, skip, int_arg("batch") or 1)
+    items = [(asset, sheets.qr_svg(sheets.label_url(asset.token))) for asset in chosen.items]
+    keep = {k: v for k, v in request.args.items() if k not in ("layout", "skip", "batch")}
     return render("assets/labels.html", count=len(rows), layout=layout, layouts=sheets.layouts(), skip=skip,
-                  pages=sheets.sheets(layout, items, skip), keep=keep)
+                  pages=sheets.sheets(layout, items, chosen.skip), keep=keep, batch=chosen)
 
 
 @bp.get("/<int:asset_id>")
