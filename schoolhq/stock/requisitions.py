@@ -305,6 +305,13 @@ def _tell_requester(requisition: Requisition, title, body: str = "") -> None:
 
 # Issuing ------------------------------------------------------------------------------
 
+def handovers(requisition_id: int) -> list[StockIssue]:
+    """The requisition's hand-overs at the window, each with who took the goods and their
+    signature (none when they signed the paper register)."""
+    return list(db.session.scalars(select(StockIssue).where(StockIssue.requisition_id == requisition_id)
+                                   .options(joinedload(StockIssue.recipient)).order_by(StockIssue.issued_at)))
+
+
 def issued_by_line(requisition_id: int) -> dict[int, int]:
     """What has gone out per line, from the ledger (issues less their reversals)."""
     rows = db.session.execute(

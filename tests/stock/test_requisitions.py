@@ -235,6 +235,12 @@ def test_a_requisition_moves_through_the_pages(app, client):
     row = [cell.value for cell in sheet[2]]
     assert isinstance(row[0], date) and row[1] == "中性笔" and row[3] == 3 and row[5] == "班会"
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:I2"
+    # the printed 领用单 carries the recipient's signature; the ledger names the storekeeper
+    # who issued and the person who took the goods in columns of their own
+    slip = client.get(f"/stock/requisitions/{requisition_id}/print").get_data(as_text=True)
+    assert "王芳" in slip and 'class="signature small" src="/files/' in slip
+    ledger = client.get(f"/stock/items/{pens_id}").get_data(as_text=True)
+    assert "<td>赵敏</td>" in ledger and "<td>王芳</td>" in ledger
 
 
 def test_two_counters_issuing_the_last_unit_at_once(app):

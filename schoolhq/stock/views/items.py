@@ -121,12 +121,13 @@ def item_ledger_xlsx(item_id: int):
                                   item.id, store_id, current_user)
     from schoolhq.core.timeutil import to_local
 
-    body = [[to_local(m.occurred_at).strftime("%Y-%m-%d %H:%M"), m.store.name, services.kind_label(m.kind),
-             m.quantity_milli / UNIT, balance / UNIT, m.value_fen / 100, receipt or requisition or "",
+    body = [[to_local(m.occurred_at).replace(tzinfo=None, second=0, microsecond=0), m.store.name,
+             services.kind_label(m.kind), m.quantity_milli / UNIT, balance / UNIT, m.value_fen / 100,
+             receipt or requisition or "", m.actor.display_name if m.actor else "",
              m.person.name if m.person else "", m.reason]
             for m, balance, receipt, _rid, requisition in reversed(rows)]
     header = [_("Time"), _("Store"), _("Movement"), _("Quantity"), _("Balance"), _("Value (yuan)"),
-              _("Document"), _("Person"), _("Reason")]
+              _("Document"), _("Operator"), _("Recipient or returner"), _("Reason")]
     return download(f"ledger-{item.id}.xlsx", [(item.name, header, body)])
 
 

@@ -144,7 +144,8 @@ def requisition_issue(requisition_id: int):
 @permission_required("stock.request", "stock.view", "stock.issue")
 def requisition_print(requisition_id: int):
     item = _requisition_or_404(requisition_id)
-    return render("stock/requisition_print.html", requisition=item, issued=requisitions.issued_by_line(item.id))
+    return render("stock/requisition_print.html", requisition=item, issued=requisitions.issued_by_line(item.id),
+                  handovers=requisitions.handovers(item.id))
 
 
 @bp.get("/window")
