@@ -18,6 +18,11 @@
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") closeMenus(null);
   });
+  // "Take off" on a scanned list: the row leaves the list (the list travels in the form).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-remove-row]");
+    if (button) button.closest("li").remove();
+  });
   // The Print button of a page meant for paper: a tablet has no Ctrl+P.
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-print]")) window.print();

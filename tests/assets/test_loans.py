@@ -172,3 +172,31 @@ def test_overdue_loans_reach_the_dashboards(app, client):
     assert "笔记本0" in teacher.get("/assets/mine").get_data(as_text=True)
     assert teacher.get("/assets/desk").status_code == 403
     assert teacher.get("/assets/").status_code == 403
+
+
+def test_each_returned_item_has_its_own_damage_and_condition(app, client):
+    from schoolhq.repairs.models import Ticket
+
+    with app.test_request_context():
+        assets, borrower = loanable_items(n=2)
+        lending.checkout([a.id for a in assets], borrower, utcnow() + timedelta(days=1), "完好", signature())
+        make_account("keeper", "storekeeper")
+        db.session.commit()
+        ids = [a.id for a in assets]
+    login(client, "keeper")
+    listed = client.post("/assets/checkin/scan", data={"tag": "x", "asset_id": [str(i) for i in ids]},
+                         headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert listed.count("data-remove-row") == 2 and f'name="damaged-{ids[0]}"' in listed
+    refused = client.post("/assets/checkin", data={"asset_id": [str(i) for i in ids], f"damaged-{ids[1]}": "1"})
+    assert refused.status_code == 422  # the damaged one needs its condition: nothing returned
+    with app.app_context():
+        assert db.session.get(Asset, ids[0]).status == "on_loan"
+    back = client.post("/assets/checkin", data={"asset_id": [str(i) for i in ids], "condition": "完好",
+                                                f"damaged-{ids[1]}": "1", f"condition-{ids[1]}": "屏幕有裂痕"})
+    assert back.status_code == 303
+    with app.app_context():
+        loans = {loan.asset_id: loan for loan in db.session.scalars(select(Loan).where(Loan.asset_id.in_(ids)))}
+        assert (loans[ids[0]].damaged, loans[ids[0]].condition_in) == (False, "完好")
+        assert (loans[ids[1]].damaged, loans[ids[1]].condition_in) == (True, "屏幕有裂痕")
+        tickets = list(db.session.scalars(select(Ticket)))
+        assert [t.asset_id for t in tickets] == [ids[1]]  # a repair only for the damaged one

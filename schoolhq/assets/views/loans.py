@@ -156,8 +156,10 @@ def checkin_submit():
         for asset in _listed(ids):
             checklist = {item["zh"]: request.form.get(f"check-{asset.id}-{n}") == "1"
                          for n, item in enumerate(asset.kind.return_checklist if asset.kind else [])}
-            lending.checkin(asset.id, form.condition.data or "", checklist, form.damaged.data,
-                             request.files.get(f"photo-{asset.id}") or None)
+            # each item its own condition and damage; the form's own apply to those without
+            condition = (request.form.get(f"condition-{asset.id}") or "").strip()[:300] or form.condition.data or ""
+            damaged = request.form.get(f"damaged-{asset.id}") == "1" or bool(form.damaged.data)
+            lending.checkin(asset.id, condition, checklist, damaged, request.files.get(f"photo-{asset.id}") or None)
 
     return handle_form(form, check_in, success=lambda _none: redirect_to("assets.checkin", done=len(ids)),
                        page=lambda status, error, field: _checkin_page(status, cart=_cart(ids), form=form))
