@@ -28,6 +28,8 @@ def test_every_page_meant_for_paper_has_a_print_button(app, demo, everything_cli
     wrong = []
     for endpoint, url in _get_routes(app, values):
         response = everything_client.get(url)
+        if response.status_code >= 500:
+            wrong.append(f"{url}: {response.status_code}")
         if response.status_code != 200 or not response.mimetype == "text/html":
             continue
         has_button = "data-print" in response.get_data(as_text=True)
@@ -88,6 +90,8 @@ def test_no_page_shows_an_internal_key(app, demo, everything_client):
         if endpoint == "core.audit_page":
             continue
         response = everything_client.get(url)
+        if response.status_code >= 500:
+            shown.append(f"{url}: {response.status_code}")
         if response.status_code != 200 or response.mimetype != "text/html":
             continue
         text = TAGS.sub(" ", response.get_data(as_text=True))
