@@ -200,6 +200,11 @@ def directory() -> tuple[DirectoryEntry, ...]:
     return process_cache.lookup("people_directory", None, _load_directory)
 
 
+def entry(person_id: int | None) -> DirectoryEntry | None:
+    """One person of the directory (a picker showing whom it had chosen), or None."""
+    return next((e for e in directory() if e.id == person_id), None) if person_id else None
+
+
 def _load_directory() -> tuple[DirectoryEntry, ...]:
     rows = db.session.execute(
         select(Person.id, Person.name, Person.pinyin, Person.pinyin_initials, Person.job_title, Person.phone,

@@ -137,6 +137,8 @@ def test_the_desk_through_the_web(app, client):
                                                               "borrower_id": str(borrower), "due": "date",
                                                               "due_date": "2999-01-01", "signature": ""})
     assert no_signature.status_code == 422
+    kept = no_signature.get_data(as_text=True)  # the chosen borrower stays chosen
+    assert f'name="borrower_id" value="{borrower}" checked' in kept and "王芳" in kept
     past = client.post("/assets/desk/checkout", data={"asset_id": [str(i) for i in ids], "borrower_id": str(borrower),
                                                       "due": "date", "due_date": "2000-01-01", "signature": signature()})
     assert past.status_code == 422
