@@ -199,7 +199,7 @@ def authenticate(username: str, password: str, address: str = "") -> Account:
     if found is None:
         _count_address_failure(throttle, now)
         raise failure
-    account = locked(Account, found.id, _l("That account does not exist."))
+    account = locked_account(found.id)
     if account.password_hash != checked_hash:  # changed while the hash was checked
         password_matches = check_password_hash(account.password_hash, password or "")
     if account.locked_until is not None and account.locked_until > now:
@@ -329,8 +329,15 @@ def reset_password(account_id: int, new_password: str) -> Account:
     return account
 
 
+def locked_account(account_id: int) -> Account:
+    """The account with its row locked: one person's own actions take turns under it (a
+    burst of sign-ins, repair reports counted against the hourly limit, a double-tapped
+    start of a check)."""
+    return locked(Account, account_id, _l("That account does not exist."))
+
+
 def set_active(account_id: int, active: bool, acting: Account | None = None) -> Account:
-    account = locked(Account, account_id, _l("That account does not exist."))
+    account = locked_account(account_id)
     if acting is not None and acting.id == account.id and not active:
         raise ServiceError(_l("You cannot deactivate your own account."))
     if account.active == active:

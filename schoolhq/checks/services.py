@@ -626,10 +626,9 @@ def start_adhoc(account, template_key: str, location_id: int | None, asset_id: i
     location = get_location(location_id)
     if not (can(account, "checks.perform", location) or can(account, "checks.manage", location)):
         raise ServiceError(_l("You may not do checks at this place."))
-    from schoolhq.auth.models import Account
+    from schoolhq.auth.services import locked_account
 
-    # under the starter's lock: a double tap on 开始检查 opens the round it just started
-    locked(Account, account.id, _l("That account does not exist."))
+    locked_account(account.id)  # under the starter's lock: a double tap opens the round just started
     now = utcnow()
     just_started = db.session.scalar(select(CheckRound).where(
         CheckRound.started_by_id == account.id, CheckRound.template_id == template.id,

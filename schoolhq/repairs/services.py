@@ -13,7 +13,7 @@ from flask import url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from schoolhq.core import audit, counters, settings, workhours
 from schoolhq.core.database import locked
@@ -217,10 +217,9 @@ def report(account, data: Report, source_key: str | None = None, rate_limited: b
         asset = get_asset(data.asset_id)
     if account is not None and rate_limited:
         limit = settings.get("repairs.reports_per_hour")
-        from schoolhq.auth.models import Account
+        from schoolhq.auth.services import locked_account
 
-        # counted with the reporter's account locked: a burst of reports takes turns here
-        locked(Account, account.id, _l("That account does not exist."))
+        locked_account(account.id)  # counted under the reporter's lock: a burst of reports takes turns
         recent = db.session.scalar(select(func.count(Ticket.id)).where(
             Ticket.reported_by_id == account.id, Ticket.reported_at >= utcnow() - timedelta(hours=1))) or 0
         if limit and recent >= limit:
@@ -619,7 +618,8 @@ def within_scope(query, account, permissions=LIST_PERMISSIONS):
 
 
 def all_tickets(status: str = "", overdue: bool = False, account=None):
-    query = within_scope(select(Ticket), account)
+    # the helpers with the page: each row asks may_open, which a worker answers from them
+    query = within_scope(select(Ticket).options(selectinload(Ticket.helpers)), account)
     if status == "open":
         query = query.where(Ticket.status.in_(OPEN))
     elif status:

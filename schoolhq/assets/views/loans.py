@@ -54,11 +54,8 @@ def _checkout_form() -> CheckoutForm:
 
 
 def _desk(status: int = 200, form=None, cart=None, scan_error: str | None = None):
-    from schoolhq.people.services import entry
-
     return render("assets/desk.html", "assets/_cart.html", status=status, form=form or _checkout_form(),
-                  cart=cart or [], scan_error=scan_error, due_choices=lending.due_choices(),
-                  person_entry=lambda value: entry(to_int(value)))
+                  cart=cart or [], scan_error=scan_error, due_choices=lending.due_choices())
 
 
 @bp.get("/desk")

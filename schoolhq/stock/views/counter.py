@@ -43,13 +43,7 @@ def _counter_form() -> CounterForm:
 @bp.get("/counter")
 @permission_required("stock.issue")
 def counter():
-    return render("stock/counter.html", form=_counter_form(), lines=[], person_entry=_person_entry)
-
-
-def _person_entry(value):
-    from schoolhq.people.services import entry
-
-    return entry(to_int(value))
+    return render("stock/counter.html", form=_counter_form(), lines=[])
 
 
 @bp.post("/counter/scan")
@@ -96,4 +90,4 @@ def counter_issue():
 
     return handle_form(form, issue,
                        success=lambda requisition: redirect_to("stock.requisition", requisition_id=requisition.id),
-                       page="stock/counter.html", context={"lines": lines, "person_entry": _person_entry})
+                       page="stock/counter.html", context={"lines": lines})
