@@ -160,8 +160,7 @@ def waitress_options(app: Flask, host: str, port: int, threads: int) -> dict:
     the connection limit (100 by default, with two minutes' grace each): a few hundred
     from one tablet or a careless script then left nobody else a connection. poll() in
     place of select(), which cannot watch more than 1,024 sockets."""
-    limit = app.config.get("SCHOOLHQ_CONNECTION_LIMIT", 1000)
-    idle = app.config.get("SCHOOLHQ_IDLE_TIMEOUT_S", 30)
+    limit, idle = app.config["SCHOOLHQ_CONNECTION_LIMIT"], app.config["SCHOOLHQ_IDLE_TIMEOUT_S"]  # schoolhq.config
     _allow_open_files(limit + 100)
     options = {"host": host, "port": port, "threads": threads, "ident": "SchoolHQ", "connection_limit": limit,
                "channel_timeout": idle, "cleanup_interval": max(1, min(10, idle)), "asyncore_use_poll": True}

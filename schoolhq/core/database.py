@@ -77,8 +77,8 @@ def engine_options(config: dict) -> dict:
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     connect_args = dict(options.get("connect_args") or {})
     url = str(config.get("SQLALCHEMY_DATABASE_URI", ""))
-    lock_seconds = float(config.get("SCHOOLHQ_DB_LOCK_TIMEOUT_S", 8))
-    statement_seconds = float(config.get("SCHOOLHQ_DB_STATEMENT_TIMEOUT_S", 30))
+    lock_seconds = float(config["SCHOOLHQ_DB_LOCK_TIMEOUT_S"])  # defaults: schoolhq.config
+    statement_seconds = float(config["SCHOOLHQ_DB_STATEMENT_TIMEOUT_S"])
     if url.startswith("sqlite"):
         connect_args.setdefault("timeout", lock_seconds)
     elif url.startswith("postgresql"):
