@@ -239,13 +239,6 @@ def _install_translations(app: Flask) -> None:
         newstyle=True)
 
 
-def _person_entry(value):
-    from schoolhq.core.web import to_int
-    from schoolhq.people.services import entry
-
-    return entry(to_int(value))
-
-
 def _register_templating(app: Flask) -> None:
     from schoolhq.core import filters
     from schoolhq.core import settings as school_settings
@@ -254,8 +247,6 @@ def _register_templating(app: Flask) -> None:
 
     filters.register(app)
     _install_translations(app)
-    # what a person picker had chosen, kept when its form comes back refused (any page)
-    app.jinja_env.globals["person_entry"] = _person_entry
 
     @app.context_processor
     def inject():

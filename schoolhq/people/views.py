@@ -35,6 +35,12 @@ def _person_or_404(person_id: int) -> Person:
     return person
 
 
+
+@bp.app_template_global("person_entry")
+def person_entry(value):
+    """What a person picker had chosen, kept when its form comes back refused (any page)."""
+    return services.entry(to_int(value))
+
 @bp.get("/")
 @permission_required("people.view")
 def index():
