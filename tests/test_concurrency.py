@@ -372,3 +372,31 @@ def test_an_administrator_switch_clicked_fifty_times_is_recorded_once(app, what)
     assert not result.crashes and 500 not in result.codes, result.crashes[:3]
     with app.app_context():
         assert _audited(action) == 1
+
+
+def test_a_ledger_imported_by_fifty_clicks_is_imported_once(app):
+    import io
+
+    from openpyxl import Workbook
+
+    from schoolhq.assets.models import Asset, AssetImportRow
+
+    with app.test_request_context():
+        campus = places.create_location("campus", "阳光小学")
+        places.create_location("room", "101教室", campus.id, code="A101")
+        make_account("head", "logistics_head")
+        db.session.commit()
+    book = Workbook()
+    book.active.append(["资产名称", "分类代码", "存放地点", "单价"])
+    for n in range(20):  # no asset numbers: only the rows' fingerprints hold it
+        book.active.append([f"椅子{n}", "A05010502", "A101", "120元"])
+    data = io.BytesIO()
+    book.save(data)
+    uploader = app.test_client()
+    login(uploader, "head")
+    checked = uploader.post("/assets/import", data={"file": (io.BytesIO(data.getvalue()), "台账.xlsx")},
+                            content_type="multipart/form-data")
+    token = checked.get_data(as_text=True).split("/assets/import/", 1)[1].split('"', 1)[0]
+    burst(app, "head", f"/assets/import/{token}", {"action": "all"}).assert_clean()
+    with app.app_context():
+        assert _count(Asset.id) == 20 and _count(AssetImportRow.id) == 20

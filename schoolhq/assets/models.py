@@ -365,3 +365,23 @@ class Reservation(db.Model):
 
     asset: Mapped[Asset] = relationship()
     person: Mapped[Person] = relationship()
+
+
+class AssetImportRow(db.Model):
+    """One ledger row already imported, by a fingerprint of the row's cells: importing the
+    same file again adds nothing even when its rows carry no asset number. The row's
+    n-th repetition in the file is part of the key, so two identical lines (two chairs
+    bought together) are two rows."""
+
+    __tablename__ = "asset_import_row"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: sha256 of the row's cells (hex, 40 characters) and ":<n>" for its n-th repetition
+    key: Mapped[str] = mapped_column(String(60), unique=True)
+    #: the first card made from the row (a split batch row made several)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id"), index=True)
+    cards: Mapped[int] = mapped_column(default=1)
+    #: the file's name and the row's number in it, for the asset's history
+    source: Mapped[str] = mapped_column(String(200), default="")
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))

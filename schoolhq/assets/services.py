@@ -340,7 +340,8 @@ def record_event(asset: Asset, kind: str, data: dict[str, Any] | None = None, no
     return row
 
 
-def _clean(values: dict[str, Any]) -> dict[str, Any]:
+def clean_card(values: dict[str, Any]) -> dict[str, Any]:
+    """A card's fields checked and trimmed; the importer checks each ledger row with it too."""
     from schoolhq.people.services import get_department
 
     clean = dict(values)
@@ -405,11 +406,13 @@ def _check_extra(kind_id: int | None, extra: dict[str, Any] | None) -> dict[str,
 
 
 def register_asset(values: dict[str, Any], location_id: int, custodian_id: int | None = None,
-                   status: str = "in_use", number: str | None = None, extra: dict[str, Any] | None = None) -> Asset:
+                   status: str = "in_use", number: str | None = None, extra: dict[str, Any] | None = None,
+                   source: str = "") -> Asset:
+    """`source` names where the card came from (an imported ledger's file and row) in its history."""
     from schoolhq.people.services import get_person
     from schoolhq.places.services import get_location
 
-    clean = _clean(values)
+    clean = clean_card(values)
     location = get_location(location_id)
     if custodian_id:
         get_person(custodian_id)
@@ -430,7 +433,7 @@ def register_asset(values: dict[str, Any], location_id: int, custodian_id: int |
                   status=status, extra=_check_extra(clean.get("kind_id"), extra), **clean)
     db.session.add(asset)
     db.session.flush()
-    record_event(asset, "registered", {"number": number, "location": location.full_name})
+    record_event(asset, "registered", {"number": number, "location": location.full_name}, note=source)
     audit.record("assets", "asset.registered", asset, after=audit.snapshot(asset, ["number", *EDITABLE_FIELDS]),
                  summary=f"{number} {asset.name}")
     return asset
@@ -439,7 +442,7 @@ def register_asset(values: dict[str, Any], location_id: int, custodian_id: int |
 def update_asset(asset_id: int, values: dict[str, Any], extra: dict[str, Any] | None = None) -> Asset:
     asset = _to_change(asset_id)
     _require_on_register(asset)
-    clean = _clean(values)
+    clean = clean_card(values)
     before = audit.snapshot(asset, [*EDITABLE_FIELDS, "extra"])
     for key, value in clean.items():
         setattr(asset, key, value)

@@ -23,6 +23,14 @@
     var button = event.target.closest && event.target.closest("[data-remove-row]");
     if (button) button.closest("li").remove();
   });
+  // A choice that changes what a check shows (the import's sheet, header row, the places
+  // and people to create) runs the check again at once, so the counts beside the import
+  // button are always the ones it will import.
+  document.addEventListener("change", function (event) {
+    var field = event.target.closest && event.target.closest("[data-recheck]");
+    var again = field && field.form && field.form.querySelector("button[name=action][value=check]");
+    if (again) field.form.requestSubmit(again);
+  });
   // The Print button of a page meant for paper: a tablet has no Ctrl+P.
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-print]")) window.print();

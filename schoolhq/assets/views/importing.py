@@ -1,4 +1,5 @@
-"""Importing a school's existing 资产台账: upload, column mapping, the check, the run, the template."""
+"""Importing a school's existing 资产台账: upload, the check (sheet, header row, columns,
+missing places and people, batch rows), the run, the template."""
 
 from __future__ import annotations
 
@@ -13,15 +14,25 @@ from schoolhq.core.permissions import permission_required
 from schoolhq.core.web import handle_form, redirect_to, render, to_int
 
 
-def _mapping_from_form(header_len: int) -> dict[str, int]:
+def _choice_from_form():
+    """The person's choices on the check page. A new sheet or header row guesses the
+    columns afresh: the old column numbers belong to the old header."""
     from schoolhq.assets import importer
 
-    mapping = {}
-    for key in importer.FIELDS:
-        index = to_int(request.form.get(f"map-{key}"))
-        if index is not None and index < header_len:
-            mapping[key] = index
-    return mapping
+    form = request.form
+    sheet, header_row = to_int(form.get("sheet")), to_int(form.get("header_row"))
+    mapping = None
+    if form.get("layout") == f"{sheet}:{header_row}":
+        mapping = {}
+        for key in importer.FIELDS:
+            index = to_int(form.get(f"map-{key}"))
+            if index is not None:
+                mapping[key] = index
+    return importer.Choice(sheet=sheet, header_row=header_row, mapping=mapping,
+                           places_parent_id=to_int(form.get("places_parent")),
+                           create_people=bool(form.get("create_people")),
+                           create_departments=bool(form.get("create_departments")),
+                           split_batches=form.get("batches") == "split")
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -32,28 +43,24 @@ def import_start():
 
     if request.method == "POST" and not ActionForm().validate_on_submit():
         abort(400)
-
-    def read_upload():
-        token = importer.store(request.files.get("file"))
-        header, _rows = importer.read_table(token)
-        return token, header
-
-    # a readable file goes straight on to matching its columns
-    return handle_form(None, read_upload, page="assets/import.html",
-                       success=lambda upload: _import_page(*upload, importer.guess_mapping(upload[1])))
+    # a readable file goes straight on to its check
+    return handle_form(None, lambda: importer.store(request.files.get("file")), page="assets/import.html",
+                       success=lambda token: _import_page(token, importer.Choice()))
 
 
-def _import_page(token: str, header: list[str], mapping: dict[str, int], status: int = 200, error=None, done=None):
+def _import_page(token: str, choice, status: int = 200, error=None):
     from schoolhq.assets import importer
+    from schoolhq.places import services as places
 
-    results = None
-    if error is None and done is None:
-        try:
-            results = importer.check(token, mapping)
-        except ServiceError as exc:
-            error, status = str(exc.message), 422
-    return render("assets/import_check.html", status=status, token=token, header=header, mapping=mapping,
-                  fields=importer.FIELDS, required=importer.REQUIRED, results=results, error=error)
+    try:
+        plan = importer.prepare(token, choice)
+    except ServiceError as exc:
+        return render("assets/import.html", status=422, error=str(exc.message))
+    if plan.mapping_error and status == 200:
+        status = 422
+    return render("assets/import_check.html", status=status, token=token, plan=plan, error=error,
+                  file_name=importer.file_name(token), fields=importer.FIELDS, required=importer.REQUIRED,
+                  parents=places.choices(exclude_kind="room"))
 
 
 @bp.post("/import/<token>")
@@ -64,18 +71,15 @@ def import_run(token: str):
 
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        header, _rows = importer.read_table(token)
-    except ServiceError as exc:
-        return render("assets/import.html", status=422, error=str(exc.message))
-    mapping = _mapping_from_form(len(header))
+    choice = _choice_from_form()
     action = request.form.get("action", "check")
     if action in ("all", "valid"):
-        return handle_form(None, lambda: importer.run(token, mapping, only_valid=action == "valid"),
+        # the file stays a day (a second try then shows every row as imported)
+        return handle_form(None, lambda: importer.run(token, choice, only_valid=action == "valid"),
                            success=lambda counts: redirect_to("assets.index", imported=counts[0], skipped=counts[1]),
-                           page=lambda status, error, field: _import_page(token, header, mapping, status=status,
+                           page=lambda status, error, field: _import_page(token, choice, status=status,
                                                                           error=str(error)))
-    return _import_page(token, header, mapping)
+    return _import_page(token, choice)
 
 
 @bp.get("/import/template.xlsx")
