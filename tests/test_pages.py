@@ -97,3 +97,70 @@ def test_no_page_shows_an_internal_key(app, demo, everything_client):
         text = TAGS.sub(" ", response.get_data(as_text=True))
         shown += [f"{url}: {key}" for key in keys if key in text]
     assert not shown, shown
+
+
+def vnu_jar() -> str | None:
+    """The W3C Nu HTML checker: `SCHOOLHQ_VNU_JAR`, or where `.ci/run` puts it
+    (npm's vnu-jar under /opt/vnu)."""
+    import os
+    import shutil
+
+    path = os.environ.get("SCHOOLHQ_VNU_JAR", "/opt/vnu/node_modules/vnu-jar/build/dist/vnu.jar")
+    reason = None
+    if shutil.which("java") is None:
+        reason = "the HTML check needs Java (apt-get install default-jre-headless)"
+    elif not os.path.exists(path):
+        reason = "the HTML check needs vnu.jar (npm install --prefix /opt/vnu vnu-jar), or SCHOOLHQ_VNU_JAR"
+    if reason and os.environ.get("CI"):
+        pytest.fail(f"CI must check the HTML: {reason}")
+    return None if reason else path
+
+
+def _as_document(html: str) -> str:
+    """An htmx fragment (a table row, a list) put in a page as htmx puts it, so its own
+    markup is checked; a whole page as it is."""
+    if html.lstrip()[:15].lower().startswith("<!doctype"):
+        return html
+    if html.lstrip().startswith("<tr"):
+        html = f"<table><tbody>{html}</tbody></table>"
+    return f"<!doctype html><html lang=\"zh-CN\"><head><title>fragment</title></head><body>{html}</body></html>"
+
+
+@pytest.mark.skipif(engine_name() != "sqlite", reason="the markup is the templates', the same on both engines; "
+                                                      "checked once, on SQLite")
+def test_every_page_is_valid_html(app, demo, everything_client, tmp_path):
+    """Every page passes the W3C Nu HTML checker with no error: htmx's attributes are
+    written data-hx-*, no form or block inside a span, required selects start empty."""
+    import io
+    import json
+    import subprocess
+
+    jar = vnu_jar()
+    if jar is None:
+        pytest.skip(vnu_jar.__doc__)
+    values = _real_values(app)
+    pages = {}
+    for _endpoint, url in _get_routes(app, values):
+        response = everything_client.get(url)
+        if response.status_code == 200 and response.mimetype == "text/html":
+            name = f"page{len(pages):04d}.html"
+            (tmp_path / name).write_text(_as_document(response.get_data(as_text=True)), encoding="utf-8")
+            pages[name] = url
+    # pages only a post shows: a refused form with its messages, a ledger's import check
+    from tests.assets.test_import import _ledger
+
+    answered = [("/assets/new", everything_client.post("/assets/new", data={"name": ""})),
+                ("/assets/import", everything_client.post("/assets/import", content_type="multipart/form-data",
+                                                          data={"file": (io.BytesIO(_ledger()), "台账.xlsx")}))]
+    for url, response in answered:
+        assert response.status_code in (200, 422) and response.mimetype == "text/html", url
+        name = f"page{len(pages):04d}.html"
+        (tmp_path / name).write_text(_as_document(response.get_data(as_text=True)), encoding="utf-8")
+        pages[name] = f"POST {url}"
+    assert len(pages) > 100
+    checked = subprocess.run(["java", "-Xss4m", "-jar", jar, "--errors-only", "--format", "json", "--stdout",
+                              str(tmp_path)], capture_output=True, text=True, timeout=300)
+    messages = json.loads(checked.stdout or "{}").get("messages", [])
+    errors = [f"{pages.get(m.get('url', '').rsplit('/', 1)[-1], m.get('url'))}:{m.get('lastLine')}: {m['message']}"
+              for m in messages if m.get("type") == "error"]
+    assert not errors, f"{len(errors)} errors:\n" + "\n".join(errors[:60])

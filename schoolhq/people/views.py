@@ -179,7 +179,7 @@ def edit_department(department_id: int):
         abort(404)
     require("people.manage", department)
     form = DepartmentForm(obj=department if request.method == "GET" else None)
-    form.parent_id.choices = [("", "")]
+    form.parent_id.choices = [("", "—")]
     form.head_person_id.choices = [("", _l("— none —"))] + services.person_choices()
     if request.method == "GET":
         form.head_person_id.data = str(department.head_person_id or "")

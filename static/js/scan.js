@@ -31,7 +31,7 @@
   function queued(form) {
     if (form.scanQueue) return form.scanQueue;
     var typed = form.querySelector("input[name=tag]");
-    if (!typed || !form.hasAttribute("hx-post")) return null;
+    if (!typed || !form.hasAttribute("data-hx-post")) return null;
     var sent = document.createElement("input");
     sent.type = "hidden";
     sent.name = "tag";
@@ -62,7 +62,7 @@
   }
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.matches || !form.matches("[data-scan-form][hx-post]") || form.scanSending) return;
+    if (!form.matches || !form.matches("[data-scan-form][data-hx-post]") || form.scanSending) return;
     var queue = queued(form);
     if (!queue) return;
     event.preventDefault();

@@ -105,13 +105,13 @@ def _asset_form(asset: Asset | None = None) -> AssetForm:
     form.category_id.choices = choices["categories"]
     form.kind_id.choices = [("", _l("— none —"))] + [(str(k.id), services.kind_name(k)) for k in services.kinds()]
     # Choosing a kind brings in its own fields (a water point's filter model, …).
-    form.kind_id.render_kw = {"hx-get": url_for("assets.kind_fields"), "hx-target": "#kind-fields",
-                              "hx-swap": "outerHTML", "hx-trigger": "change"}
+    form.kind_id.render_kw = {"data-hx-get": url_for("assets.kind_fields"), "data-hx-target": "#kind-fields",
+                              "data-hx-swap": "outerHTML", "data-hx-trigger": "change"}
     form.location_id.choices = [("", _l("— choose a place —"))]
     form.tier.choices = [("", _l("Suggest from the price"))] + choices["tiers"]
-    form.funding_source.choices = [("", "")] + [(o, o) for o in services.options("funding_sources")]
-    form.acquisition_method.choices = [("", "")] + [(o, o) for o in services.options("acquisition_methods")]
-    form.use_direction.choices = [("", "")] + [(o, o) for o in services.options("use_directions")]
+    form.funding_source.choices = [("", "—")] + [(o, o) for o in services.options("funding_sources")]
+    form.acquisition_method.choices = [("", "—")] + [(o, o) for o in services.options("acquisition_methods")]
+    form.use_direction.choices = [("", "—")] + [(o, o) for o in services.options("use_directions")]
     form.department_id.choices = [("", _l("— none —"))] + [(str(d.id), d.name) for d in people.departments()]
     form.location_id.choices += choices["locations"]
     form.custodian_id.choices = [("", _l("— nobody —"))] + choices["people"]
