@@ -17,7 +17,8 @@ PRINTED = {
     "assets.report_rooms", "assets.report_categories", "assets.report_idle", "assets.report_unaudited",
     "places.labels", "checks.round_print", "checks.ledger", "checks.compliance", "repairs.sheet", "repairs.summary",
     "stock.requisition_print", "stock.receipt", "stock.register", "stock.count_report", "stock.shelf_sheet",
-    "stock.consumption", "stock.valuation", "stock.purchase_list",
+    "stock.consumption", "stock.valuation", "stock.purchase_list", "canteen.morning_ledger",
+    "people.certificate_register",
 }
 
 
