@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from schoolhq.core.declare import EVERY_ROLE, Area, NavLink
-from schoolhq.people import services
+from schoolhq.people import audit_trail, services
 
 AREA = Area(
     name="people",
@@ -18,4 +18,5 @@ AREA = Area(
             "logistics_head": ("people.view", "people.manage")},
     nav=(NavLink(_l("People"), "administration", (("people.view", "people.index"),), blueprint="people"),),
     code_resolvers=(services.open_badge,),
+    audit=audit_trail.AUDIT,
 )
