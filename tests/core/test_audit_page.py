@@ -110,10 +110,10 @@ def test_values_read_as_words_and_long_text_is_cut(app):
             AuditEntry(id=1, area="assets", action="asset.updated", record_type="asset", record_id=999,
                        summary="ZC202600999", before={"loanable": False, "unit_price_fen": 120000, "note": "旧",
                                                       "warranty_until": None, "status": "in_use", "same": 1,
-                                                      "location_id": room.id},
+                                                      "location_id": room.id, "extra": {"filter_model": "RO-1"}},
                        after={"loanable": True, "unit_price_fen": 98050, "note": "长" * 300,
                               "warranty_until": "2028-06-30", "status": "under_repair", "same": 1,
-                              "location_id": room.id + 1000}),
+                              "location_id": room.id + 1000, "extra": {"filter_model": "RO-2"}}),
             AuditEntry(id=2, area="places", action="location.archived", record_type="location", record_id=room.id,
                        before={"archived_at": None}, after={"archived_at": "2026-12-01T02:30:00"}),
             AuditEntry(id=3, area="auth", action="role.updated", record_type="role", record_id=None,
@@ -131,6 +131,7 @@ def test_values_read_as_words_and_long_text_is_cut(app):
         assert (changes["保修期至"].before, changes["保修期至"].after) == ("—", "2028-06-30")
         assert (changes["状态"].before, changes["状态"].after) == ("在用", "维修中")
         assert (changes["存放地点"].before, changes["存放地点"].after) == ("阳光小学", "（已删除）")
+        assert (changes["类型附加信息"].before, changes["类型附加信息"].after) == ("滤芯型号 RO-1", "滤芯型号 RO-2")
         # a record that is gone is named by its summary, without a link
         assert lines[0].record == audit.Named("ZC202600999") and lines[0].who == "系统"
         assert lines[1].record.text == "阳光小学" and lines[1].record.url.endswith(f"/places/{room.id}")
