@@ -3,7 +3,7 @@ kitchen tablet, with the monthly 从业人员晨检记录."""
 
 from flask_babel import lazy_gettext as _l
 
-from schoolhq.canteen import services
+from schoolhq.canteen import audit_trail, services
 from schoolhq.core.declare import Area, NavLink, Setting, menu
 
 AREA = Area(
@@ -35,4 +35,5 @@ AREA = Area(
     ),
     settings_permission="canteen.manage",
     data_files=("data/canteen.yaml",),
+    audit=audit_trail.AUDIT,
 )

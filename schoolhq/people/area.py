@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from schoolhq.core.declare import EVERY_ROLE, Area, NavLink
-from schoolhq.people import certificates, services
+from schoolhq.people import audit_trail, certificates, services
 
 AREA = Area(
     name="people",
@@ -25,4 +25,5 @@ AREA = Area(
     jobs={"people.certificate_warnings": certificates.warn_expiring},
     upload_rules=(certificates.attachment_rule,),
     data_files=("data/certificates.yaml",),
+    audit=audit_trail.AUDIT,
 )
