@@ -12,8 +12,8 @@ AREA = Area(
     blueprint="schoolhq.canteen.views:bp",
     permissions={
         "canteen.view": _l("See the canteen's food-safety records"),
-        "canteen.record": _l("Record the canteen's morning checks"),
-        "canteen.manage": _l("Keep the canteen's staff roster and sign its records"),
+        "canteen.record": _l("Record the canteen's morning checks and food samples"),
+        "canteen.manage": _l("Keep the canteen's staff roster and menu, and sign and review its records"),
     },
     grants={
         "canteen_manager": ("canteen.view", "canteen.record", "canteen.manage"),
@@ -24,7 +24,10 @@ AREA = Area(
     nav=(NavLink(_l("Canteen"), "logistics", (("canteen.view", "canteen.morning_page"),), blueprint="canteen"),),
     subnav=menu(
         (_l("Morning check"), (("canteen.view", "canteen.morning_page"),)),
+        (_l("Menu"), (("canteen.view", "canteen.menus"),)),
+        (_l("Food samples"), (("canteen.view", "canteen.samples_page"),)),
         (_l("Morning-check log"), (("canteen.view", "canteen.morning_ledger"),)),
+        (_l("Food-sample log"), (("canteen.view", "canteen.sample_ledger"),)),
         (_l("Canteen staff"), (("canteen.manage", "canteen.staff"),)),
         (_l("Health certificates"), (("people.certificates", "people.certificate_register"),)),
         (_l("Settings"), (("canteen.manage", "canteen_settings.page"),)),
@@ -32,6 +35,10 @@ AREA = Area(
     settings=(
         Setting("canteen.fever_c", "37.3", services.temperature_setting,
                 _l("A temperature at or above this (℃) keeps a person off duty at the morning check"), "text"),
+        Setting("canteen.sample_min_g", 125, services.grams_setting,
+                _l("The least a food sample of one dish may weigh (g)"), "number"),
+        Setting("canteen.sample_keep_hours", 48, services.hours_setting,
+                _l("Hours a food sample is kept before it may be discarded"), "number"),
     ),
     settings_permission="canteen.manage",
     data_files=("data/canteen.yaml",),

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField
+from flask_wtf.file import FileField
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from schoolhq.core.forms import MultiCheckboxField
@@ -32,3 +33,20 @@ class StaffForm(FlaskForm):
     person_id = HiddenField()
     post = StringField(_l("Post"), validators=[Optional(), Length(max=40)])
     submit = SubmitField(_l("Add to the staff"))
+
+
+class MenuForm(FlaskForm):
+    dishes = TextAreaField(_l("Dishes, one per line"), validators=[Optional(), Length(max=2000)],
+                           render_kw={"rows": 6})
+    submit = SubmitField(_l("Save the menu"))
+
+
+class SampleForm(FlaskForm):
+    """One dish's sample (the page posts one form per dish)."""
+
+    weight = StringField(_l("Weight (g)"), validators=[Optional(), Length(max=20)],
+                         render_kw={"inputmode": "numeric", "size": 5})
+    sampler_id = SelectField(_l("Sampled by"), coerce=str, validate_choice=False)
+    fridge_id = SelectField(_l("Fridge"), coerce=str, validate_choice=False)
+    photo = FileField(_l("Photo"))
+    submit = SubmitField(_l("Record the sample"))

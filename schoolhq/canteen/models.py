@@ -81,3 +81,67 @@ class MorningCheck(db.Model):
 
     person: Mapped[Person] = relationship()
     checked_by: Mapped[Account | None] = relationship()
+
+
+class Meal(db.Model):
+    """One meal served on one day (早餐, 午餐 …) with its dishes: the week's menu, and what
+    the food samples (留样) of that meal are taken from."""
+
+    __tablename__ = "canteen_meal"
+    __table_args__ = (Index("uq_canteen_meal_day_kind", "day", "kind", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(index=True)
+    #: the data file's meal key: breakfast, lunch, dinner
+    kind: Mapped[str] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    dishes: Mapped[list[Dish]] = relationship(order_by="Dish.position", back_populates="meal")
+
+
+class Dish(db.Model):
+    __tablename__ = "canteen_dish"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meal_id: Mapped[int] = mapped_column(ForeignKey("canteen_meal.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(60))
+    #: taken off the menu after it was published; kept while a sample names it
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    meal: Mapped[Meal] = relationship(back_populates="dishes")
+
+
+class FoodSample(db.Model):
+    """The 留样 of one dish of one meal: at least the weight rule, in the sample fridge,
+    kept until 48 hours have passed; one per dish."""
+
+    __tablename__ = "canteen_food_sample"
+    __table_args__ = (
+        Index("uq_canteen_food_sample_dish", "dish_id", unique=True),
+        CheckConstraint("weight_g > 0", name="weight"),
+        CheckConstraint("keep_until > sampled_at", name="kept"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dish_id: Mapped[int] = mapped_column(ForeignKey("canteen_dish.id"))
+    meal_id: Mapped[int] = mapped_column(ForeignKey("canteen_meal.id"), index=True)
+    weight_g: Mapped[int]
+    sampled_at: Mapped[datetime] = mapped_column(index=True)
+    sampler_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    #: the food-sample fridge (an asset of the kind sample_fridge)
+    fridge_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id"))
+    keep_until: Mapped[datetime]
+    #: the number on the container's label (操作规范 7.9.3)
+    container_code: Mapped[str] = mapped_column(String(30), default="")
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    discarded_at: Mapped[datetime | None]
+    discarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+
+    dish: Mapped[Dish] = relationship()
+    sampler: Mapped[Person] = relationship()
+    reviewed_by: Mapped[Account | None] = relationship(foreign_keys=[reviewed_by_id])
+    discarded_by: Mapped[Account | None] = relationship(foreign_keys=[discarded_by_id])

@@ -54,6 +54,28 @@ def temperature_setting(value) -> str:
     return f"{tenths // 10}.{tenths % 10}"
 
 
+def grams_setting(value) -> int:
+    """The least weight of a food sample: 50 to 500 g (localities ask 100, 125 or 200)."""
+    try:
+        grams = int(value)
+    except (TypeError, ValueError):
+        raise ServiceError(_l("Enter a whole number of grams."), "canteen") from None
+    if not 50 <= grams <= 500:
+        raise ServiceError(_l("Enter between 50 and 500 grams."), "canteen")
+    return grams
+
+
+def hours_setting(value) -> int:
+    """How long a food sample is kept: at least the 48 hours the rules ask, at most a week."""
+    try:
+        hours = int(value)
+    except (TypeError, ValueError):
+        raise ServiceError(_l("Enter a whole number of hours."), "canteen") from None
+    if not 48 <= hours <= 168:
+        raise ServiceError(_l("Enter between 48 and 168 hours: the rules ask at least 48."), "canteen")
+    return hours
+
+
 def parse_temperature(text: str | None) -> int | None:
     """Tenths of a degree from what was typed: `36.5`, `36,5`, `36.5℃`; None when empty."""
     cleaned = unicodedata.normalize("NFKC", text or "").strip().replace(",", ".")

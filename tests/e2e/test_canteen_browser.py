@@ -42,6 +42,30 @@ def test_a_morning_check_on_a_kitchen_tablet(browsing, app):
     expect(page.locator(f"#mc-{cook_id}")).to_contain_text("体温 38.1 ℃")
     expect(page.locator(f"#mc-{cook_id} .tag.tone-danger")).to_have_text("离岗")
     shoot(page, "canteen-morning-portrait", full_page=True)
+
+    # lunch's dishes sampled from the menu; one under weight is refused and says why
+    with app.test_request_context():
+        from tests.factories.canteen import menu
+
+        menu()
+    page.goto("/canteen/samples")
+    lunch = page.locator("section.card", has=page.locator("h2", has_text="午餐"))
+    dishes = lunch.locator("li.row")
+    expect(dishes).to_have_count(4)
+    first = dishes.first
+    first.locator("select[name$=sampler_id]").select_option(label="王经理")  # the cook went home
+    first.locator("input[name$=weight]").fill("100")
+    first.get_by_role("button", name="登记留样").click()
+    expect(page.locator("main .field-error, main .alert.error").first).to_contain_text("至少 125 g")
+    expect(page.locator("select[name$=sampler_id] option", has_text="李师傅")).to_have_count(0)
+    for n in range(4):
+        row = lunch.locator("li.row").nth(n)
+        row.locator("input[name$=weight]").fill("150")
+        row.locator("select[name$=sampler_id]").select_option(label="王经理")
+        row.get_by_role("button", name="登记留样").click()
+        expect(lunch.locator("li.row").nth(n).locator(".tag.tone-ok")).to_have_text("已留样")
+    expect(lunch.locator("h2 .tag.tone-ok")).to_have_text("已全部留样")
+    shoot(page, "canteen-samples-portrait", full_page=True)
     sign_out(page)
 
     sign_in(page, "kitchen", TEST_PASSWORD)

@@ -1,0 +1,163 @@
+"""The week's menu and the food samples (留样) taken of it: every dish at least 125 g,
+by someone on duty, kept 48 hours and not discarded before, one sample per dish, a meal
+that is over with a dish not sampled shown as a failure, and the month's log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from schoolhq.canteen import meals, samples
+from schoolhq.canteen.models import Dish, FoodSample, Meal
+from schoolhq.core.errors import ServiceError
+from schoolhq.core.timeutil import local_today
+from schoolhq.extensions import db
+from tests.conftest import login
+from tests.factories.canteen import kitchen, menu
+
+
+def _sample_count() -> int:
+    return db.session.scalar(select(func.count(FoodSample.id)))
+
+
+def _dish(name: str) -> int:
+    return db.session.scalar(select(Dish.id).where(Dish.name == name))
+
+
+def test_the_menu_is_planned_copied_and_a_past_day_stays(app, client):
+    with app.test_request_context():
+        kitchen()
+        today = local_today()
+        last_week = today - timedelta(days=7)
+        meal = Meal(day=last_week, kind="lunch")  # last week's record, as it was served
+        db.session.add(meal)
+        db.session.flush()
+        for n, name in enumerate(("糖醋排骨", "青菜")):
+            db.session.add(Dish(meal_id=meal.id, name=name, position=n))
+        db.session.commit()
+    login(client, "kitchen")
+    day = today.isoformat()
+    saved = client.post(f"/canteen/menus/{day}/lunch", data={f"m{today:%Y%m%d}lunch-dishes": "米饭\n红烧肉、青菜\n\n米饭"})
+    assert saved.status_code == 303
+    with app.app_context():
+        lunch = db.session.scalar(select(Meal).where(Meal.day == today, Meal.kind == "lunch"))
+        assert [d.name for d in lunch.dishes] == ["米饭", "红烧肉", "青菜"]
+    too_long = client.post(f"/canteen/menus/{day}/lunch", data={f"m{today:%Y%m%d}lunch-dishes": "菜" * 61})
+    assert too_long.status_code == 422 and "60" in too_long.get_data(as_text=True)
+    past = client.post(f"/canteen/menus/{last_week.isoformat()}/lunch",
+                       data={f"m{last_week:%Y%m%d}lunch-dishes": "改过的菜"})
+    assert past.status_code == 422
+    assert client.post(f"/canteen/menus/{day}/supper", data={}).status_code == 422
+    assert client.post("/canteen/menus/not-a-day/lunch", data={}).status_code == 404
+    page = client.get(f"/canteen/menus?week={day}").get_data(as_text=True)
+    assert "红烧肉" in page and "data-print" in page
+    copied = client.post(f"/canteen/menus/copy?week={day}")
+    assert copied.status_code in (303, 422)  # today's lunch is filled; other days may be in the past
+
+
+def test_samples_obey_weight_duty_and_one_per_dish(app, client):
+    with app.test_request_context():
+        k = kitchen()
+        menu()
+        cook, late_cook = k.cook.person_id, k.late_cook.person_id
+        pork = _dish("红烧肉")
+    login(client, "cook")
+    client.post("/canteen/morning/all-well")
+    prefix = f"d{pork}-"
+    for weight, message in (("一百克", "不是重量"), ("100", "至少 125 g"), ("", "称重"), ("12500", "2000")):
+        refused = client.post(f"/canteen/samples/{pork}", data={f"{prefix}weight": weight,
+                                                                 f"{prefix}sampler_id": str(cook)})
+        assert refused.status_code == 422 and message in refused.get_data(as_text=True), weight
+    off_duty = client.post(f"/canteen/samples/{pork}", data={f"{prefix}weight": "150",
+                                                              f"{prefix}sampler_id": str(late_cook)})
+    assert off_duty.status_code == 422 and "赵师傅" in off_duty.get_data(as_text=True)
+    bad_photo = client.post(f"/canteen/samples/{pork}", content_type="multipart/form-data", data={
+        f"{prefix}weight": "150", f"{prefix}sampler_id": str(cook), f"{prefix}photo": (BytesIO(b"text"), "a.jpg")})
+    assert bad_photo.status_code == 422
+    with app.app_context():
+        assert _sample_count() == 0
+    done = client.post(f"/canteen/samples/{pork}", data={f"{prefix}weight": "150g", f"{prefix}sampler_id": str(cook)})
+    assert done.status_code == 303
+    again = client.post(f"/canteen/samples/{pork}", data={f"{prefix}weight": "150", f"{prefix}sampler_id": str(cook)})
+    assert again.status_code == 422
+    with app.app_context():
+        sample = db.session.scalars(select(FoodSample)).one()
+        assert sample.weight_g == 150 and sample.keep_until - sample.sampled_at == timedelta(hours=48)
+        assert sample.container_code == f"{local_today():%m%d}-午-1"
+        with pytest.raises(ServiceError, match="before|之前|不能"):
+            samples.discard(None, sample.id)
+
+
+def test_a_sample_is_discarded_only_after_48_hours_and_reviewed_by_the_manager(app, client, clock):
+    with app.test_request_context():
+        k = kitchen()
+        menu()
+        from schoolhq.canteen import morning
+
+        morning.all_well(k.cook)
+        sample = samples.record(k.cook, _dish("番茄炒蛋"), "130", k.cook.person_id, None)
+        db.session.commit()
+        sample_id, meal_id = sample.id, sample.meal_id
+    login(client, "kitchen")
+    assert client.post(f"/canteen/meals/{meal_id}/review").status_code == 303
+    assert client.post(f"/canteen/meals/{meal_id}/review").status_code == 422  # nothing left to review
+    assert client.post(f"/canteen/samples/{sample_id}/discard").status_code == 422
+    clock.traveller.shift(timedelta(hours=49))
+    assert client.post(f"/canteen/samples/{sample_id}/discard").status_code == 303
+    with app.app_context():
+        kept = db.session.get(FoodSample, sample_id)
+        assert kept.discarded_at and kept.reviewed_at
+
+
+def test_a_meal_over_with_a_dish_not_sampled_is_a_failure(app):
+    with app.test_request_context():
+        k = kitchen()
+        menu()
+        from schoolhq.canteen import morning
+
+        morning.all_well(k.cook)
+        samples.record(k.cook, _dish("肉包"), "150", k.cook.person_id, None)
+        db.session.commit()
+        day = samples.of_day(local_today())
+        breakfast = next(m for m in day if m.meal.kind == "breakfast")
+        lunch = next(m for m in day if m.meal.kind == "lunch")
+        assert breakfast.over and [d.name for d in breakfast.missing] == ["豆浆"]  # held at 10:00, after 08:00
+        assert not lunch.over and len(lunch.missing) == 4
+        failed = samples.failures(local_today(), local_today())
+        assert [m.meal.kind for m in failed] == ["breakfast"]
+
+
+def test_a_sampled_dish_stays_on_the_menu(app):
+    with app.test_request_context():
+        k = kitchen()
+        menu()
+        from schoolhq.canteen import morning
+
+        morning.all_well(k.cook)
+        samples.record(k.cook, _dish("红烧肉"), "150", k.cook.person_id, None)
+        db.session.commit()
+        with pytest.raises(ServiceError, match="红烧肉"):
+            meals.set_dishes(local_today(), "lunch", "番茄炒蛋")
+
+
+def test_the_month_sample_log_prints_and_exports(app, client):
+    with app.test_request_context():
+        k = kitchen()
+        menu()
+        from schoolhq.canteen import morning
+
+        morning.all_well(k.cook)
+        samples.record(k.cook, _dish("红烧肉"), "150", k.cook.person_id, None)
+        db.session.commit()
+    login(client, "kitchen")
+    month = local_today().strftime("%Y-%m")
+    page = client.get(f"/canteen/ledgers/samples?month={month}").get_data(as_text=True)
+    assert "食品留样记录" in page and "红烧肉" in page and "第28条" in page
+    book = load_workbook(BytesIO(client.get(f"/canteen/ledgers/samples?month={month}&format=xlsx").data))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][4] == 150 and rows[1][0].date() == local_today()
+    assert client.get("/canteen/samples").status_code == 200
