@@ -18,7 +18,8 @@ SCHEDULED = {
     "account.locked_until", "asset.warranty_until", "asset.next_audit_on", "check_round.period_start",
     "check_round.opens_at", "check_round.due_at", "check_round.closes_at", "loan.due_at",
     "maintenance_plan.next_due_on", "reservation.starts_at", "reservation.ends_at", "ticket.due_at",
-    "ticket.plan_due_on",
+    "ticket.plan_due_on", "certificate.expires_on", "canteen_morning_check.certificate_until",
+    "canteen_food_sample.keep_until",
 }
 
 

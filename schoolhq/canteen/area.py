@@ -3,7 +3,7 @@ kitchen tablet, with the monthly 从业人员晨检记录."""
 
 from flask_babel import lazy_gettext as _l
 
-from schoolhq.canteen import audit_trail, services
+from schoolhq.canteen import audit_trail, demo, services
 from schoolhq.core.declare import Area, NavLink, Setting, menu
 
 AREA = Area(
@@ -43,4 +43,5 @@ AREA = Area(
     settings_permission="canteen.manage",
     data_files=("data/canteen.yaml",),
     audit=audit_trail.AUDIT,
+    demo=demo.load,
 )

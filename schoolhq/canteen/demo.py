@@ -1,0 +1,110 @@
+"""The demo canteen: its staff with health certificates (one about to run out), and a
+month of school days up to yesterday — menus, signed morning checks (one cook sent home
+with a fever), food samples of every dish but one. Today's menu is set and today's
+morning check and samples are left for a visitor to do. Nothing is dated after now."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from schoolhq.auth.models import Account
+from schoolhq.canteen import meals, services
+from schoolhq.canteen.models import Dish, FoodSample, Meal, MorningCheck, MorningSheet
+from schoolhq.core.calendar import is_school_day
+from schoolhq.core.timeutil import local_time_utc, local_today
+from schoolhq.extensions import db
+from schoolhq.people import certificates
+from schoolhq.people.models import Department, Person
+
+BREAKFASTS = ["肉包", "菜包", "豆浆", "牛奶", "鸡蛋", "小米粥", "花卷", "玉米"]
+MAINS = ["红烧肉", "宫保鸡丁", "鱼香肉丝", "糖醋排骨", "清蒸鱼块", "土豆烧牛肉", "香菇鸡块", "番茄牛腩"]
+SIDES = ["番茄炒蛋", "清炒菜心", "醋溜白菜", "麻婆豆腐", "蒜蓉西兰花", "炒胡萝卜丝", "干煸豆角", "地三鲜"]
+SOUPS = ["紫菜蛋花汤", "冬瓜排骨汤", "番茄蛋汤", "青菜豆腐汤"]
+POSTS = ["切配", "面点", "洗消", "保洁", "配餐"]
+
+
+def _staff() -> list:
+    accounts = {a.username: a for a in db.session.scalars(select(Account))}
+    kitchen = db.session.scalar(select(Department).where(Department.name == "食堂"))
+    helpers = list(db.session.scalars(select(Person).where(Person.department_id == kitchen.id)
+                                      .order_by(Person.id))) if kitchen else []
+    members = [(accounts["canteen"].person_id, "仓管"), (accounts["cook"].person_id, "厨师")]
+    members += [(person.id, POSTS[n % len(POSTS)]) for n, person in enumerate(helpers)
+                if person.id not in {m[0] for m in members}]
+    return [services.add_staff(person_id, post) for person_id, post in members]
+
+
+def _certificates(rng, staff, manager) -> None:
+    today = local_today()
+    for n, member in enumerate(staff):
+        # the third person's certificate runs out in twelve days: the warning shows
+        issued = today - timedelta(days=353 if n == 2 else rng.randint(20, 300))
+        certificates.add(manager, member.person_id, certificates.CertificateData(
+            "health", f"JK{today.year}{member.person_id:05d}", issued, issuer="区疾病预防控制中心"))
+    certificates.add(manager, manager.person_id, certificates.CertificateData(
+        "food_safety_manager", f"SA{today.year - 1}0318", today - timedelta(days=400), issuer="区市场监督管理局"))
+
+
+def _menu(rng) -> dict[str, list[str]]:
+    return {"breakfast": rng.sample(BREAKFASTS, 3),
+            "lunch": [rng.choice(MAINS), *rng.sample(SIDES, 2), rng.choice(SOUPS)]}
+
+
+def _at(day, clock: str) -> datetime:
+    return local_time_utc(day, clock)
+
+
+def _past_day(rng, day, staff, manager, cook, sick_day, unsampled_day) -> None:
+    """One school day as the kitchen recorded it."""
+    sheet = MorningSheet(day=day, signed_at=_at(day, "07:05"), signed_by_id=manager.id)
+    db.session.add(sheet)
+    db.session.flush()
+    held = certificates.best([m.person_id for m in staff], services.HEALTH_CERTIFICATE, day)
+    for n, member in enumerate(staff):
+        certificate = held[member.person_id]
+        fever = day == sick_day and n == 1
+        db.session.add(MorningCheck(
+            sheet_id=sheet.id, day=day, person_id=member.person_id, post=member.post,
+            temperature_dc=381 if fever else rng.choice((362, 364, 365, 366, 368)), fit=not fever,
+            reason="体温 38.1 ℃" if fever else "", action="离岗" if fever else "",
+            certificate_until=certificate.expires_on if certificate else None,
+            checked_at=_at(day, "06:40"), checked_by_id=manager.id))
+    sampler = staff[0].person_id if day == sick_day else cook.person_id
+    for kind, names in _menu(rng).items():
+        meal = Meal(day=day, kind=kind, updated_at=_at(day - timedelta(days=3), "15:00"))
+        db.session.add(meal)
+        db.session.flush()
+        taken = _at(day, "07:10" if kind == "breakfast" else "11:30")
+        for position, name in enumerate(names):
+            dish = Dish(meal_id=meal.id, position=position, name=name)
+            db.session.add(dish)
+            db.session.flush()
+            if day == unsampled_day and kind == "lunch" and position == len(names) - 1:
+                continue  # the soup was not sampled that day: a failure on the record
+            db.session.add(FoodSample(
+                dish_id=dish.id, meal_id=meal.id, weight_g=rng.randint(128, 180), sampled_at=taken,
+                sampler_id=sampler, keep_until=taken + timedelta(hours=48),
+                container_code=f"{day:%m%d}-{meals.label_mark(kind)}-{position + 1}", recorded_by_id=cook.id,
+                reviewed_at=taken + timedelta(minutes=40), reviewed_by_id=manager.id,
+                discarded_at=taken + timedelta(hours=49) if day < local_today() - timedelta(days=2) else None,
+                discarded_by_id=cook.id if day < local_today() - timedelta(days=2) else None))
+
+
+def load(rng, small: bool = False) -> None:
+    accounts = {a.username: a for a in db.session.scalars(select(Account))}
+    manager, cook = accounts["canteen"], accounts["cook"]
+    staff = _staff()
+    _certificates(rng, staff, manager)
+    today = local_today()
+    days = [today - timedelta(days=n) for n in range(1, 9 if small else 32)]
+    days = sorted(day for day in days if is_school_day(day))
+    sick_day = days[len(days) // 2] if days else None
+    unsampled_day = days[-1] if days else None
+    for day in days:
+        _past_day(rng, day, staff, manager, cook, sick_day, unsampled_day)
+    for kind, names in _menu(rng).items():  # today's menu, for the visitor to sample from
+        meals.set_dishes(today, kind, "\n".join(names))
+    db.session.flush()
+
