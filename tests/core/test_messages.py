@@ -337,6 +337,35 @@ def _ids(round_, key: str, n: int = 0) -> tuple[int, int]:
     return the_slot.item.id, the_slot.subject_id
 
 
+# A job's notification ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("holder", [EN, ZH])
+def test_a_certificate_warning_sent_by_the_scheduler_reads_in_each_language(app, holder):
+    """No request, no reader while it is written: the holder and the canteen manager each
+    read it in their own language, the certificate's kind too."""
+    from schoolhq.auth.services import set_language
+    from schoolhq.core.timeutil import local_today
+    from schoolhq.people import certificates
+    from tests.factories.canteen import kitchen
+
+    with app.app_context():
+        k = kitchen()
+        set_language(k.late_cook, holder)
+        set_language(k.manager, _other(holder))
+        due = local_today() + timedelta(days=30)
+        certificates.add(k.manager, k.late_cook.person_id, certificates.CertificateData(
+            "health", "JK-030", local_today() - timedelta(days=300), due))
+        db.session.commit()
+    with app.app_context():
+        assert certificates.warn_expiring() >= 1
+        db.session.commit()
+    wording = {EN: f"赵师傅's Health certificate runs out on {due.isoformat()}",
+               ZH: f"赵师傅 的健康证将于 {due.isoformat()} 到期"}
+    for username, language in (("cook2", holder), ("kitchen", _other(holder))):
+        page = _text(_client(app, username).get("/notifications"))
+        assert wording[language] in page and wording[_other(language)] not in page, username
+
+
 # Rows written before -----------------------------------------------------------------------
 
 def test_rows_written_before_show_as_they_were(app):
