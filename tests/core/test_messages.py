@@ -328,6 +328,18 @@ def test_a_failed_check_writes_for_each_reader_in_their_language(app, inspector,
     assert "冷藏设备温度 (冷藏冰箱2" in chinese and "Refrigerator temperature (冷藏冰箱2" in english
     assert "No nitrite" in english and "Refrigerator" not in chinese
     assert "Refrigerator temperature (冷藏冰箱2" in _text(en_office.get(f"/checks/rounds/{round_id}"))
+    # the audit trail names the finding the office closed in its reader's language too
+    with app.app_context():
+        from schoolhq.checks.models import CheckFinding
+
+        open_finding = db.session.scalar(select(CheckFinding.id).where(CheckFinding.status == "open"))
+        make_account("principal_en", "principal", language=EN)
+        make_account("principal_zh", "principal", language=ZH)
+    assert en_office.post(f"/checks/findings/{open_finding}/close", data={"note": "已处理"}).status_code == 303
+    english = _text(_client(app, "principal_en").get("/audit?area=checks"))
+    chinese = _text(_client(app, "principal_zh").get("/audit?area=checks"))
+    assert "No nitrite" in english and "无亚硝酸盐" not in english
+    assert "无亚硝酸盐" in chinese and "No nitrite" not in chinese
 
 
 def _ids(round_, key: str, n: int = 0) -> tuple[int, int]:
