@@ -161,8 +161,8 @@ def decide(reservation_id: int, approve: bool, note: str = "") -> Reservation:
         from schoolhq.core.notifications import notify
 
         notify(reservation.person.account.id, "assets",
-               str(_l("Your request to borrow %(name)s was approved.", name=reservation.asset.name) if approve
-                   else _l("Your request to borrow %(name)s was declined.", name=reservation.asset.name)),
+               _l("Your request to borrow %(name)s was approved.", name=reservation.asset.name) if approve
+               else _l("Your request to borrow %(name)s was declined.", name=reservation.asset.name),
                reservation.note, url_for("assets.mine"))
     audit.record("assets", "reservation.approved" if approve else "reservation.rejected", reservation,
                  after={"note": reservation.note}, summary=reservation.asset.number)

@@ -62,7 +62,7 @@ def findings(ids: set[int], reader) -> dict[int, Named]:
     rows = db.session.scalars(select(CheckFinding).options(
         joinedload(CheckFinding.round).joinedload(CheckRound.template),
         joinedload(CheckFinding.round).joinedload(CheckRound.location)).where(CheckFinding.id.in_(ids)))
-    return {finding.id: Named(f"{_round_text(finding.round)}: {finding.summary}", page_of(
+    return {finding.id: Named(f"{_round_text(finding.round)}: {finding.shown_summary}", page_of(
         reader, "checks.round_page", services.may_view(reader, finding.round), round_id=finding.round_id))
             for finding in rows}
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from schoolhq.checks import packs
 from schoolhq.checks.models import CheckFinding, CheckItem, CheckRound, CheckTemplate
-from schoolhq.checks.services import FINDING_LABELS, Slot, answer_summary
-from schoolhq.core import audit
+from schoolhq.checks.services import FINDING_LABELS, Slot, answer_message, template_title
+from schoolhq.core import audit, messages
 from schoolhq.core.database import locked
 from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.permissions import can
@@ -31,13 +31,16 @@ def _ticket_category(template: CheckTemplate) -> int | None:
     return category.id if category else None
 
 
-def _ticket_report(round_: CheckRound, item: CheckItem, summary: str, asset_id: int | None, photo_id: int | None):
+def _ticket_report(round_: CheckRound, item: CheckItem, summary, asset_id: int | None, photo_id: int | None):
+    """The ticket a failed item opens; its description a message (core.messages), so the
+    repair worker reads it in their language. `summary`: the finding's (message or text)."""
     from schoolhq.repairs.services import Report
 
     reference = f"{item.reference} ({item.confidence})" if item.reference else ""
-    description = str(_l("Check “%(template)s” failed: %(what)s", template=round_.template.title_zh, what=summary))
+    description = [_l("Check “%(template)s” failed: %(what)s", template=template_title(round_.template),
+                      what=summary)]
     if reference:
-        description += "\n" + str(_l("Reference: %(ref)s", ref=reference))
+        description += ["\n", _l("Reference: %(ref)s", ref=reference)]
     location_id = round_.location_id
     if asset_id:
         from schoolhq.assets.models import Asset
@@ -55,8 +58,10 @@ def _source_key(round_: CheckRound, item: CheckItem) -> str:
 def raise_finding(round_: CheckRound, the_slot: Slot, account=None) -> CheckFinding:
     item, answer_ = the_slot.item, the_slot.answer
     asset_id = the_slot.subject_id or round_.asset_id
+    what = answer_message(item, answer_, the_slot.subject_label)
+    summary, summary_message = messages.store(what)
     finding = CheckFinding(round_id=round_.id, answer_id=answer_.id, item_id=item.id, location_id=round_.location_id,
-                           asset_id=asset_id, summary=answer_summary(item, answer_, the_slot.subject_label)[:500],
+                           asset_id=asset_id, summary=summary[:500], summary_message=summary_message,
                            photo_id=answer_.photo_id)
     if answer_.corrected:
         finding.status, finding.note, finding.closed_at = "corrected", answer_.note, utcnow()
@@ -66,7 +71,7 @@ def raise_finding(round_: CheckRound, the_slot: Slot, account=None) -> CheckFind
         from schoolhq.repairs.services import open_or_add_occurrence
 
         ticket, _created = open_or_add_occurrence(
-            _source_key(round_, item), _ticket_report(round_, item, finding.summary, asset_id, answer_.photo_id),
+            _source_key(round_, item), _ticket_report(round_, item, what, asset_id, answer_.photo_id),
             account)
         finding.status, finding.ticket_id = "ticketed", ticket.id
     elif item.ticket == "suggest":
@@ -104,7 +109,8 @@ def ticket_for_finding(account, finding_id: int):
     finding = _open_finding(account, finding_id)
     ticket, _created = open_or_add_occurrence(
         _source_key(finding.round, finding.item),
-        _ticket_report(finding.round, finding.item, finding.summary, finding.asset_id, finding.photo_id), account)
+        _ticket_report(finding.round, finding.item, finding.summary_value, finding.asset_id, finding.photo_id),
+        account)
     finding.status, finding.ticket_id = "ticketed", ticket.id
     finding.closed_by_id = account.id
     db.session.flush()

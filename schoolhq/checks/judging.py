@@ -8,18 +8,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from schoolhq.checks.models import CheckItem
 from schoolhq.core.errors import ServiceError
-
-
-def reader_language() -> str:
-    """"en" or "zh": which of an item's texts the reader sees."""
-    locale = get_locale()
-    return "en" if locale is not None and locale.language == "en" else "zh"
-
+from schoolhq.core.messages import reader_language
 
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from schoolhq.core import messages
 from schoolhq.core.permissions import AccessScope
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
@@ -291,8 +292,10 @@ class CheckFinding(db.Model):
     item_id: Mapped[int] = mapped_column(ForeignKey("check_item.id"))
     location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
     asset_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id"))
-    #: "value 11 °C, allowed 0–8 °C" and the like, for the ticket and the list
+    #: "value 11 °C, allowed 0–8 °C" and the like, for the ticket and the list: the text
+    #: in the school's language, and the message (core.messages) shown in the reader's
     summary: Mapped[str] = mapped_column(String(500), default="")
+    summary_message: Mapped[Any] = messages.column()
     status: Mapped[str] = mapped_column(String(10), default="open")
     #: the item's rule asked for a ticket to be proposed (suggest), not opened
     ticket_proposed: Mapped[bool] = mapped_column(default=False)
@@ -308,6 +311,15 @@ class CheckFinding(db.Model):
     location: Mapped[Location] = relationship()
     asset: Mapped[Asset | None] = relationship()
     ticket: Mapped[Ticket | None] = relationship()
+
+    @property
+    def shown_summary(self) -> str:
+        return messages.shown(self.summary_message, self.summary)
+
+    @property
+    def summary_value(self) -> Any:
+        """The summary to pass on (into a ticket): its message, or its text."""
+        return messages.kept(self.summary_message, self.summary)
 
 
 # A submitted or missed round never changes, and neither do its answers: the database

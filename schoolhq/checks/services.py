@@ -9,17 +9,17 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import url_for
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from schoolhq.checks import judging, packs
-from schoolhq.checks.judging import AnswerInput, option_text, range_text, reader_language
+from schoolhq.checks.judging import AnswerInput, range_text, reader_language
 from schoolhq.checks.models import CheckAnswer, CheckFinding, CheckItem, CheckRound, CheckTemplate
-from schoolhq.core import audit, settings
+from schoolhq.core import audit, messages
 from schoolhq.core.database import locked
 from schoolhq.core.errors import NotFound, ServiceError, get_or_raise
+from schoolhq.core.messages import Bilingual
 from schoolhq.core.permissions import AccessScope, can
 from schoolhq.core.timeutil import local_day_bounds_utc, local_today, to_local, utcnow
 from schoolhq.extensions import db
@@ -457,34 +457,45 @@ def _notify_critical(round_: CheckRound, the_slot: Slot, answer_: CheckAnswer) -
     from schoolhq.auth.services import accounts_with
     from schoolhq.core.notifications import notify
 
-    with force_locale(settings.get("default_language") or "zh_CN"):  # the office reads it
-        what = answer_summary(the_slot.item, answer_, the_slot.subject_label)
-        title = str(_l("Critical check failed: %(template)s", template=round_.template.title_zh))
+    title = _l("Critical check failed: %(template)s", template=template_title(round_.template))
+    body = [round_.location.full_name, " · ", answer_message(the_slot.item, answer_, the_slot.subject_label)]
     for account in accounts_with("checks.manage"):
         if can(account, "checks.manage", round_):
-            notify(account.id, "checks", title, f"{round_.location.full_name} · {what}",
-                   url_for("checks.round_page", round_id=round_.id))
+            notify(account.id, "checks", title, body, url_for("checks.round_page", round_id=round_.id))
+
+
+def template_title(template: CheckTemplate) -> Bilingual:
+    """A template's title in a message others read (core.messages): in their language."""
+    return Bilingual(template.title_zh, template.title_en)
+
+
+def answer_message(item: CheckItem, answer_: CheckAnswer | None, subject_label: str = "") -> list:
+    """"冷藏设备温度 (冷藏冰箱 ZC…): 11 °C (allowed 0–8 °C)" as a message (core.messages):
+    the prompt, an option and the outcome in the reader's language — for findings,
+    tickets and alerts, which others read."""
+    parts: list = [Bilingual(item.prompt_zh, item.prompt_en)]
+    if subject_label:
+        parts.append(f" ({subject_label})")
+    if answer_ is None:
+        return parts
+    if item.type == "number":
+        parts.append(f": {answer_.value} {item.unit}".rstrip())
+        allowed = range_text(item)
+        if allowed:
+            parts += [" ", _l("(allowed %(range)s)", range=allowed)]
+    elif item.type == "select" and answer_.value.isdigit() and int(answer_.value) < len(item.options):
+        option = item.options[int(answer_.value)]
+        parts += [": ", Bilingual(str(option.get("zh") or ""), str(option.get("en") or ""))]
+    elif item.type == "date_expiry":
+        parts.append(f": {answer_.value}")
+    else:
+        parts += [": ", OUTCOME_LABELS[answer_.outcome]]
+    return parts
 
 
 def answer_summary(item: CheckItem, answer_: CheckAnswer | None, subject_label: str = "") -> str:
-    """"冷藏设备温度 (冷藏冰箱 ZC…): 11 °C, allowed 0–8 °C" — for findings and tickets."""
-    text = item.prompt(reader_language())
-    if subject_label:
-        text += f" ({subject_label})"
-    if answer_ is None:
-        return text
-    if item.type == "number":
-        text += f": {answer_.value} {item.unit}".rstrip()
-        allowed = range_text(item)
-        if allowed:
-            text += " " + str(_l("(allowed %(range)s)", range=allowed))
-    elif item.type == "select" and answer_.value.isdigit() and int(answer_.value) < len(item.options):
-        text += f": {option_text(item.options[int(answer_.value)])}"
-    elif item.type == "date_expiry":
-        text += f": {answer_.value}"
-    else:
-        text += f": {OUTCOME_LABELS[answer_.outcome]}"
-    return text
+    """The answer's message (`answer_message`) in the reader's language."""
+    return messages.render(answer_message(item, answer_, subject_label))
 
 
 # Submitting -----------------------------------------------------------------------------
@@ -528,10 +539,9 @@ def submit(account, round_id: int, signature: str) -> CheckRound:
         known = set(db.session.execute(select(CheckAnswer.item_id, CheckAnswer.subject_id, CheckAnswer.value)
                                        .where(CheckAnswer.round_id == round_.amends_id,
                                               CheckAnswer.outcome == "fail")).all())
-    with force_locale(settings.get("default_language") or "zh_CN"):  # text others will read
-        for the_slot in failed:
-            if (the_slot.item.id, the_slot.subject_id, the_slot.answer.value) not in known:
-                findings.raise_finding(round_, the_slot, account)
+    for the_slot in failed:  # findings and tickets keep their text as messages, read in the reader's language
+        if (the_slot.item.id, the_slot.subject_id, the_slot.answer.value) not in known:
+            findings.raise_finding(round_, the_slot, account)
     now = utcnow()
     _start(account, round_)
     round_.status, round_.submitted_at, round_.submitted_by_id = "submitted", now, account.id

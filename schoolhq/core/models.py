@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from schoolhq.core import messages
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
 
@@ -70,10 +71,23 @@ class Notification(db.Model):
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     area: Mapped[str] = mapped_column(String(30))
+    #: the text in the school's language when it was sent (all that older rows have)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
+    #: the same as a message (core.messages), shown in the reader's language; NULL for
+    #: text a person typed and for older rows
+    title_message: Mapped[Any] = messages.column()
+    body_message: Mapped[Any] = messages.column()
     link: Mapped[str] = mapped_column(String(300), default="")
     read_at: Mapped[datetime | None]
+
+    @property
+    def shown_title(self) -> str:
+        return messages.shown(self.title_message, self.title)
+
+    @property
+    def shown_body(self) -> str:
+        return messages.shown(self.body_message, self.body)
 
 
 class Attachment(db.Model):

@@ -1,16 +1,24 @@
-"""In-app notifications for areas to send; the header shows the unread count."""
+"""In-app notifications for areas to send; the header shows the unread count. A title or
+body written with `_l(...)` is kept as a message and shown in the reader's language
+(core.messages); plain text (a note a person typed) is kept as typed."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
+from schoolhq.core import messages
 from schoolhq.core.models import Notification
 from schoolhq.core.timeutil import utcnow
 from schoolhq.extensions import db
 
 
-def notify(account_id: int, area: str, title: str, body: str = "", link: str = "") -> Notification:
-    note = Notification(account_id=account_id, area=area, title=title[:200], body=body, link=link)
+def notify(account_id: int, area: str, title, body="", link: str = "") -> Notification:
+    """Tell one person something. `title` and `body`: a message value (core.messages),
+    such as `_l("Ticket %(number)s: %(status)s", …)`, or plain text."""
+    title_text, title_message = messages.store(title)
+    body_text, body_message = messages.store(body)
+    note = Notification(account_id=account_id, area=area, title=title_text[:200], title_message=title_message,
+                        body=body_text, body_message=body_message, link=link)
     db.session.add(note)
     db.session.flush()
     return note

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from schoolhq.core import audit
 from schoolhq.core.database import locked
 from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.messages import Bilingual
 from schoolhq.core.timeutil import local_today, utcnow
 from schoolhq.extensions import db
 from schoolhq.people.models import Certificate, CertificateType, Person
@@ -275,8 +276,9 @@ def warn_expiring() -> int:
         readers = set(supervisors.get(permission, []))
         if certificate.person.account is not None and certificate.person.account.active:
             readers.add(certificate.person.account.id)
-        title = str(_l("%(name)s's %(kind)s runs out on %(day)s", name=certificate.person.name,
-                       kind=type_name(kind), day=certificate.expires_on.isoformat()))
+        # read by the holder and the supervisors, each in their language (core.messages)
+        title = _l("%(name)s's %(kind)s runs out on %(day)s", name=certificate.person.name,
+                   kind=Bilingual(kind.name_zh, kind.name_en), day=certificate.expires_on.isoformat())
         for account_id in sorted(readers):
             notify(account_id, "people", title, link=f"/people/{certificate.person_id}")
         warned += 1

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from schoolhq.core import messages
 from schoolhq.core.database import append_only
 from schoolhq.core.permissions import AccessScope
 from schoolhq.core.timeutil import utcnow
@@ -76,7 +77,11 @@ class Ticket(db.Model):
     asset_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id"), index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("repair_category.id"), index=True)
     priority: Mapped[str] = mapped_column(ForeignKey("repair_priority.key"))
+    #: as the reporter typed it; written by a check or a damaged return, the same text in
+    #: the school's language, with the message itself in description_message
     description: Mapped[str] = mapped_column(Text)
+    #: a description the system wrote (core.messages), shown in the reader's language
+    description_message: Mapped[Any] = messages.column()
     status: Mapped[str] = mapped_column(String(20), default="pending")
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
     reported_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -130,6 +135,10 @@ class Ticket(db.Model):
 
     def access_scope(self) -> AccessScope:
         return AccessScope(location_path=self.location.path)
+
+    @property
+    def shown_description(self) -> str:
+        return messages.shown(self.description_message, self.description)
 
 
 class MaintenancePlan(db.Model):
@@ -207,9 +216,15 @@ class TicketEvent(db.Model):
     #: cancelled, comment, occurrence
     kind: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
+    #: a note the system wrote (core.messages), shown in the reader's language
+    note_message: Mapped[Any] = messages.column()
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     actor: Mapped[Account | None] = relationship()
+
+    @property
+    def shown_note(self) -> str:
+        return messages.shown(self.note_message, self.note)
 
 
 append_only(TicketEvent.__table__, "the ticket timeline")

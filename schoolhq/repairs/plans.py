@@ -178,15 +178,15 @@ def _ticket_for(plan: MaintenancePlan, due: date, key: str, location_id: int, as
             db.session.flush()
     except IntegrityError:  # made by another run at the same moment
         return False
-    _event(ticket, "reported", None, str(_l("From the maintenance plan “%(title)s”, due %(due)s.", title=plan.title,
-                                            due=due.isoformat())))
+    _event(ticket, "reported", None, _l("From the maintenance plan “%(title)s”, due %(due)s.", title=plan.title,
+                                        due=due.isoformat()))
     if plan.assignee.account is not None:  # the lead-time reminder
         from flask import url_for
 
         from schoolhq.core.notifications import notify
 
         notify(plan.assignee.account.id, "repairs",
-               str(_l("Due %(due)s: %(title)s", due=due.isoformat(), title=plan.title)), plan.reference,
+               _l("Due %(due)s: %(title)s", due=due.isoformat(), title=plan.title), plan.reference,
                url_for("repairs.ticket", ticket_id=ticket.id))
     return True
 

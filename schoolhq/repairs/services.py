@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from schoolhq.core import audit, counters, settings, workhours
+from schoolhq.core import audit, counters, messages, settings, workhours
 from schoolhq.core.database import locked
 from schoolhq.core.errors import NotFound, ServiceError, get_or_raise
 from schoolhq.core.permissions import can
@@ -158,9 +158,12 @@ ACTION_WORDS = {
 }
 
 
-def _event(ticket: Ticket, kind: str, account=None, note: str = "", data: dict | None = None) -> TicketEvent:
+def _event(ticket: Ticket, kind: str, account=None, note="", data: dict | None = None) -> TicketEvent:
+    """One line of the timeline; `note` as a person typed it, or a message the system
+    wrote (core.messages), shown in the reader's language."""
+    text, message = messages.store(note)
     row = TicketEvent(ticket_id=ticket.id, kind=kind, actor_id=account.id if account is not None else None,
-                      note=(note or "")[:2000], data=data)
+                      note=text[:2000], note_message=message, data=data)
     db.session.add(row)
     return row
 
@@ -177,8 +180,14 @@ def _notify_reporter(ticket: Ticket, account=None) -> None:
 
     if ticket.reported_by_id and (account is None or account.id != ticket.reported_by_id):
         notify(ticket.reported_by_id, "repairs",
-               str(_l("Ticket %(number)s: %(status)s", number=ticket.number, status=status_label(ticket.status))),
-               ticket.description[:200], url_for("repairs.ticket", ticket_id=ticket.id))
+               _l("Ticket %(number)s: %(status)s", number=ticket.number, status=STATUS_LABELS[ticket.status]),
+               _told(ticket), url_for("repairs.ticket", ticket_id=ticket.id))
+
+
+def _told(ticket: Ticket):
+    """The ticket's description as a notification tells it: in the reader's language when
+    the system wrote it, the reporter's words (the first 200 characters) when a person did."""
+    return messages.kept(ticket.description_message, ticket.description[:200])
 
 
 # Reporting ----------------------------------------------------------------------------
@@ -188,7 +197,9 @@ class Report:
     location_id: int | None
     category_id: int | None
     priority: str
-    description: str
+    #: what a person typed, or a message the system wrote (core.messages: a failed check,
+    #: a damaged return), kept as such and shown in the reader's language
+    description: object
     asset_id: int | None = None
     set_under_repair: bool = False
     photos: list = field(default_factory=list)
@@ -208,7 +219,8 @@ def report(account, data: Report, source_key: str | None = None, rate_limited: b
     priority = db.session.get(RepairPriority, data.priority or "")
     if priority is None:
         raise ServiceError(_l("Choose how urgent it is."), "priority")
-    description = (data.description or "").strip()
+    description, description_message = messages.store(data.description)
+    description = description.strip()
     if len(description) < 2:
         raise ServiceError(_l("Describe what is wrong."), "description")
     asset = None
@@ -230,7 +242,8 @@ def report(account, data: Report, source_key: str | None = None, rate_limited: b
     year = local_today().year
     ticket = Ticket(number=f"BX{year}-{counters.next_value(f'repairs.ticket.{year}'):05d}", location_id=location.id,
                     asset_id=asset.id if asset else None, category_id=category.id, priority=priority.key,
-                    description=description[:4000], reported_by_id=account.id if account is not None else None,
+                    description=description[:4000], description_message=description_message,
+                    reported_by_id=account.id if account is not None else None,
                     reported_at=now, due_at=_due(priority, now), source_key=source_key)
     db.session.add(ticket)
     db.session.flush()
@@ -249,7 +262,7 @@ def report(account, data: Report, source_key: str | None = None, rate_limited: b
         asset.status = "under_repair"
         record_event(asset, "status_changed", {"from": ticket.asset_status_before, "to": "under_repair",
                                                "ticket": ticket.number})
-    _event(ticket, "reported", account, description)
+    _event(ticket, "reported", account, data.description if description_message is not None else description)
     audit.record("repairs", "ticket.reported", ticket, after={"location": location.full_name,
                                                               "category": category.name}, summary=ticket.number)
     db.session.flush()
@@ -326,8 +339,8 @@ def assign(account, ticket_id: int, assignee_id: int | None, helper_ids: list[in
     if assignee is not None and assignee.account is not None:
         from schoolhq.core.notifications import notify
 
-        notify(assignee.account.id, "repairs", str(_l("New ticket %(number)s for you", number=ticket.number)),
-               ticket.description[:200], url_for("repairs.ticket", ticket_id=ticket.id))
+        notify(assignee.account.id, "repairs", _l("New ticket %(number)s for you", number=ticket.number),
+               _told(ticket), url_for("repairs.ticket", ticket_id=ticket.id))
     return ticket
 
 
@@ -678,7 +691,7 @@ def open_for_damaged_return(loan, note: str) -> None:
         return
     account = current_user if current_user and current_user.is_authenticated else None
     report(account, Report(location_id=loan.asset.location_id, category_id=category.id, priority="normal",
-                           description=str(_l("Returned damaged: %(note)s", note=note or "")), asset_id=loan.asset_id,
+                           description=_l("Returned damaged: %(note)s", note=note or ""), asset_id=loan.asset_id,
                            set_under_repair=True))
 
 

@@ -176,14 +176,14 @@ def _notify_approvers(requisition: Requisition) -> None:
     from schoolhq.core.notifications import notify
 
     link = url_for("stock.requisition", requisition_id=requisition.id)
-    title = str(_l("Requisition %(number)s from %(name)s needs your approval", number=requisition.number,
-                   name=requisition.requester.name))
+    title = _l("Requisition %(number)s from %(name)s needs your approval", number=requisition.number,
+               name=requisition.requester.name)
     if requisition.needs_department_approval:
         for account_id in _department_heads(requisition):
             notify(account_id, "stock", title, requisition.purpose, link)
     if requisition.needs_reserve_approval:
         for account_id in _holders("stock.reserve"):
-            notify(account_id, "stock", title, str(_l("It would go below an emergency reserve.")), link)
+            notify(account_id, "stock", title, _l("It would go below an emergency reserve."), link)
 
 
 def _department_heads(requisition: Requisition) -> list[int]:
@@ -297,11 +297,12 @@ def cancel(account, requisition_id: int) -> Requisition:
 
 
 def _tell_requester(requisition: Requisition, title, body: str = "") -> None:
+    """`title`: a message (core.messages); `body`: the approver's note, as typed."""
     from schoolhq.core.notifications import notify
 
     account = requisition.requester.account
     if account is not None:
-        notify(account.id, "stock", str(title), body, url_for("stock.requisition", requisition_id=requisition.id))
+        notify(account.id, "stock", title, body, url_for("stock.requisition", requisition_id=requisition.id))
 
 
 # Issuing ------------------------------------------------------------------------------
