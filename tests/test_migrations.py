@@ -54,7 +54,7 @@ def test_text_already_stored_stays_as_it_was_after_the_messages_arrive(empty_dat
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "x",
                       "INSTANCE_DIR": str(tmp_path)})
     with app.app_context():
-        upgrade(revision="553893f78dd5")
+        upgrade(revision="be3a19b5b861")
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO person (id, name, pinyin, pinyin_initials, job_title, phone, created_at) "
                               "VALUES (1, '王芳', 'wangfang', 'wf', '', '', '2026-09-01 00:00:00')"))

@@ -8,7 +8,7 @@ was stored. Plain ADD/DROP COLUMN on both engines (SQLite >= 3.35), so no table 
 rebuilt and the append-only triggers of ticket_event stay.
 
 Revision ID: 8454e3075887
-Revises: 553893f78dd5
+Revises: be3a19b5b861
 Create Date: 2026-12-04 19:24:54.796541
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8454e3075887'
-down_revision = '553893f78dd5'
+down_revision = 'be3a19b5b861'
 branch_labels = None
 depends_on = None
 
