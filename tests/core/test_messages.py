@@ -317,11 +317,11 @@ def test_a_failed_check_writes_for_each_reader_in_their_language(app, inspector,
         assert _stored_keys() <= extracted  # pybabel finds every message it keeps
     chinese, english = _text(zh_head.get("/notifications")), _text(en_office.get("/notifications"))
     assert "关键项检查不合格：食堂每日检查" in chinese and "无亚硝酸盐" in chinese and "Critical" not in chinese
-    assert "Critical check failed: Canteen check" in english and "No nitrite" in english
+    assert "Critical check failed: Canteen check, every school day" in english and "No nitrite" in english
     assert ": Fail" in english and "不合格" not in english
     chinese, english = _text(zh_head.get(f"/repairs/{ticket_id}")), _text(en_office.get(f"/repairs/{ticket_id}"))
     assert re.search(r"检查“食堂每日检查”不合格：冷藏设备温度 \(冷藏冰箱2 [^)]*\): 11 °C （允许范围 0–8 °C）", chinese)
-    assert re.search(r"Check “Canteen check” failed: Refrigerator temperature \(冷藏冰箱2 [^)]*\): "
+    assert re.search(r"Check “Canteen check, every school day” failed: Refrigerator temperature \(冷藏冰箱2 [^)]*\): "
                      r"11 °C \(allowed 0–8 °C\)", english)
     assert "Refrigerator" not in chinese and "冷藏设备温度" not in english
     chinese, english = _text(zh_head.get("/checks/findings?status=all")), _text(en_office.get("/checks/findings?status=all"))
