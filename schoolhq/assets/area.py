@@ -3,7 +3,7 @@ files, loans and stocktakes on the dashboard."""
 
 from flask_babel import lazy_gettext as _l
 
-from schoolhq.assets import audits, catalogue, demo, disposals, reservations, services
+from schoolhq.assets import audit_trail, audits, catalogue, demo, disposals, reservations, services
 from schoolhq.assets.models import Asset, AuditCampaign, Disposal, Reservation
 from schoolhq.core.declare import EVERY_ROLE, Area, NavLink, Setting
 
@@ -65,4 +65,5 @@ AREA = Area(
                   Reservation: reservations.STATUS_TONES},
     demo=demo.load,
     data_files=("data/assets.yaml", "data/kinds.yaml"),
+    audit=audit_trail.AUDIT,
 )

@@ -71,6 +71,8 @@ class CheckoutForm(FlaskForm):
     due_date = DateField(_l("On this date"), validators=[Optional()])
     condition = StringField(_l("Condition"), validators=[Optional(), Length(max=300)])
     signature = HiddenField()
+    #: at a keyboard, or when the screen cannot be signed, the borrower signs the printed slip
+    on_paper = BooleanField(_l("The borrower signs the printed slip instead"))
     submit = SubmitField(_l("Lend"))
 
 

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from schoolhq.auth import services
+from schoolhq.auth import audit_trail, services
 from schoolhq.core.declare import Area, NavLink
 
 AREA = Area(
@@ -17,4 +17,5 @@ AREA = Area(
     nav=(NavLink(_l("Accounts"), "administration", (("admin.users", "auth.accounts"),), blueprint="auth",
                  except_endpoints=("auth.change_password",)),),
     dashboard=services.dashboard_items,
+    audit=audit_trail.AUDIT,
 )

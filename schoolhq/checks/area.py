@@ -3,7 +3,7 @@ and findings on the dashboard."""
 
 from flask_babel import lazy_gettext as _l
 
-from schoolhq.checks import demo, packs, schedules, services
+from schoolhq.checks import audit_trail, demo, packs, schedules, services
 from schoolhq.checks.models import CheckFinding, CheckRound, CheckTemplate
 from schoolhq.core.declare import Area, NavLink, Setting, menu
 
@@ -45,4 +45,5 @@ AREA = Area(
                   CheckTemplate: packs.TEMPLATE_STATUS_TONES},
     demo=demo.load,
     data_files=("data/check-packs.yaml",),
+    audit=audit_trail.AUDIT,
 )

@@ -3,7 +3,7 @@ notifications and scanning."""
 
 from flask_babel import lazy_gettext as _l
 
-from schoolhq.core import calendar, labels, uploads, workhours
+from schoolhq.core import audit_trail, calendar, labels, uploads, workhours
 from schoolhq.core.declare import Area, NavLink, Setting
 
 AREA = Area(
@@ -38,4 +38,5 @@ AREA = Area(
     jobs={"core.uploads": uploads.sweep_pending},
     dashboard=calendar.dashboard_items,
     data_files=("data/label-layouts.yaml",),
+    audit=audit_trail.AUDIT,
 )

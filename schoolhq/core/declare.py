@@ -74,6 +74,39 @@ class Setting:
 
 
 @dataclass(frozen=True)
+class AuditField:
+    """One key of the before/after values an area's audit entries keep, as the audit
+    page shows it: its label, and how its value reads. `refers` names the table whose
+    record ids the field holds (their names are loaded with the page, as the entries'
+    own records are); `shows` turns a stored code into words (a status, a kind); a
+    `hidden` field is left out (a file's id, an internal key)."""
+
+    label: Any
+    refers: str | None = None
+    shows: Callable[[Any], Any] | None = None
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class AuditTrail:
+    """How the audit page reads an area's entries, for a principal: what each action
+    did in words, the names of the records they touched, the labels of their fields."""
+
+    #: action key ("asset.registered") -> what was done, in words (lazy_gettext)
+    actions: dict[str, Any] = field(default_factory=dict)
+    #: table name -> names(ids, reader) -> {id: audit.Named(text, url)}: one query for
+    #: every record of that table on the page; the url only where the reader may open it
+    records: dict[str, Callable[[set[int], Any], dict]] = field(default_factory=dict)
+    #: before/after key -> AuditField; the entry's area is asked first, then core's, then
+    #: the others', so a field another area already declares need not be repeated
+    fields: dict[str, AuditField] = field(default_factory=dict)
+    #: action key -> summaries(texts) -> {text: words}, for actions whose stored summary
+    #: holds keys (a template's key, a role's code); None: never shown. The summary is
+    #: shown only where the record itself cannot be named (it is gone, or there is none)
+    summaries: dict[str, Callable[[set[str]], dict] | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Area:
     """Everything one area contributes. Callables are plain functions of the area's own
     modules; the registry calls them, nothing registers itself on import."""
@@ -120,6 +153,8 @@ class Area:
     demo: Callable | None = None
     #: files the area ships, relative to its package (packaged in the wheel)
     data_files: tuple[str, ...] = ()
+    #: how the audit page words its entries (its `audit_trail.py`)
+    audit: AuditTrail = field(default_factory=AuditTrail)
 
 
 def menu(*entries: tuple) -> tuple[NavLink, ...]:

@@ -189,6 +189,7 @@ def permission_required(*permissions: str, school_wide: bool = False) -> Callabl
             return view(*args, **kwargs)
 
         wrapped.required_permission = permissions or (SIGNED_IN,)
+        wrapped.school_wide = school_wide
         return wrapped
 
     return decorator

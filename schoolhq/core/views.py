@@ -3,10 +3,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, request, send_file, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from schoolhq.areas import audit_labels
-from schoolhq.auth.models import Account
 from schoolhq.core import audit, calendar, notifications, settings, tokens
 from schoolhq.core.forms import (
     ActionForm,
@@ -195,8 +194,7 @@ def calendar_clear_day(day: str):
 @permission_required("admin.audit", school_wide=True)
 def audit_page():
     form = AuditFilterForm(request.args)
-    accounts = db.session.execute(select(Account.id, Account.username).order_by(Account.username)).all()
-    form.account_id.choices = [("", _l("Everyone"))] + [(str(a.id), a.username) for a in accounts]
+    form.account_id.choices = [("", _l("Everyone"))] + audit.people_choices()
     labels = audit_labels()
     form.area.choices = [("", _l("All areas"))] + list(labels.items())
     form.validate()
@@ -207,9 +205,8 @@ def audit_page():
         day_to=form.day_to.data if not form.day_to.errors else None,
     )
     page = paginate(query, per_page=50)
-    names = dict(accounts)
-    return render("core/audit.html", "core/_audit_rows.html", form=form, page=page, names=names,
-                  area_labels=labels)
+    return render("core/audit.html", "core/_audit_rows.html", form=form, page=page,
+                  lines=audit.lines(page.items, current_user))
 
 
 # Label sheets -------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from schoolhq.core.declare import EVERY_ROLE, Area, NavLink
-from schoolhq.people import services
+from schoolhq.people import audit_trail, certificates, services
 
 AREA = Area(
     name="people",
@@ -12,10 +12,18 @@ AREA = Area(
     permissions={
         "people.view": _l("See staff and departments"),
         "people.manage": _l("Edit staff profiles, departments and responsibilities"),
+        "people.certificates": _l("Keep the register of staff certificates (健康证 and others)"),
     },
     grants={**{role: ("people.view",) for role in EVERY_ROLE},
-            "admin": ("people.view", "people.manage"), "principal": ("people.view", "people.manage"),
-            "logistics_head": ("people.view", "people.manage")},
+            "admin": ("people.view", "people.manage", "people.certificates"),
+            "principal": ("people.view", "people.manage", "people.certificates"),
+            "logistics_head": ("people.view", "people.manage", "people.certificates"),
+            "canteen_manager": ("people.view", "people.certificates")},
     nav=(NavLink(_l("People"), "administration", (("people.view", "people.index"),), blueprint="people"),),
     code_resolvers=(services.open_badge,),
+    seeders=(certificates.seed,),
+    jobs={"people.certificate_warnings": certificates.warn_expiring},
+    upload_rules=(certificates.attachment_rule,),
+    data_files=("data/certificates.yaml",),
+    audit=audit_trail.AUDIT,
 )

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schoolhq.core.permissions import AccessScope
@@ -82,4 +82,58 @@ class Responsibility(db.Model):
     def access_scope(self) -> AccessScope:
         if self.location is not None:
             return AccessScope(location_path=self.location.path)
+        return self.person.access_scope()
+
+
+class CertificateType(db.Model):
+    """A kind of certificate staff hold (健康证, 电工证, 食品安全管理员证), seeded from
+    data/certificates.yaml with its reference; the training area adds its own."""
+
+    __tablename__ = "certificate_type"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(80), default="")
+    #: months a new certificate is valid for when it names no date; None: no expiry
+    validity_months: Mapped[int | None]
+    #: an expired or missing one keeps its holder from the work it covers (健康证: 食品安全法 第45条)
+    blocks_work: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the roles whose holders need it, and the permission of who is warned beside the holder
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    supervisor_permission: Mapped[str] = mapped_column(String(40), default="")
+    reference: Mapped[str] = mapped_column(String(200), default="")
+    confidence: Mapped[str] = mapped_column(String(2), default="")
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+
+class Certificate(db.Model):
+    """One certificate a person holds. Kept when it runs out (the register is the history);
+    a wrong entry is withdrawn with a reason, never deleted."""
+
+    __tablename__ = "certificate"
+    __table_args__ = (
+        CheckConstraint("expires_on IS NULL OR expires_on >= issued_on", name="expires_after_issue"),
+        Index("ix_certificate_person_type", "person_id", "type_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    type_key: Mapped[str] = mapped_column(ForeignKey("certificate_type.key"))
+    number: Mapped[str] = mapped_column(String(60))
+    issued_on: Mapped[date]
+    expires_on: Mapped[date | None] = mapped_column(index=True)
+    issuer: Mapped[str] = mapped_column(String(100), default="")
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    #: the days-before-expiry threshold last warned about (30, 7, 0), so each warning goes once
+    warned_days: Mapped[int | None]
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_reason: Mapped[str] = mapped_column(String(200), default="")
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    person: Mapped[Person] = relationship()
+    type: Mapped[CertificateType] = relationship()
+
+    def access_scope(self) -> AccessScope:
         return self.person.access_scope()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from schoolhq.core.forms import ActionForm
 from schoolhq.core.pagination import paginate_list
@@ -17,8 +18,14 @@ from schoolhq.core.web import (
     wants_fragment,
 )
 from schoolhq.extensions import db
-from schoolhq.people import services
-from schoolhq.people.forms import DepartmentForm, PersonForm, ResponsibilityForm
+from schoolhq.people import certificates, services
+from schoolhq.people.forms import (
+    CertificateForm,
+    DepartmentForm,
+    PersonForm,
+    ResponsibilityForm,
+    WithdrawForm,
+)
 from schoolhq.people.models import Department, Person
 from schoolhq.places import services as places
 
@@ -74,13 +81,58 @@ def _responsibility_form(**kwargs) -> ResponsibilityForm:
     return form
 
 
-def _profile(person: Person, form: ResponsibilityForm, status: int = 200):
+def _profile(person: Person, form: ResponsibilityForm, status: int = 200, certificate_form=None, error=None):
     from schoolhq.auth.services import assignments_of
 
     return render("people/detail.html", "people/_responsibilities.html", status=status, person=person,
                   responsibilities=services.responsibilities_of(person.id),
                   places_held=places.responsible_of(person.id), form=form,
-                  roles=assignments_of(person.account.id) if person.account else [])
+                  roles=assignments_of(person.account.id) if person.account else [],
+                  certificates=certificates.of_person(person.id), certificate_state=certificates.state,
+                  certificate_states=certificates.STATES, certificate_tones=certificates.STATE_TONES,
+                  certificate_type_name=certificates.type_name,
+                  certificate_form=certificate_form or _certificate_form(), certificate_error=error)
+
+
+def _certificate_form() -> CertificateForm:
+    form = CertificateForm()
+    form.type_key.choices = [(kind.key, certificates.type_name(kind)) for kind in certificates.types()]
+    return form
+
+
+@bp.post("/<int:person_id>/certificates")
+@permission_required("people.certificates")
+def add_certificate(person_id: int):
+    person = _person_or_404(person_id)
+    form = _certificate_form()
+    return handle_form(form, lambda: certificates.add(current_user, person.id, certificates.CertificateData(
+        form.type_key.data, form.number.data, form.issued_on.data, form.expires_on.data, form.issuer.data),
+        scan=form.scan.data), success=lambda _c: redirect_to("people.detail", person_id=person.id),
+        page=lambda status, error, field: _profile(person, _responsibility_form(formdata=None), status,
+                                                   certificate_form=form, error=error))
+
+
+@bp.post("/certificates/<int:certificate_id>/withdraw")
+@permission_required("people.certificates")
+def withdraw_certificate(certificate_id: int):
+    certificate = certificates.get(certificate_id)
+    form = WithdrawForm()
+    return handle_form(form, lambda: certificates.withdraw(current_user, certificate.id, form.reason.data),
+                       success=lambda _c: redirect_to("people.detail", person_id=certificate.person_id),
+                       page=lambda status, error, field: _profile(certificate.person, _responsibility_form(formdata=None),
+                                                                  status, error=error or _l("Say why.")))
+
+
+@bp.get("/certificates")
+@permission_required("people.certificates")
+def certificate_register():
+    """Everyone who needs a certificate and everyone who holds one, by kind and state: printable."""
+    type_key = request.args.get("type", "")[:40]
+    only = request.args.get("state", "")
+    only = only if only in certificates.STATES else ""
+    return render("people/certificates.html", rows=certificates.register(type_key or None, only), kinds=certificates.types(),
+                  type_key=type_key, only=only, states=certificates.STATES, tones=certificates.STATE_TONES,
+                  type_name=certificates.type_name)
 
 
 def _person_form(obj=None) -> PersonForm:

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from schoolhq.core.declare import EVERY_ROLE, Area, NavLink
-from schoolhq.places import services
+from schoolhq.places import audit_trail, services
 
 AREA = Area(
     name="places",
@@ -18,4 +18,5 @@ AREA = Area(
     nav=(NavLink(_l("Places"), "logistics", (("places.view", "places.index"),), blueprint="places"),),
     dashboard=services.dashboard_items,
     label_resolvers=(services.label_target,),
+    audit=audit_trail.AUDIT,
 )

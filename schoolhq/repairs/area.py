@@ -4,7 +4,7 @@ dashboard, and each room's and asset's tickets on their pages."""
 from flask_babel import lazy_gettext as _l
 
 from schoolhq.core.declare import EVERY_ROLE, Area, NavLink, Setting, menu
-from schoolhq.repairs import demo, panels, services
+from schoolhq.repairs import audit_trail, demo, panels, services
 from schoolhq.repairs.models import Ticket
 
 AREA = Area(
@@ -50,4 +50,5 @@ AREA = Area(
     status_tones={Ticket: services.STATUS_TONES},
     demo=demo.load,
     data_files=("data/repairs.yaml",),
+    audit=audit_trail.AUDIT,
 )

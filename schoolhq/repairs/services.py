@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from flask import url_for
@@ -444,6 +445,21 @@ def complete(account, ticket_id: int, data: Completion) -> Ticket:
     db.session.flush()
     _notify_reporter(ticket, account)
     return ticket
+
+
+def spare_parts(text: str = "", item_ids: list[int] | None = None, limit: int = 12,
+                in_stock_only: bool = True) -> list[tuple[Any, int]]:
+    """(stock item, quantity on hand) of the parts matching what was typed or scanned
+    (name, spec, pinyin, initials, barcode), or of the given ids; those in stock first
+    come only, unless `in_stock_only` is off (a refused form's chosen parts)."""
+    from schoolhq.stock import services as stock
+    from schoolhq.stock.models import StockItem
+
+    query = stock.item_rows(stock.ItemFilters(text=text))
+    if item_ids is not None:
+        query = query.where(StockItem.id.in_(item_ids))
+    rows = db.session.execute(query.limit(limit * 5 if in_stock_only else limit)).all()
+    return [(item, quantity) for item, quantity, _value in rows if quantity or not in_stock_only][:limit]
 
 
 def _issue_parts(account, ticket: Ticket, parts: list[tuple[int, str]], store_id: int | None) -> tuple[int, str]:

@@ -15,9 +15,11 @@ from schoolhq.core.permissions import can, permission_required
 from schoolhq.core.web import (
     get_or_404,
     handle_form,
+    int_arg,
     month_arg,
     redirect_to,
     render,
+    search_arg,
     to_int,
     wants_fragment,
 )
@@ -130,7 +132,6 @@ def _ticket_page(ticket: Ticket, status: int = 200, error: str | None = None, ac
         step_form = form if form is not None and action == name else TicketActionForm(formdata=None)
         step_form.assignee_id.choices = [("", _l("— nobody (contractor) —")), *people_choices]
         step_form.helper_ids.choices = people_choices
-        step_form.part_item_id.choices = [("", _l("— none —")), *parts.get("part_items", [])]
         step_form.store_id.choices = [(str(st.id), st.name) for st in parts.get("stores", [])]
         if step_form is not form and name == "assign":
             step_form.assignee_id.data = str(ticket.assignee_id or "")
@@ -144,17 +145,44 @@ def _ticket_page(ticket: Ticket, status: int = 200, error: str | None = None, ac
                   may_work=services.may_work_on(current_user, ticket), may_manage=may_manage,
                   is_reporter=ticket.reported_by_id == current_user.id,
                   hold_reasons=[(r, r) for r in services.domain()["hold_reasons"]], flow=services.FLOW,
-                  has_parts=bool(parts.get("part_items")))
+                  has_parts=bool(parts.get("any")), chosen_parts=_chosen_parts(form if action == "complete" else None))
+
+
+def _chosen_parts(form: TicketActionForm | None) -> list:
+    """The parts a refused completion listed, back on the list with their quantities."""
+    if form is None:
+        return []
+    chosen = [(to_int(item_id), quantity) for item_id, quantity
+              in zip(form.part_item_id.data or [], form.part_quantity.data or [], strict=False)]
+    items = {item.id: item for item, _quantity in services.spare_parts(
+        item_ids=[item_id for item_id, _q in chosen if item_id], in_stock_only=False)}
+    return [(items[item_id], quantity) for item_id, quantity in chosen if item_id in items]
 
 
 def _parts_choices() -> dict:
-    """Spare parts a worker may take from a store while completing."""
+    """Whether any spare part is in stock, and the stores a worker may take one from."""
     from schoolhq.stock import services as stock
 
-    rows = db.session.execute(stock.item_rows(stock.ItemFilters())).all()
-    return {"part_items": [(str(item.id), f"{item.name} {item.spec} ({item.unit})")
-                           for item, quantity, _v in rows if quantity],
-            "stores": stock.stores()}
+    return {"any": services.spare_parts(limit=1), "stores": stock.stores()}
+
+
+@bp.get("/parts/pick")
+@permission_required("repairs.work", "repairs.manage")
+def parts_pick():
+    """A spare part picked by typing (name, pinyin, initials or a scanned barcode): a phone
+    cannot scroll a select of 150 parts."""
+    text = search_arg(limit=60)
+    return render("repairs/_part_pick.html", found=services.spare_parts(text) if text else [], q=text)
+
+
+@bp.get("/parts/line")
+@permission_required("repairs.work", "repairs.manage")
+def parts_line():
+    """One chosen part's line; nothing when it is on the list already (the list's ids come along)."""
+    item_id = int_arg("item_id")
+    listed = {to_int(value) for value in request.args.getlist("part_item_id")}
+    found = services.spare_parts(item_ids=[item_id]) if item_id and item_id not in listed else []
+    return render("repairs/_part_line.html", lines=[(item, "1") for item, _quantity in found])
 
 
 @bp.get("/<int:ticket_id>")

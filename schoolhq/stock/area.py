@@ -4,7 +4,7 @@ on the dashboard."""
 from flask_babel import lazy_gettext as _l
 
 from schoolhq.core.declare import EVERY_ROLE, Area, NavLink, menu
-from schoolhq.stock import counts, demo, requisitions, services
+from schoolhq.stock import audit_trail, counts, demo, requisitions, services
 from schoolhq.stock.models import Requisition, StockCount
 
 AREA = Area(
@@ -59,4 +59,5 @@ AREA = Area(
     status_tones={Requisition: requisitions.STATUS_TONES, StockCount: counts.STATUS_TONES},
     demo=demo.load,
     data_files=("data/stock.yaml",),
+    audit=audit_trail.AUDIT,
 )

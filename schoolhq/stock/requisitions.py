@@ -261,7 +261,8 @@ def approve(account, requisition_id: int, which: str, note: str = "") -> Requisi
         _tell_requester(requisition, _l("Requisition %(number)s is approved and ready to collect",
                                         number=requisition.number))
     db.session.flush()
-    audit.record("stock", f"requisition.approved.{which}", requisition, after={"status": requisition.status},
+    audit.record("stock", "requisition.approved.department" if which == "department" else "requisition.approved.reserve",
+                 requisition, after={"status": requisition.status},
                  summary=requisition.number)
     return requisition
 

@@ -31,6 +31,32 @@
     var again = field && field.form && field.form.querySelector("button[name=action][value=check]");
     if (again) field.form.requestSubmit(again);
   });
+  // A search box that picks (a spare part): Enter searches at once instead of sending
+  // the form around it, and when just one thing matches (a scanned barcode) it is picked.
+  document.addEventListener("keydown", function (event) {
+    var input = event.key === "Enter" && event.target.closest && event.target.closest("[data-enter-stays]");
+    if (!input) return;
+    event.preventDefault();
+    input.pickOne = true;
+    htmx.trigger(input, "pick-now");
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    // a list that grew by a pick empties its search box for the next one
+    var list = event.detail.target, searchId = list && list.getAttribute && list.getAttribute("data-picked-by");
+    var search = searchId && document.getElementById(searchId);
+    if (search) {
+      search.value = "";
+      var shown = document.querySelector(search.getAttribute("data-hx-target"));
+      if (shown) shown.replaceChildren();
+      search.focus();
+    }
+    var input = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!input || !input.pickOne) return;
+    input.pickOne = false;
+    var results = document.querySelector(input.getAttribute("data-hx-target"));
+    var choices = results ? results.querySelectorAll("button[data-hx-get]") : [];
+    if (choices.length === 1) choices[0].click();
+  });
   // The Print button of a page meant for paper: a tablet has no Ctrl+P.
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-print]")) window.print();

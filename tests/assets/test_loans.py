@@ -202,3 +202,26 @@ def test_each_returned_item_has_its_own_damage_and_condition(app, client):
         assert (loans[ids[1]].damaged, loans[ids[1]].condition_in) == (True, "屏幕有裂痕")
         tickets = list(db.session.scalars(select(Ticket)))
         assert [t.asset_id for t in tickets] == [ids[1]]  # a repair only for the damaged one
+
+
+def test_a_borrower_may_sign_the_printed_slip_instead(app, client):
+    """At a keyboard the screen cannot be signed: the desk lends with "signs on paper",
+    and the printed slip leaves the line for the borrower's pen."""
+    with app.test_request_context():
+        assets, borrower = loanable_items(n=1)
+        make_account("keeper", "storekeeper")
+        db.session.commit()
+        asset_id = assets[0].id
+    login(client, "keeper")
+    page = client.get("/assets/desk").get_data(as_text=True)
+    assert 'tabindex="0"' in page and 'name="on_paper"' in page
+    form = {"asset_id": str(asset_id), "borrower_id": str(borrower), "due": "date", "due_date": "2999-01-01"}
+    refused = client.post("/assets/desk/checkout", data=form)
+    assert refused.status_code == 422 and "签" in refused.get_data(as_text=True)
+    done = client.post("/assets/desk/checkout", data={**form, "on_paper": "y"})
+    assert done.status_code == 303
+    slip = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "借用单" in slip and '<img class="signature"' not in slip
+    with app.app_context():
+        loan = db.session.scalars(select(Loan).where(Loan.asset_id == asset_id)).one()
+        assert loan.signature_id is None and loan.returned_at is None

@@ -82,10 +82,10 @@ def test_the_audit_viewer_filters_by_person_area_and_date(app, client):
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "location.created"))
         assert entry.account_id == admin_id and entry.client == "127.0.0.1"
     page = client.get("/audit?area=places").get_data(as_text=True)
-    assert "location.created" in page and "本部" in page
-    assert "location.created" not in client.get("/audit?area=auth").get_data(as_text=True)
-    assert "location.created" in client.get(f"/audit?account_id={admin_id}").get_data(as_text=True)
-    assert "location.created" not in client.get("/audit?day_to=2000-01-01").get_data(as_text=True)
+    assert "新增场所" in page and "本部" in page
+    assert "新增场所" not in client.get("/audit?area=auth").get_data(as_text=True)
+    assert "新增场所" in client.get(f"/audit?account_id={admin_id}").get_data(as_text=True)
+    assert "新增场所" not in client.get("/audit?day_to=2000-01-01").get_data(as_text=True)
     assert client.get("/audit?day_from=garbage&page=-3").status_code == 200
 
 

@@ -205,6 +205,50 @@ def test_storekeeper_lends_two_items_at_the_desk(page, demo, app):
     assert all(loan["returned_at"] is None for loan in loans)
 
 
+def tab_to(page, target, limit: int = 30) -> None:
+    """Press Tab until `target` has the focus, as a keyboard user moves through the page."""
+    for _ in range(limit):
+        if target.evaluate("element => element === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{target} never took the focus in {limit} presses of Tab")
+
+
+def test_a_checkout_finishes_with_the_keyboard_alone(page, demo, app):
+    """No mouse: the scan box has the focus, Tab reaches the borrower, the due chips, the
+    signature pad (which takes the focus and says how to go on) and "signs on paper"."""
+    (asset_id, number), = loanable_in_storage(app, prefixes=(ITEM_NAMES[0],))
+    sign_in(page, STOREKEEPER)
+    page.goto("/assets/desk")
+    expect(page.locator("#tag")).to_be_focused()
+    page.keyboard.type(number)
+    page.keyboard.press("Enter")
+    expect(page.locator("#cart")).to_contain_text(number)
+    tab_to(page, page.locator("#borrower-q"))
+    with page.expect_response(lambda r: "/people/pick" in r.url):
+        page.keyboard.type(BORROWER[1])
+    choice = page.locator("#pick-results label.pick").filter(has_text=BORROWER[0]).locator("input[type=radio]")
+    tab_to(page, choice)
+    page.keyboard.press("Space")
+    expect(choice).to_be_checked()
+    tab_to(page, page.locator("input[name=due]:checked"))
+    page.keyboard.press("ArrowRight")  # the next chip
+    tab_to(page, page.locator("#condition"))
+    page.keyboard.type("完好")
+    tab_to(page, page.locator("canvas[data-signature-for]"))
+    expect(page.locator("#signature-hint")).to_be_visible()
+    tab_to(page, page.locator("#on_paper"))
+    page.keyboard.press("Space")
+    expect(page.locator("#on_paper")).to_be_checked()
+    shoot(page, "desk-keyboard-1024", full_page=True)
+    tab_to(page, page.locator("#checkout-form [type=submit]"))
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/assets/slip/"))
+    expect(page.locator("main")).to_contain_text(BORROWER[0])
+    (loan,) = loans_of(app, [asset_id])
+    assert (loan["status"], loan["borrower"], loan["signature_id"]) == ("on_loan", BORROWER[0], None)
+
+
 def test_storekeeper_checks_two_items_back_in(page, demo, app):
     items = loanable_in_storage(app)
     ids = [asset_id for asset_id, _number in items]

@@ -17,7 +17,7 @@ if why_no_browser():
 
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.e2e.pages import sign_in, sign_out  # noqa: E402
+from tests.e2e.pages import shoot, sign_in, sign_out  # noqa: E402
 
 TEACHER, HEAD, WORKER = "teacher", "logistics", "repair"
 WORKER_NAME = "孙师傅"
@@ -75,6 +75,19 @@ def ticket_facts(app, ticket_id: int) -> dict:
                 "reported_by_id": ticket.reported_by_id, "assignee_id": ticket.assignee_id,
                 "labour_minutes": ticket.labour_minutes, "after_photo_id": ticket.after_photo_id,
                 "photos": [(p.stage, p.attachment_id) for p in photos], "events": list(events)}
+
+
+def part(app, name: str) -> dict:
+    """A spare part of the demo store: its id, barcode and what is on hand (milli-units)."""
+    from sqlalchemy import select
+
+    from schoolhq.extensions import db
+    from schoolhq.stock import services as stock
+    from schoolhq.stock.models import StockItem
+
+    with app.app_context():
+        item = db.session.scalars(select(StockItem).where(StockItem.name == name).order_by(StockItem.id)).first()
+        return {"id": item.id, "barcode": item.barcode, "on_hand": stock.on_hand(item.id)}
 
 
 # Page helpers ------------------------------------------------------------------------
@@ -198,10 +211,32 @@ def test_report_assign_complete_verify_from_a_room_label(browsing, demo, app, tm
     expect(complete).to_be_visible()
     page.locator("#c-done").fill("更换插座面板，紧固接线")
     page.locator("#c-min").fill("30")
+    # a spare part found by typing its pinyin initials, and one scanned (5 ms a key, Enter)
+    # and then taken off again: no select of 150 parts to scroll on a phone
+    socket, switch = part(app, "插座面板"), part(app, "开关面板")
+    page.locator("#part-search").press_sequentially("czmb", delay=60)
+    complete.locator(f"#part-results button[data-hx-get*='item_id={socket['id']}']").click()
+    socket_line = complete.locator("#part-lines li", has=page.locator(f"input[value='{socket['id']}']"))
+    expect(socket_line).to_have_count(1)
+    expect(socket_line.locator("input[name=part_quantity]")).to_have_value("1")
+    page.locator("#part-search").press_sequentially(switch["barcode"], delay=5)
+    page.locator("#part-search").press("Enter")
+    switch_line = complete.locator("#part-lines li", has=page.locator(f"input[value='{switch['id']}']"))
+    expect(switch_line).to_have_count(1)
+    expect(page.locator("#part-search")).to_have_value("")
+    expect(page).to_have_url(re.compile(f"{ticket_url}$"))  # Enter did not send the form
+    switch_line.locator("button[data-remove-row]").click()
+    expect(complete.locator("#part-lines li")).to_have_count(1)
+    shoot(page, f"repair-parts-{screen}", full_page=True)
+    if screen == "phone":
+        assert_no_sideways_scroll(page, "the completion with a spare part")
     page.locator("#c-photo").set_input_files(after_photo)
     complete.locator("button.primary[type=submit]").click()
     expect(page).to_have_url(re.compile(f"{ticket_url}$"))
     status_tag(page, "completed")
+    expect(page.locator("main dl.facts")).to_contain_text("插座面板")
+    assert part(app, "插座面板")["on_hand"] == socket["on_hand"] - 1000
+    assert part(app, "开关面板")["on_hand"] == switch["on_hand"]
     done = ticket_facts(app, ticket_id)
     assert done["after_photo_id"], done
     assert_image_loaded(page.locator(f"main img.photo[src$='/files/{done['after_photo_id']}']"))

@@ -390,3 +390,47 @@ def test_a_refused_report_shows_its_message_inside_the_fields_markup(app, client
     assert "请选择报修地点" in block.group(0)
     assert "插座冒烟</textarea>" in refused.text
     assert '<label for="r-description">故障描述<abbr class="required"' in refused.text  # marked as needed
+
+
+def test_a_spare_part_is_picked_by_typing_and_a_refused_completion_keeps_the_list(app, client):
+    """A phone cannot scroll a select of 150 parts: the part is found by name, pinyin
+    initials or barcode; a part already on the list is not added twice; when the store
+    has too few, the page comes back with the chosen parts and quantities still listed."""
+    from tests.factories.stock import make_item, make_store, receive
+
+    with app.test_request_context():
+        room, teacher, worker, head = school()
+        store = make_store()
+        tubes = make_item("LED灯管", "支")
+        receive(store, tubes, "5", "22")
+        empty = make_item("空气开关", "个")  # none in stock: not offered
+        for n in range(150):
+            receive(store, make_item(f"配件{n:03d}", "个"), "1", "1")
+        ticket = _report(teacher, room)
+        services.assign(head, ticket.id, worker.person_id)
+        db.session.commit()
+        ticket_id, tubes_id, store_id, empty_id = ticket.id, tubes.id, store.id, empty.id
+    login(client, "repair")
+    page = client.get(f"/repairs/{ticket_id}").get_data(as_text=True)
+    assert page.count("<option") < 20  # no select of every part
+    for typed in ("LED", "led", "灯管"):
+        found = client.get(f"/repairs/parts/pick?q={typed}").get_data(as_text=True)
+        assert "LED灯管" in found and "配件" not in found, typed
+    assert "空气开关" not in client.get("/repairs/parts/pick?q=空气").get_data(as_text=True)
+    line = client.get(f"/repairs/parts/line?item_id={tubes_id}").get_data(as_text=True)
+    assert f'name="part_item_id" value="{tubes_id}"' in line and 'name="part_quantity"' in line
+    assert "part_item_id" not in client.get(f"/repairs/parts/line?item_id={tubes_id}&part_item_id={tubes_id}").get_data(as_text=True)
+    assert "part_item_id" not in client.get(f"/repairs/parts/line?item_id={empty_id}").get_data(as_text=True)
+    refused = client.post(f"/repairs/{ticket_id}/complete", data={
+        "work_done": "换灯管", "labour_minutes": "30", "store_id": str(store_id),
+        "part_item_id": str(tubes_id), "part_quantity": "9",
+        "after_photo": (photo().stream, "after.jpg")}, content_type="multipart/form-data")
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert f'name="part_item_id" value="{tubes_id}"' in html and 'value="9"' in html
+    with app.app_context():
+        assert db.session.get(Ticket, ticket_id).status == "assigned"
+    assert client.get("/repairs/parts/pick?q=LED").status_code == 200
+    client.post("/auth/logout")
+    login(client, "teacher")
+    assert client.get("/repairs/parts/pick?q=LED").status_code == 403

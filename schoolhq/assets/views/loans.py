@@ -101,7 +101,7 @@ def desk_checkout():
         cart = _listed(ids)
         due_at = lending.due_from(form.due.data, form.due_date.data)
         return lending.checkout([a.id for a in cart], borrower_id, due_at, form.condition.data or "",
-                                 form.signature.data)
+                                 form.signature.data, require_signature=not form.on_paper.data)
 
     return handle_form(form, checkout, success=lambda loans: redirect_to("assets.slip", slip=loans[0].slip),
                        page=lambda status, error, field: _desk(status, form=form, cart=_cart(ids)))

@@ -1,0 +1,39 @@
+"""What the canteen contributes: its staff roster and the morning check (晨检) on the
+kitchen tablet, with the monthly 从业人员晨检记录."""
+
+from flask_babel import lazy_gettext as _l
+
+from schoolhq.canteen import audit_trail, services
+from schoolhq.core.declare import Area, NavLink, Setting, menu
+
+AREA = Area(
+    name="canteen",
+    label=_l("Canteen"),
+    blueprint="schoolhq.canteen.views:bp",
+    permissions={
+        "canteen.view": _l("See the canteen's food-safety records"),
+        "canteen.record": _l("Record the canteen's morning checks"),
+        "canteen.manage": _l("Keep the canteen's staff roster and sign its records"),
+    },
+    grants={
+        "canteen_manager": ("canteen.view", "canteen.record", "canteen.manage"),
+        "canteen_staff": ("canteen.view", "canteen.record"),
+        "principal": ("canteen.view",),
+        "logistics_head": ("canteen.view",),
+    },
+    nav=(NavLink(_l("Canteen"), "logistics", (("canteen.view", "canteen.morning_page"),), blueprint="canteen"),),
+    subnav=menu(
+        (_l("Morning check"), (("canteen.view", "canteen.morning_page"),)),
+        (_l("Morning-check log"), (("canteen.view", "canteen.morning_ledger"),)),
+        (_l("Canteen staff"), (("canteen.manage", "canteen.staff"),)),
+        (_l("Health certificates"), (("people.certificates", "people.certificate_register"),)),
+        (_l("Settings"), (("canteen.manage", "canteen_settings.page"),)),
+    ),
+    settings=(
+        Setting("canteen.fever_c", "37.3", services.temperature_setting,
+                _l("A temperature at or above this (℃) keeps a person off duty at the morning check"), "text"),
+    ),
+    settings_permission="canteen.manage",
+    data_files=("data/canteen.yaml",),
+    audit=audit_trail.AUDIT,
+)

@@ -1,0 +1,133 @@
+"""The canteen's staff and its data file: who works in the kitchen, in which post, and
+the lists and rules the records follow (the morning check's symptoms, the posts)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from schoolhq.canteen.models import CanteenStaff
+from schoolhq.core import audit
+from schoolhq.core.errors import ServiceError
+from schoolhq.extensions import db
+from schoolhq.people.models import Person
+
+DATA = Path(__file__).parent / "data" / "canteen.yaml"
+#: the certificate a canteen worker needs to work (people/data/certificates.yaml)
+HEALTH_CERTIFICATE = "health"
+
+
+@cache
+def domain() -> dict[str, Any]:
+    return yaml.safe_load(DATA.read_text(encoding="utf-8"))
+
+
+def zh() -> bool:
+    return str(get_locale() or "zh").startswith("zh")
+
+
+def words(entry: dict[str, Any]) -> str:
+    """An entry of the data file ({zh, en}) in the reader's language."""
+    return entry["zh"] if zh() or not entry.get("en") else entry["en"]
+
+
+def symptoms() -> list[tuple[str, str]]:
+    return [(row["key"], words(row)) for row in domain()["morning_check"]["symptoms"]]
+
+
+def symptom_name(key: str) -> str:
+    return dict(symptoms()).get(key, key)
+
+
+def temperature_setting(value) -> str:
+    """The fever threshold setting: a temperature like 37.3."""
+    tenths = parse_temperature(str(value))
+    return f"{tenths // 10}.{tenths % 10}"
+
+
+def parse_temperature(text: str | None) -> int | None:
+    """Tenths of a degree from what was typed: `36.5`, `36,5`, `36.5℃`; None when empty."""
+    cleaned = unicodedata.normalize("NFKC", text or "").strip().replace(",", ".")
+    cleaned = re.sub(r"\s*(℃|°C|°|度)$", "", cleaned)
+    if not cleaned:
+        return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ServiceError(_l("“%(value)s” is not a temperature; write it like 36.5.", value=(text or "")[:20]),
+                           "temperature") from None
+    if not value.is_finite() or not Decimal("34") <= value <= Decimal("43"):
+        raise ServiceError(_l("A body temperature of %(value)s ℃ cannot be right: between 34 and 43.",
+                              value=(text or "")[:20]), "temperature")
+    return int((value * 10).to_integral_value())
+
+
+def show_temperature(tenths: int | None) -> str:
+    return "" if tenths is None else f"{tenths // 10}.{tenths % 10}"
+
+
+# The roster -----------------------------------------------------------------------------
+
+STAFF_FIELDS = ["person_id", "post", "active"]
+
+
+def roster(include_inactive: bool = False) -> list[CanteenStaff]:
+    query = select(CanteenStaff).join(Person, Person.id == CanteenStaff.person_id).where(Person.left_at.is_(None))
+    if not include_inactive:
+        query = query.where(CanteenStaff.active.is_(True))
+    return list(db.session.scalars(query.order_by(CanteenStaff.active.desc(), CanteenStaff.post, Person.pinyin,
+                                                  Person.name)))
+
+
+def _clean_post(post: str) -> str:
+    post = (post or "").strip()
+    if len(post) > 40:
+        raise ServiceError(_l("A post is at most 40 characters."), "post")
+    return post
+
+
+def add_staff(person_id: int | None, post: str) -> CanteenStaff:
+    """Put someone on the canteen's roster (again, if they were taken off)."""
+    from schoolhq.people.services import get_person
+
+    if not person_id:
+        raise ServiceError(_l("Choose the person."), "person_id")
+    person = get_person(person_id)
+    if person.left_at is not None:
+        raise ServiceError(_l("%(name)s has left the school.", name=person.name), "person_id")
+    post = _clean_post(post)
+    member = db.session.scalar(select(CanteenStaff).where(CanteenStaff.person_id == person.id))
+    if member is not None and member.active:
+        raise ServiceError(_l("%(name)s is on the canteen's staff already.", name=person.name), "person_id")
+    before = audit.snapshot(member, STAFF_FIELDS) if member else None
+    if member is None:
+        member = CanteenStaff(person_id=person.id)
+        db.session.add(member)
+    member.post, member.active = post, True
+    db.session.flush()
+    audit.record("canteen", "staff.added", member, before=before, after=audit.snapshot(member, STAFF_FIELDS),
+                 summary=person.name)
+    return member
+
+
+def end_staff(staff_id: int) -> CanteenStaff:
+    """Take someone off the roster; their records stay."""
+    from schoolhq.core.database import locked
+
+    member = locked(CanteenStaff, staff_id, _l("That person is not on the canteen's staff."))
+    if not member.active:
+        return member
+    member.active = False
+    audit.record("canteen", "staff.removed", member, before={"active": True}, after={"active": False},
+                 summary=member.person.name)
+    return member
+
