@@ -271,6 +271,28 @@ def approve_losses(campaign_id: int) -> AuditCampaign:
     return campaign
 
 
+def losses_to_approve(account):
+    """Closed stocktakes whose losses wait for this person's approval, oldest first:
+    within the reach of their grant of assets.approve, never one they closed themselves;
+    with how many items are missing and their value (盘亏)."""
+    from sqlalchemy import or_
+
+    from schoolhq.core.permissions import within_scopes
+
+    counted = select(AuditScan.id).where(AuditScan.campaign_id == AuditExpected.campaign_id,
+                                         AuditScan.asset_id == AuditExpected.asset_id,
+                                         AuditScan.result.in_(("found", "misplaced"))).exists()
+    lost = (AuditExpected.campaign_id == AuditCampaign.id, ~counted)  # expected, and never counted: as report() says
+    query = (select(AuditCampaign.id, AuditCampaign.name, AuditCampaign.closed_at,
+                    select(func.count(AuditExpected.id)).where(*lost).scalar_subquery().label("missing"),
+                    select(func.coalesce(func.sum(AuditExpected.amount_fen), 0)).where(*lost)
+                    .scalar_subquery().label("missing_fen"))
+             .where(AuditCampaign.status == "closed",
+                    or_(AuditCampaign.closed_by_id.is_(None), AuditCampaign.closed_by_id != account.id))
+             .order_by(AuditCampaign.closed_at, AuditCampaign.id))
+    return within_scopes(query, account, "assets.approve", location_id=AuditCampaign.location_id)
+
+
 def due_for_audit(limit: int = 500) -> list[Asset]:
     """Assets never audited, or whose next audit date has passed."""
     today = local_today()

@@ -171,6 +171,33 @@ def execute(disposal_id: int, method: str) -> Disposal:
     return disposal
 
 
+def waiting_for(account):
+    """The requests whose next step is this person's, oldest first: the appraisal for
+    whoever manages the register, the decision for anyone but the requester who may take
+    it (above the threshold, a holder of assets.approve), as `decide` and the disposal page
+    allow; only requests whose every item the person may see, as the page requires. None
+    when no step is theirs."""
+    from sqlalchemy import and_, exists, or_
+
+    from schoolhq.core.permissions import can, scope_condition
+    from schoolhq.places.models import Location
+
+    manages, approves = can(account, "assets.manage"), can(account, "assets.approve")
+    if not (manages or approves):
+        return None
+    decide = [Disposal.status == "appraised", or_(Disposal.created_by_id.is_(None), Disposal.created_by_id != account.id)]
+    if not approves:
+        decide.append(Disposal.total_fen < settings.get("assets.disposal_principal_threshold_fen"))
+    steps = [and_(*decide)] + ([Disposal.status == "submitted"] if manages else [])
+    query = select(Disposal).where(or_(*steps)).order_by(Disposal.created_at, Disposal.id)
+    seen = scope_condition(account, "assets.view", location_path=Location.path, department_id=Asset.department_id)
+    if seen is not None:  # a scoped reader: no item outside what they see
+        query = query.where(~exists(select(DisposalItem.id).join(Asset, Asset.id == DisposalItem.asset_id)
+                                    .join(Location, Location.id == Asset.location_id)
+                                    .where(DisposalItem.disposal_id == Disposal.id, ~seen)))
+    return query
+
+
 def in_progress_for(asset: Asset) -> Disposal | None:
     return db.session.scalar(select(Disposal).join(DisposalItem).where(
         DisposalItem.asset_id == asset.id, Disposal.status.in_(("submitted", "appraised", "approved"))))

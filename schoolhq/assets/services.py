@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any
 
 from flask import g, url_for
@@ -554,23 +554,76 @@ def label_target(token: str):
 
 
 def dashboard_items(account):
-    from schoolhq.assets import loans  # loans build on the register: imported late
+    """For the loan desk, its overdue loans and the requests to borrow it decides (at the
+    places its grant reaches); the disposals and stocktake losses waiting for this
+    person's step; a borrower's own overdue items. Each named, to its page."""
+    # loans, disposals and stocktakes build on the register: imported late
+    from schoolhq.assets import audits, disposals, loans
+    from schoolhq.assets.models import Disposal, DisposalItem, Reservation
+    from schoolhq.core.filters import local_date, money
     from schoolhq.core.permissions import can
-    from schoolhq.dashboard.services import Item
+    from schoolhq.dashboard.services import Entry, Item, first_rows, joined, late, waiting
+    from schoolhq.people.models import Person
+    from schoolhq.places.models import Location
+
+    def named_loans(query) -> tuple:
+        total, rows = first_rows(query.with_only_columns(Loan.slip, Loan.due_at, Asset.name, Asset.number,
+                                                         Person.name.label("borrower"))
+                                 .join(Person, Person.id == Loan.borrower_id))
+        return total, [Entry(joined(row.borrower, row.name, row.number), url_for("assets.slip", slip=row.slip),
+                             late(row.due_at)) for row in rows]
 
     items = []
     if can(account, "assets.loan"):
-        overdue = db.session.scalar(select(func.count()).select_from(
-            loans.loans_query(None, account, overdue=True).order_by(None).subquery())) or 0
-        items.append(Item("assets", _l("Overdue loans"), overdue, url_for("assets.loans", overdue=1), "danger"))
-        from schoolhq.assets.models import Reservation
+        overdue, entries = named_loans(loans.loans_query(None, account, overdue=True))
+        items.append(Item("assets", _l("Overdue loans"), overdue, url_for("assets.loans", overdue=1), "danger",
+                          entries))
+        requests = _within_scope(
+            select(Reservation.id, Reservation.starts_at, Reservation.ends_at, Reservation.created_at, Asset.name,
+                   Person.name.label("person"))
+            .join(Asset, Asset.id == Reservation.asset_id).join(Location, Location.id == Asset.location_id)
+            .join(Person, Person.id == Reservation.person_id)
+            .where(Reservation.status == "requested").order_by(Reservation.starts_at, Reservation.id),
+            account, Location, None, "assets.loan")
+        waiting_count, rows = first_rows(requests)
 
-        waiting = db.session.scalar(select(func.count(Reservation.id)).where(Reservation.status == "requested")) or 0
-        items.append(Item("assets", _l("Requests to borrow waiting"), waiting, url_for("assets.requests_pending")))
+        def asked(row) -> Entry:
+            days = _l("%(first)s to %(last)s", first=local_date(row.starts_at, "MM-dd"),
+                      last=local_date(row.ends_at - timedelta(seconds=1), "MM-dd"))  # ends as the next day starts
+            return Entry(joined(row.person, row.name, days),
+                         url_for("assets.requests_pending", _anchor=f"request-{row.id}"), waiting(row.created_at))
+
+        items.append(Item("assets", _l("Requests to borrow waiting"), waiting_count, url_for("assets.requests_pending"),
+                          entries=[asked(row) for row in rows]))
+    query = disposals.waiting_for(account)
+    if query is not None:
+        first_asset = (select(Asset.name).join(DisposalItem, DisposalItem.asset_id == Asset.id)
+                       .where(DisposalItem.disposal_id == Disposal.id).order_by(DisposalItem.id).limit(1))
+        size = select(func.count(DisposalItem.id)).where(DisposalItem.disposal_id == Disposal.id)
+        count, rows = first_rows(query.with_only_columns(
+            Disposal.id, Disposal.number, Disposal.status, Disposal.total_fen,
+            first_asset.scalar_subquery().label("first"), size.scalar_subquery().label("size")))
+        step = {"submitted": _l("to appraise"), "appraised": _l("to decide")}
+        items.append(Item("assets", _l("Disposal requests waiting for you"), count, url_for("assets.disposals_index"),
+                          "warning", [Entry(joined(row.number, _l("%(name)s and others, %(n)s items", name=row.first,
+                                                                  n=row.size) if row.size > 1 else row.first,
+                                                   money(row.total_fen)),
+                                            url_for("assets.disposal_detail", disposal_id=row.id),
+                                            str(step.get(row.status, ""))) for row in rows]))
+    if can(account, "assets.approve"):
+        count, rows = first_rows(audits.losses_to_approve(account))
+        items.append(Item("assets", _l("Stocktake losses to approve"), count,
+                          url_for("assets.audit_detail", campaign_id=rows[0].id) if count == 1 else "",
+                          "warning", [Entry(joined(row.name, _l("%(n)s items missing, %(amount)s", n=row.missing,
+                                                                amount=money(row.missing_fen))),
+                                            url_for("assets.audit_detail", campaign_id=row.id),
+                                            waiting(row.closed_at) if row.closed_at else "") for row in rows]))
     if account.person_id:
-        mine = db.session.scalar(select(func.count(Loan.id)).where(
-            Loan.borrower_id == account.person_id, Loan.returned_at.is_(None), Loan.due_at < utcnow())) or 0
-        items.append(Item("assets", _l("Items you borrowed that are overdue"), mine, url_for("assets.mine"), "danger"))
+        mine, entries = named_loans(select(Loan).join(Asset, Asset.id == Loan.asset_id).where(
+            Loan.borrower_id == account.person_id, Loan.returned_at.is_(None), Loan.due_at < utcnow())
+            .order_by(Loan.due_at))
+        items.append(Item("assets", _l("Items you borrowed that are overdue"), mine, url_for("assets.mine"), "danger",
+                          entries))
     return items
 
 

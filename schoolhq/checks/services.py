@@ -664,31 +664,125 @@ def start_adhoc(account, template_key: str, location_id: int | None, asset_id: i
 
 # Hooks into the rest of the system -------------------------------------------------------
 
+@cache
+def _round_names() -> tuple:
+    """What the dashboard reads beside a round (the check, the place under its own name,
+    the asset) and the joins that read it, made once: building these expressions is most
+    of a small query's cost."""
+    from sqlalchemy.orm import aliased
+
+    from schoolhq.assets.models import Asset
+    from schoolhq.places.models import Location
+
+    place = aliased(Location, name="round_place")
+    return ((CheckRound.id, CheckRound.period, CheckRound.due_at, CheckRound.status, CheckTemplate.title_zh,
+             CheckTemplate.title_en, place.name.label("place"), Asset.name.label("asset")),
+            ((CheckTemplate, CheckTemplate.id == CheckRound.template_id), (place, place.id == CheckRound.location_id),
+             (Asset, Asset.id == CheckRound.asset_id)))
+
+
+def _round_rows(query):
+    """A select of rounds as the dashboard names them (`query` may ask about places in a
+    subquery: the round's own place has a name of its own). Outer joins, though every
+    round has its check and place: SQLite keeps the rounds the outer loop then, and never
+    walks each place's rounds to find a person's few."""
+    columns, joins = _round_names()
+    query = query.with_only_columns(*columns)
+    for target, onclause in joins:
+        query = query.outerjoin(target, onclause)
+    return query
+
+
+def _round_entry(row, note: str = ""):
+    from schoolhq.dashboard.services import Entry, joined
+
+    return Entry(joined(packs.title_of(row, reader_language()), row.place, row.asset, queries.meal_label(row)),
+                 url_for("checks.round_page", round_id=row.id), note)
+
+
+def _named_rounds(query, note=None) -> tuple:
+    """How many rounds `query` holds and the first few by name, each to its page with
+    `note(row)`: one statement."""
+    from schoolhq.dashboard.services import first_rows
+
+    total, rows = first_rows(_round_rows(query))
+    return total, [_round_entry(row, note(row) if note else "") for row in rows]
+
+
+def _due_note(row) -> str:
+    from schoolhq.dashboard.services import late
+
+    if row.due_at < utcnow():
+        return late(row.due_at)
+    due = to_local(row.due_at)
+    return str(_l("by %(time)s", time=due.strftime("%H:%M" if due.date() == local_today() else "%m-%d %H:%M")))
+
+
+def _named_failures(account) -> tuple:
+    """Today's failed answers, in the rounds this person may open: each as the check, the
+    place and what was found ("冷藏设备温度 (冷藏冰箱1): 9.5 °C (allowed 0–8 °C)"), to its round."""
+    from schoolhq.core.permissions import within_scopes
+    from schoolhq.dashboard.services import Entry, first_rows, joined
+    from schoolhq.places.models import Location
+
+    query = within_scopes(queries.failed_answers(), account, ("checks.view", "checks.manage"),
+                          location_path=Location.path)
+    total, rows = first_rows(query)
+    language = reader_language()
+    entries = []
+    for row in rows:
+        state = FINDING_LABELS["corrected"] if row.corrected else \
+            STATUS_LABELS["in_progress"] if row.status == "in_progress" else ""
+        entries.append(Entry(joined(packs.title_of(row, language), row.place,
+                                    answer_summary(row.CheckItem, row, row.subject or "")),
+                             url_for("checks.round_page", round_id=row.round_id), str(state)))
+    return total, entries
+
+
 def dashboard_items(account):
+    """The person's own rounds of today; for the office, today's failed items, the rounds
+    past their due time and those missed today; for the principal, the month's missed
+    rounds. Each named, to the round's page."""
     from schoolhq.core.permissions import unscoped
-    from schoolhq.dashboard.services import Item
+    from schoolhq.dashboard.services import SHOWN, Item, late
 
     items = []
     if can(account, "checks.perform"):
-        mine = db.session.scalar(select(func.count()).select_from(queries.my_rounds(account).subquery())) or 0
-        items.append(Item("checks", _l("Checks for you today"), mine, url_for("checks.today")))
-    if unscoped(account, "checks.manage"):
-        counts = queries.day_counts(queries.day_rounds())
-        late = db.session.scalar(select(func.count(CheckRound.id)).where(CheckRound.status.in_(OPEN),
-                                                                         CheckRound.due_at < utcnow())) or 0
-        items.append(Item("checks", _l("Checks past their due time"), late, url_for("checks.oversight"), "warning"))
-        items.append(Item("checks", _l("Checks missed today"), counts.get("missed", 0),
-                          url_for("checks.oversight", status="missed"), "danger"))
+        # a person's rounds of a day are a few dozen at most: all of them, soonest due first
+        mine = sorted(db.session.execute(_round_rows(queries.my_rounds(account))).all(),
+                      key=lambda row: (row.due_at, row.id))
+        items.append(Item("checks", _l("Checks for you today"), len(mine), url_for("checks.today"),
+                          entries=[_round_entry(row, _due_note(row)) for row in mine[:SHOWN]]))
+    manages, views = unscoped(account, "checks.manage"), unscoped(account, "checks.view")
+    if manages or views:
+        failed, entries = _named_failures(account)
+        items.append(Item("checks", _l("Check items failed today"), failed,
+                          url_for("checks.oversight", day=local_today().isoformat()) if manages
+                          else url_for("checks.finding_list", status="all"), "danger", entries))
+    if manages:
+        late_count, entries = _named_rounds(
+            select(CheckRound).where(CheckRound.status.in_(OPEN), CheckRound.due_at < utcnow())
+            .order_by(CheckRound.due_at, CheckRound.id), lambda row: late(row.due_at))
+        items.append(Item("checks", _l("Checks past their due time"), late_count, url_for("checks.oversight"),
+                          "warning", entries))
+        start, end = local_day_bounds_utc(local_today())
+        missed, entries = _named_rounds(
+            select(CheckRound).where(CheckRound.status == "missed", CheckRound.due_at >= start, CheckRound.due_at < end)
+            .order_by(CheckRound.due_at, CheckRound.id))
+        items.append(Item("checks", _l("Checks missed today"), missed, url_for("checks.oversight", status="missed"),
+                          "danger", entries))
         open_findings = db.session.scalar(select(func.count(CheckFinding.id))
                                           .where(CheckFinding.status == "open")) or 0
         items.append(Item("checks", _l("Check findings to follow up"), open_findings, url_for("checks.finding_list"),
                           "warning"))
-    elif unscoped(account, "checks.view"):  # the principal: the month at a glance
+    elif views:  # the principal: the month at a glance
         first = local_today().replace(day=1)
-        missed = db.session.scalar(select(func.count(CheckRound.id)).where(
-            CheckRound.status == "missed", CheckRound.due_at >= local_day_bounds_utc(first)[0])) or 0
+        missed, entries = _named_rounds(
+            select(CheckRound).where(CheckRound.status == "missed", CheckRound.due_at >= local_day_bounds_utc(first)[0])
+            .order_by(CheckRound.due_at.desc(), CheckRound.id.desc()),
+            lambda row: row.period.partition(" ")[0])  # the day (or week, month) it was for
         items.append(Item("checks", _l("Checks missed this month"), missed,
-                          url_for("checks.compliance", month=first.strftime("%Y-%m")), "warning"))
+                          url_for("checks.compliance", month=first.strftime("%Y-%m")), "warning", entries))
     return items
 
 

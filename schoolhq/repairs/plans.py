@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -267,7 +267,9 @@ def add_statutory_register(account, location_id: int) -> int:
     return added
 
 
-def overdue_statutory() -> int:
-    return db.session.scalar(select(func.count(Ticket.id)).join(MaintenancePlan, MaintenancePlan.id == Ticket.plan_id)
-                             .where(MaintenancePlan.statutory.is_(True), Ticket.status.in_(OPEN),
-                                    Ticket.plan_due_on < local_today())) or 0
+def overdue_statutory():
+    """The open tickets of statutory inspections whose day has passed, the longest overdue
+    first, with their plan's title."""
+    return (select(Ticket, MaintenancePlan.title).join(MaintenancePlan, MaintenancePlan.id == Ticket.plan_id)
+            .where(MaintenancePlan.statutory.is_(True), Ticket.status.in_(OPEN), Ticket.plan_due_on < local_today())
+            .order_by(Ticket.plan_due_on, Ticket.id))

@@ -695,30 +695,79 @@ def open_for_damaged_return(loan, note: str) -> None:
                            set_under_repair=True))
 
 
+@cache
+def _ticket_names() -> tuple:
+    """What the dashboard reads beside a ticket (its place and kind) and the joins that read
+    it, made once: building these expressions is most of a small query's cost."""
+    from schoolhq.places.models import Location
+
+    return ((Ticket.id, Ticket.number, Ticket.description, Ticket.due_at, Ticket.reported_at, Ticket.plan_due_on,
+             Location.name.label("place"), RepairCategory.name.label("category")),
+            ((Location, Location.id == Ticket.location_id), (RepairCategory, RepairCategory.id == Ticket.category_id)))
+
+
+def _named_tickets(query, note=None, columns=(), what=None) -> tuple:
+    """How many tickets `query` (a select of Ticket) holds, and the first few by name:
+    number, place and what (`what(row)`, else the kind and the description), with
+    `note(row)`, each to its page; one statement. `columns`: more to read of its joins."""
+    from schoolhq.dashboard.services import Entry, first_rows, joined
+
+    names, joins = _ticket_names()
+    query = query.with_only_columns(*names, *columns)
+    for target, onclause in joins:
+        query = query.join(target, onclause)
+    total, rows = first_rows(query)
+    entries = []
+    for row in rows:
+        description = row.description.splitlines()[0] if row.description else ""
+        words = what(row) if what else joined(row.category, description[:24] + ("…" if len(description) > 24 else ""))
+        entries.append(Entry(joined(row.number, row.place, words), url_for("repairs.ticket", ticket_id=row.id),
+                             note(row) if note else ""))
+    return total, entries
+
+
 def dashboard_items(account):
+    """A worker's queue; the office's unassigned and overdue tickets, at the places its
+    grant of repairs.manage reaches, and for the whole school's office the places with
+    repeated faults and the overdue statutory inspections; the reporter's repairs to
+    confirm. Each ticket named, to its page."""
     from schoolhq.core.permissions import unscoped
-    from schoolhq.dashboard.services import Item
+    from schoolhq.core.timeutil import local_day_bounds_utc
+    from schoolhq.dashboard.services import Item, late, waiting
+
+    def late_if_due(row) -> str:
+        return late(row.due_at) if row.due_at is not None and row.due_at < utcnow() else ""
 
     items = []
     if account.person_id and can(account, "repairs.work"):
-        mine = db.session.scalar(select(func.count()).select_from(queue_for(account).subquery())) or 0
-        items.append(Item("repairs", _l("Repair tickets for you"), mine, url_for("repairs.queue")))
-    if unscoped(account, "repairs.manage"):
-        waiting = db.session.scalar(select(func.count(Ticket.id)).where(Ticket.status == "pending")) or 0
-        items.append(Item("repairs", _l("Repair tickets waiting to be assigned"), waiting,
-                          url_for("repairs.index", status="pending"), "warning"))
-        overdue = db.session.scalar(select(func.count()).select_from(all_tickets(overdue=True).subquery())) or 0
+        mine, entries = _named_tickets(queue_for(account), late_if_due)
+        items.append(Item("repairs", _l("Repair tickets for you"), mine, url_for("repairs.queue"), entries=entries))
+    if can(account, "repairs.manage"):
+        def office(query):
+            return within_scope(query, account, ("repairs.manage",))
+
+        waiting_count, entries = _named_tickets(office(all_tickets("pending")), lambda row: waiting(row.reported_at))
+        items.append(Item("repairs", _l("Repair tickets waiting to be assigned"), waiting_count,
+                          url_for("repairs.index", status="pending"), "warning", entries))
+        overdue, entries = _named_tickets(office(all_tickets(overdue=True)), lambda row: late(row.due_at))
         items.append(Item("repairs", _l("Overdue repair tickets"), overdue, url_for("repairs.index", overdue=1),
-                          "danger"))
+                          "danger", entries))
+    if unscoped(account, "repairs.manage"):
         items.append(Item("repairs", _l("Places with repeated faults (3 in 90 days)"), len(repeat_places()),
                           url_for("repairs.index", repeats=1), "warning"))
+        from schoolhq.repairs.models import MaintenancePlan
         from schoolhq.repairs.plans import overdue_statutory
 
-        items.append(Item("repairs", _l("Statutory inspections overdue"), overdue_statutory(),
-                          url_for("repairs.plan_list"), "danger"))
-    to_confirm = db.session.scalar(select(func.count(Ticket.id)).where(Ticket.reported_by_id == account.id,
-                                                                       Ticket.status == "completed")) or 0
-    items.append(Item("repairs", _l("Repairs to confirm"), to_confirm, url_for("repairs.mine"), "warning"))
+        def day_late(row) -> str:
+            return late(local_day_bounds_utc(row.plan_due_on)[0]) if row.plan_due_on else ""
+
+        statutory, entries = _named_tickets(overdue_statutory(), day_late, (MaintenancePlan.title.label("plan"),),
+                                            what=lambda row: row.plan)
+        items.append(Item("repairs", _l("Statutory inspections overdue"), statutory, url_for("repairs.plan_list"),
+                          "danger", entries))
+    to_confirm, entries = _named_tickets(select(Ticket).where(Ticket.reported_by_id == account.id,
+                                                              Ticket.status == "completed").order_by(Ticket.id))
+    items.append(Item("repairs", _l("Repairs to confirm"), to_confirm, url_for("repairs.mine"), "warning", entries))
     return items
 
 

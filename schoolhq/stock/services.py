@@ -728,28 +728,56 @@ def kind_label(kind: str) -> str:
 # Hooks into the rest of the system ----------------------------------------------------
 
 def dashboard_items(account):
+    """For the store, the items at or below minimum and what waits at the window; for the
+    keeper of the emergency reserve, the items below it, named; for anyone, the
+    requisitions waiting for their approval, named."""
     from flask import url_for
 
     from schoolhq.core.permissions import can
-    from schoolhq.dashboard.services import Item
+    from schoolhq.dashboard.services import SHOWN, Entry, Item, first_rows, joined
     from schoolhq.stock import reports, requisitions
 
     items = []
-    if can(account, "stock.issue") or can(account, "stock.reserve"):
-        low, reserve = reports.low_counts(account)
-        if can(account, "stock.issue"):
-            items.append(Item("stock", _l("Stock items at or below minimum"), low,
-                              url_for("stock.index", level="low"), "warning"))
-            items.append(Item("stock", _l("Requisitions to hand out"), requisitions.window_count(account),
-                              url_for("stock.window")))
-        if can(account, "stock.reserve"):
-            items.append(Item("stock", _l("Emergency reserves breached"), reserve,
-                              url_for("stock.index", level="reserve"), "danger"))
+    if can(account, "stock.issue"):
+        low, _reserve = reports.low_counts(account)
+        items.append(Item("stock", _l("Stock items at or below minimum"), low,
+                          url_for("stock.index", level="low"), "warning"))
+        items.append(Item("stock", _l("Requisitions to hand out"), requisitions.window_count(account),
+                          url_for("stock.window")))
+    if can(account, "stock.reserve"):
+        reserve, rows = first_rows(item_rows(ItemFilters(level="reserve"), account))
+        items.append(Item("stock", _l("Emergency reserves breached"), reserve, url_for("stock.index", level="reserve"),
+                          "danger", [Entry(joined(item.name, item.spec), url_for("stock.item", item_id=item.id),
+                                           str(_l("%(quantity)s on hand, reserve %(reserve)s",
+                                                  quantity=f"{format_quantity(quantity)} {item.unit}",
+                                                  reserve=f"{format_quantity(item.reserve_level_milli)} {item.unit}")))
+                                     for item, quantity, _value, _total in rows]))
     if account.person_id:
+        # who may approve is the requisitions' rule, in Python over the few pending ones
         waiting = requisitions.waiting_for(account)
         items.append(Item("stock", _l("Requisitions waiting for your approval"), len(waiting),
-                          url_for("stock.approvals"), "warning"))
+                          url_for("stock.approvals"), "warning",
+                          [_approval_entry(account, requisition) for requisition in waiting[:SHOWN]]))
     return items
+
+
+def _approval_entry(account, requisition):
+    """"LY2026-0012 · 王芳 · 语文组 · A4复印纸 ×5, 白板笔 ×10": who asks for what, and which approval waits."""
+    from flask import url_for
+
+    from schoolhq.dashboard.services import Entry, joined, waiting
+    from schoolhq.stock import requisitions
+
+    lines = [f"{line.item.name} ×{format_quantity(line.quantity_milli)}" for line in requisition.lines[:2]]
+    what = "、".join(lines) + ("…" if len(requisition.lines) > 2 else "")
+    if requisition.needs_reserve_approval and not requisition.reserve_approved_by_id \
+            and requisitions.may_release_reserve(account, requisition):
+        note = str(_l("emergency reserve"))
+    else:
+        note = waiting(requisition.submitted_at) if requisition.submitted_at else ""
+    return Entry(joined(requisition.number, requisition.requester.name,
+                        requisition.department.name if requisition.department else "", what),
+                 url_for("stock.requisition", requisition_id=requisition.id), note)
 
 
 def open_by_barcode(code: str) -> str | None:
