@@ -44,4 +44,5 @@ AREA = Area(
     data_files=("data/canteen.yaml",),
     audit=audit_trail.AUDIT,
     demo=demo.load,
+    dashboard=services.dashboard_items,
 )

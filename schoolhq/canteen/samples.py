@@ -177,6 +177,19 @@ def failures(first: date, last: date) -> list[MealSamples]:
     return result
 
 
+def unsampled(first: date, last: date) -> list[tuple[Meal, Dish]]:
+    """The dishes of meals between the two days that are over and were not sampled, the
+    latest first: one query, the meal's end judged here."""
+    rows = db.session.execute(
+        select(Meal, Dish).join(Dish, Dish.meal_id == Meal.id)
+        .outerjoin(FoodSample, FoodSample.dish_id == Dish.id)
+        .where(Meal.day >= first, Meal.day <= last, Dish.removed.is_(False), FoodSample.id.is_(None))
+        .order_by(Meal.day.desc(), Meal.kind, Dish.position)).all()
+    now = utcnow()
+    served = {k.key for k in meals.kinds()}
+    return [(meal, dish) for meal, dish in rows if meal.kind in served and now >= meals.ends_at(meal.day, meal.kind)]
+
+
 def month_rows(year: int, month: int) -> list[FoodSample]:
     first = date(year, month, 1)
     after = date(year + month // 12, month % 12 + 1, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -153,3 +154,34 @@ def end_staff(staff_id: int) -> CanteenStaff:
                  summary=member.person.name)
     return member
 
+
+
+def dashboard_items(account) -> list:
+    """For the kitchen, today's morning check while someone is still unseen; for whoever
+    oversees the canteen, the dishes of the last week's meals that were not sampled,
+    named, each to its day's samples."""
+    from flask import url_for
+
+    from schoolhq.canteen import meals, morning, samples
+    from schoolhq.core.calendar import is_school_day
+    from schoolhq.core.permissions import can
+    from schoolhq.core.timeutil import local_today
+    from schoolhq.dashboard.services import SHOWN, Entry, Item
+
+    items = []
+    today = local_today()
+    if can(account, "canteen.record") and is_school_day(today):
+        unseen = [line for line in morning.lines(today) if line.check is None and line.member.active]
+        if unseen:
+            items.append(Item("canteen", _l("Morning check not finished"), len(unseen),
+                              url_for("canteen.morning_page"), "warning",
+                              [Entry(line.member.person.name, url_for("canteen.morning_page"), line.member.post)
+                               for line in unseen[:SHOWN]]))
+    if can(account, "canteen.view"):
+        missing = samples.unsampled(today - timedelta(days=7), today)
+        items.append(Item("canteen", _l("Dishes served without a food sample"), len(missing),
+                          url_for("canteen.samples_page"), "danger",
+                          [Entry(f"{meal.day.isoformat()} {meals.kind_name(meal.kind)} · {dish.name}",
+                                 url_for("canteen.samples_page", day=meal.day.isoformat()))
+                           for meal, dish in missing[:SHOWN]]))
+    return items

@@ -24,6 +24,7 @@ AREA = Area(
     seeders=(certificates.seed,),
     jobs={"people.certificate_warnings": certificates.warn_expiring},
     upload_rules=(certificates.attachment_rule,),
+    dashboard=certificates.dashboard_items,
     data_files=("data/certificates.yaml",),
     audit=audit_trail.AUDIT,
 )

@@ -295,3 +295,24 @@ def attachment_rule(attachment, account):
         return None
     return (certificate.person.account is not None and certificate.person.account.id == account.id) or \
         can(account, "people.view")
+
+
+def dashboard_items(account) -> list:
+    """For whoever keeps the register: certificates that have run out or will within the
+    warning time, named, each to its holder's page."""
+    from flask import url_for
+
+    from schoolhq.core.permissions import can
+    from schoolhq.dashboard.services import SHOWN, Entry, Item
+
+    if not can(account, "people.certificates"):
+        return []
+    rows = [row for kind in types() if kind.blocks_work for row in register(kind.key)
+            if row.state in ("expired", "expiring", "missing")]
+    rows.sort(key=lambda row: ("expired", "missing", "expiring").index(row.state))
+    return [Item("people", _l("Certificates run out or missing"), len(rows),
+                 url_for("people.certificate_register"), "danger" if any(r.state != "expiring" for r in rows) else "warning",
+                 [Entry(f"{row.person.name} · {type_name(row.kind)}", url_for("people.detail", person_id=row.person.id),
+                        str(STATES[row.state]) + (f" {row.certificate.expires_on.isoformat()}"
+                                                  if row.certificate and row.certificate.expires_on else ""))
+                  for row in rows[:SHOWN]])]

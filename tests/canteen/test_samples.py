@@ -161,3 +161,27 @@ def test_the_month_sample_log_prints_and_exports(app, client):
     rows = list(book.active.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[1][4] == 150 and rows[1][0].date() == local_today()
     assert client.get("/canteen/samples").status_code == 200
+
+
+def test_the_dashboard_names_unsampled_dishes_unseen_staff_and_lapsed_certificates(app, client):
+    from schoolhq.core.calendar import is_school_day
+
+    with app.test_request_context():
+        kitchen()
+        menu()
+        from tests.conftest import make_account
+
+        make_account("teacher", "staff")
+        school_day = is_school_day(local_today())
+    login(client, "kitchen")
+    page = client.get("/").get_data(as_text=True)
+    assert "未留样的菜品" in page and "豆浆" in page and "红烧肉" not in page  # lunch is not over at 10:00
+    assert "证件过期或缺失" in page and "赵师傅" in page
+    if school_day:
+        assert "晨检未完成" in page
+    client.post("/canteen/morning/all-well")
+    assert "晨检未完成" not in client.get("/").get_data(as_text=True)
+    client.post("/auth/logout")
+    login(client, "teacher")
+    page = client.get("/").get_data(as_text=True)
+    assert "未留样的菜品" not in page and "赵师傅" not in page
