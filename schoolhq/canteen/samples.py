@@ -167,16 +167,6 @@ def of_day(day: date) -> list[MealSamples]:
     return result
 
 
-def failures(first: date, last: date) -> list[MealSamples]:
-    """Meals between the two days that are over with a dish not sampled."""
-    result = []
-    day = first
-    while day <= last:
-        result += [m for m in of_day(day) if m.over and m.missing]
-        day += timedelta(days=1)
-    return result
-
-
 def unsampled(first: date, last: date) -> list[tuple[Meal, Dish]]:
     """The dishes of meals between the two days that are over and were not sampled, the
     latest first: one query, the meal's end judged here."""

@@ -28,6 +28,19 @@ def _dish(name: str) -> int:
     return db.session.scalar(select(Dish.id).where(Dish.name == name))
 
 
+def _kitchen_with_a_sample(dish: str):
+    """The kitchen, today's menu, everyone checked, and `dish` sampled by 李师傅 (call
+    inside a request context); returns (kitchen, sample)."""
+    from schoolhq.canteen import morning
+
+    k = kitchen()
+    menu()
+    morning.all_well(k.cook)
+    sample = samples.record(k.cook, _dish(dish), "130", k.cook.person_id, None)
+    db.session.commit()
+    return k, sample
+
+
 def test_the_menu_is_planned_copied_and_a_past_day_stays(app, client):
     with app.test_request_context():
         kitchen()
@@ -94,13 +107,7 @@ def test_samples_obey_weight_duty_and_one_per_dish(app, client):
 
 def test_a_sample_is_discarded_only_after_48_hours_and_reviewed_by_the_manager(app, client, clock):
     with app.test_request_context():
-        k = kitchen()
-        menu()
-        from schoolhq.canteen import morning
-
-        morning.all_well(k.cook)
-        sample = samples.record(k.cook, _dish("番茄炒蛋"), "130", k.cook.person_id, None)
-        db.session.commit()
+        _k, sample = _kitchen_with_a_sample("番茄炒蛋")
         sample_id, meal_id = sample.id, sample.meal_id
     login(client, "kitchen")
     assert client.post(f"/canteen/meals/{meal_id}/review").status_code == 303
@@ -115,51 +122,33 @@ def test_a_sample_is_discarded_only_after_48_hours_and_reviewed_by_the_manager(a
 
 def test_a_meal_over_with_a_dish_not_sampled_is_a_failure(app):
     with app.test_request_context():
-        k = kitchen()
-        menu()
-        from schoolhq.canteen import morning
-
-        morning.all_well(k.cook)
-        samples.record(k.cook, _dish("肉包"), "150", k.cook.person_id, None)
-        db.session.commit()
+        _kitchen_with_a_sample("肉包")
         day = samples.of_day(local_today())
         breakfast = next(m for m in day if m.meal.kind == "breakfast")
         lunch = next(m for m in day if m.meal.kind == "lunch")
         assert breakfast.over and [d.name for d in breakfast.missing] == ["豆浆"]  # held at 10:00, after 08:00
         assert not lunch.over and len(lunch.missing) == 4
-        failed = samples.failures(local_today(), local_today())
-        assert [m.meal.kind for m in failed] == ["breakfast"]
+        failed = samples.unsampled(local_today() - timedelta(days=7), local_today())
+        assert [(meal.kind, dish.name) for meal, dish in failed] == [("breakfast", "豆浆")]
 
 
 def test_a_sampled_dish_stays_on_the_menu(app):
     with app.test_request_context():
-        k = kitchen()
-        menu()
-        from schoolhq.canteen import morning
-
-        morning.all_well(k.cook)
-        samples.record(k.cook, _dish("红烧肉"), "150", k.cook.person_id, None)
-        db.session.commit()
+        _kitchen_with_a_sample("红烧肉")
         with pytest.raises(ServiceError, match="红烧肉"):
             meals.set_dishes(local_today(), "lunch", "番茄炒蛋")
 
 
 def test_the_month_sample_log_prints_and_exports(app, client):
     with app.test_request_context():
-        k = kitchen()
-        menu()
-        from schoolhq.canteen import morning
-
-        morning.all_well(k.cook)
-        samples.record(k.cook, _dish("红烧肉"), "150", k.cook.person_id, None)
-        db.session.commit()
+        _kitchen_with_a_sample("红烧肉")
     login(client, "kitchen")
     month = local_today().strftime("%Y-%m")
     page = client.get(f"/canteen/ledgers/samples?month={month}").get_data(as_text=True)
     assert "食品留样记录" in page and "红烧肉" in page and "第28条" in page
     book = load_workbook(BytesIO(client.get(f"/canteen/ledgers/samples?month={month}&format=xlsx").data))
     rows = list(book.active.iter_rows(values_only=True))
-    assert len(rows) == 2 and rows[1][4] == 150 and rows[1][0].date() == local_today()
+    assert len(rows) == 2 and rows[1][4] == 130 and rows[1][0].date() == local_today()
     assert client.get("/canteen/samples").status_code == 200
 
 
