@@ -254,7 +254,7 @@ def test_a_real_ledger_with_every_trap(app, client):
         _run(client, _token(again), "valid", places_parent=str(building_id), create_people="1",
              create_departments="1")
     assert _count(app) == 6
-    # a fixed row 13 and a new row below: only those two are new
+    # the file grows a corrected copy of row 13 at its end: only that row is new
     fixed = [6, None, "白板", "A02020700", "", 1, "800", None, "2017.12", "", "A101", "", "在用"]
     grown = _upload(client, _ledger(extra_rows=[fixed]), "阳光小学资产台账.xlsx")
     assert _run(client, _token(grown), "valid").status_code == 303
