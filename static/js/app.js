@@ -40,16 +40,22 @@
     input.pickOne = true;
     htmx.trigger(input, "pick-now");
   });
-  document.addEventListener("htmx:afterSettle", function (event) {
-    // a list that grew by a pick empties its search box for the next one
-    var list = event.detail.target, searchId = list && list.getAttribute && list.getAttribute("data-picked-by");
-    var search = searchId && document.getElementById(searchId);
+  // A pick empties its search box at once, so the next tag typed or scanned is not cut
+  // by the answer arriving; the old results go when the picked line is in its list.
+  document.addEventListener("click", function (event) {
+    var results = event.target.closest && event.target.closest("button[data-hx-get]") &&
+      event.target.closest("[id]");
+    var search = results && document.querySelector("[data-enter-stays][data-hx-target='#" + results.id + "']");
     if (search) {
       search.value = "";
-      var shown = document.querySelector(search.getAttribute("data-hx-target"));
-      if (shown) shown.replaceChildren();
       search.focus();
     }
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var list = event.detail.target, searchId = list && list.getAttribute && list.getAttribute("data-picked-by");
+    var search = searchId && document.getElementById(searchId);
+    var shown = search && document.querySelector(search.getAttribute("data-hx-target"));
+    if (shown && !search.value) shown.replaceChildren();
     var input = event.detail.requestConfig && event.detail.requestConfig.elt;
     if (!input || !input.pickOne) return;
     input.pickOne = false;
