@@ -179,7 +179,9 @@ def build(conn: Connection, school: School) -> None:
             "session_version": 1, "created_at": joined_at, "last_login_at": (left_at or now) - timedelta(hours=20)})
         grants_rows += [{"account_id": account_id, "role_id": school.role_ids[code], "department_id": None,
                          "location_id": None} for code in ("staff", "maintenance")]
-        workers.append((person_id, account_id, name, usual, joined_at, left_at or now + timedelta(days=1)))
+        # still employed: assignable past now too (a Friday's ticket is assigned on Monday,
+        # and everything after now is cut at the end)
+        workers.append((person_id, account_id, name, usual, joined_at, left_at or now + timedelta(days=365)))
         school.person_ids.append(person_id)
         school.account_ids.append(account_id)
         if left_at is None:
