@@ -80,12 +80,14 @@ def lines(day: date) -> list[Line]:
     that day (even if since taken off the roster) and the active staff."""
     checks = {c.person_id: c for c in db.session.scalars(select(MorningCheck).where(MorningCheck.day == day))}
     members = [m for m in services.roster(include_inactive=True) if m.active or m.person_id in checks]
-    held = certificates.best([m.person_id for m in members], services.HEALTH_CERTIFICATE, day)
+    ids = [m.person_id for m in members]
+    held = certificates.best(ids, services.HEALTH_CERTIFICATE, day)
+    allowed = certificates.may_work_all(ids, services.HEALTH_CERTIFICATE, day)
     result = []
     for member in members:
         certificate = held[member.person_id]
         standing = certificates.state(certificate, day)
-        works, problem = certificates.may_work(member.person_id, services.HEALTH_CERTIFICATE, day)
+        works, problem = allowed[member.person_id]
         result.append(Line(member, checks.get(member.person_id), standing,
                            certificate.expires_on if certificate else None, "" if works else problem))
     return result

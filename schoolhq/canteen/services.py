@@ -15,6 +15,7 @@ import yaml
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from schoolhq.canteen.models import CanteenStaff
 from schoolhq.core import audit
@@ -104,7 +105,8 @@ STAFF_FIELDS = ["person_id", "post", "active"]
 
 
 def roster(include_inactive: bool = False) -> list[CanteenStaff]:
-    query = select(CanteenStaff).join(Person, Person.id == CanteenStaff.person_id).where(Person.left_at.is_(None))
+    query = (select(CanteenStaff).join(Person, Person.id == CanteenStaff.person_id)
+             .options(contains_eager(CanteenStaff.person)).where(Person.left_at.is_(None)))
     if not include_inactive:
         query = query.where(CanteenStaff.active.is_(True))
     return list(db.session.scalars(query.order_by(CanteenStaff.active.desc(), CanteenStaff.post, Person.pinyin,

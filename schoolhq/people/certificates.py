@@ -190,16 +190,25 @@ def best(person_ids, type_key: str, day: date | None = None) -> dict[int, Certif
 def may_work(person_id: int, type_key: str, day: date | None = None) -> tuple[bool, str]:
     """Whether the person's certificate of that kind lets them work on `day`, and if not,
     why (in words). A type that does not block work never stops anyone."""
+    return may_work_all([person_id], type_key, day)[person_id]
+
+
+def may_work_all(person_ids, type_key: str, day: date | None = None) -> dict[int, tuple[bool, str]]:
+    """`may_work` for everyone on a roster in one query."""
     kind = db.session.get(CertificateType, type_key)
     if kind is None or not kind.blocks_work:
-        return True, ""
-    certificate = best([person_id], type_key, day)[person_id]
-    standing = state(certificate, day)
-    if standing == "missing":
-        return False, str(_l("no %(kind)s on record", kind=type_name(kind)))
-    if standing == "expired":
-        return False, str(_l("%(kind)s ran out on %(day)s", kind=type_name(kind), day=certificate.expires_on.isoformat()))
-    return True, ""
+        return {person_id: (True, "") for person_id in person_ids}
+    answers = {}
+    for person_id, certificate in best(person_ids, type_key, day).items():
+        standing = state(certificate, day)
+        if standing == "missing":
+            answers[person_id] = (False, str(_l("no %(kind)s on record", kind=type_name(kind))))
+        elif standing == "expired":
+            answers[person_id] = (False, str(_l("%(kind)s ran out on %(day)s", kind=type_name(kind),
+                                                day=certificate.expires_on.isoformat())))
+        else:
+            answers[person_id] = (True, "")
+    return answers
 
 
 def of_person(person_id: int) -> list[Certificate]:
