@@ -9,13 +9,12 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from schoolhq.canteen import services
 from schoolhq.canteen.models import Dish, FoodSample, Meal
 from schoolhq.core import audit
-from schoolhq.core.database import locked
+from schoolhq.core.database import locked_or_made
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.timeutil import local_time_utc, local_today, utcnow
 from schoolhq.extensions import db
@@ -78,16 +77,7 @@ def _meal_to_change(day: date, kind: str) -> Meal:
     """The meal, made when first needed and locked: two tablets saving one meal take turns."""
     if kind not in {k.key for k in kinds()}:
         raise ServiceError(_l("The canteen does not serve that meal."), "kind")
-    meal_id = db.session.scalar(select(Meal.id).where(Meal.day == day, Meal.kind == kind))
-    if meal_id is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(Meal(day=day, kind=kind))
-                db.session.flush()
-        except IntegrityError:  # made a moment ago by another tablet
-            pass
-        meal_id = db.session.scalar(select(Meal.id).where(Meal.day == day, Meal.kind == kind))
-    return locked(Meal, meal_id, _l("That meal does not exist."))
+    return locked_or_made(Meal, _l("That meal does not exist."), day=day, kind=kind)
 
 
 def clean_names(text: str) -> list[str]:

@@ -12,12 +12,11 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from schoolhq.canteen import services
 from schoolhq.canteen.models import CanteenStaff, MorningCheck, MorningSheet
 from schoolhq.core import audit, settings
-from schoolhq.core.database import locked
+from schoolhq.core.database import locked_or_made
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.timeutil import local_today, utcnow
 from schoolhq.extensions import db
@@ -51,16 +50,7 @@ class Line:
 def _sheet_to_change(day: date) -> MorningSheet:
     """The day's sheet, made when first needed and locked: writes to one day take turns
     (two tablets tapping "all well" at once record everyone once)."""
-    sheet = db.session.scalar(select(MorningSheet.id).where(MorningSheet.day == day))
-    if sheet is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(MorningSheet(day=day))
-                db.session.flush()
-        except IntegrityError:  # another tablet made it a moment ago
-            pass
-        sheet = db.session.scalar(select(MorningSheet.id).where(MorningSheet.day == day))
-    row = locked(MorningSheet, sheet, _l("That morning-check sheet does not exist."))
+    row = locked_or_made(MorningSheet, _l("That morning-check sheet does not exist."), day=day)
     if row.signed_at is not None:
         raise ServiceError(_l("The morning check of %(day)s is signed; it cannot change.", day=day.isoformat()))
     return row

@@ -238,6 +238,28 @@ def locked(model, record_id: int, not_found_message, options=(), shared: bool = 
     return record
 
 
+def locked_or_made(model, not_found_message, **key):
+    """The one row of `model` with these column values, made when there is none yet, and
+    locked as `locked` does: the first write to a day's sheet or a meal takes the row, and
+    two tablets making it at once end up on the same one."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+
+    from schoolhq.extensions import db
+
+    query = select(model.id).filter_by(**key)
+    record_id = db.session.scalar(query)
+    if record_id is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(model(**key))
+                db.session.flush()
+        except IntegrityError:  # made a moment ago by another request
+            pass
+        record_id = db.session.scalar(query)
+    return locked(model, record_id, not_found_message)
+
+
 def locked_all(model, record_ids, not_found_message, options=()) -> list:
     """Several records locked as `locked` does, in the order given. The locks are taken
     in id order, so two desks locking the same records never wait on each other in a ring."""
