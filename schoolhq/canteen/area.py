@@ -3,7 +3,7 @@ kitchen tablet, with the monthly 从业人员晨检记录."""
 
 from flask_babel import lazy_gettext as _l
 
-from schoolhq.canteen import audit_trail, demo, services
+from schoolhq.canteen import audit_trail, demo, services, suppliers
 from schoolhq.core.declare import Area, NavLink, Setting, menu
 
 AREA = Area(
@@ -12,8 +12,8 @@ AREA = Area(
     blueprint="schoolhq.canteen.views:bp",
     permissions={
         "canteen.view": _l("See the canteen's food-safety records"),
-        "canteen.record": _l("Record the canteen's morning checks and food samples"),
-        "canteen.manage": _l("Keep the canteen's staff roster and menu, and sign and review its records"),
+        "canteen.record": _l("Record the canteen's morning checks, food samples and goods received"),
+        "canteen.manage": _l("Keep the canteen's staff roster, menu and suppliers, and sign and review its records"),
     },
     grants={
         "canteen_manager": ("canteen.view", "canteen.record", "canteen.manage"),
@@ -26,8 +26,11 @@ AREA = Area(
         (_l("Morning check"), (("canteen.view", "canteen.morning_page"),)),
         (_l("Menu"), (("canteen.view", "canteen.menus"),)),
         (_l("Food samples"), (("canteen.view", "canteen.samples_page"),)),
+        (_l("Goods received"), (("canteen.view", "canteen.deliveries"),)),
         (_l("Morning-check log"), (("canteen.view", "canteen.morning_ledger"),)),
         (_l("Food-sample log"), (("canteen.view", "canteen.sample_ledger"),)),
+        (_l("Goods-receiving log"), (("canteen.view", "canteen.delivery_ledger"),)),
+        (_l("Suppliers"), (("canteen.view", "canteen.supplier_list"),)),
         (_l("Canteen staff"), (("canteen.manage", "canteen.staff"),)),
         (_l("Health certificates"), (("people.certificates", "people.certificate_register"),)),
         (_l("Settings"), (("canteen.manage", "canteen_settings.page"),)),
@@ -45,4 +48,6 @@ AREA = Area(
     audit=audit_trail.AUDIT,
     demo=demo.load,
     dashboard=services.dashboard_items,
+    jobs={"canteen.supplier_warnings": suppliers.warn_expiring},
+    upload_rules=(services.attachment_rule,),
 )

@@ -7,7 +7,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from schoolhq.canteen.models import CanteenStaff, Dish, FoodSample, Meal, MorningCheck, MorningSheet
+from schoolhq.canteen.models import (
+    CanteenStaff,
+    Delivery,
+    Dish,
+    FoodSample,
+    Meal,
+    MorningCheck,
+    MorningSheet,
+    Supplier,
+    SupplierLicence,
+)
 from schoolhq.core.audit import Named, page_of
 from schoolhq.core.declare import AuditField, AuditTrail
 from schoolhq.extensions import db
@@ -47,6 +57,31 @@ def food_samples(ids: set[int], reader) -> dict[int, Named]:
                           page_of(reader, "canteen.samples_page", day=row.dish.meal.day.isoformat())) for row in rows}
 
 
+def supplier_records(ids: set[int], reader) -> dict[int, Named]:
+    rows = db.session.scalars(select(Supplier).where(Supplier.id.in_(ids)))
+    return {row.id: Named(row.name, page_of(reader, "canteen.supplier_page", supplier_id=row.id)) for row in rows}
+
+
+def licences(ids: set[int], reader) -> dict[int, Named]:
+    from schoolhq.canteen.suppliers import licence_kind_name
+
+    rows = db.session.scalars(select(SupplierLicence).options(joinedload(SupplierLicence.supplier))
+                              .where(SupplierLicence.id.in_(ids)))
+    return {row.id: Named(f"{row.supplier.name} · {licence_kind_name(row.kind)} {row.number}",
+                          page_of(reader, "canteen.supplier_page", supplier_id=row.supplier_id)) for row in rows}
+
+
+def deliveries(ids: set[int], reader) -> dict[int, Named]:
+    rows = db.session.scalars(select(Delivery).options(joinedload(Delivery.supplier)).where(Delivery.id.in_(ids)))
+    return {row.id: Named(str(_l("Delivery of %(day)s from %(supplier)s", day=row.received_on.isoformat(),
+                                 supplier=row.supplier.name)),
+                          page_of(reader, "canteen.delivery_page", delivery_id=row.id)) for row in rows}
+
+
+def _lines(lines):
+    return "；".join(f"{line.get('product', '')} {'✓' if line.get('accepted') else '✗'}" for line in lines or [])
+
+
 def _symptoms(keys):
     from schoolhq.canteen.services import symptom_name
 
@@ -69,9 +104,17 @@ AUDIT = AuditTrail(
         "sample.taken": _l("Recorded a food sample"),
         "sample.discarded": _l("Discarded a food sample"),
         "samples.reviewed": _l("Reviewed a meal's food samples"),
+        "supplier.added": _l("Added a supplier"),
+        "supplier.changed": _l("Changed a supplier's details"),
+        "supplier.stopped": _l("Stopped buying from a supplier"),
+        "supplier.resumed": _l("Started buying from a supplier again"),
+        "licence.added": _l("Filed a supplier's licence"),
+        "delivery.received": _l("Recorded a delivery received"),
+        "delivery.deleted": _l("Deleted a delivery record past its retention"),
     },
     records={"canteen_staff": staff, "canteen_morning_check": checks, "canteen_morning_sheet": sheets,
-             "canteen_meal": meals, "canteen_food_sample": food_samples},
+             "canteen_meal": meals, "canteen_food_sample": food_samples, "canteen_supplier": supplier_records,
+             "canteen_supplier_licence": licences, "canteen_delivery": deliveries},
     fields={
         "post": AuditField(_l("Post")),
         "clothing_ok": AuditField(_l("Work clothes and cap")),
@@ -86,9 +129,26 @@ AUDIT = AuditTrail(
         "weight_g": AuditField(_l("Weight (g)")),
         "sampler_id": AuditField(_l("Sampled by"), refers="person"),
         "fridge_id": AuditField(_l("Fridge"), refers="asset"),
-        "keep_until": AuditField(_l("Kept until")),
+        "keep_until": AuditField(_l("To be kept until")),
         "container_code": AuditField(_l("Container")),
         "discarded": AuditField(_l("Discarded")),
         "samples": AuditField(_l("Samples")),
+        "name": AuditField(_l("Name")),
+        "kind": AuditField(_l("Kind")),
+        "address": AuditField(_l("Address")),
+        "contact": AuditField(_l("Contact and phone")),
+        "blacklist_checked_on": AuditField(_l("Searched the list of serious violators on")),
+        "incidents": AuditField(_l("Food-safety incidents in the past year")),
+        "contract_until": AuditField(_l("Supply contract until")),
+        "active": AuditField(_l("Supplies the canteen")),
+        "supplier_id": AuditField(_l("Supplier"), hidden=True),
+        "number": AuditField(_l("Number")),
+        "issued_on": AuditField(_l("Issued on")),
+        "expires_on": AuditField(_l("Valid until")),
+        "received_on": AuditField(_l("Delivered on")),
+        "receiver_id": AuditField(_l("Received by"), refers="person"),
+        "co_receiver_id": AuditField(_l("Second receiver"), refers="person"),
+        "remarks": AuditField(_l("Remarks")),
+        "lines": AuditField(_l("Products"), shows=_lines),
     },
 )

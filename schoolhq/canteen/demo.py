@@ -1,7 +1,9 @@
-"""The demo canteen: its staff with health certificates (one about to run out), and a
-month of school days up to yesterday — menus, signed morning checks (one cook sent home
-with a fever), food samples of every dish but one. Today's menu is set and today's
-morning check and samples are left for a visitor to do. Nothing is dated after now."""
+"""The demo canteen: its staff with health certificates (one about to run out), four
+suppliers (the eggs-and-milk one's licence ran out yesterday), and a month of school
+days up to yesterday — menus, signed morning checks (one cook sent home with a fever),
+food samples of every dish but one, deliveries three times a week (staples received by
+two, one crate of eggs rejected). Today's menu is set and today's morning check, samples
+and deliveries are left for a visitor to do. Nothing is dated after now."""
 
 from __future__ import annotations
 
@@ -10,8 +12,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from schoolhq.auth.models import Account
-from schoolhq.canteen import meals, services
-from schoolhq.canteen.models import Dish, FoodSample, Meal, MorningCheck, MorningSheet
+from schoolhq.canteen import meals, services, suppliers
+from schoolhq.canteen.models import (
+    Delivery,
+    Dish,
+    FoodSample,
+    Meal,
+    MorningCheck,
+    MorningSheet,
+)
 from schoolhq.core.calendar import is_school_day
 from schoolhq.core.timeutil import local_time_utc, local_today
 from schoolhq.extensions import db
@@ -92,6 +101,64 @@ def _past_day(rng, day, staff, manager, cook, sick_day, unsampled_day) -> None:
                 discarded_by_id=cook.id if day < local_today() - timedelta(days=2) else None))
 
 
+#: (name, kind, address and contact, licence kind, days its licence has left; None: without end)
+SUPPLIERS = [
+    ("金穗粮油贸易有限公司", "trader", "城东粮油批发市场 A12", "陈经理 13905170001", "food_trade", 400),
+    ("润和肉类食品有限公司", "producer", "经济开发区食品园 8 号", "刘经理 13905170002", "food_production", 26),
+    ("青禾农产品合作社", "farm", "城郊青禾村", "周社长 13905170003", "business", None),
+    ("鲜源蛋奶配送中心", "trader", "中山北路 66 号", "吴经理 13905170004", "food_trade", -1),
+]
+#: what each supplier brings: (category, product, spec, quantity, unit, shelf life, producer)
+GOODS = {
+    "金穗粮油贸易有限公司": [("grain", "东北大米", "25kg/袋", "4", "袋", "12个月", "五常市稻香米业有限公司"),
+                    ("grain", "高筋面粉", "25kg/袋", "1", "袋", "12个月", "金沙河面业集团"),
+                    ("oil", "大豆油", "20L/桶", "1", "桶", "18个月", "九三粮油工业集团")],
+    "润和肉类食品有限公司": [("meat", "猪后腿肉", "冷鲜", "18", "kg", "3天", "润和肉类食品有限公司"),
+                    ("meat", "鸡胸肉", "冷鲜", "10", "kg", "3天", "润和肉类食品有限公司")],
+    "青禾农产品合作社": [("vegetable", "小白菜", "", "15", "kg", "", "青禾农产品合作社"),
+                 ("vegetable", "土豆", "", "20", "kg", "", "青禾农产品合作社"),
+                 ("vegetable", "番茄", "", "12", "kg", "", "青禾农产品合作社")],
+    "鲜源蛋奶配送中心": [("egg_milk", "鲜鸡蛋", "15kg/箱", "2", "箱", "30天", "城南蛋品有限公司"),
+                 ("egg_milk", "纯牛奶", "200ml×24", "10", "箱", "6个月", "光明乳业股份有限公司")],
+}
+
+
+def _suppliers(manager) -> list:
+    today = local_today()
+    made = []
+    for name, kind, address, contact, licence, days_left in SUPPLIERS:
+        supplier = suppliers.add_supplier(suppliers.SupplierData(name, kind, address, contact,
+                                                                 today - timedelta(days=60)))
+        expires = None if days_left is None else today + timedelta(days=days_left)
+        suppliers.add_licence(manager, supplier.id, suppliers.LicenceData(
+            licence, f"{'JY' if licence == 'food_trade' else 'SC' if licence == 'food_production' else '9132'}"
+                     f"{3201060000 + supplier.id * 37}", today - timedelta(days=1500), expires))
+        made.append(supplier)
+    return made
+
+
+def _delivery(rng, day, supplier, receiver_id, co_receiver_id, reject_eggs: bool) -> None:
+    from schoolhq.canteen.receiving import LineData, check_line, is_staple
+
+    lines, keeps = [], []
+    for number, (category, product, spec, quantity, unit, life, producer) in enumerate(GOODS[supplier.name], 1):
+        made_on = day - timedelta(days=rng.randint(0, 1) if life in ("", "3天") else rng.randint(2, 10))
+        rejected = reject_eggs and product == "鲜鸡蛋"
+        docs = ["voucher", "licence"] + (["quarantine"] if category == "meat" else []) + \
+            (["test_report"] if category in ("grain", "oil", "egg_milk") else [])
+        line, keep = check_line(LineData(category, product, spec, quantity, unit, made_on if life else None,
+                                    f"{made_on:%Y%m%d}" if life else "当日采摘", life, producer, docs,
+                                    look_ok=not rejected, test_result="农残快检 阴性" if category == "vegetable" else "",
+                                    temperature="3.5" if category == "meat" else "", accepted=not rejected,
+                                    rejected_reason="蛋壳破损较多，当场退货" if rejected else ""), number, day)
+        lines.append(line)
+        keeps.append(keep)
+    staple = any(is_staple(line.category) for line in lines)
+    db.session.add(Delivery(received_on=day, received_at=_at(day, "06:30"), supplier_id=supplier.id,
+                            receiver_id=receiver_id, co_receiver_id=co_receiver_id if staple else None,
+                            keep_until=max(keeps), lines=lines))
+
+
 def load(rng, small: bool = False) -> None:
     accounts = {a.username: a for a in db.session.scalars(select(Account))}
     manager, cook = accounts["canteen"], accounts["cook"]
@@ -102,8 +169,15 @@ def load(rng, small: bool = False) -> None:
     days = sorted(day for day in days if is_school_day(day))
     sick_day = days[len(days) // 2] if days else None
     unsampled_day = days[-1] if days else None
+    stocked = _suppliers(manager)
     for day in days:
         _past_day(rng, day, staff, manager, cook, sick_day, unsampled_day)
+        if day.weekday() in (0, 2, 4):  # deliveries on Monday, Wednesday and Friday
+            for supplier in stocked:
+                if supplier.name != "鲜源蛋奶配送中心" or day < local_today() - timedelta(days=1):
+                    # staples with the logistics head (总务主任) as the second receiver
+                    _delivery(rng, day, supplier, manager.person_id, accounts["logistics"].person_id,
+                              reject_eggs=day == sick_day)
     for kind, names in _menu(rng).items():  # today's menu, for the visitor to sample from
         meals.set_dishes(today, kind, "\n".join(names))
     db.session.flush()

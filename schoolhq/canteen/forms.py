@@ -3,10 +3,21 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
 
-from schoolhq.core.forms import MultiCheckboxField
+from schoolhq.core.forms import MultiCheckboxField, plausible_day
 
 OK_OR_NOT = [("1", "✓"), ("0", "✗")]
 
@@ -50,3 +61,61 @@ class SampleForm(FlaskForm):
     fridge_id = SelectField(_l("Fridge"), coerce=str, validate_choice=False)
     photo = FileField(_l("Photo"))
     submit = SubmitField(_l("Record the sample"))
+
+
+class SupplierForm(FlaskForm):
+    name = StringField(_l("Supplier"), validators=[DataRequired(), Length(max=100)])
+    kind = SelectField(_l("Kind"), coerce=str, validate_choice=False)
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    contact = StringField(_l("Contact and phone"), validators=[Optional(), Length(max=100)])
+    blacklist_checked_on = DateField(_l("Searched the list of serious violators on"),
+                                     validators=[Optional(), plausible_day])
+    incidents = StringField(_l("Food-safety incidents in the past year (empty: none)"),
+                            validators=[Optional(), Length(max=300)])
+    contract_until = DateField(_l("Supply contract until"), validators=[Optional(), plausible_day])
+    submit = SubmitField(_l("Save the supplier"))
+
+
+class LicenceForm(FlaskForm):
+    kind = SelectField(_l("Licence"), coerce=str, validate_choice=False)
+    number = StringField(_l("Number"), validators=[DataRequired(), Length(max=60)])
+    issued_on = DateField(_l("Issued on"), validators=[Optional(), plausible_day])
+    expires_on = DateField(_l("Valid until (empty: without end, for a business licence)"),
+                           validators=[Optional(), plausible_day])
+    scan = FileField(_l("Scan or photo"))
+    submit = SubmitField(_l("File the licence"))
+
+
+class DeliveryLineForm(Form):
+    """One product of a delivery (附录B's columns); a line left empty is ignored."""
+
+    category = SelectField(_l("Kind of food"), coerce=str, validate_choice=False)
+    product = StringField(_l("Product"), validators=[Optional(), Length(max=80)])
+    spec = StringField(_l("Specification"), validators=[Optional(), Length(max=60)])
+    quantity = StringField(_l("Quantity"), validators=[Optional(), Length(max=20)],
+                           render_kw={"inputmode": "decimal", "size": 6})
+    unit = SelectField(_l("Unit"), coerce=str, validate_choice=False)
+    production_date = DateField(_l("Production date"), validators=[Optional(), plausible_day])
+    batch = StringField(_l("Batch number"), validators=[Optional(), Length(max=60)])
+    shelf_life = StringField(_l("Shelf life"), validators=[Optional(), Length(max=20)],
+                             render_kw={"placeholder": "180天 / 12个月", "size": 8})
+    producer = StringField(_l("Producer, address and phone"), validators=[Optional(), Length(max=200)])
+    documents = MultiCheckboxField(_l("Documents checked"))
+    look_ok = RadioField(_l("Look"), choices=OK_OR_NOT, default="1")
+    temperature = StringField(_l("Temperature on arrival (℃, where needed)"), validators=[Optional(), Length(max=20)],
+                              render_kw={"inputmode": "decimal", "size": 5})
+    test_result = StringField(_l("Own or lab test (e.g. pesticide rapid test)"), validators=[Optional(), Length(max=100)])
+    accepted = RadioField(_l("Acceptance"), choices=[("1", _l("Accepted")), ("0", _l("Rejected on arrival"))], default="1")
+    rejected_reason = StringField(_l("Why rejected, and returned or destroyed"), validators=[Optional(), Length(max=200)])
+
+
+class DeliveryForm(FlaskForm):
+    supplier_id = SelectField(_l("Supplier"), coerce=str, validate_choice=False)
+    receiver_id = SelectField(_l("Received by"), coerce=str, validate_choice=False)
+    co_receiver_id = SelectField(_l("Second receiver (staples)"), coerce=str, validate_choice=False)
+    signature = HiddenField()
+    voucher_photo = FileField(_l("Photo of the invoice and certificates"))
+    remarks = StringField(_l("Remarks"), validators=[Optional(), Length(max=300)])
+    lines = FieldList(FormField(DeliveryLineForm), min_entries=3, max_entries=30)
+    more = SubmitField(_l("Another line"))
+    submit = SubmitField(_l("Record the delivery"))

@@ -52,6 +52,12 @@ def ends_at(day: date, kind: str) -> datetime:
     return local_time_utc(day, row["ends"])
 
 
+def starts_at(day: date, kind: str) -> datetime:
+    """When that meal is served (UTC): an accompanied meal is recorded from then on."""
+    row = next(row for row in services.domain()["meals"] if row["key"] == kind)
+    return local_time_utc(day, row.get("starts", row["ends"]))
+
+
 def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 

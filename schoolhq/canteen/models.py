@@ -145,3 +145,129 @@ class FoodSample(db.Model):
     sampler: Mapped[Person] = relationship()
     reviewed_by: Mapped[Account | None] = relationship(foreign_keys=[reviewed_by_id])
     discarded_by: Mapped[Account | None] = relationship(foreign_keys=[discarded_by_id])
+
+
+class Supplier(db.Model):
+    """Someone the canteen buys food from (供应商档案), with the licences on file."""
+
+    __tablename__ = "canteen_supplier"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    #: the data file's supplier kind: producer, trader, farm
+    kind: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    #: 联系人及电话
+    contact: Mapped[str] = mapped_column(String(100), default="")
+    #: the day the list of serious violators (严重违法失信名单) was searched, for staples
+    blacklist_checked_on: Mapped[date | None]
+    #: food-safety incidents in the past year, in words; empty: none
+    incidents: Mapped[str] = mapped_column(String(300), default="")
+    contract_until: Mapped[date | None]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    licences: Mapped[list[SupplierLicence]] = relationship(
+        back_populates="supplier", order_by=lambda: [SupplierLicence.kind, SupplierLicence.id.desc()])
+
+
+class SupplierLicence(db.Model):
+    """One licence or certificate of a supplier; a newer one of the same kind replaces it."""
+
+    __tablename__ = "canteen_supplier_licence"
+    __table_args__ = (
+        CheckConstraint("expires_on IS NULL OR issued_on IS NULL OR expires_on >= issued_on", name="expires_after_issue"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("canteen_supplier.id"), index=True)
+    #: the data file's licence kind: food_trade, food_production, business, other
+    kind: Mapped[str] = mapped_column(String(20))
+    number: Mapped[str] = mapped_column(String(60))
+    issued_on: Mapped[date | None]
+    #: None: valid without end (a business licence 长期)
+    expires_on: Mapped[date | None]
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    #: the smallest reminder threshold (days) already sent
+    warned_days: Mapped[int | None]
+
+    supplier: Mapped[Supplier] = relationship(back_populates="licences")
+
+
+class Delivery(db.Model):
+    """One delivery received (进货查验): its supplier, who received it (two people for
+    staples), the vouchers' photo, and how long the record must be kept."""
+
+    __tablename__ = "canteen_delivery"
+    __table_args__ = (
+        CheckConstraint("co_receiver_id IS NULL OR co_receiver_id <> receiver_id", name="two_receivers"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_on: Mapped[date] = mapped_column(index=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("canteen_supplier.id"), index=True)
+    receiver_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    co_receiver_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    co_signature_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
+    #: 票证照片: the invoice, voucher and certificates as they came
+    voucher_photo_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
+    remarks: Mapped[str] = mapped_column(String(300), default="")
+    #: the last day of the retention the law asks (shelf life + 6 months, 2 years, or 6
+    #: months for farm produce); deleting before it is refused
+    keep_until: Mapped[date]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+
+    supplier: Mapped[Supplier] = relationship()
+    receiver: Mapped[Person] = relationship(foreign_keys=[receiver_id])
+    co_receiver: Mapped[Person | None] = relationship(foreign_keys=[co_receiver_id])
+    recorded_by: Mapped[Account | None] = relationship()
+    lines: Mapped[list[DeliveryLine]] = relationship(order_by="DeliveryLine.position", back_populates="delivery",
+                                                     cascade="all, delete-orphan")
+
+
+class DeliveryLine(db.Model):
+    """One product of a delivery: the columns of 附录B, and accepted or rejected."""
+
+    __tablename__ = "canteen_delivery_line"
+    __table_args__ = (
+        CheckConstraint("quantity_milli > 0", name="quantity_positive"),
+        CheckConstraint("shelf_life_days IS NULL OR shelf_life_days > 0", name="shelf_life_positive"),
+        CheckConstraint("production_date IS NULL OR production_date <= received_on", name="made_before_received"),
+        CheckConstraint("accepted OR rejected_reason <> ''", name="rejected_with_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("canteen_delivery.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    received_on: Mapped[date]
+    #: the data file's category: grain, oil, meat … (decides staples, meat, farm produce)
+    category: Mapped[str] = mapped_column(String(20))
+    product: Mapped[str] = mapped_column(String(80))
+    spec: Mapped[str] = mapped_column(String(60), default="")
+    quantity_milli: Mapped[int]
+    unit: Mapped[str] = mapped_column(String(10))
+    production_date: Mapped[date | None]
+    batch: Mapped[str] = mapped_column(String(60), default="")
+    #: 保质期 as written (12个月, 180天) and in days; None: the product has none
+    shelf_life: Mapped[str] = mapped_column(String(20), default="")
+    shelf_life_days: Mapped[int | None]
+    #: the last day it may be used, when the production date and shelf life are known
+    use_by: Mapped[date | None]
+    #: 生产者名称、地址及联系方式
+    producer: Mapped[str] = mapped_column(String(200), default="")
+    #: keys of the data file's documents that were checked
+    documents: Mapped[list[str]] = mapped_column(JSON, default=list)
+    look_ok: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: the temperature on arrival in tenths of a degree, when taken (chilled, frozen)
+    temperature_dc: Mapped[int | None]
+    #: 自检或委检情况 (a pesticide rapid test's result)
+    test_result: Mapped[str] = mapped_column(String(100), default="")
+    accepted: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: 拒收原因及处理 (returned or destroyed)
+    rejected_reason: Mapped[str] = mapped_column(String(200), default="")
+
+    delivery: Mapped[Delivery] = relationship(back_populates="lines")
+

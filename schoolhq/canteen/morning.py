@@ -12,6 +12,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from schoolhq.canteen import services
 from schoolhq.canteen.models import CanteenStaff, MorningCheck, MorningSheet
@@ -216,5 +217,6 @@ def month_checks(year: int, month: int) -> list[MorningCheck]:
     first, after = _month(year, month)
     return list(db.session.scalars(
         select(MorningCheck).join(Person, Person.id == MorningCheck.person_id)
+        .options(contains_eager(MorningCheck.person), joinedload(MorningCheck.checked_by))
         .where(MorningCheck.day >= first, MorningCheck.day < after)
         .order_by(MorningCheck.day, MorningCheck.post, Person.pinyin, Person.name)))

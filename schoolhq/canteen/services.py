@@ -78,21 +78,28 @@ def hours_setting(value) -> int:
     return hours
 
 
-def parse_temperature(text: str | None) -> int | None:
-    """Tenths of a degree from what was typed: `36.5`, `36,5`, `36.5℃`; None when empty."""
-    cleaned = unicodedata.normalize("NFKC", text or "").strip().replace(",", ".")
+def parse_tenths(text: str | None, not_a_number, out_of_range, low: int, high: int) -> int | None:
+    """Tenths of a degree from what was typed: `36.5`, `36,5`, `36.5℃`, `−18`; None when
+    empty. The two messages take the typed `value`."""
+    cleaned = unicodedata.normalize("NFKC", text or "").strip().replace(",", ".").replace("−", "-")
     cleaned = re.sub(r"\s*(℃|°C|°|度)$", "", cleaned)
     if not cleaned:
         return None
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise ServiceError(_l("“%(value)s” is not a temperature; write it like 36.5.", value=(text or "")[:20]),
-                           "temperature") from None
-    if not value.is_finite() or not Decimal("34") <= value <= Decimal("43"):
-        raise ServiceError(_l("A body temperature of %(value)s ℃ cannot be right: between 34 and 43.",
-                              value=(text or "")[:20]), "temperature")
+        raise ServiceError(not_a_number((text or "")[:20]), "temperature") from None
+    if not value.is_finite() or not Decimal(low) <= value <= Decimal(high):
+        raise ServiceError(out_of_range((text or "")[:20]), "temperature")
     return int((value * 10).to_integral_value())
+
+
+def parse_temperature(text: str | None) -> int | None:
+    """A body temperature in tenths of a degree (36.5 → 365); None when empty."""
+    return parse_tenths(
+        text, lambda value: _l("“%(value)s” is not a temperature; write it like 36.5.", value=value),
+        lambda value: _l("A body temperature of %(value)s ℃ cannot be right: between 34 and 43.", value=value),
+        34, 43)
 
 
 def show_temperature(tenths: int | None) -> str:
@@ -157,7 +164,6 @@ def end_staff(staff_id: int) -> CanteenStaff:
     return member
 
 
-
 def dashboard_items(account) -> list:
     """For the kitchen, today's morning check while someone is still unseen; for whoever
     oversees the canteen, the dishes of the last week's meals that were not sampled,
@@ -179,6 +185,17 @@ def dashboard_items(account) -> list:
                               url_for("canteen.morning_page"), "warning",
                               [Entry(line.member.person.name, url_for("canteen.morning_page"), line.member.post)
                                for line in unseen[:SHOWN]]))
+    if can(account, "canteen.manage"):
+        from schoolhq.canteen import suppliers
+
+        lapsing = suppliers.needing_attention(today)
+        if lapsing:
+            items.append(Item("canteen", _l("Supplier licences run out or missing"), len(lapsing),
+                              url_for("canteen.supplier_list"),
+                              "danger" if any(found.blocked for _s, found in lapsing) else "warning",
+                              [Entry(supplier.name, url_for("canteen.supplier_page", supplier_id=supplier.id),
+                                     found.why() or str(_l("runs out on %(day)s", day=found.licence.expires_on.isoformat())))
+                               for supplier, found in lapsing[:SHOWN]]))
     if can(account, "canteen.view"):
         missing = samples.unsampled(today - timedelta(days=7), today)
         items.append(Item("canteen", _l("Dishes served without a food sample"), len(missing),
@@ -187,3 +204,21 @@ def dashboard_items(account) -> list:
                                  url_for("canteen.samples_page", day=meal.day.isoformat()))
                            for meal, dish in missing[:SHOWN]]))
     return items
+
+
+def attachment_rule(attachment, account):
+    """The canteen's files (a sample's photo, a signed sheet, a supplier's licence scan, a
+    delivery's vouchers and second signature): whoever may see the canteen's records."""
+    from sqlalchemy import or_
+
+    from schoolhq.canteen.models import Delivery, FoodSample, MorningSheet, SupplierLicence
+    from schoolhq.core.permissions import can
+
+    ours = (select(FoodSample.id).where(FoodSample.photo_id == attachment.id),
+            select(MorningSheet.id).where(MorningSheet.signature_id == attachment.id),
+            select(SupplierLicence.id).where(SupplierLicence.scan_id == attachment.id),
+            select(Delivery.id).where(or_(Delivery.voucher_photo_id == attachment.id,
+                                          Delivery.co_signature_id == attachment.id)))
+    if not any(db.session.scalar(query.limit(1)) is not None for query in ours):
+        return None
+    return can(account, "canteen.view")

@@ -9,8 +9,17 @@ from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from schoolhq.canteen import meals, morning, samples, services
-from schoolhq.canteen.forms import MenuForm, MorningCheckForm, SampleForm, SignSheetForm, StaffForm
+from schoolhq.canteen import meals, morning, receiving, samples, services
+from schoolhq.canteen.forms import (
+    DeliveryForm,
+    LicenceForm,
+    MenuForm,
+    MorningCheckForm,
+    SampleForm,
+    SignSheetForm,
+    StaffForm,
+    SupplierForm,
+)
 from schoolhq.core.errors import NotFound
 from schoolhq.core.permissions import can, permission_required
 from schoolhq.core.timeutil import local_today, utcnow
@@ -328,3 +337,274 @@ def sample_ledger():
         return download(f"food-samples-{first:%Y-%m}.xlsx", [(_("Food samples"), header, table)])
     return render("canteen/sample_ledger.html", first=first, rows=rows, reference=reference,
                   title=services.words(reference["title"]), meal_name=meals.kind_name)
+
+
+# Suppliers --------------------------------------------------------------------------------
+
+def _supplier_form(formdata=None, supplier=None) -> SupplierForm:
+    from schoolhq.canteen import suppliers
+
+    form = SupplierForm(formdata=formdata, obj=supplier, prefix="s")
+    form.kind.choices = suppliers.kinds()
+    return form
+
+
+def _supplier_data(form: SupplierForm):
+    from schoolhq.canteen import suppliers
+
+    return suppliers.SupplierData(form.name.data or "", form.kind.data or "", form.address.data or "",
+                                  form.contact.data or "", form.blacklist_checked_on.data, form.incidents.data or "",
+                                  form.contract_until.data)
+
+
+def _suppliers_page(form: SupplierForm, status=200, error=None):
+    from schoolhq.canteen import suppliers
+
+    rows = [(supplier, suppliers.standing(supplier)) for supplier in suppliers.listed(include_inactive=True)]
+    return render("canteen/suppliers.html", status=status, form=form, error=error, rows=rows,
+                  may_manage=can(current_user, "canteen.manage"), kind_name=suppliers.kind_name,
+                  states=suppliers.STATES, tones=suppliers.STATE_TONES, reference=services.domain()["supplier"])
+
+
+@bp.get("/suppliers")
+@permission_required("canteen.view")
+def supplier_list():
+    return _suppliers_page(_supplier_form())
+
+
+@bp.post("/suppliers")
+@permission_required("canteen.manage")
+def supplier_add():
+    from schoolhq.canteen import suppliers
+
+    form = _supplier_form(request.form)
+    return handle_form(form, lambda: suppliers.add_supplier(_supplier_data(form)),
+                       success=lambda supplier: redirect_to("canteen.supplier_page", supplier_id=supplier.id),
+                       page=lambda status, error, field: _suppliers_page(form, status, error))
+
+
+def _supplier_page(supplier, status=200, error=None, form=None, licence_form=None):
+    from schoolhq.canteen import suppliers
+
+    licence_form = licence_form or LicenceForm(formdata=None, prefix="l")
+    licence_form.kind.choices = suppliers.licence_kinds()
+    current = {licence.id for licence in suppliers.current_licences(supplier)}
+    return render("canteen/supplier.html", status=status, supplier=supplier, error=error,
+                  form=form or _supplier_form(None, supplier), licence_form=licence_form,
+                  standing=suppliers.standing(supplier), current=current, licence_state=suppliers.licence_state,
+                  licence_kind_name=suppliers.licence_kind_name, kind_name=suppliers.kind_name,
+                  states=suppliers.STATES, tones=suppliers.STATE_TONES, may_manage=can(current_user, "canteen.manage"),
+                  deliveries=receiving.of_supplier(supplier.id))
+
+
+@bp.get("/suppliers/<int:supplier_id>")
+@permission_required("canteen.view")
+def supplier_page(supplier_id: int):
+    from schoolhq.canteen.models import Supplier
+    from schoolhq.core.web import get_or_404
+
+    return _supplier_page(get_or_404(Supplier, supplier_id))
+
+
+@bp.post("/suppliers/<int:supplier_id>")
+@permission_required("canteen.manage")
+def supplier_edit(supplier_id: int):
+    from schoolhq.canteen import suppliers
+    from schoolhq.canteen.models import Supplier
+    from schoolhq.core.web import get_or_404
+
+    supplier = get_or_404(Supplier, supplier_id)
+    form = _supplier_form(request.form)
+    return handle_form(form, lambda: suppliers.update_supplier(supplier.id, _supplier_data(form)),
+                       success=lambda _s: redirect_to("canteen.supplier_page", supplier_id=supplier.id),
+                       page=lambda status, error, field: _supplier_page(supplier, status, error, form=form))
+
+
+@bp.post("/suppliers/<int:supplier_id>/licences")
+@permission_required("canteen.manage")
+def licence_add(supplier_id: int):
+    from werkzeug.datastructures import CombinedMultiDict
+
+    from schoolhq.canteen import suppliers
+    from schoolhq.canteen.models import Supplier
+    from schoolhq.core.web import get_or_404
+
+    supplier = get_or_404(Supplier, supplier_id)
+    form = LicenceForm(formdata=CombinedMultiDict((request.files, request.form)), prefix="l")
+    form.kind.choices = suppliers.licence_kinds()
+    data = suppliers.LicenceData(form.kind.data or "", form.number.data or "", form.issued_on.data,
+                                 form.expires_on.data)
+    return handle_form(form, lambda: suppliers.add_licence(current_user, supplier.id, data, scan=form.scan.data),
+                       success=lambda _l: redirect_to("canteen.supplier_page", supplier_id=supplier.id),
+                       page=lambda status, error, field: _supplier_page(supplier, status, error, licence_form=form))
+
+
+def _supplier_active(supplier_id: int, active: bool):
+    from schoolhq.canteen import suppliers
+    from schoolhq.canteen.models import Supplier
+    from schoolhq.core.forms import ActionForm
+    from schoolhq.core.web import get_or_404
+
+    supplier = get_or_404(Supplier, supplier_id)
+    return handle_form(ActionForm(), lambda: suppliers.set_active(supplier.id, active),
+                       success=lambda _s: redirect_to("canteen.supplier_page", supplier_id=supplier.id),
+                       page=lambda status, error, field: _supplier_page(supplier, status, error))
+
+
+@bp.post("/suppliers/<int:supplier_id>/stop")
+@permission_required("canteen.manage")
+def supplier_stop(supplier_id: int):
+    return _supplier_active(supplier_id, False)
+
+
+@bp.post("/suppliers/<int:supplier_id>/resume")
+@permission_required("canteen.manage")
+def supplier_resume(supplier_id: int):
+    return _supplier_active(supplier_id, True)
+
+
+# Goods receiving ------------------------------------------------------------------------
+
+def _delivery_form(formdata=None) -> DeliveryForm:
+    from schoolhq.canteen import suppliers
+
+    form = DeliveryForm(formdata=formdata, prefix="g")
+    today = local_today()
+    choices = []
+    for supplier in suppliers.listed():
+        found = suppliers.standing(supplier, today)
+        label = supplier.name + (f"（{found.why()}）" if found.blocked else "")
+        choices.append((str(supplier.id), label, {"disabled": True} if found.blocked else {}))
+    form.supplier_id.choices = [("", "—", {}), *choices]
+    people = [(str(person_id), name) for person_id, name in receiving.receivers(today)]
+    form.receiver_id.choices = [("", "—"), *people]
+    form.co_receiver_id.choices = [("", "—"), *people]
+    if formdata is None and current_user.person_id and any(v == str(current_user.person_id) for v, _ in people):
+        form.receiver_id.data = str(current_user.person_id)
+    _delivery_form_choices(form)
+    return form
+
+
+def _delivery_data(form: DeliveryForm):
+    return receiving.DeliveryData(
+        supplier_id=to_int(form.supplier_id.data), receiver_id=to_int(form.receiver_id.data),
+        co_receiver_id=to_int(form.co_receiver_id.data), co_signature=form.signature.data, remarks=form.remarks.data,
+        lines=[receiving.LineData(
+            category=entry.category.data or "", product=entry.product.data or "", spec=entry.spec.data or "",
+            quantity=entry.quantity.data or "", unit=entry.unit.data or "", production_date=entry.production_date.data,
+            batch=entry.batch.data or "", shelf_life=entry.shelf_life.data or "", producer=entry.producer.data or "",
+            documents=list(entry.documents.data or []), look_ok=entry.look_ok.data != "0",
+            temperature=entry.temperature.data or "", test_result=entry.test_result.data or "",
+            accepted=entry.accepted.data != "0", rejected_reason=entry.rejected_reason.data or "")
+            for entry in form.lines])
+
+
+@bp.get("/deliveries")
+@permission_required("canteen.view")
+def deliveries():
+    day = _day_arg()
+    return render("canteen/deliveries.html", day=day, today=local_today(), rows=receiving.of_day(day),
+                  may_record=can(current_user, "canteen.record"), category_name=receiving.category_name,
+                  document_name=receiving.document_name, format_quantity=_quantity)
+
+
+def _quantity(milli: int) -> str:
+    from schoolhq.stock.services import format_quantity
+
+    return format_quantity(milli)
+
+
+@bp.route("/deliveries/new", methods=["GET", "POST"])
+@permission_required("canteen.record")
+def delivery_new():
+    from werkzeug.datastructures import CombinedMultiDict
+
+    form = _delivery_form(CombinedMultiDict((request.files, request.form)) if request.method == "POST" else None)
+
+    def page(status=200, error=None, field=None):
+        return render("canteen/delivery_new.html", status=status, form=form, error=error, today=local_today(),
+                      staples=[key for key, _name in receiving.categories() if receiving.is_staple(key)],
+                      reference=services.domain()["goods_receiving"])
+
+    if request.method == "POST" and form.more.data:
+        # another empty line, keeping what was typed; nothing is written
+        if len(form.lines) < (form.lines.max_entries or 30):
+            form.lines.append_entry()
+            _delivery_form_choices(form)
+        return page()
+    return handle_form(form, lambda: receiving.receive(current_user, _delivery_data(form),
+                                                       voucher_photo=form.voucher_photo.data),
+                       success=lambda delivery: redirect_to("canteen.delivery_page", delivery_id=delivery.id),
+                       page=page)
+
+
+def _delivery_form_choices(form: DeliveryForm) -> None:
+    for entry in form.lines:
+        entry.category.choices = receiving.categories()
+        entry.unit.choices = [(unit, unit) for unit in receiving.units()]
+        entry.documents.choices = receiving.documents()
+
+
+@bp.get("/deliveries/<int:delivery_id>")
+@permission_required("canteen.view")
+def delivery_page(delivery_id: int, status: int = 200, error=None):
+    from schoolhq.canteen.models import Delivery
+    from schoolhq.core.web import get_or_404
+
+    delivery = get_or_404(Delivery, delivery_id)
+    return render("canteen/delivery.html", status=status, error=error, delivery=delivery, today=local_today(),
+                  category_name=receiving.category_name, document_name=receiving.document_name,
+                  format_quantity=_quantity, may_manage=can(current_user, "canteen.manage"),
+                  show_temperature=_food_temperature)
+
+
+def _food_temperature(tenths: int | None) -> str:
+    if tenths is None:
+        return ""
+    return f"{'-' if tenths < 0 else ''}{abs(tenths) // 10}.{abs(tenths) % 10}"
+
+
+@bp.post("/deliveries/<int:delivery_id>/delete")
+@permission_required("canteen.manage")
+def delivery_delete(delivery_id: int):
+    from schoolhq.canteen.models import Delivery
+    from schoolhq.core.forms import ActionForm
+    from schoolhq.core.web import get_or_404
+
+    delivery = get_or_404(Delivery, delivery_id)
+    return handle_form(ActionForm(), lambda: receiving.delete(current_user, delivery.id),
+                       success=lambda _none: redirect_to("canteen.deliveries"),
+                       page=lambda status, error, field: delivery_page(delivery.id, status, error))
+
+
+@bp.get("/ledgers/deliveries")
+@permission_required("canteen.view")
+def delivery_ledger():
+    """进货查验记录 of a month: A4 landscape, or XLSX with typed cells."""
+    first = month_arg()
+    rows = receiving.month_rows(first.year, first.month)
+    reference = services.domain()["goods_receiving"]
+    if request.args.get("format") == "xlsx":
+        from flask_babel import gettext as _
+
+        from schoolhq.core.xlsx import download
+
+        header = [_("No."), _("Delivered on"), _("Product"), _("Kind of food"), _("Specification"), _("Quantity"),
+                  _("Unit"), _("Production date"), _("Batch number"), _("Shelf life"), _("Use by"),
+                  _("Producer, address and phone"), _("Supplier"), _("Supplier's address and contact"),
+                  *[document for _key, document in receiving.documents()], _("Look"),
+                  _("Temperature on arrival (℃)"), _("Own or lab test"), _("Acceptance"), _("Why rejected on arrival"),
+                  _("Received by"), _("Second receiver"), _("Record kept until")]
+        table = [[number, delivery.received_on, line.product, receiving.category_name(line.category), line.spec,
+                  line.quantity_milli / 1000, line.unit, line.production_date, line.batch, line.shelf_life, line.use_by,
+                  line.producer, delivery.supplier.name,
+                  "；".join(x for x in (delivery.supplier.address, delivery.supplier.contact) if x),
+                  *["✓" if key in line.documents else "" for key, _document in receiving.documents()],
+                  "✓" if line.look_ok else "✗", line.temperature_dc / 10 if line.temperature_dc is not None else None,
+                  line.test_result, _("Accepted") if line.accepted else _("Rejected on arrival"), line.rejected_reason,
+                  delivery.receiver.name, delivery.co_receiver.name if delivery.co_receiver else "", delivery.keep_until]
+                 for number, (delivery, line) in enumerate(rows, start=1)]
+        return download(f"goods-receiving-{first:%Y-%m}.xlsx", [(_("Goods received"), header, table)])
+    return render("canteen/delivery_ledger.html", first=first, rows=rows, reference=reference,
+                  title=services.words(reference["title"]), documents=receiving.documents(),
+                  category_name=receiving.category_name, format_quantity=_quantity, show_temperature=_food_temperature)

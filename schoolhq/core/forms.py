@@ -35,11 +35,25 @@ class ActionForm(FlaskForm):
 
 def apply_error(form: FlaskForm, error: ServiceError) -> None:
     """Show a service's message on the field it names, or above the form."""
-    field = getattr(form, error.field, None) if error.field else None
+    field = _named_field(form, error.field) if error.field else None
     if field is not None and hasattr(field, "errors"):
         field.errors = [*field.errors, str(error.message)] if isinstance(field.errors, list) else [str(error.message)]
     else:
         form.form_errors.append(str(error.message))
+
+
+def _named_field(form: FlaskForm, name: str):
+    """A form's field by name, or a field of one entry of a list of sub-forms
+    (`lines-2-product`, as WTForms names it)."""
+    field = getattr(form, name, None)
+    if field is None and name.count("-") >= 2:
+        head, index, rest = name.split("-", 2)
+        entries = getattr(form, head, None)
+        try:
+            field = entries[int(index)][rest]
+        except (TypeError, ValueError, IndexError, KeyError):
+            return None
+    return field
 
 
 WEEKDAYS = [

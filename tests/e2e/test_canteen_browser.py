@@ -87,3 +87,72 @@ def test_a_morning_check_on_a_kitchen_tablet(browsing, app):
     sheets = glob.glob(f"{SCREENS}/canteen-morning-ledger-*.png")
     assert len(sheets) == 1, sheets
     assert re.search(r"/canteen/ledgers/morning", page.url)
+
+
+def test_goods_received_on_a_kitchen_tablet(browsing, app):
+    """A delivery on the tablet held upright: the supplier whose licence ran out yesterday
+    cannot be chosen, staples without a second receiver are refused with the reason, a
+    shelf life of -3 names its line, then rice and greens are received by two and the
+    month's 进货查验记录 prints on A4 landscape."""
+    from schoolhq.canteen import morning
+    from tests.factories.canteen import kitchen, supplier
+
+    with app.test_request_context():
+        k = kitchen()
+        morning.all_well(k.cook)
+        supplier()
+        lapsed = supplier("鲜源蛋奶配送中心", expires_in_days=-1)
+        lapsed_id = lapsed.id
+        from schoolhq.extensions import db
+
+        db.session.commit()
+    page = browsing.page
+    page.set_viewport_size({"width": 768, "height": 1024})
+    sign_in(page, "kitchen", TEST_PASSWORD)
+    page.goto("/canteen/deliveries")
+    page.get_by_role("link", name="进货验收").click()
+    expect(page.locator("main h1")).to_contain_text("进货验收")
+    expect(page.locator(f"select[name=g-supplier_id] option[value='{lapsed_id}']")).to_be_disabled()
+    page.locator("select[name=g-supplier_id]").select_option(label="绿源蔬菜配送有限公司")
+    first = page.locator("fieldset.delivery-line").first
+    first.locator("select[name$=category]").select_option(label="米面粮食")
+    first.locator("input[name$=-product]").fill("东北大米")
+    first.locator("input[name$=quantity]").fill("4")
+    first.locator("select[name$=unit]").select_option("袋")
+    first.locator("input[name$=batch]").fill("20261114")
+    first.locator("input[name$=shelf_life]").fill("-3")
+    first.get_by_label("购货凭证").check()
+    page.get_by_role("button", name="登记进货").click()
+    expect(page.locator("main .alert.error")).to_contain_text("第1行")
+    expect(first.locator(".field-error")).to_contain_text("保质期")
+    first.locator("input[name$=shelf_life]").fill("12个月")
+    page.get_by_role("button", name="登记进货").click()
+    expect(page.locator("main .alert.error")).to_contain_text("两人共同验收")
+    page.get_by_role("button", name="再加一行").click()
+    expect(page.locator("fieldset.delivery-line")).to_have_count(4)
+    expect(first.locator("input[name$=-product]")).to_have_value("东北大米")
+    second = page.locator("fieldset.delivery-line").nth(1)
+    second.locator("select[name$=category]").select_option(label="蔬菜水果")
+    second.locator("input[name$=-product]").fill("小白菜")
+    second.locator("input[name$=quantity]").fill("15")
+    second.locator("input[name$=batch]").fill("当日采摘")
+    second.get_by_label("购货凭证").check()
+    page.locator("select[name=g-co_receiver_id]").select_option(label="李师傅")
+    sign(page, hidden="g-signature")
+    shoot(page, "canteen-delivery-portrait", full_page=True)
+    page.get_by_role("button", name="登记进货").click()
+    expect(page.locator("main h1")).to_contain_text("绿源蔬菜配送有限公司")
+    expect(page.locator("main")).to_contain_text("东北大米")
+    expect(page.locator("main img.signature")).to_have_count(1)
+
+    page.goto("/canteen/ledgers/deliveries")
+    expect(page.locator("main table.sheet tbody tr")).to_have_count(2)
+    os.makedirs(SCREENS, exist_ok=True)
+    pdf = f"{SCREENS}/canteen-delivery-ledger.pdf"
+    for old in glob.glob(f"{SCREENS}/canteen-delivery-ledger-*.png"):
+        os.remove(old)
+    page.pdf(path=pdf, format="A4", print_background=True, prefer_css_page_size=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", pdf, f"{SCREENS}/canteen-delivery-ledger"], check=True,
+                   timeout=30)
+    sheets = glob.glob(f"{SCREENS}/canteen-delivery-ledger-*.png")
+    assert len(sheets) == 1, sheets

@@ -43,9 +43,34 @@ def kitchen() -> Kitchen:
     return Kitchen(manager, cook, late_cook, helper.id)
 
 
+def supplier(name="绿源蔬菜配送有限公司", kind="trader", expires_in_days=200, licence_kind="food_trade"):
+    """A supplier with one licence that runs out `expires_in_days` from today (negative:
+    ran out that many days ago)."""
+    from schoolhq.canteen import suppliers
+
+    today = local_today()
+    made = suppliers.add_supplier(suppliers.SupplierData(name, kind, "南京市鼓楼区中山路1号", "张经理 13800000000",
+                                                         today - timedelta(days=30)))
+    suppliers.add_licence(None, made.id, suppliers.LicenceData(
+        licence_kind, f"JY{made.id:05d}", today - timedelta(days=700), today + timedelta(days=expires_in_days)))
+    db.session.commit()
+    return made
+
+
 def route_values() -> dict:
-    """Real ids for the route walk (tests/test_routes.py): the canteen's pages take none."""
-    return {}
+    """Real ids for the route walk (tests/test_routes.py): a supplier and one delivery
+    from it, written as rows (the walk needs ids, not the receiving rules)."""
+    from schoolhq.canteen.models import Delivery, DeliveryLine
+
+    today = local_today()
+    made = supplier("路线测试供应商")
+    receiver = people.create_person("路线收货员")
+    delivery = Delivery(received_on=today, supplier_id=made.id, receiver_id=receiver.id, keep_until=today,
+                        lines=[DeliveryLine(received_on=today, category="grain", product="大米", quantity_milli=25000,
+                                            unit="kg", batch="B1", documents=["voucher"])])
+    db.session.add(delivery)
+    db.session.flush()
+    return {"supplier_id": made.id, "delivery_id": delivery.id}
 
 
 def menu(day=None, lunch=("红烧肉", "番茄炒蛋", "清炒菜心", "紫菜蛋花汤"), breakfast=("肉包", "豆浆")):
