@@ -7,11 +7,13 @@
     list, the longest item ledger, a requisition, the window, a count sheet, the stock
     reports; the repairs queue as a maintenance worker, the ticket lists, a ticket and the
     plans as the logistics head; my checks today and two rounds as the canteen manager, the
-    checks oversight, findings, ledgers, templates and schedules as the logistics head), of
-    the saves (the lending and returns desks' scans, the counter issue, a count line, the
-    ticket status changes and the check-answer save among them) and of the printable
-    reports (the asset reports, the monthly repair summary, the checks compliance); a check that no
-    page's query count grows with the rows it shows; the tag lookup (`resolve_tag`) alone.
+    checks oversight, findings, ledgers, templates and schedules as the logistics head; the
+    canteen's morning check, food samples, menu, roster and monthly ledgers as the canteen
+    manager), of the saves (the lending and returns desks' scans, the counter issue, a count
+    line, the ticket status changes, the check-answer save, the canteen's morning check and
+    food sample among them) and of the printable reports (the asset reports, the monthly
+    repair summary, the checks compliance); a check that no page's query count grows with
+    the rows it shows; the tag lookup (`resolve_tag`) alone.
     `--only TEXT` runs this part alone, for the paths containing TEXT.
 (b) Over HTTP, with the real stack (waitress with 8 threads as `schoolhq serve` has, the
     session cookie and the CSRF header): requests per second of a bare "hello" route, an
