@@ -78,6 +78,22 @@ def deliveries(ids: set[int], reader) -> dict[int, Named]:
                           page_of(reader, "canteen.delivery_page", delivery_id=row.id)) for row in rows}
 
 
+def companion_meals(ids: set[int], reader) -> dict[int, Named]:
+    from schoolhq.canteen.meals import kind_name
+    from schoolhq.canteen.models import CompanionMeal
+
+    rows = db.session.scalars(select(CompanionMeal).options(joinedload(CompanionMeal.meal), joinedload(CompanionMeal.person))
+                              .where(CompanionMeal.id.in_(ids)))
+    return {row.id: Named(f"{row.meal.day.isoformat()} {kind_name(row.meal.kind)} · {row.person.name}",
+                          page_of(reader, "canteen.companion_page", day=row.meal.day.isoformat())) for row in rows}
+
+
+def _grade(key):
+    from schoolhq.canteen.companion import grade_name
+
+    return grade_name(key) if key else "—"
+
+
 def _lines(lines):
     return "；".join(f"{line.get('product', '')} {'✓' if line.get('accepted') else '✗'}" for line in lines or [])
 
@@ -111,10 +127,14 @@ AUDIT = AuditTrail(
         "licence.added": _l("Filed a supplier's licence"),
         "delivery.received": _l("Recorded a delivery received"),
         "delivery.deleted": _l("Deleted a delivery record past its retention"),
+        "rota.changed": _l("Changed the accompanied-meal rota"),
+        "rota.swapped": _l("Swapped a day of the accompanied-meal rota"),
+        "companion.recorded": _l("Recorded an accompanied meal"),
     },
     records={"canteen_staff": staff, "canteen_morning_check": checks, "canteen_morning_sheet": sheets,
              "canteen_meal": meals, "canteen_food_sample": food_samples, "canteen_supplier": supplier_records,
-             "canteen_supplier_licence": licences, "canteen_delivery": deliveries},
+             "canteen_supplier_licence": licences, "canteen_delivery": deliveries,
+             "canteen_companion_meal": companion_meals},
     fields={
         "post": AuditField(_l("Post")),
         "clothing_ok": AuditField(_l("Work clothes and cap")),
@@ -150,5 +170,18 @@ AUDIT = AuditTrail(
         "co_receiver_id": AuditField(_l("Second receiver"), refers="person"),
         "remarks": AuditField(_l("Remarks")),
         "lines": AuditField(_l("Products"), shows=_lines),
+        "meal_id": AuditField(_l("Meal"), hidden=True),
+        "person_id": AuditField(_l("Person concerned"), refers="person"),
+        "teachers": AuditField(_l("Teachers who ate too")),
+        "food_quality": AuditField(_l("Food quality"), shows=_grade),
+        "hygiene": AuditField(_l("Canteen hygiene"), shows=_grade),
+        "order": AuditField(_l("Pupils' order"), shows=_grade),
+        "service": AuditField(_l("Service"), shows=_grade),
+        "notes": AuditField(_l("How the meal went, and any adverse reactions")),
+        "adverse_reactions": AuditField(_l("Adverse reactions")),
+        "pupils_opinions": AuditField(_l("What pupils said")),
+        "problems": AuditField(_l("Problems found")),
+        "follow_up": AuditField(_l("What was done about them")),
+        "reason": AuditField(_l("Reason for the swap")),
     },
 )

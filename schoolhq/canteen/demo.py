@@ -159,6 +159,52 @@ def _delivery(rng, day, supplier, receiver_id, co_receiver_id, reject_eggs: bool
                             keep_until=max(keeps), lines=lines))
 
 
+def _signature(rng) -> int:
+    """A scribble as the tablet's signature pad would post it, saved once per leader."""
+    import base64
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from schoolhq.core.uploads import save_signature
+
+    image = Image.new("RGBA", (300, 80), (255, 255, 255, 0))
+    points = [(10 + n * 28, rng.randint(15, 65)) for n in range(10)]
+    ImageDraw.Draw(image).line(points, fill=(20, 20, 60, 255), width=3)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return save_signature("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), "").id
+
+
+COMMENTS = ["饭菜温度适宜，学生反映口味好", "分量充足，学生基本光盘", "菜品色香味俱佳，秩序良好",
+            "青菜略咸，已告知厨师", "排队有序，学生满意"]
+
+
+def _companions(rng, days, leaders) -> None:
+    """The rota (the principal at lunch Monday, Wednesday and Friday, the logistics head
+    the other days and every breakfast) and each leader's record of the meals they ate,
+    but one lunch last week that nobody recorded."""
+    from schoolhq.canteen import companion
+    from schoolhq.canteen.models import CompanionMeal
+
+    principal, logistics = leaders
+    companion.set_rota({**{(d, "lunch"): principal.person_id if d in (0, 2, 4) else logistics.person_id
+                           for d in range(5)},
+                        **{(d, "breakfast"): logistics.person_id for d in range(5)}})
+    signatures = {account.person_id: _signature(rng) for account in leaders}
+    missed = days[-3] if len(days) >= 3 else None
+    for day in days:
+        for meal in db.session.scalars(select(Meal).where(Meal.day == day)):
+            if day == missed and meal.kind == "lunch":
+                continue
+            leader = principal if meal.kind == "lunch" and day.weekday() in (0, 2, 4) else logistics
+            grade = lambda: rng.choice(("excellent", "excellent", "good"))  # noqa: E731
+            db.session.add(CompanionMeal(
+                meal_id=meal.id, person_id=leader.person_id, food_quality=grade(), hygiene=grade(), order=grade(),
+                service=grade(), notes=rng.choice(COMMENTS) + "，无不良反应", signature_id=signatures[leader.person_id],
+                recorded_at=_at(day, "08:00" if meal.kind == "breakfast" else "12:30"), recorded_by_id=leader.id))
+
+
 def load(rng, small: bool = False) -> None:
     accounts = {a.username: a for a in db.session.scalars(select(Account))}
     manager, cook = accounts["canteen"], accounts["cook"]
@@ -178,6 +224,8 @@ def load(rng, small: bool = False) -> None:
                     # staples with the logistics head (总务主任) as the second receiver
                     _delivery(rng, day, supplier, manager.person_id, accounts["logistics"].person_id,
                               reject_eggs=day == sick_day)
+    db.session.flush()
+    _companions(rng, days, (accounts["principal"], accounts["logistics"]))
     for kind, names in _menu(rng).items():  # today's menu, for the visitor to sample from
         meals.set_dishes(today, kind, "\n".join(names))
     db.session.flush()

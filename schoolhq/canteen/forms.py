@@ -119,3 +119,31 @@ class DeliveryForm(FlaskForm):
     lines = FieldList(FormField(DeliveryLineForm), min_entries=3, max_entries=30)
     more = SubmitField(_l("Another line"))
     submit = SubmitField(_l("Record the delivery"))
+
+
+class CompanionForm(FlaskForm):
+    """A leader's record of the meal they ate with the pupils (陪餐记录)."""
+
+    food_quality = RadioField(_l("Food quality"), validate_choice=False)
+    hygiene = RadioField(_l("Canteen hygiene"), validate_choice=False)
+    order = RadioField(_l("Pupils' order"), validate_choice=False)
+    service = RadioField(_l("Service"), validate_choice=False)
+    teachers = StringField(_l("Teachers who ate too"), validators=[Optional(), Length(max=200)])
+    adverse_reactions = RadioField(_l("Adverse reactions (dizziness, vomiting, stomach ache, diarrhoea)"),
+                                   choices=[("0", _l("None")), ("1", _l("Some"))], default="0")
+    notes = TextAreaField(_l("How the meal went, and any adverse reactions"), validators=[Optional(), Length(max=500)],
+                          render_kw={"rows": 3})
+    pupils_opinions = StringField(_l("What pupils said"), validators=[Optional(), Length(max=300)])
+    problems = StringField(_l("Problems found"), validators=[Optional(), Length(max=300)])
+    follow_up = StringField(_l("What was done about them"), validators=[Optional(), Length(max=300)])
+    photo = FileField(_l("Photo"))
+    signature = HiddenField()
+    submit = SubmitField(_l("Sign the record"))
+
+
+class SwapForm(FlaskForm):
+    day = DateField(_l("Day"), validators=[DataRequired(), plausible_day])
+    meal_kind = SelectField(_l("Meal"), coerce=str, validate_choice=False)
+    person_id = SelectField(_l("Who comes instead"), coerce=str, validate_choice=False)
+    reason = StringField(_l("Reason for the swap"), validators=[Optional(), Length(max=100)])
+    submit = SubmitField(_l("Swap"))

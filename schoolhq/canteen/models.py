@@ -271,3 +271,64 @@ class DeliveryLine(db.Model):
 
     delivery: Mapped[Delivery] = relationship(back_populates="lines")
 
+
+class CompanionRota(db.Model):
+    """陪餐值班表: which school leader eats with the pupils at a meal on a weekday."""
+
+    __tablename__ = "canteen_companion_rota"
+    __table_args__ = (Index("uq_canteen_companion_rota_slot", "weekday", "meal_kind", unique=True),
+                      CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Monday 0 … Sunday 6
+    weekday: Mapped[int]
+    meal_kind: Mapped[str] = mapped_column(String(20))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+
+    person: Mapped[Person] = relationship()
+
+
+class CompanionSwap(db.Model):
+    """One day's change to the rota: another leader comes instead (换班)."""
+
+    __tablename__ = "canteen_companion_swap"
+    __table_args__ = (Index("uq_canteen_companion_swap_slot", "day", "meal_kind", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    meal_kind: Mapped[str] = mapped_column(String(20))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    reason: Mapped[str] = mapped_column(String(100), default="")
+
+    person: Mapped[Person] = relationship()
+
+
+class CompanionMeal(db.Model):
+    """陪餐记录: a leader ate this meal with the pupils, graded it and signed."""
+
+    __tablename__ = "canteen_companion_meal"
+    __table_args__ = (Index("uq_canteen_companion_meal_person", "meal_id", "person_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meal_id: Mapped[int] = mapped_column(ForeignKey("canteen_meal.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    #: 陪餐教师 who ate beside the leader, in words
+    teachers: Mapped[str] = mapped_column(String(200), default="")
+    #: the data file's grade keys (excellent, good, fair, poor)
+    food_quality: Mapped[str] = mapped_column(String(10))
+    hygiene: Mapped[str] = mapped_column(String(10))
+    order: Mapped[str] = mapped_column(String(10))
+    service: Mapped[str] = mapped_column(String(10))
+    #: 陪餐情况及不良反应记载
+    notes: Mapped[str] = mapped_column(String(500), default="")
+    adverse_reactions: Mapped[bool] = mapped_column(Boolean, default=False)
+    pupils_opinions: Mapped[str] = mapped_column(String(300), default="")
+    problems: Mapped[str] = mapped_column(String(300), default="")
+    follow_up: Mapped[str] = mapped_column(String(300), default="")
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
+    signature_id: Mapped[int] = mapped_column(ForeignKey("attachment.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+
+    meal: Mapped[Meal] = relationship()
+    person: Mapped[Person] = relationship()

@@ -66,14 +66,19 @@ def sheet_of(day: date) -> MorningSheet | None:
     return db.session.scalar(select(MorningSheet).where(MorningSheet.day == day))
 
 
-def lines(day: date) -> list[Line]:
+def lines(day: date, person_id: int | None = None) -> list[Line]:
     """The roster of `day` with each person's check and health certificate: those checked
-    that day (even if since taken off the roster) and the active staff."""
-    checks = {c.person_id: c for c in db.session.scalars(select(MorningCheck).where(MorningCheck.day == day))}
-    members = [m for m in services.roster(include_inactive=True) if m.active or m.person_id in checks]
+    that day (even if since taken off the roster) and the active staff; or only the line
+    of `person_id` (a save needs no one else's)."""
+    query = select(MorningCheck).where(MorningCheck.day == day)
+    if person_id is not None:
+        query = query.where(MorningCheck.person_id == person_id)
+    checks = {c.person_id: c for c in db.session.scalars(query)}
+    members = [m for m in services.roster(include_inactive=True, person_id=person_id)
+               if m.active or m.person_id in checks]
     ids = [m.person_id for m in members]
     held = certificates.best(ids, services.HEALTH_CERTIFICATE, day)
-    allowed = certificates.may_work_all(ids, services.HEALTH_CERTIFICATE, day)
+    allowed = certificates.may_work_all(ids, services.HEALTH_CERTIFICATE, day, held=held)
     result = []
     for member in members:
         certificate = held[member.person_id]
@@ -159,7 +164,7 @@ def record(account, person_id: int, answers: Answers, day: date | None = None) -
     _check_today(day)
     answers = _clean(answers)
     sheet = _sheet_to_change(day)
-    line = next((line for line in lines(day) if line.member.person_id == person_id), None)
+    line = next(iter(lines(day, person_id)), None)
     if line is None:
         raise ServiceError(_l("That person is not on the canteen's staff."), "person_id")
     return _write(account, sheet, line.member, answers, line)

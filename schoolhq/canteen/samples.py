@@ -59,6 +59,7 @@ def fridges() -> list:
 
     return list(db.session.scalars(
         select(Asset).join(AssetKind, AssetKind.id == Asset.kind_id).join(AssetStatus, AssetStatus.key == Asset.status)
+        .options(joinedload(Asset.location))
         .where(AssetKind.key == FRIDGE_KIND, AssetStatus.on_register.is_(True)).order_by(Asset.number)))
 
 

@@ -111,9 +111,11 @@ def show_temperature(tenths: int | None) -> str:
 STAFF_FIELDS = ["person_id", "post", "active"]
 
 
-def roster(include_inactive: bool = False) -> list[CanteenStaff]:
+def roster(include_inactive: bool = False, person_id: int | None = None) -> list[CanteenStaff]:
     query = (select(CanteenStaff).join(Person, Person.id == CanteenStaff.person_id)
              .options(contains_eager(CanteenStaff.person)).where(Person.left_at.is_(None)))
+    if person_id is not None:
+        query = query.where(CanteenStaff.person_id == person_id)
     if not include_inactive:
         query = query.where(CanteenStaff.active.is_(True))
     return list(db.session.scalars(query.order_by(CanteenStaff.active.desc(), CanteenStaff.post, Person.pinyin,
@@ -196,6 +198,10 @@ def dashboard_items(account) -> list:
                               [Entry(supplier.name, url_for("canteen.supplier_page", supplier_id=supplier.id),
                                      found.why() or str(_l("runs out on %(day)s", day=found.licence.expires_on.isoformat())))
                                for supplier, found in lapsing[:SHOWN]]))
+    from schoolhq.canteen import companion, rates
+
+    items += companion.dashboard_items(account)
+    items += rates.dashboard_items(account)
     if can(account, "canteen.view"):
         missing = samples.unsampled(today - timedelta(days=7), today)
         items.append(Item("canteen", _l("Dishes served without a food sample"), len(missing),

@@ -9,8 +9,9 @@ from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from schoolhq.canteen import meals, morning, receiving, samples, services
+from schoolhq.canteen import companion, meals, morning, receiving, samples, services
 from schoolhq.canteen.forms import (
+    CompanionForm,
     DeliveryForm,
     LicenceForm,
     MenuForm,
@@ -19,6 +20,7 @@ from schoolhq.canteen.forms import (
     SignSheetForm,
     StaffForm,
     SupplierForm,
+    SwapForm,
 )
 from schoolhq.core.errors import NotFound
 from schoolhq.core.permissions import can, permission_required
@@ -86,7 +88,7 @@ def morning_all_well():
 @bp.post("/morning/<int:person_id>")
 @permission_required("canteen.record")
 def morning_record(person_id: int):
-    line = next((line for line in morning.lines(local_today()) if line.member.person_id == person_id), None)
+    line = next(iter(morning.lines(local_today(), person_id)), None)
     if line is None:
         raise NotFound(_l("That person is not on the canteen's staff."))
     form = _check_form(line, formdata=request.form)
@@ -112,7 +114,7 @@ def morning_record(person_id: int):
 
 def _row(person_id: int, status: int = 200, form: MorningCheckForm | None = None):
     day = local_today()
-    line = next(line for line in morning.lines(day) if line.member.person_id == person_id)
+    line = morning.lines(day, person_id)[0]
     return render("canteen/_morning_row.html", status=status, line=line, form=form or _check_form(line), day=day,
                   may_record=True, sheet=morning.sheet_of(day))
 
@@ -257,6 +259,9 @@ def _sample_choices(day: date):
 
 def _samples_page(day: date, status: int = 200, error=None, refused: tuple[int, SampleForm] | None = None):
     sampler_choices, fridge_choices = _sample_choices(day)
+    if refused:
+        refused[1].sampler_id.choices = [("", "—"), *sampler_choices]
+        refused[1].fridge_id.choices = list(fridge_choices) or [("", "—")]
     found = samples.of_day(day)
     forms = {dish.id: (refused[1] if refused and refused[0] == dish.id
                        else _sample_form(dish, None, sampler_choices, fridge_choices))
@@ -280,10 +285,11 @@ def sample_record(dish_id: int):
     from schoolhq.core.web import get_or_404
 
     dish = get_or_404(Dish, dish_id)
-    sampler_choices, fridge_choices = _sample_choices(local_today())
     from werkzeug.datastructures import CombinedMultiDict
 
-    form = _sample_form(dish, CombinedMultiDict((request.files, request.form)), sampler_choices, fridge_choices)
+    # the choices are not validated here (the service judges the sampler and the fridge):
+    # they are read only if the page is shown again
+    form = _sample_form(dish, CombinedMultiDict((request.files, request.form)))
     return handle_form(form, lambda: samples.record(current_user, dish.id, form.weight.data or "",
                                                     to_int(form.sampler_id.data), to_int(form.fridge_id.data),
                                                     photo=form.photo.data),
@@ -608,3 +614,150 @@ def delivery_ledger():
     return render("canteen/delivery_ledger.html", first=first, rows=rows, reference=reference,
                   title=services.words(reference["title"]), documents=receiving.documents(),
                   category_name=receiving.category_name, format_quantity=_quantity, show_temperature=_food_temperature)
+
+
+# Accompanied meals -------------------------------------------------------------------------
+
+def _companion_form(formdata=None, meal_id: int | None = None) -> CompanionForm:
+    form = CompanionForm(formdata=formdata, prefix=f"c{meal_id}" if meal_id else "c")
+    for key, _name in companion.aspects():
+        getattr(form, key).choices = companion.grades()
+    return form
+
+
+def _companion_page(day: date, status: int = 200, error=None, refused: tuple[int, CompanionForm] | None = None,
+                    swap_form: SwapForm | None = None):
+    from schoolhq.core.forms import WEEKDAYS
+
+    slots = companion.of_day(day)
+    may_accompany = can(current_user, companion.PERMISSION) and bool(current_user.person_id) and day == local_today()
+    forms = {}
+    if may_accompany:
+        now = utcnow()
+        for slot in slots:
+            if now >= meals.starts_at(day, slot.meal.kind) and \
+                    not any(r.person_id == current_user.person_id for r in slot.records):
+                forms[slot.meal.id] = refused[1] if refused and refused[0] == slot.meal.id \
+                    else _companion_form(None, slot.meal.id)
+    may_manage = can(current_user, "canteen.manage")
+    if swap_form is None:
+        swap_form = SwapForm(formdata=None, prefix="w")
+        swap_form.day.data = local_today()
+    leaders = companion.leaders()
+    swap_form.meal_kind.choices = [(kind.key, meals.kind_name(kind.key)) for kind in meals.kinds()]
+    swap_form.person_id.choices = [("", _l("— back to the rota —")), *((str(pid), name) for pid, name in leaders)]
+    return render("canteen/companion.html", status=status, error=error, day=day, today=local_today(), slots=slots,
+                  forms=forms, now=utcnow(), may_manage=may_manage, rota=companion.rota(), leaders=leaders,
+                  weekdays=WEEKDAYS[:5] if not any(k[0] >= 5 for k in companion.rota()) else WEEKDAYS,
+                  kinds=meals.kinds(), swap_form=swap_form, grade_name=companion.grade_name,
+                  aspects=companion.aspects(), may_report=can(current_user, "repairs.report"),
+                  reference=services.domain()["accompanied_meal"])
+
+
+@bp.get("/companion")
+@permission_required("canteen.view", companion.PERMISSION)
+def companion_page():
+    return _companion_page(_day_arg())
+
+
+@bp.post("/companion/<int:meal_id>")
+@permission_required(companion.PERMISSION)
+def companion_record(meal_id: int):
+    from werkzeug.datastructures import CombinedMultiDict
+
+    from schoolhq.canteen.models import Meal
+    from schoolhq.core.web import get_or_404
+
+    meal = get_or_404(Meal, meal_id)
+    form = _companion_form(CombinedMultiDict((request.files, request.form)), meal.id)
+
+    def save():
+        return companion.record(current_user, meal.id, companion.Record(
+            companion.Grades(form.food_quality.data or "", form.hygiene.data or "", form.order.data or "",
+                             form.service.data or ""),
+            teachers=form.teachers.data or "", notes=form.notes.data or "",
+            adverse_reactions=form.adverse_reactions.data == "1", pupils_opinions=form.pupils_opinions.data or "",
+            problems=form.problems.data or "", follow_up=form.follow_up.data or ""),
+            form.signature.data, photo=form.photo.data)
+
+    return handle_form(form, save, success=lambda _r: redirect_to("canteen.companion_page"),
+                       page=lambda status, error, field: _companion_page(local_today(), status, error,
+                                                                         refused=(meal.id, form)))
+
+
+@bp.post("/companion/rota")
+@permission_required("canteen.manage")
+def companion_rota():
+    from schoolhq.core.forms import ActionForm
+
+    def save():
+        slots = {}
+        for weekday in range(7):
+            for kind in meals.kinds():
+                name = f"slot-{weekday}-{kind.key}"
+                if name in request.form:
+                    slots[(weekday, kind.key)] = to_int(request.form.get(name))
+        return companion.set_rota(slots)
+
+    return handle_form(ActionForm(), save, success=lambda _n: redirect_to("canteen.companion_page"),
+                       page=lambda status, error, field: _companion_page(local_today(), status, error))
+
+
+@bp.post("/companion/swap")
+@permission_required("canteen.manage")
+def companion_swap():
+    form = SwapForm(prefix="w")
+    return handle_form(form, lambda: companion.swap(form.day.data, form.meal_kind.data or "",
+                                                    to_int(form.person_id.data), form.reason.data or ""),
+                       success=lambda _s: redirect_to("canteen.companion_page"),
+                       page=lambda status, error, field: _companion_page(local_today(), status, error,
+                                                                         swap_form=form))
+
+
+@bp.get("/ledgers/companion")
+@permission_required("canteen.view")
+def companion_ledger():
+    """陪餐记录 of a month: A4, or XLSX with typed cells."""
+    from schoolhq.core.forms import WEEKDAYS
+
+    first = month_arg()
+    rows = companion.month_rows(first.year, first.month)
+    reference = services.domain()["accompanied_meal"]
+    if request.args.get("format") == "xlsx":
+        from flask_babel import gettext as _
+
+        from schoolhq.core.xlsx import download
+
+        header = [_("Date"), _("Meal"), _("Menu"), _("Leader"), _("Teachers who ate too"),
+                  *[name for _key, name in companion.aspects()], _("How the meal went, and any adverse reactions"),
+                  _("Adverse reactions"), _("What pupils said"), _("Problems found"), _("What was done about them")]
+        table = [[r.meal.day, meals.kind_name(r.meal.kind), "、".join(d.name for d in r.meal.dishes if not d.removed),
+                  r.person.name, r.teachers, *[companion.grade_name(getattr(r, key)) for key, _n in companion.aspects()],
+                  r.notes, _("Some") if r.adverse_reactions else _("None"), r.pupils_opinions, r.problems, r.follow_up]
+                 for r in rows]
+        return download(f"accompanied-meals-{first:%Y-%m}.xlsx", [(_("Accompanied meals"), header, table)])
+    return render("canteen/companion_ledger.html", first=first, rows=rows, reference=reference,
+                  title=services.words(reference["title"]), meal_name=meals.kind_name, grade_name=companion.grade_name,
+                  aspects=companion.aspects(), weekday_names=dict(WEEKDAYS))
+
+
+@bp.get("/rates")
+@permission_required("canteen.view")
+def rates_page():
+    """The bureau's five rates for the month and each of its days: A4, or XLSX."""
+    from schoolhq.canteen import rates
+
+    first = month_arg()
+    month = rates.of_month(first.year, first.month)
+    days = rates.by_day(first.year, first.month)
+    if request.args.get("format") == "xlsx":
+        from flask_babel import gettext as _
+
+        from schoolhq.core.xlsx import download
+
+        header = [_("Date"), *[rate.name for rate in month]]
+        table = [[day, *[rate.percent for rate in row]] for day, row in days]
+        table.append([_("Month"), *[rate.percent for rate in month]])
+        return download(f"canteen-rates-{first:%Y-%m}.xlsx", [(_("Canteen rates"), header, table)])
+    return render("canteen/rates.html", first=first, month=month, days=days,
+                  title=_l("Canteen rates"), links=rates.LINKS)

@@ -193,13 +193,15 @@ def may_work(person_id: int, type_key: str, day: date | None = None) -> tuple[bo
     return may_work_all([person_id], type_key, day)[person_id]
 
 
-def may_work_all(person_ids, type_key: str, day: date | None = None) -> dict[int, tuple[bool, str]]:
-    """`may_work` for everyone on a roster in one query."""
+def may_work_all(person_ids, type_key: str, day: date | None = None,
+                 held: dict[int, Certificate | None] | None = None) -> dict[int, tuple[bool, str]]:
+    """`may_work` for everyone on a roster in one query (none when `held` is what
+    `best` gave for them already)."""
     kind = db.session.get(CertificateType, type_key)
     if kind is None or not kind.blocks_work:
         return {person_id: (True, "") for person_id in person_ids}
     answers = {}
-    for person_id, certificate in best(person_ids, type_key, day).items():
+    for person_id, certificate in (held if held is not None else best(person_ids, type_key, day)).items():
         standing = state(certificate, day)
         if standing == "missing":
             answers[person_id] = (False, str(_l("no %(kind)s on record", kind=type_name(kind))))

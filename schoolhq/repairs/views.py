@@ -64,6 +64,8 @@ def _report_page(form: ReportForm, status: int = 200, error: str | None = None, 
     if request.method == "GET":
         form.location_id.data = str(location_id or "")
         form.asset_id.data = str(asset.id) if asset else ""
+        # a problem written down elsewhere (an accompanied meal) comes with its words
+        form.description.data = form.description.data or (request.args.get("description") or "")[:500]
     priorities = services.priorities()
     form.location_id.choices = [("", _l("— choose the place —")), *places.choices()]
     form.category_id.choices = [(str(c.id), c.name) for c in services.categories()]

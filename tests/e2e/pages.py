@@ -49,3 +49,18 @@ def shoot(page, name: str, **options) -> str:
     path = f"{SCREENS}/{name}.png"
     page.screenshot(path=path, caret="initial", **options)
     return path
+
+
+def pdf_pages(page, name: str, paper: str = "A4") -> list[str]:
+    """Print the page to a PDF (the page's own @page size wins over `paper`) and render
+    each sheet as PNG (60 dpi) for a person to see."""
+    import glob
+    import subprocess
+
+    os.makedirs(SCREENS, exist_ok=True)
+    pdf = f"{SCREENS}/{name}.pdf"
+    for old in glob.glob(f"{SCREENS}/{name}-*.png"):
+        os.remove(old)
+    page.pdf(path=pdf, format=paper, print_background=True, prefer_css_page_size=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", pdf, f"{SCREENS}/{name}"], check=True, timeout=30)
+    return sorted(glob.glob(f"{SCREENS}/{name}-*.png"))

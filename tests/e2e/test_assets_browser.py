@@ -4,23 +4,20 @@ the asset pages for a person to look at."""
 
 from __future__ import annotations
 
-import glob
-import os
 import re
-import subprocess
 from datetime import timedelta
 
 import pytest
 
 from schoolhq.assets import loans
-from tests.e2e.conftest import SCREENS, why_no_browser
+from tests.e2e.conftest import why_no_browser
 
 if why_no_browser():
     pytest.skip(why_no_browser(), allow_module_level=True)
 
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.e2e.pages import shoot, sign, sign_in  # noqa: E402
+from tests.e2e.pages import pdf_pages, shoot, sign, sign_in  # noqa: E402
 
 BORROWER = ("王芳", "wf")  # the demo teacher and her pinyin initials
 STOREKEEPER = "store"
@@ -133,17 +130,6 @@ def pick_due(page) -> None:
     page.locator("#due_date").fill(day)
 
 
-def pdf_pages(page, name: str) -> list[str]:
-    """Print the page to an A5 PDF and render each sheet as PNG (60 dpi) for a person to see."""
-    os.makedirs(SCREENS, exist_ok=True)
-    pdf = f"{SCREENS}/{name}.pdf"
-    for old in glob.glob(f"{SCREENS}/{name}-*.png"):
-        os.remove(old)
-    page.pdf(path=pdf, format="A5", print_background=True, prefer_css_page_size=True)
-    subprocess.run(["pdftoppm", "-png", "-r", "60", pdf, f"{SCREENS}/{name}"], check=True, timeout=30)
-    return sorted(glob.glob(f"{SCREENS}/{name}-*.png"))
-
-
 # Tests -------------------------------------------------------------------------------
 
 def test_storekeeper_lends_two_items_at_the_desk(page, demo, app):
@@ -194,7 +180,7 @@ def test_storekeeper_lends_two_items_at_the_desk(page, demo, app):
     expect(signature).to_be_visible()
     assert signature.evaluate("img => img.complete && img.naturalWidth > 0"), "the signature image did not load"
     shoot(page, "slip-zh", full_page=True)
-    assert len(pdf_pages(page, "slip-pdf")) == 1, "the loan slip does not fit one A5 sheet"
+    assert len(pdf_pages(page, "slip-pdf", "A5")) == 1, "the loan slip does not fit one A5 sheet"
 
     loans = loans_of(app, [first_id, second_id])
     assert [loan["status"] for loan in loans] == ["on_loan", "on_loan"]
@@ -318,4 +304,4 @@ def test_asset_card_prints_on_one_a5_sheet(page, demo, app):
     sign_in(page, STOREKEEPER)
     page.goto(f"/assets/{asset_id}/card")
     expect(page.locator("article.asset-card")).to_contain_text(number)
-    assert len(pdf_pages(page, "card-pdf")) == 1, "the asset card does not fit one A5 sheet"
+    assert len(pdf_pages(page, "card-pdf", "A5")) == 1, "the asset card does not fit one A5 sheet"

@@ -4,14 +4,11 @@ tap, a cook sent home with a fever, the manager signs the day's sheet; then the 
 
 from __future__ import annotations
 
-import glob
-import os
 import re
-import subprocess
 
 import pytest
 
-from tests.e2e.conftest import SCREENS, why_no_browser
+from tests.e2e.conftest import why_no_browser
 
 if why_no_browser():
     pytest.skip(why_no_browser(), allow_module_level=True)
@@ -19,7 +16,7 @@ if why_no_browser():
 from playwright.sync_api import expect  # noqa: E402
 
 from tests.conftest import TEST_PASSWORD  # noqa: E402
-from tests.e2e.pages import shoot, sign, sign_in, sign_out  # noqa: E402
+from tests.e2e.pages import pdf_pages, shoot, sign, sign_in, sign_out  # noqa: E402
 
 
 def test_a_morning_check_on_a_kitchen_tablet(browsing, app):
@@ -78,13 +75,7 @@ def test_a_morning_check_on_a_kitchen_tablet(browsing, app):
     page.goto("/canteen/ledgers/morning")
     expect(page.locator("main table.sheet tbody tr")).to_have_count(4)
     expect(page.locator("main table.sheet img.signature")).to_have_count(1)
-    os.makedirs(SCREENS, exist_ok=True)
-    pdf = f"{SCREENS}/canteen-morning-ledger.pdf"
-    for old in glob.glob(f"{SCREENS}/canteen-morning-ledger-*.png"):
-        os.remove(old)
-    page.pdf(path=pdf, format="A4", print_background=True, prefer_css_page_size=True)
-    subprocess.run(["pdftoppm", "-png", "-r", "60", pdf, f"{SCREENS}/canteen-morning-ledger"], check=True, timeout=30)
-    sheets = glob.glob(f"{SCREENS}/canteen-morning-ledger-*.png")
+    sheets = pdf_pages(page, "canteen-morning-ledger")
     assert len(sheets) == 1, sheets
     assert re.search(r"/canteen/ledgers/morning", page.url)
 
@@ -147,12 +138,51 @@ def test_goods_received_on_a_kitchen_tablet(browsing, app):
 
     page.goto("/canteen/ledgers/deliveries")
     expect(page.locator("main table.sheet tbody tr")).to_have_count(2)
-    os.makedirs(SCREENS, exist_ok=True)
-    pdf = f"{SCREENS}/canteen-delivery-ledger.pdf"
-    for old in glob.glob(f"{SCREENS}/canteen-delivery-ledger-*.png"):
-        os.remove(old)
-    page.pdf(path=pdf, format="A4", print_background=True, prefer_css_page_size=True)
-    subprocess.run(["pdftoppm", "-png", "-r", "60", pdf, f"{SCREENS}/canteen-delivery-ledger"], check=True,
-                   timeout=30)
-    sheets = glob.glob(f"{SCREENS}/canteen-delivery-ledger-*.png")
+    sheets = pdf_pages(page, "canteen-delivery-ledger")
+    assert len(sheets) == 1, sheets
+
+
+def test_an_accompanied_meal_is_signed_on_a_tablet(browsing, app, clock):
+    """The leader on the rota eats lunch with the pupils and records it upright on the
+    tablet: an ungraded aspect is refused, then graded, signed, and in the month's log."""
+    from schoolhq.canteen import companion
+    from schoolhq.core.timeutil import local_today
+    from schoolhq.extensions import db
+    from tests.conftest import make_account
+    from tests.factories.canteen import kitchen, menu
+
+    with app.test_request_context():
+        kitchen()
+        head = make_account("head", "principal", name="李校长")
+        menu()
+        companion.set_rota({(local_today().weekday(), "lunch"): head.person_id})
+        db.session.commit()
+    clock.set(f"{local_today().isoformat()} 12:10")
+    page = browsing.page
+    page.set_viewport_size({"width": 768, "height": 1024})
+    sign_in(page, "head", TEST_PASSWORD)
+    expect(page.locator("main")).to_contain_text("今天陪餐")
+    page.goto("/canteen/companion")
+    lunch = page.locator("section.card", has=page.locator("h2", has_text="午餐"))
+    expect(lunch).to_contain_text("值班：李校长")
+    for aspect, grade in (("饭菜质量", "优"), ("食堂卫生", "良"), ("就餐秩序", "优")):
+        lunch.locator("fieldset", has=page.locator("legend", has_text=aspect)).get_by_label(grade, exact=True).check()
+    lunch.locator("textarea[name$=notes]").fill("饭菜温度适宜，学生基本光盘")
+    sign(page, lunch.locator("canvas[data-signature-for]"), hidden=lunch.locator("input[name$=signature]")
+         .get_attribute("id"))
+    lunch.get_by_role("button", name="签字确认陪餐记录").click()
+    expect(page.locator("main .alert.error")).to_contain_text("四项")
+    lunch = page.locator("section.card", has=page.locator("h2", has_text="午餐"))
+    for aspect, grade in (("饭菜质量", "优"), ("食堂卫生", "良"), ("就餐秩序", "优"), ("服务情况", "良")):
+        lunch.locator("fieldset", has=page.locator("legend", has_text=aspect)).get_by_label(grade, exact=True).check()
+    sign(page, lunch.locator("canvas[data-signature-for]"), hidden=lunch.locator("input[name$=signature]")
+         .get_attribute("id"))
+    shoot(page, "canteen-companion-portrait", full_page=True)
+    lunch.get_by_role("button", name="签字确认陪餐记录").click()
+    lunch = page.locator("section.card", has=page.locator("h2", has_text="午餐"))
+    expect(lunch.locator(".tag.tone-ok")).to_have_text("已记录")
+    expect(lunch.locator("img.signature")).to_have_count(1)
+    page.goto("/canteen/ledgers/companion")
+    expect(page.locator("main table.sheet tbody tr")).to_have_count(1)
+    sheets = pdf_pages(page, "canteen-companion-ledger")
     assert len(sheets) == 1, sheets
