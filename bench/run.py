@@ -8,12 +8,16 @@
     reports; the repairs queue as a maintenance worker, the ticket lists, a ticket and the
     plans as the logistics head; my checks today and two rounds as the canteen manager, the
     checks oversight, findings, ledgers, templates and schedules as the logistics head; the
-    canteen's morning check, food samples, menu, roster and monthly ledgers as the canteen
-    manager), of the saves (the lending and returns desks' scans, the counter issue, a count
-    line, the ticket status changes, the check-answer save, the canteen's morning check and
-    food sample among them) and of the printable reports (the asset reports, the monthly
-    repair summary, the checks compliance); a check that no page's query count grows with
-    the rows it shows; the tag lookup (`resolve_tag`) alone.
+    canteen's morning check, food samples, menu, roster, goods receiving (the day's
+    deliveries, a delivery, the receiving form, the suppliers) and monthly ledgers as the
+    canteen manager), of the saves (the lending and returns desks' scans, the counter issue,
+    a count line, the ticket status changes, the check-answer save, the canteen's morning
+    check, food sample and a delivery received among them) and of the printable reports
+    (the asset reports, the monthly repair summary, the checks compliance); a check that no
+    page's query count grows with the rows it shows; the tag lookup (`resolve_tag`) alone.
+    It runs on the real clock on any day: on a day without school the checks pages use the
+    latest school day's rounds, which the checks builder leaves open (bench/README.md, "Any
+    day").
     `--only TEXT` runs this part alone, for the paths containing TEXT.
 (b) Over HTTP, with the real stack (waitress with 8 threads as `schoolhq serve` has, the
     session cookie and the CSRF header): requests per second of a bare "hello" route, an
@@ -56,6 +60,7 @@ from harness.measure import (
     sign_in_as,
 )
 from harness.report import (
+    ANSWERED,
     REPORT_ITERATIONS,
     busy_share,
     cpu_yardstick,
@@ -176,20 +181,22 @@ def measure_in_process(db_path: Path, iterations: int, only: list[str] | None = 
 
     growth = []
     for few, many, *who in (pair for measures in measured for pair in measures.GROWTH_PAIRS):
+        few, many = few.format(**vars(fx)), many.format(**vars(fx))
         if not chosen(many):
             continue
-        few, many = few.format(**vars(fx)), many.format(**vars(fx))
         who = who[0] if who else None
         sides = who if isinstance(who, tuple) else (who, who)
-        counts = []
+        counts, failed = [], []
         for path, side in zip((few, many), sides, strict=True):
             user = client_for(side)[0]  # signed in before the count starts
             user.get(path)  # warm, as the timed pages are: a sign-in just replaced the cache's stamp
             meter.count = 0
-            user.get(path)
+            status = user.get(path).status_code
             counts.append(meter.count)
+            failed.append(f" {ANSWERED}{status}" if status >= 400 else "")
         if sides[0] != sides[1]:
             few, many = f"{few} as {getattr(fx, sides[0])}", f"{many} as {getattr(fx, sides[1])}"
+        few, many = few + failed[0], many + failed[1]
         growth.append((few, counts[0], many, counts[1]))
     heap = full_collection()
     lookups = tag_lookups(app, fx)

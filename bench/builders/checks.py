@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from builders.assets import ASSET_SUPPLIERS
-from harness.build import SCHOOL_OFFSET, School, T, insert_rows, new_token, school_time
+from harness.build import (
+    SCHOOL_OFFSET,
+    School,
+    T,
+    insert_rows,
+    measured_day,
+    new_token,
+    school_time,
+)
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
@@ -71,9 +79,10 @@ def build(conn: Connection, school: School) -> None:
     per-asset subjects found on the register that day), done by whoever held the post
     then, each with its answers (the demo's readings; CHECK_FAILING with a failed item
     and its finding), CHECK_MISSED missed, a few late; this month's and week's rounds
-    partly done; today's rounds open (closing at the end of tomorrow, so the bench can
-    answer them whenever it runs). Kitchen refrigeration and two water tanks are added to
-    the register first (the generated register has no freezers, food-sample fridges or
+    partly done; the rounds of the measured day (`measured_day`: today on a school day,
+    else the latest school day before it) left open and not begun, closing at the end of
+    tomorrow, so the bench can answer them whenever it runs, on any day. Kitchen
+    refrigeration and two water tanks are added to the register first (the generated register has no freezers, food-sample fridges or
     tanks, and no fridge in the canteen). Each schedule's `materialised_through` is
     yesterday: `after_build` (once the build is committed) runs materialise() and
     expects it to find today's rounds made."""
@@ -88,6 +97,7 @@ def build(conn: Connection, school: School) -> None:
     rng = school.rng
     now = school.now
     today = (now + SCHOOL_OFFSET).date()
+    measured = measured_day(today)
     decade_day = (school.start + SCHOOL_OFFSET).date()
     terms = conn.execute(select(T["school_term"].c.id, T["school_term"].c.starts_on, T["school_term"].c.ends_on)
                          .order_by(T["school_term"].c.starts_on)).all()
@@ -342,7 +352,7 @@ def build(conn: Connection, school: School) -> None:
                         "assignee_id": who(schedule["_post"], opens_at), "assignee_role": "",
                         "started_by_id": None, "started_at": None, "submitted_by_id": None, "submitted_at": None,
                         "signature_id": None, "result": None, "failed_count": 0, "revision": 1, "amends_id": None,
-                        "amend_reason": "", "missed_at": None, "_today": day == today, "_post": schedule["_post"]})
+                        "amend_reason": "", "missed_at": None, "_today": day == measured, "_post": schedule["_post"]})
             day += timedelta(days=1)
     rounds.sort(key=lambda r: (r["opens_at"], r["schedule_id"], r["round_key"]))
 

@@ -51,6 +51,21 @@ def school_time(day: date, hours: float) -> datetime:
     return datetime(day.year, day.month, day.day) - SCHOOL_OFFSET + timedelta(seconds=round(hours * 3600))
 
 
+def measured_day(today: date) -> date:
+    """The school day the bench measures a day's rounds on: today on a school day, else the
+    latest school day before it (a Saturday measures Friday's rounds), on the generated
+    calendar (in a builder, through its connection). The checks builder leaves that day's
+    rounds open, as they stand before anyone began them; nothing is invented for a day
+    without school, so `materialise()`, the oversight and the compliance report see the
+    calendar's rounds only."""
+    from schoolhq.core.calendar import is_school_day
+
+    day = today
+    while not is_school_day(day) and day > today - timedelta(days=120):
+        day -= timedelta(days=1)
+    return day
+
+
 def insert_rows(conn, table: str, rows: list[dict], chunk: int = 20_000) -> None:
     """Bulk-insert rows in order, `chunk` at a time (ids, where the rows leave them out, follow the order)."""
     from sqlalchemy import insert

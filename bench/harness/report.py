@@ -26,6 +26,10 @@ THROUGHPUT_SHARE, MEMORY_MB, FIRST_LOAD_KB = 0.35, 200, 100
 PATH_TARGETS = {"/bench-noop": 0.60, "/people/?q=w": 0.40, "/answer/": 0.25}
 
 
+#: marks a few/many page that answered an error (4xx, 5xx): its query count is the error page's
+ANSWERED = "→ answered "
+
+
 def machine() -> list[str]:
     """Date, cores, CPU model, memory, Python, SQLite and the load generator."""
     cpu, memory = platform.processor(), ""
@@ -102,6 +106,8 @@ def in_process_section(iterations: int, samples: list[Sample], growth, heap, loo
               "| few rows | queries | many rows | queries | grows? |", "|---|---|---|---|---|"]
     for few, few_count, many, many_count in growth:
         grows = "**yes**" if many_count > few_count else ("no" if many_count == few_count else "no (fewer)")
+        if ANSWERED in few + many:  # an error page's queries are not the page's
+            grows = "**error**, not counted"
         lines.append(f"| `{few}` | {few_count} | `{many}` | {many_count} | {grows} |")
     lines += ["", f"Python heap after the pages above: {heap[0]:,} objects tracked by the garbage collector "
               f"besides the {heap[2]:,} that `gc.freeze()` set aside once the app was loaded (as `schoolhq serve` "
@@ -164,7 +170,8 @@ def targets_section(samples: list[Sample], growth, results: list[LoadResult], me
     under_load = max(values.get("VmHWM", 0) for label, values in memory.items()
                      if label.endswith("after its load runs"))
     first = sum(s[2] for s in sizes)
-    grown = sum(many > few for _, few, _, many in growth)
+    grown = sum(many > few for few_path, few, many_path, many in growth if ANSWERED not in few_path + many_path)
+    errors = sum(ANSWERED in few_path + many_path for few_path, _, many_path, _ in growth)
     lines = ["", "## Targets (DESIGN.md §9)", "", "| measure | target | measured | met |", "|---|---|---|---|",
              f"| dashboard, list and detail pages, server time | median < {PAGE_MEDIAN_MS} ms, p95 < "
              f"{PAGE_P95_MS} ms | {'all pages' if not slow else 'over: ' + ', '.join(slow)} | {yes(not slow)} |"]
@@ -191,8 +198,8 @@ def targets_section(samples: list[Sample], growth, results: list[LoadResult], me
         f"runs, {peak:.0f} MB once the register was exported | {yes(peak < MEMORY_MB)} |",
         f"| first page load, all bytes, gzip | < {FIRST_LOAD_KB} KB | {first / 1024:.1f} KB | "
         f"{yes(first < FIRST_LOAD_KB * 1024)} |",
-        f"| no page's query count grows with its rows | none | {grown} of {len(growth)} pages grow | "
-        f"{yes(not grown)} |", "",
+        f"| no page's query count grows with its rows | none | {grown} of {len(growth)} pages grow"
+        f"{f', {errors} answered an error' if errors else ''} | {yes(not grown and not errors)} |", "",
         "The request path's targets (platform issue §5) are the signed-in no-op POST ≥ 60% (what every "
         "signed-in save pays before its own work), a signed-in read fragment (the people search) ≥ 40% and "
         "the check-answer save (a fridge's reading on today's round, as the canteen manager) ≥ 25%, by req/s "

@@ -1,7 +1,8 @@
 """What the bench measures of the canteen: the day's screens (the morning check, the food
-samples, the week's menu, the roster, the canteen manager's dashboard), each month's
-ledgers as HTML and XLSX, and the two saves of the kitchen tablet (a morning check, a
-food sample)."""
+samples, the week's menu, the roster, the canteen manager's dashboard), goods receiving
+(the day's deliveries, a delivery, the receiving form, the suppliers and a supplier),
+each month's ledgers as HTML and XLSX, and the kitchen tablet's saves (a morning check, a
+food sample, a delivery received)."""
 
 from __future__ import annotations
 
@@ -88,7 +89,60 @@ def find(fx: Fixture) -> bool:
     for (day,) in db.session.execute(select(Meal.day).join(FoodSample, FoodSample.meal_id == Meal.id)):
         sampled[f"{day:%Y-%m}"] = sampled.get(f"{day:%Y-%m}", 0) + 1
     fx.canteen_month_samples = sampled.get(fx.canteen_month, 0)
+    _find_deliveries(fx, today)
     return True
+
+
+def _find_deliveries(fx: Fixture, today) -> None:
+    """Goods receiving: today's deliveries, the past day with the most lines (the latest of
+    equals) and the one with the fewest (the earliest), the delivery with the most lines
+    (one with a line rejected, the latest), the suppliers with the most and the fewest
+    deliveries, the ledger months with the most and the fewest lines (of those with any),
+    and what the receiving save posts."""
+    from sqlalchemy import func, select
+
+    from schoolhq.canteen import suppliers
+    from schoolhq.canteen.models import Delivery, DeliveryLine, Supplier
+    from schoolhq.extensions import db
+
+    fx.canteen_deliveries_today = db.session.scalar(select(func.count(Delivery.id))
+                                                    .where(Delivery.received_on == today)) or 0
+    per_day = dict(db.session.execute(select(DeliveryLine.received_on, func.count()).where(
+        DeliveryLine.received_on < today).group_by(DeliveryLine.received_on)).all())
+    if not per_day:  # no goods receiving: its pages are left out, its pairs find nothing
+        fx.canteen_delivery_day = fx.canteen_quiet_delivery_day = today.isoformat()
+        fx.canteen_delivery = fx.canteen_small_delivery = fx.canteen_supplier = fx.canteen_quiet_supplier = 0
+        fx.canteen_delivery_month = fx.canteen_delivery_quiet_month = f"{today:%Y-%m}"
+        return
+    busy = max(sorted(per_day, reverse=True), key=per_day.get)
+    fx.canteen_delivery_day, fx.canteen_delivery_day_lines = busy.isoformat(), per_day[busy]
+    fx.canteen_delivery_day_count = db.session.scalar(select(func.count(Delivery.id))
+                                                      .where(Delivery.received_on == busy))
+    fx.canteen_quiet_delivery_day = min(sorted(per_day), key=per_day.get).isoformat()
+    lines = func.count(DeliveryLine.id)
+    rejected = func.sum(func.iif(DeliveryLine.accepted, 0, 1))
+    biggest = db.session.execute(select(DeliveryLine.delivery_id, lines, rejected).group_by(DeliveryLine.delivery_id)
+                                 .order_by(lines.desc(), (rejected > 0).desc(), DeliveryLine.delivery_id.desc())
+                                 .limit(1)).one()
+    fx.canteen_delivery, fx.canteen_delivery_lines, fx.canteen_delivery_rejected = biggest
+    fx.canteen_small_delivery = db.session.scalar(select(DeliveryLine.delivery_id).group_by(DeliveryLine.delivery_id)
+                                                  .order_by(lines, DeliveryLine.delivery_id).limit(1))
+    per_supplier = dict(db.session.execute(select(Delivery.supplier_id, func.count())
+                                           .group_by(Delivery.supplier_id)).all())
+    fx.canteen_supplier = max(sorted(per_supplier), key=per_supplier.get)
+    fx.canteen_quiet_supplier = min(sorted(per_supplier), key=per_supplier.get)
+    fx.canteen_supplier_deliveries = per_supplier[fx.canteen_supplier]
+    fx.canteen_suppliers = db.session.scalar(select(func.count(Supplier.id)))
+    months: dict[str, int] = {}
+    for day, count in per_day.items():
+        months[f"{day:%Y-%m}"] = months.get(f"{day:%Y-%m}", 0) + count
+    fx.canteen_delivery_month = max(sorted(months, reverse=True), key=months.get)
+    fx.canteen_delivery_quiet_month = min(sorted(months), key=months.get)
+    fx.canteen_delivery_month_lines = months[fx.canteen_delivery_month]
+    fx.canteen_delivery_quiet_month_lines = months[fx.canteen_delivery_quiet_month]
+    # the receiving save: vegetables (no staple, so no second receiver and no signature) from
+    # a farm that may supply today, received by the sampler (the manager when on duty)
+    fx.canteen_farm = next(s.id for s in suppliers.listed() if s.kind == "farm" and not suppliers.standing(s).blocked)
 
 
 def before_saves(app, fx: Fixture, count: int) -> None:
@@ -138,6 +192,33 @@ def pages(fx: Fixture) -> list[tuple]:
          f"/canteen/ledgers/samples?month={month}", {}, CANTEEN),
         (f"canteen: food-sample ledger, {month}, XLSX", f"/canteen/ledgers/samples?month={month}&format=xlsx", {},
          CANTEEN),
+        *_delivery_pages(fx),
+    ]
+
+
+def _delivery_pages(fx: Fixture) -> list[tuple]:
+    """Goods receiving, as the canteen manager: the day's deliveries (today and the busiest
+    day), a delivery, the receiving form, the suppliers and the busiest one, and the month
+    with the most lines of the goods-receiving ledger as HTML and XLSX."""
+    if not fx.canteen_delivery:
+        return []
+    month = fx.canteen_delivery_month
+    return [
+        (f"canteen: goods received today ({fx.canteen_deliveries_today} deliveries)", "/canteen/deliveries", {},
+         CANTEEN),
+        (f"canteen: goods received on {fx.canteen_delivery_day} ({fx.canteen_delivery_day_count} delivery, "
+         f"{fx.canteen_delivery_day_lines} lines: the busiest day)", f"/canteen/deliveries?day={fx.canteen_delivery_day}",
+         {}, CANTEEN),
+        (f"canteen: a delivery ({fx.canteen_delivery_lines} lines, {fx.canteen_delivery_rejected} rejected)",
+         f"/canteen/deliveries/{fx.canteen_delivery}", {}, CANTEEN),
+        ("canteen: receive a delivery (the form)", "/canteen/deliveries/new", {}, CANTEEN),
+        (f"canteen: suppliers ({fx.canteen_suppliers})", "/canteen/suppliers", {}, CANTEEN),
+        (f"canteen: a supplier ({fx.canteen_supplier_deliveries} deliveries, the latest 20 shown)",
+         f"/canteen/suppliers/{fx.canteen_supplier}", {}, CANTEEN),
+        (f"canteen: goods-receiving ledger, {month} ({fx.canteen_delivery_month_lines} lines)",
+         f"/canteen/ledgers/deliveries?month={month}", {}, CANTEEN),
+        (f"canteen: goods-receiving ledger, {month}, XLSX", f"/canteen/ledgers/deliveries?month={month}&format=xlsx",
+         {}, CANTEEN),
     ]
 
 
@@ -156,16 +237,42 @@ def sample_fields(fx: Fixture, n: int) -> dict[str, str]:
             f"{prefix}fridge_id": fx.canteen_fridge}
 
 
+#: the receiving save's delivery: vegetables from the farm, three lines (no staple: one receiver)
+RECEIVED = [("小白菜", "12.5"), ("土豆", "20"), ("番茄", "8")]
+
+
+def delivery_fields(fx: Fixture, n: int) -> dict[str, object]:
+    """A delivery as the receiving form posts it (fields prefixed g-, lines g-lines-N-):
+    three lines of vegetables, accepted, with the voucher and the farm's business licence
+    checked and a pesticide rapid test; no staple, so no second receiver or signature."""
+    fields: dict[str, object] = {"g-supplier_id": str(fx.canteen_farm), "g-receiver_id": str(fx.canteen_sampler),
+                                 "g-co_receiver_id": "", "g-signature": "", "g-remarks": "",
+                                 "g-submit": "1"}
+    for number, (product, quantity) in enumerate(RECEIVED):
+        prefix = f"g-lines-{number}-"
+        fields |= {f"{prefix}category": "vegetable", f"{prefix}product": product, f"{prefix}spec": "",
+                   f"{prefix}quantity": quantity, f"{prefix}unit": "kg", f"{prefix}production_date": "",
+                   f"{prefix}batch": f"当日采摘{n}", f"{prefix}shelf_life": "", f"{prefix}producer": "青禾农产品合作社",
+                   f"{prefix}documents": ["voucher", "business_licence"], f"{prefix}look_ok": "1",
+                   f"{prefix}temperature": "", f"{prefix}test_result": "农残快检 阴性", f"{prefix}accepted": "1",
+                   f"{prefix}rejected_reason": ""}
+    return fields
+
+
 def saves(fx: Fixture) -> list[tuple]:
     """The kitchen tablet's saves as the canteen manager: one person's morning check (htmx,
     answers the person's row; the first request records, the rest correct it, the
-    temperature alternating so every request writes) and a food sample (htmx, 204 with
-    HX-Redirect), each request on its own dish of the pool `before_saves` makes."""
+    temperature alternating so every request writes), a food sample (htmx, 204 with
+    HX-Redirect), each request on its own dish of the pool `before_saves` makes, and a
+    delivery received (a plain form POST, 303 to the new delivery; each request another
+    delivery of three lines)."""
     return [
         ("canteen morning check: one person (htmx, temperature 36.5 / 36.6)",
          f"/canteen/morning/{fx.canteen_person}", HX, lambda n: morning_fields(fx, n), CANTEEN),
         (f"canteen food sample: one dish (htmx, {SAMPLE_GRAMS} g)", "/canteen/samples/<dish not yet sampled>", HX,
          lambda n: sample_fields(fx, n), CANTEEN | {"path_of": lambda n: f"/canteen/samples/{fx.canteen_pool[n]}"}),
+        *([("canteen delivery received: 3 lines of vegetables (POST, 303 to the delivery)", "/canteen/deliveries/new",
+            {}, lambda n: delivery_fields(fx, n), CANTEEN)] if fx.canteen_delivery else []),
     ]
 
 
@@ -177,4 +284,12 @@ GROWTH_PAIRS = [
     ("/canteen/morning?day={canteen_quiet_day}", "/canteen/morning?day={canteen_full_day}", "canteen_manager"),
     ("/canteen/samples?day={canteen_few_dish_day}", "/canteen/samples?day={canteen_dish_day}", "canteen_manager"),
     ("/canteen/menus?week={canteen_quiet_week}", "/canteen/menus?week={canteen_full_week}", "canteen_manager"),
+    ("/canteen/ledgers/deliveries?month={canteen_delivery_quiet_month}",
+     "/canteen/ledgers/deliveries?month={canteen_delivery_month}", "canteen_manager"),
+    ("/canteen/ledgers/deliveries?month={canteen_delivery_quiet_month}&format=xlsx",
+     "/canteen/ledgers/deliveries?month={canteen_delivery_month}&format=xlsx", "canteen_manager"),
+    ("/canteen/deliveries?day={canteen_quiet_delivery_day}", "/canteen/deliveries?day={canteen_delivery_day}",
+     "canteen_manager"),
+    ("/canteen/deliveries/{canteen_small_delivery}", "/canteen/deliveries/{canteen_delivery}", "canteen_manager"),
+    ("/canteen/suppliers/{canteen_quiet_supplier}", "/canteen/suppliers/{canteen_supplier}", "canteen_manager"),
 ]

@@ -46,6 +46,17 @@ def find(fx: Fixture) -> bool:
     fx.checks_performer, fx.checks_quiet_performer, fx.checks_manager = \
         performer.username, quiet.username, manager.username
     mine = list(db.session.scalars(open_today(performer.person_id)))
+    if not mine:
+        raise SystemExit("checks: the canteen manager has no open round. The checks builder leaves the rounds of the "
+                         "latest school day open until the end of the day after the build: generate the school again.")
+    # The measured day: the one whose rounds the builder left open (today on a school day,
+    # else the latest school day before it: harness.build.measured_day). On a day without
+    # school "my checks today" lists that day's rounds, still open past their due time.
+    fx.checks_day = max(r.period_start for r in mine)
+    fx.checks_day_note = "" if fx.checks_day == today else \
+        f", those of {fx.checks_day:%a} {fx.checks_day.isoformat()}, the latest school day"
+    fx.checks_oversight = "/checks/oversight" if fx.checks_day == today else \
+        f"/checks/oversight?day={fx.checks_day.isoformat()}"
     fx.checks_today = len(mine)
     fx.checks_quiet_today = len(list(db.session.scalars(open_today(quiet.person_id))))
     biggest = max(mine, key=lambda r: (slot_count(r), r.id))
@@ -76,12 +87,13 @@ def pages(fx: Fixture) -> list[tuple]:
     """My checks today and two rounds as the canteen manager; oversight, findings, the
     ledgers of the busiest month, templates and schedules as the logistics head."""
     return [
-        (f"checks: my checks today (the canteen manager, {fx.checks_today} open)", "/checks/", {}, PERFORMER),
+        (f"checks: my checks today (the canteen manager, {fx.checks_today} open{fx.checks_day_note})", "/checks/", {},
+         PERFORMER),
         (f"checks: a submitted round ({fx.checks_big_slots} slots: canteen.daily, main kitchen)",
          f"/checks/rounds/{fx.checks_big_round}", {}, PERFORMER),
-        (f"checks: an open round ({fx.checks_big_slots} slots, today's, not begun)",
+        (f"checks: an open round ({fx.checks_big_slots} slots, of {fx.checks_day.isoformat()}, not begun)",
          f"/checks/rounds/{fx.checks_open_round}", {}, PERFORMER),
-        ("checks: oversight, today", "/checks/oversight", {}, CHECKS_MANAGER),
+        (f"checks: oversight of {fx.checks_day.isoformat()}", fx.checks_oversight, {}, CHECKS_MANAGER),
         ("checks: findings to follow up", "/checks/findings", {}, CHECKS_MANAGER),
         ("checks: findings, every status, page 1", "/checks/findings?status=all", {}, CHECKS_MANAGER),
         (f"checks: ledger canteen.daily, {fx.checks_month} ({fx.checks_month_rounds} rounds)",
@@ -125,6 +137,6 @@ GROWTH_PAIRS = [
      "/checks/ledger?key=canteen.meal&month={checks_month}", "checks_manager"),
     ("/checks/", "/checks/", ("checks_quiet_performer", "checks_performer")),
     ("/checks/rounds/{checks_small_round}", "/checks/rounds/{checks_big_round}", "checks_performer"),
-    ("/checks/oversight?day={checks_quiet_day}", "/checks/oversight", "checks_manager"),
+    ("/checks/oversight?day={checks_quiet_day}", "{checks_oversight}", "checks_manager"),
     ("/checks/findings", "/checks/findings?status=all", "checks_manager"),
 ]
