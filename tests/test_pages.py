@@ -18,7 +18,8 @@ PRINTED = {
     "places.labels", "checks.round_print", "checks.ledger", "checks.compliance", "repairs.sheet", "repairs.summary",
     "stock.requisition_print", "stock.receipt", "stock.register", "stock.count_report", "stock.shelf_sheet",
     "stock.consumption", "stock.valuation", "stock.purchase_list", "canteen.morning_ledger",
-    "canteen.sample_ledger", "canteen.delivery_ledger", "canteen.companion_ledger", "canteen.rates_page", "canteen.menus", "people.certificate_register",
+    "canteen.sample_ledger", "canteen.delivery_ledger", "canteen.companion_ledger", "canteen.rates_page", "canteen.disinfection_ledger",
+    "canteen.additive_ledger", "canteen.waste_ledger", "canteen.menus", "people.certificate_register",
 }
 
 

@@ -8,15 +8,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from schoolhq.canteen.models import (
+    AdditiveDeclaration,
+    AdditiveUse,
     CanteenStaff,
     Delivery,
     Dish,
+    DisinfectionBatch,
     FoodSample,
     Meal,
     MorningCheck,
     MorningSheet,
     Supplier,
     SupplierLicence,
+    WasteHandover,
 )
 from schoolhq.core.audit import Named, page_of
 from schoolhq.core.declare import AuditField, AuditTrail
@@ -88,14 +92,32 @@ def companion_meals(ids: set[int], reader) -> dict[int, Named]:
                           page_of(reader, "canteen.companion_page", day=row.meal.day.isoformat())) for row in rows}
 
 
+def _of_day(model, column: str, label):
+    """A record of the kitchen's day logs, named by its day and linking to that day's page."""
+    def named(ids: set[int], reader) -> dict[int, Named]:
+        rows = db.session.execute(select(model.id, getattr(model, column)).where(model.id.in_(ids)))
+        return {row_id: Named(str(label(day.isoformat())), page_of(reader, "canteen.hygiene_page",
+                                                                   day=day.isoformat())) for row_id, day in rows}
+    return named
+
+
+def _method(key):
+    from schoolhq.canteen.hygiene import method_name
+
+    return method_name(key)
+
+
 def _grade(key):
     from schoolhq.canteen.companion import grade_name
 
     return grade_name(key) if key else "—"
 
 
-def _lines(lines):
-    return "；".join(f"{line.get('product', '')} {'✓' if line.get('accepted') else '✗'}" for line in lines or [])
+def _line(line):
+    """One product of a delivery, as the audit page lists them (one at a time)."""
+    if not isinstance(line, dict):
+        return str(line)
+    return f"{line.get('product', '')} {'✓' if line.get('accepted') else '✗'}"
 
 
 def _symptoms(keys):
@@ -130,11 +152,21 @@ AUDIT = AuditTrail(
         "rota.changed": _l("Changed the accompanied-meal rota"),
         "rota.swapped": _l("Swapped a day of the accompanied-meal rota"),
         "companion.recorded": _l("Recorded an accompanied meal"),
+        "disinfection.recorded": _l("Recorded a tableware disinfection batch"),
+        "additive.used": _l("Recorded a food additive used"),
+        "additive.declared_none": _l("Declared that the canteen uses no food additives"),
+        "waste.handed": _l("Recorded kitchen waste handed to a collector"),
     },
     records={"canteen_staff": staff, "canteen_morning_check": checks, "canteen_morning_sheet": sheets,
              "canteen_meal": meals, "canteen_food_sample": food_samples, "canteen_supplier": supplier_records,
              "canteen_supplier_licence": licences, "canteen_delivery": deliveries,
-             "canteen_companion_meal": companion_meals},
+             "canteen_companion_meal": companion_meals,
+             "canteen_disinfection": _of_day(DisinfectionBatch, "day",
+                                             lambda day: _l("Disinfection batch of %(day)s", day=day)),
+             "canteen_additive_use": _of_day(AdditiveUse, "used_on", lambda day: _l("Additive used on %(day)s", day=day)),
+             "canteen_additive_declaration": _of_day(AdditiveDeclaration, "declared_on",
+                                                     lambda day: _l("No-additive declaration of %(day)s", day=day)),
+             "canteen_waste_handover": _of_day(WasteHandover, "day", lambda day: _l("Kitchen waste of %(day)s", day=day))},
     fields={
         "post": AuditField(_l("Post")),
         "clothing_ok": AuditField(_l("Work clothes and cap")),
@@ -169,7 +201,7 @@ AUDIT = AuditTrail(
         "receiver_id": AuditField(_l("Received by"), refers="person"),
         "co_receiver_id": AuditField(_l("Second receiver"), refers="person"),
         "remarks": AuditField(_l("Remarks")),
-        "lines": AuditField(_l("Products"), shows=_lines),
+        "lines": AuditField(_l("Products"), shows=_line),
         "meal_id": AuditField(_l("Meal"), hidden=True),
         "person_id": AuditField(_l("Person concerned"), refers="person"),
         "teachers": AuditField(_l("Teachers who ate too")),
@@ -183,5 +215,20 @@ AUDIT = AuditTrail(
         "problems": AuditField(_l("Problems found")),
         "follow_up": AuditField(_l("What was done about them")),
         "reason": AuditField(_l("Reason for the swap")),
+        "batch_no": AuditField(_l("Batch")),
+        "method": AuditField(_l("Method"), shows=_method),
+        "reading": AuditField(_l("Reading")),
+        "items": AuditField(_l("Disinfected")),
+        "operator_id": AuditField(_l("Disinfected by"), refers="person"),
+        "checker_id": AuditField(_l("Checked by"), refers="person"),
+        "meets_limit": AuditField(_l("Up to the limit")),
+        "additive": AuditField(_l("Additive")),
+        "amount_mg": AuditField(_l("Amount used (g)"), shows=lambda mg: f"{mg / 1000:g}"),
+        "food": AuditField(_l("Food made")),
+        "user_id": AuditField(_l("Used by"), refers="person"),
+        "text": AuditField(_l("Declaration")),
+        "quantity_g": AuditField(_l("Weight (kg)"), shows=lambda g: f"{g / 1000:g}"),
+        "collector_id": AuditField(_l("Collector"), hidden=True),
+        "recorder_id": AuditField(_l("Recorded by"), refers="person"),
     },
 )

@@ -107,6 +107,7 @@ SUPPLIERS = [
     ("润和肉类食品有限公司", "producer", "经济开发区食品园 8 号", "刘经理 13905170002", "food_production", 26),
     ("青禾农产品合作社", "farm", "城郊青禾村", "周社长 13905170003", "business", None),
     ("鲜源蛋奶配送中心", "trader", "中山北路 66 号", "吴经理 13905170004", "food_trade", -1),
+    ("绿城餐厨废弃物收运有限公司", "waste_collector", "环保产业园 3 号", "郑师傅 13905170005", "waste", 300),
 ]
 #: what each supplier brings: (category, product, spec, quantity, unit, shelf life, producer)
 GOODS = {
@@ -205,6 +206,40 @@ def _companions(rng, days, leaders) -> None:
                 recorded_at=_at(day, "08:00" if meal.kind == "breakfast" else "12:30"), recorded_by_id=leader.id))
 
 
+def _kitchen_logs(rng, day, staff, manager, collector, failed_day) -> None:
+    """A school day's disinfection batches (the dishwasher after breakfast, the infrared
+    cabinet after lunch; one cabinet batch fell short and was run again), the additive
+    used for the steamed buns on Mondays, and the day's waste (oil on Fridays)."""
+    from schoolhq.canteen.models import AdditiveUse, DisinfectionBatch, WasteHandover
+
+    washer, checker = staff[-1].person_id, manager.person_id
+    batches = [("breakfast", "dishwasher", "08:10", "08:30", rng.choice((850, 860, 870)), "餐盘、碗、勺", 320)]
+    if day == failed_day:
+        batches.append(("lunch", "infrared", "12:50", "13:00", 1080, "餐盘、碗、筷子、汤勺", 640))
+    batches.append(("lunch", "infrared", "13:00", "13:20", rng.choice((1200, 1210, 1250)), "餐盘、碗、筷子、汤勺", 640))
+    for number, (kind, method, start, end, reading, items, quantity) in enumerate(batches, start=1):
+        short = reading < 1200 and method == "infrared"
+        db.session.add(DisinfectionBatch(
+            day=day, batch_no=number, meal_kind=kind, method=method, started_at=_at(day, start), ended_at=_at(day, end),
+            reading=reading, items=items, quantity=quantity, place="洗消间", operator_id=washer, checker_id=checker,
+            meets_limit=not short, remarks="温度未达120℃，已重新消毒（见下一批）" if short else "",
+            recorded_at=_at(day, end), recorded_by_id=manager.id))
+    if day.weekday() == 0:
+        db.session.add(AdditiveUse(used_on=day, additive="食用碱（碳酸钠）", producer="天津渤海化工有限公司",
+                                   production_date=day - timedelta(days=60), amount_mg=rng.choice((15000, 20000)),
+                                   function="酸度调节剂", food="馒头", food_amount="600个", user_id=staff[0].person_id,
+                                   recorded_at=_at(day, "06:00"), recorded_by_id=manager.id))
+    db.session.add(WasteHandover(day=day, kind="food_waste", quantity_g=rng.randint(28, 45) * 1000,
+                                 handed_at=_at(day, "13:30"), collector_id=collector.id,
+                                 collector_person="郑师傅 13905170005", recorder_id=manager.person_id,
+                                 recorded_at=_at(day, "13:35"), recorded_by_id=manager.id))
+    if day.weekday() == 4:
+        db.session.add(WasteHandover(day=day, kind="waste_oil", quantity_g=rng.randint(8, 15) * 1000,
+                                     handed_at=_at(day, "13:40"), collector_id=collector.id,
+                                     collector_person="郑师傅 13905170005", recorder_id=manager.person_id,
+                                     recorded_at=_at(day, "13:45"), recorded_by_id=manager.id))
+
+
 def load(rng, small: bool = False) -> None:
     accounts = {a.username: a for a in db.session.scalars(select(Account))}
     manager, cook = accounts["canteen"], accounts["cook"]
@@ -216,10 +251,14 @@ def load(rng, small: bool = False) -> None:
     sick_day = days[len(days) // 2] if days else None
     unsampled_day = days[-1] if days else None
     stocked = _suppliers(manager)
+    collector = next(supplier for supplier in stocked if supplier.name not in GOODS)
     for day in days:
         _past_day(rng, day, staff, manager, cook, sick_day, unsampled_day)
+        _kitchen_logs(rng, day, staff, manager, collector, failed_day=unsampled_day)
         if day.weekday() in (0, 2, 4):  # deliveries on Monday, Wednesday and Friday
             for supplier in stocked:
+                if supplier.name not in GOODS:
+                    continue
                 if supplier.name != "鲜源蛋奶配送中心" or day < local_today() - timedelta(days=1):
                     # staples with the logistics head (总务主任) as the second receiver
                     _delivery(rng, day, supplier, manager.person_id, accounts["logistics"].person_id,

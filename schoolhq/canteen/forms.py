@@ -147,3 +147,58 @@ class SwapForm(FlaskForm):
     person_id = SelectField(_l("Who comes instead"), coerce=str, validate_choice=False)
     reason = StringField(_l("Reason for the swap"), validators=[Optional(), Length(max=100)])
     submit = SubmitField(_l("Swap"))
+
+
+class DisinfectionForm(FlaskForm):
+    method = SelectField(_l("Method"), coerce=str, validate_choice=False)
+    meal_kind = SelectField(_l("Meal"), coerce=str, validate_choice=False)
+    started = StringField(_l("Started at"), validators=[Optional(), Length(max=10)],
+                          render_kw={"placeholder": "06:30", "inputmode": "numeric", "size": 5})
+    ended = StringField(_l("Ended at"), validators=[Optional(), Length(max=10)],
+                        render_kw={"placeholder": "06:45", "inputmode": "numeric", "size": 5})
+    reading = StringField(_l("Temperature (℃) or available chlorine (mg/L)"), validators=[Optional(), Length(max=20)],
+                          render_kw={"inputmode": "decimal", "size": 6})
+    items = StringField(_l("Disinfected"), validators=[Optional(), Length(max=200)],
+                        render_kw={"placeholder": "餐盘、碗、筷子、汤勺"})
+    quantity = StringField(_l("Pieces"), validators=[Optional(), Length(max=10)],
+                           render_kw={"inputmode": "numeric", "size": 5})
+    place = StringField(_l("Disinfection room"), validators=[Optional(), Length(max=60)])
+    operator_id = SelectField(_l("Disinfected by"), coerce=str, validate_choice=False)
+    checker_id = SelectField(_l("Checked by"), coerce=str, validate_choice=False)
+    central_firm = StringField(_l("Central disinfection firm"), validators=[Optional(), Length(max=100)])
+    central_certificate = StringField(_l("This batch's certificate number"), validators=[Optional(), Length(max=60)])
+    remarks = StringField(_l("If below the limit: what was done"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Record the batch"))
+
+
+class AdditiveForm(FlaskForm):
+    additive = StringField(_l("Additive"), validators=[Optional(), Length(max=60)])
+    producer = StringField(_l("Producer"), validators=[Optional(), Length(max=100)])
+    production_date = DateField(_l("Production date"), validators=[Optional(), plausible_day])
+    amount = StringField(_l("Amount used (g)"), validators=[Optional(), Length(max=20)],
+                         render_kw={"inputmode": "decimal", "size": 6})
+    function = StringField(_l("Function"), validators=[Optional(), Length(max=40)])
+    food = StringField(_l("Food made"), validators=[Optional(), Length(max=60)])
+    food_amount = StringField(_l("Amount of food made"), validators=[Optional(), Length(max=40)])
+    user_id = SelectField(_l("Used by"), coerce=str, validate_choice=False)
+    remarks = StringField(_l("Remarks"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Record the use"))
+
+
+class DeclarationForm(FlaskForm):
+    text = StringField(_l("Declaration"), validators=[Optional(), Length(max=200)],
+                       default="本校食堂不采购、不使用任何食品添加剂。")
+    submit = SubmitField(_l("Declare that none are used"))
+
+
+class WasteForm(FlaskForm):
+    kind = SelectField(_l("Kind of waste"), coerce=str, validate_choice=False)
+    quantity = StringField(_l("Weight (kg)"), validators=[Optional(), Length(max=20)],
+                           render_kw={"inputmode": "decimal", "size": 6})
+    handed = StringField(_l("Handed over at"), validators=[Optional(), Length(max=10)],
+                         render_kw={"placeholder": "13:10", "inputmode": "numeric", "size": 5})
+    collector_id = SelectField(_l("Collector"), coerce=str, validate_choice=False)
+    collector_person = StringField(_l("Who came, and their phone"), validators=[Optional(), Length(max=100)])
+    recorder_id = SelectField(_l("Recorded by"), coerce=str, validate_choice=False)
+    remarks = StringField(_l("Remarks"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Record the hand-over"))

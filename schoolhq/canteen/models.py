@@ -332,3 +332,104 @@ class CompanionMeal(db.Model):
 
     meal: Mapped[Meal] = relationship()
     person: Mapped[Person] = relationship()
+
+
+class DisinfectionBatch(db.Model):
+    """One batch of tableware disinfected (餐（饮）用具清洗消毒记录): its method, when, the
+    reading against the method's limit, what was disinfected, who did and who checked."""
+
+    __tablename__ = "canteen_disinfection"
+    __table_args__ = (
+        Index("uq_canteen_disinfection_batch", "day", "batch_no", unique=True),
+        CheckConstraint("ended_at > started_at", name="ends_after_start"),
+        CheckConstraint("checker_id IS NULL OR checker_id <> operator_id", name="checked_by_another"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    #: the day's n-th batch (次序)
+    batch_no: Mapped[int]
+    meal_kind: Mapped[str] = mapped_column(String(20), default="")
+    #: the data file's method key: boiling, steam, infrared, dishwasher, chlorine, central
+    method: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime]
+    #: tenths of a degree for a temperature, mg/L for chlorine; None for a central firm
+    reading: Mapped[int | None]
+    items: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int | None]
+    place: Mapped[str] = mapped_column(String(60), default="")
+    operator_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    checker_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    #: a central disinfection firm and its certificate for this batch (实施条例 第26条)
+    central_firm: Mapped[str] = mapped_column(String(100), default="")
+    central_certificate: Mapped[str] = mapped_column(String(60), default="")
+    meets_limit: Mapped[bool] = mapped_column(Boolean)
+    #: what was done when the limit was not met
+    remarks: Mapped[str] = mapped_column(String(200), default="")
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+
+    operator: Mapped[Person] = relationship(foreign_keys=[operator_id])
+    checker: Mapped[Person | None] = relationship(foreign_keys=[checker_id])
+
+
+class AdditiveUse(db.Model):
+    """One use of a food additive (食品添加剂使用记录, 附录D)."""
+
+    __tablename__ = "canteen_additive_use"
+    __table_args__ = (CheckConstraint("amount_mg > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    used_on: Mapped[date] = mapped_column(index=True)
+    additive: Mapped[str] = mapped_column(String(60))
+    producer: Mapped[str] = mapped_column(String(100), default="")
+    production_date: Mapped[date | None]
+    #: 使用量 in milligrams (2.5 g = 2500)
+    amount_mg: Mapped[int]
+    function: Mapped[str] = mapped_column(String(40), default="")
+    food: Mapped[str] = mapped_column(String(60))
+    food_amount: Mapped[str] = mapped_column(String(40), default="")
+    user_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    remarks: Mapped[str] = mapped_column(String(200), default="")
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+
+    user: Mapped[Person] = relationship()
+
+
+class AdditiveDeclaration(db.Model):
+    """本校不使用食品添加剂: a dated, signed declaration in place of an empty log."""
+
+    __tablename__ = "canteen_additive_declaration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    declared_on: Mapped[date] = mapped_column(index=True)
+    text: Mapped[str] = mapped_column(String(200))
+    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+
+    declared_by: Mapped[Account | None] = relationship()
+
+
+class WasteHandover(db.Model):
+    """Kitchen waste handed to a licensed collector (餐厨废弃物处置记录, 附录E)."""
+
+    __tablename__ = "canteen_waste_handover"
+    __table_args__ = (CheckConstraint("quantity_g > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(index=True)
+    #: the data file's waste kind: food_waste, waste_oil, other
+    kind: Mapped[str] = mapped_column(String(20))
+    quantity_g: Mapped[int]
+    handed_at: Mapped[datetime]
+    collector_id: Mapped[int] = mapped_column(ForeignKey("canteen_supplier.id"))
+    #: 处理人及联系方式: who came for it
+    collector_person: Mapped[str] = mapped_column(String(100), default="")
+    recorder_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    remarks: Mapped[str] = mapped_column(String(200), default="")
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+
+    collector: Mapped[Supplier] = relationship()
+    recorder: Mapped[Person] = relationship()

@@ -101,8 +101,18 @@ def standing(supplier: Supplier, day: date | None = None) -> Standing:
     return Standing(licence_state(worst, day), worst)
 
 
-def listed(include_inactive: bool = False) -> list[Supplier]:
+def collector_kinds() -> set[str]:
+    """The kinds that take waste away rather than bring food (餐厨废弃物收运单位)."""
+    return {row["key"] for row in services.domain()["supplier"]["kinds"] if row.get("collects")}
+
+
+def listed(include_inactive: bool = False, collectors: bool | None = None) -> list[Supplier]:
+    """Suppliers on file; `collectors` True or False keeps only waste collectors or only
+    food suppliers."""
     query = select(Supplier).options(selectinload(Supplier.licences))
+    if collectors is not None:
+        kinds = collector_kinds() or {"-"}
+        query = query.where(Supplier.kind.in_(kinds) if collectors else Supplier.kind.not_in(kinds))
     if not include_inactive:
         query = query.where(Supplier.active.is_(True))
     return list(db.session.scalars(query.order_by(Supplier.active.desc(), Supplier.name)))
@@ -115,13 +125,18 @@ def get(supplier_id: int) -> Supplier:
     return supplier
 
 
-def ensure_may_supply(supplier_id: int | None, day: date, field_name: str = "supplier_id") -> Supplier:
-    """The supplier a delivery is received from: on file, in use, with a valid licence."""
+def ensure_may_supply(supplier_id: int | None, day: date, field_name: str = "supplier_id",
+                      collects: bool = False) -> Supplier:
+    """The supplier a delivery is received from (or, `collects`, the collector waste is
+    handed to): on file, in use, of that kind, with a valid licence."""
     if not supplier_id:
         raise ServiceError(_l("Choose the supplier."), field_name)
     supplier = locked(Supplier, supplier_id, _l("That supplier does not exist."))
     if not supplier.active:
         raise ServiceError(_l("%(name)s is no longer a supplier of the canteen.", name=supplier.name), field_name)
+    if (supplier.kind in collector_kinds()) != collects:
+        raise ServiceError(_l("%(name)s is not a food supplier.", name=supplier.name) if not collects
+                           else _l("%(name)s is not a kitchen-waste collector.", name=supplier.name), field_name)
     found = standing(supplier, day)
     if found.blocked:
         raise ServiceError(_l("%(name)s cannot supply the canteen: %(why)s. File a valid licence first.",

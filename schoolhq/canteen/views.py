@@ -3,16 +3,19 @@ and the printed 从业人员晨检记录 of a month."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from schoolhq.canteen import companion, meals, morning, receiving, samples, services
+from schoolhq.canteen import companion, hygiene, meals, morning, receiving, samples, services
 from schoolhq.canteen.forms import (
+    AdditiveForm,
     CompanionForm,
+    DeclarationForm,
     DeliveryForm,
+    DisinfectionForm,
     LicenceForm,
     MenuForm,
     MorningCheckForm,
@@ -21,6 +24,7 @@ from schoolhq.canteen.forms import (
     StaffForm,
     SupplierForm,
     SwapForm,
+    WasteForm,
 )
 from schoolhq.core.errors import NotFound
 from schoolhq.core.permissions import can, permission_required
@@ -250,10 +254,14 @@ def _sample_form(dish, formdata=None, sampler_choices=(), fridge_choices=()) -> 
     return form
 
 
+def _staff_on_duty(day: date) -> list[tuple[str, str]]:
+    """The canteen's staff who may be recorded working on `day`, as choices."""
+    return [(str(line.member.person_id), line.member.person.name) for line in morning.lines(day)
+            if line.member.active and not (line.check and not line.check.fit) and not line.certificate_problem]
+
+
 def _sample_choices(day: date):
-    on_duty = [(str(line.member.person_id), line.member.person.name) for line in morning.lines(day)
-               if line.member.active and not (line.check and not line.check.fit) and not line.certificate_problem]
-    return on_duty, [(str(asset.id), f"{asset.number} {asset.name} · {asset.location.name}")
+    return _staff_on_duty(day), [(str(asset.id), f"{asset.number} {asset.name} · {asset.location.name}")
                      for asset in samples.fridges()]
 
 
@@ -472,12 +480,20 @@ def supplier_resume(supplier_id: int):
 # Goods receiving ------------------------------------------------------------------------
 
 def _delivery_form(formdata=None) -> DeliveryForm:
+    """The form with what its lines choose from; who and from whom are added only when
+    it is shown (`_delivery_choices`): the service judges them on a save."""
+    form = DeliveryForm(formdata=formdata, prefix="g")
+    _delivery_form_choices(form)
+    return form
+
+
+def _delivery_choices(form: DeliveryForm) -> None:
+    """The suppliers (one that may not supply shown, but not choosable) and the receivers."""
     from schoolhq.canteen import suppliers
 
-    form = DeliveryForm(formdata=formdata, prefix="g")
     today = local_today()
     choices = []
-    for supplier in suppliers.listed():
+    for supplier in suppliers.listed(collectors=False):
         found = suppliers.standing(supplier, today)
         label = supplier.name + (f"（{found.why()}）" if found.blocked else "")
         choices.append((str(supplier.id), label, {"disabled": True} if found.blocked else {}))
@@ -485,10 +501,9 @@ def _delivery_form(formdata=None) -> DeliveryForm:
     people = [(str(person_id), name) for person_id, name in receiving.receivers(today)]
     form.receiver_id.choices = [("", "—"), *people]
     form.co_receiver_id.choices = [("", "—"), *people]
-    if formdata is None and current_user.person_id and any(v == str(current_user.person_id) for v, _ in people):
+    if form.receiver_id.data is None and current_user.person_id and \
+            any(v == str(current_user.person_id) for v, _ in people):
         form.receiver_id.data = str(current_user.person_id)
-    _delivery_form_choices(form)
-    return form
 
 
 def _delivery_data(form: DeliveryForm):
@@ -528,6 +543,7 @@ def delivery_new():
     form = _delivery_form(CombinedMultiDict((request.files, request.form)) if request.method == "POST" else None)
 
     def page(status=200, error=None, field=None):
+        _delivery_choices(form)
         return render("canteen/delivery_new.html", status=status, form=form, error=error, today=local_today(),
                       staples=[key for key, _name in receiving.categories() if receiving.is_staple(key)],
                       reference=services.domain()["goods_receiving"])
@@ -761,3 +777,176 @@ def rates_page():
         return download(f"canteen-rates-{first:%Y-%m}.xlsx", [(_("Canteen rates"), header, table)])
     return render("canteen/rates.html", first=first, month=month, days=days,
                   title=_l("Canteen rates"), links=rates.LINKS)
+
+
+# Disinfection, additives, kitchen waste ----------------------------------------------------
+
+def _hygiene_forms(formdata=None, which: str = ""):
+    """The page's three forms, the one posted (`which`) reading `formdata`."""
+    from schoolhq.canteen import suppliers
+
+    staff = [("", "—"), *_staff_on_duty(local_today())]
+    disinfection = DisinfectionForm(formdata=formdata if which == "disinfection" else None, prefix="d")
+    disinfection.method.choices = hygiene.methods()
+    disinfection.meal_kind.choices = [("", "—"), *((k.key, k.name) for k in meals.kinds())]
+    disinfection.operator_id.choices = disinfection.checker_id.choices = staff
+    additive = AdditiveForm(formdata=formdata if which == "additive" else None, prefix="a")
+    additive.user_id.choices = staff
+    declaration = DeclarationForm(formdata=formdata if which == "declaration" else None, prefix="n")
+    waste = WasteForm(formdata=formdata if which == "waste" else None, prefix="w")
+    waste.kind.choices = hygiene.waste_kinds()
+    waste.collector_id.choices = [("", "—")] + [
+        (str(c.id), c.name + (f"（{found.why()}）" if found.blocked else ""), {"disabled": True} if found.blocked else {})
+        for c in suppliers.listed(collectors=True) for found in [suppliers.standing(c)]]
+    waste.recorder_id.choices = staff
+    mine = str(current_user.person_id or "")
+    if any(value == mine for value, _ in staff):  # the forms not posted start with whoever is signed in
+        for key, form, name in (("disinfection", disinfection, "operator_id"), ("additive", additive, "user_id"),
+                                ("waste", waste, "recorder_id")):
+            if key != which:
+                getattr(form, name).data = mine
+    return {"disinfection": disinfection, "additive": additive, "declaration": declaration, "waste": waste}
+
+
+def _hygiene_page(day: date, status: int = 200, error=None, forms=None):
+    first, after = day, day + timedelta(days=1)
+    return render("canteen/hygiene.html", status=status, error=error, day=day, today=local_today(),
+                  forms=forms or _hygiene_forms(), batches=hygiene.batches(first, after),
+                  uses=hygiene.additive_uses(first, after), handovers=hygiene.handovers(first, after),
+                  declaration=hygiene.latest_declaration(), may_record=can(current_user, "canteen.record")
+                  and day == local_today(), method_name=hygiene.method_name, show_reading=hygiene.show_reading,
+                  waste_kind_name=hygiene.waste_kind_name, format_quantity=_quantity,
+                  reference=services.domain()["tableware_disinfection"])
+
+
+@bp.get("/hygiene")
+@permission_required("canteen.view")
+def hygiene_page():
+    return _hygiene_page(_day_arg())
+
+
+def _hygiene_post(which: str, save):
+    forms = _hygiene_forms(request.form, which)
+    return handle_form(forms[which], lambda: save(forms[which]),
+                       success=lambda _r: redirect_to("canteen.hygiene_page"),
+                       page=lambda status, error, field: _hygiene_page(local_today(), status, error, forms))
+
+
+@bp.post("/hygiene/disinfection")
+@permission_required("canteen.record")
+def disinfection_record():
+    return _hygiene_post("disinfection", lambda f: hygiene.record_disinfection(current_user, hygiene.Disinfection(
+        f.method.data or "", f.started.data or "", f.ended.data or "", f.reading.data or "", f.items.data or "",
+        f.quantity.data or "", f.place.data or "", f.meal_kind.data or "", to_int(f.operator_id.data),
+        to_int(f.checker_id.data), f.central_firm.data or "", f.central_certificate.data or "", f.remarks.data or "")))
+
+
+@bp.post("/hygiene/additive")
+@permission_required("canteen.record")
+def additive_record():
+    return _hygiene_post("additive", lambda f: hygiene.record_additive(current_user, hygiene.Additive(
+        f.additive.data or "", f.amount.data or "", f.food.data or "", to_int(f.user_id.data), f.producer.data or "",
+        f.production_date.data, f.function.data or "", f.food_amount.data or "", f.remarks.data or "")))
+
+
+@bp.post("/hygiene/no-additives")
+@permission_required("canteen.manage")
+def additive_declare():
+    return _hygiene_post("declaration", lambda f: hygiene.declare_no_additives(current_user, f.text.data or ""))
+
+
+@bp.post("/hygiene/waste")
+@permission_required("canteen.record")
+def waste_record():
+    return _hygiene_post("waste", lambda f: hygiene.record_waste(current_user, hygiene.Waste(
+        f.kind.data or "", f.quantity.data or "", f.handed.data or "", to_int(f.collector_id.data),
+        to_int(f.recorder_id.data), f.collector_person.data or "", f.remarks.data or "")))
+
+
+def _log_ledger(first: date, reference_key: str, endpoint: str, header: list, rows: list[list], filename: str,
+                note: str = ""):
+    """A monthly log as A4 landscape or XLSX from one table of typed cells."""
+    from flask_babel import gettext as _
+
+    reference = services.domain()[reference_key]
+    if request.args.get("format") == "xlsx":
+        from schoolhq.core.xlsx import download
+
+        return download(f"{filename}-{first:%Y-%m}.xlsx", [(services.words(reference["title"])[:30], header, rows)])
+    def shown(value):
+        """A cell in print; times come already in the school's time (to_local_naive)."""
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "✓" if value else "✗"
+        if isinstance(value, datetime):
+            return f"{value:%H:%M}"
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, float):
+            return f"{value:g}"
+        return str(value)
+
+    return render("canteen/log_ledger.html", first=first, header=header, rows=[[shown(c) for c in r] for r in rows],
+                  reference=reference, title=services.words(reference["title"]), ledger_endpoint=endpoint,
+                  note=note, empty=_("Nothing recorded this month."))
+
+
+@bp.get("/ledgers/disinfection")
+@permission_required("canteen.view")
+def disinfection_ledger():
+    """餐（饮）用具清洗消毒记录 of a month."""
+    from flask_babel import gettext as _
+
+    first = month_arg()
+    rows = hygiene.batches(*hygiene.month_range(first.year, first.month))
+    header = [_("Date"), _("Batch"), _("Meal"), _("Started at"), _("Ended at"), _("Method"), _("Reading"),
+              _("Disinfected"), _("Pieces"), _("Disinfection room"), _("Disinfected by"), _("Checked by"),
+              _("Up to the limit"), _("Remarks")]
+    table = [[b.day, b.batch_no, meals.kind_name(b.meal_kind) if b.meal_kind else "", to_local_naive(b.started_at),
+              to_local_naive(b.ended_at), hygiene.method_name(b.method)
+              + (f"（{b.central_firm} {b.central_certificate}）" if b.central_firm else ""),
+              hygiene.show_reading(b), b.items, b.quantity, b.place, b.operator.name, b.checker.name if b.checker else "",
+              b.meets_limit, b.remarks] for b in rows]
+    return _log_ledger(first, "tableware_disinfection", "canteen.disinfection_ledger", header, table, "disinfection")
+
+
+@bp.get("/ledgers/additives")
+@permission_required("canteen.view")
+def additive_ledger():
+    """食品添加剂使用记录 of a month, with the declaration when none were used."""
+    from flask_babel import gettext as _
+
+    first = month_arg()
+    rows = hygiene.additive_uses(*hygiene.month_range(first.year, first.month))
+    header = [_("No."), _("Date"), _("Additive"), _("Producer"), _("Production date"), _("Amount used (g)"),
+              _("Function"), _("Food made"), _("Amount of food made"), _("Used by"), _("Remarks")]
+    table = [[n, u.used_on, u.additive, u.producer, u.production_date, u.amount_mg / 1000, u.function, u.food,
+              u.food_amount, u.user.name, u.remarks] for n, u in enumerate(rows, start=1)]
+    declaration = hygiene.latest_declaration()
+    note = "" if rows or declaration is None else \
+        f"{declaration.text}（{declaration.declared_on.isoformat()} " \
+        f"{declaration.declared_by.display_name if declaration.declared_by else ''}）"
+    return _log_ledger(first, "additive_use", "canteen.additive_ledger", header, table, "additives", note)
+
+
+@bp.get("/ledgers/waste")
+@permission_required("canteen.view")
+def waste_ledger():
+    """餐厨废弃物处置记录 of a month."""
+    from flask_babel import gettext as _
+
+    first = month_arg()
+    rows = hygiene.handovers(*hygiene.month_range(first.year, first.month))
+    header = [_("Date"), _("Kind of waste"), _("Weight (kg)"), _("Handed over at"), _("Collector"),
+              _("Who came, and their phone"), _("Recorded by"), _("Remarks")]
+    table = [[h.day, hygiene.waste_kind_name(h.kind), h.quantity_g / 1000, to_local_naive(h.handed_at),
+              h.collector.name, h.collector_person, h.recorder.name, h.remarks] for h in rows]
+    return _log_ledger(first, "kitchen_waste", "canteen.waste_ledger", header, table, "kitchen-waste")
+
+
+def to_local_naive(value: datetime) -> datetime:
+    """An instant in the school's time without its zone, as a spreadsheet cell takes it."""
+    from schoolhq.core.timeutil import to_local
+
+    return to_local(value).replace(tzinfo=None)

@@ -18,7 +18,7 @@ from schoolhq.core.errors import ServiceError
 from schoolhq.core.timeutil import local_today
 from schoolhq.extensions import db
 from schoolhq.people.certificates import months_later
-from tests.conftest import login
+from tests.conftest import login, make_account
 from tests.factories.canteen import kitchen, supplier
 
 #: a 1×1 PNG, as the tablet's signature pad posts it
@@ -296,3 +296,17 @@ def test_only_the_canteen_manager_keeps_suppliers(app, client):
     assert client.post(f"/canteen/suppliers/{made_id}/stop").status_code == 403
     with app.app_context():
         assert db.session.scalar(select(func.count(Supplier.id))) == 1
+
+
+def test_the_audit_page_reads_a_delivery_and_its_lines(app, client):
+    with app.test_request_context():
+        k, made = _ready()
+        receiving.receive(k.manager, receiving.DeliveryData(made.id, k.manager.person_id, k.cook.person_id, SIGNATURE,
+                                                            "", [_rice(), _greens(accepted=False, rejected_reason="发黄")]))
+        make_account("auditor", "admin", name="管理员")
+        db.session.commit()
+    login(client, "auditor")
+    page = client.get("/audit?area=canteen")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "登记进货查验" in html and "东北大米 ✓" in html and "小白菜 ✗" in html

@@ -186,3 +186,46 @@ def test_an_accompanied_meal_is_signed_on_a_tablet(browsing, app, clock):
     expect(page.locator("main table.sheet tbody tr")).to_have_count(1)
     sheets = pdf_pages(page, "canteen-companion-ledger")
     assert len(sheets) == 1, sheets
+
+
+def test_disinfection_and_waste_on_a_kitchen_tablet(browsing, app, clock):
+    """After lunch: a cabinet batch under 120 ℃ needs what was done, then the waste goes to
+    the collector; the month's disinfection log prints on one A4 landscape sheet."""
+    from schoolhq.canteen import morning
+    from schoolhq.core.timeutil import local_today
+    from schoolhq.extensions import db
+    from tests.factories.canteen import kitchen, supplier
+
+    with app.test_request_context():
+        k = kitchen()
+        morning.all_well(k.cook)
+        supplier("绿城餐厨废弃物收运有限公司", kind="waste_collector", licence_kind="waste")
+        db.session.commit()
+    clock.set(f"{local_today().isoformat()} 14:00")
+    page = browsing.page
+    page.set_viewport_size({"width": 768, "height": 1024})
+    sign_in(page, "kitchen", TEST_PASSWORD)
+    page.goto("/canteen/hygiene")
+    card = page.locator("#disinfection")
+    card.locator("select[name=d-method]").select_option(label="红外线消毒柜")
+    card.locator("input[name=d-started]").fill("13:00")
+    card.locator("input[name=d-ended]").fill("13:20")
+    card.locator("input[name=d-reading]").fill("110")
+    card.locator("input[name=d-items]").fill("餐盘、碗、筷子")
+    card.locator("select[name=d-checker_id]").select_option(label="李师傅")
+    card.get_by_role("button", name="登记消毒").click()
+    expect(page.locator("#disinfection .field-error")).to_contain_text("重新消毒")
+    page.locator("#disinfection input[name=d-remarks]").fill("温度不足，已重新消毒")
+    page.locator("#disinfection").get_by_role("button", name="登记消毒").click()
+    expect(page.locator("#disinfection .tag.tone-danger")).to_have_text("未达限值")
+    waste = page.locator("#waste")
+    waste.locator("input[name=w-quantity]").fill("35.5")
+    waste.locator("input[name=w-handed]").fill("13:30")
+    waste.locator("select[name=w-collector_id]").select_option(label="绿城餐厨废弃物收运有限公司")
+    waste.get_by_role("button", name="登记处置").click()
+    expect(page.locator("#waste")).to_contain_text("35.5 kg")
+    shoot(page, "canteen-hygiene-portrait", full_page=True)
+    page.goto("/canteen/ledgers/disinfection")
+    expect(page.locator("main table.sheet tbody tr")).to_have_count(1)
+    expect(page.locator("main table.sheet tbody tr")).to_contain_text("13:00")
+    assert len(pdf_pages(page, "canteen-disinfection-ledger")) == 1
