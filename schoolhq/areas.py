@@ -20,8 +20,15 @@ AREAS = ("dashboard", "core", "auth", "places", "people", "assets", "stock", "re
 def declared() -> tuple[Area, ...]:
     """Every area's declaration, each imported once per process; their permissions and
     settings are registered here, so they are known before any page or role needs them."""
+    from importlib.util import find_spec
+
     from schoolhq.core import permissions, settings
 
+    # every area's models first: an area module may build a loader option at import,
+    # which configures all mappers, and one area's model may name another's by string
+    for name in AREAS:
+        if find_spec(f"schoolhq.{name}.models") is not None:
+            import_module(f"schoolhq.{name}.models")
     found = []
     for name in AREAS:
         area = import_module(f"schoolhq.{name}.area").AREA
@@ -52,6 +59,12 @@ def nav_links() -> list:
 def panels(page: str) -> list:
     """The panels other areas add to `page` ("places.room", "assets.asset"), in area order."""
     return [a.panels[page] for a in declared() if page in a.panels]
+
+
+def record_reader(key: str):
+    """The reader that answers a check item from an area's records (`from_record`), or
+    None when no area declares that key."""
+    return next((a.record_items[key] for a in declared() if key in a.record_items), None)
 
 
 def audit_labels() -> dict:

@@ -26,7 +26,11 @@ from schoolhq.core.declare import AuditField, AuditTrail
 from schoolhq.core.permissions import can
 from schoolhq.extensions import db
 
-_SCOPED = (joinedload(Asset.location), joinedload(Asset.department))
+
+def _scoped() -> tuple:
+    """An asset's place and department, loaded with it (built when asked: a loader option
+    made at import would configure every mapper before all the areas' models exist)."""
+    return joinedload(Asset.location), joinedload(Asset.department)
 
 
 def _asset_text(asset: Asset) -> str:
@@ -34,7 +38,7 @@ def _asset_text(asset: Asset) -> str:
 
 
 def assets(ids: set[int], reader) -> dict[int, Named]:
-    rows = db.session.scalars(select(Asset).options(*_SCOPED).where(Asset.id.in_(ids)))
+    rows = db.session.scalars(select(Asset).options(*_scoped()).where(Asset.id.in_(ids)))
     return {asset.id: Named(_asset_text(asset), page_of(reader, "assets.detail", can(reader, "assets.view", asset),
                                                         asset_id=asset.id))
             for asset in rows}
@@ -70,7 +74,7 @@ def stocktakes(ids: set[int], reader) -> dict[int, Named]:
 
 def disposals(ids: set[int], reader) -> dict[int, Named]:
     rows = db.session.scalars(select(Disposal).options(
-        selectinload(Disposal.items).joinedload(DisposalItem.asset).options(*_SCOPED)).where(Disposal.id.in_(ids)))
+        selectinload(Disposal.items).joinedload(DisposalItem.asset).options(*_scoped())).where(Disposal.id.in_(ids)))
     return {disposal.id: Named(disposal.number, page_of(
         reader, "assets.disposal_detail", all(can(reader, "assets.view", item.asset) for item in disposal.items),
         disposal_id=disposal.id))

@@ -3,7 +3,7 @@ kitchen tablet, with the monthly 从业人员晨检记录."""
 
 from flask_babel import lazy_gettext as _l
 
-from schoolhq.canteen import audit_trail, demo, services, suppliers
+from schoolhq.canteen import audit_trail, demo, round_items, services, suppliers
 from schoolhq.core.declare import Area, NavLink, Setting, menu
 
 AREA = Area(
@@ -59,4 +59,5 @@ AREA = Area(
     dashboard=services.dashboard_items,
     jobs={"canteen.supplier_warnings": suppliers.warn_expiring},
     upload_rules=(services.attachment_rule,),
+    record_items=round_items.RECORD_ITEMS,
 )

@@ -298,12 +298,35 @@ def sample_record(dish_id: int):
     # the choices are not validated here (the service judges the sampler and the fridge):
     # they are read only if the page is shown again
     form = _sample_form(dish, CombinedMultiDict((request.files, request.form)))
+    def answer(_sample):
+        return _sample_row(dish.id) if wants_fragment() else redirect_to("canteen.samples_page")
+
+    def refused(status, error, field):
+        if wants_fragment():
+            return _sample_row(dish.id, status, form)
+        return _samples_page(local_today(), status, error, refused=(dish.id, form))
+
     return handle_form(form, lambda: samples.record(current_user, dish.id, form.weight.data or "",
                                                     to_int(form.sampler_id.data), to_int(form.fridge_id.data),
                                                     photo=form.photo.data),
-                       success=lambda _s: redirect_to("canteen.samples_page"),
-                       page=lambda status, error, field: _samples_page(local_today(), status, error,
-                                                                       refused=(dish.id, form)))
+                       success=answer, page=refused)
+
+
+def _sample_row(dish_id: int, status: int = 200, form: SampleForm | None = None):
+    """One dish's row on the tablet after a save, with its meal's heading out of band
+    (it says whether every dish is sampled now)."""
+    day = local_today()
+    meal = next(m for m in samples.of_day(day) if any(d.id == dish_id for d, _s in m.dishes))
+    dish, sample = next((d, s) for d, s in meal.dishes if d.id == dish_id)
+    if sample is None:
+        sampler_choices, fridge_choices = _sample_choices(day)
+        if form is None:
+            form = _sample_form(dish, None, sampler_choices, fridge_choices)
+        else:
+            form.sampler_id.choices = [("", "—"), *sampler_choices]
+            form.fridge_id.choices = list(fridge_choices) or [("", "—")]
+    return render("canteen/_sample_fragment.html", status=status, dish=dish, sample=sample, m=meal, form=form,
+                  may_record=True, now=utcnow(), day=day, oob=True)
 
 
 @bp.post("/samples/<int:sample_id>/discard")

@@ -120,6 +120,9 @@ class CheckItem(db.Model):
     reference: Mapped[str] = mapped_column(String(200), default="")
     #: P law text read, S secondary source, G common practice (see the domain README)
     confidence: Mapped[str] = mapped_column(String(1), default="")
+    #: answered from an area's records, not by hand: the key an area declares in its
+    #: `record_items` ("canteen.samples"); empty for an item asked on the round
+    from_record: Mapped[str] = mapped_column(String(40), default="")
 
     template: Mapped[CheckTemplate] = relationship(back_populates="items")
 

@@ -151,7 +151,7 @@ def _item_from_pack(row: dict, where: str, position: int) -> CheckItem:
                      warn_days=warn_days if warn_days not in (None, "") else None,
                      per=per[:60], required=bool(row.get("required", True)), evidence=evidence,
                      critical=bool(row.get("critical")), ticket=ticket, reference=str(row.get("ref") or "")[:200],
-                     confidence=confidence)
+                     confidence=confidence, from_record=str(row.get("from_record") or "")[:40])
 
 
 def _template_from_pack(pack: dict) -> CheckTemplate:
@@ -282,7 +282,8 @@ def new_version(template_id: int) -> CheckTemplate:
 
 
 _ITEM_FIELDS = ("position", "key", "section", "prompt_zh", "prompt_en", "type", "unit", "min_value", "max_value",
-                "options", "warn_days", "per", "required", "evidence", "critical", "ticket", "reference", "confidence")
+                "options", "warn_days", "per", "required", "evidence", "critical", "ticket", "reference", "confidence",
+                "from_record")
 
 
 def update_template(template_id: int, title_zh: str, title_en: str, frequency: str, note: str = "") -> CheckTemplate:

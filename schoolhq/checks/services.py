@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
@@ -368,6 +369,9 @@ def answer(account, round_id: int, item_id: int, subject_id: int, data: AnswerIn
     if (same := _same_item(target, item_id)) != item_id:
         item_id, target = same, _save_target(round_id, same, subject_id)
     number_label, item = _locate(target, item_id, subject_id)
+    if item.from_record and _record_answer(db.session.get(CheckRound, target.id), item) is not None:
+        raise ServiceError(_l("This item is answered from the records, not by hand: the round shows what they say "
+                              "and its submission writes it."))
     outcome, value, number = judging.judge(item, data, local_today())
     file_id = _save_file(item, data).id if item.type in FILE_TYPES else None
     found = target.answer
@@ -443,7 +447,8 @@ def all_remaining_pass(account, round_id: int) -> int:
     round_ = _writable(account, round_id)
     added = 0
     for the_slot in slots(round_):
-        if the_slot.answer is None and the_slot.item.type in QUICK_TYPES and the_slot.item.evidence != "always":
+        if the_slot.answer is None and the_slot.item.type in QUICK_TYPES and the_slot.item.evidence != "always" \
+                and (not the_slot.item.from_record or _record_answer(round_, the_slot.item) is None):
             db.session.add(CheckAnswer(round_id=round_.id, item_id=the_slot.item.id, template_id=round_.template_id,
                                        subject_id=the_slot.subject_id, outcome="pass", answered_by_id=account.id))
             added += 1
@@ -517,9 +522,53 @@ def _named(the_slots: list[Slot]) -> str:
         for s in the_slots)
 
 
+def _record_answer(round_, item: CheckItem):
+    """What the records say for one item answered from them, or None: no area reads that
+    key, or the school does not keep those records (then it is answered by hand)."""
+    from schoolhq.areas import record_reader
+
+    reader = record_reader(item.from_record) if item.from_record else None
+    return reader(round_) if reader is not None else None
+
+
+def record_answers(round_: CheckRound, the_slots: list[Slot]) -> dict[str, Any]:
+    """What the records say for each slot answered from them (dom id -> RecordAnswer)."""
+    found = {}
+    for the_slot in the_slots:
+        answer_ = _record_answer(round_, the_slot.item)
+        if answer_ is not None:
+            found[the_slot.dom_id] = answer_
+    return found
+
+
+def _answer_from_records(account, round_: CheckRound, the_slots: list[Slot]) -> bool:
+    """Write what the records say into the round's record-answered items (at submission:
+    the answer is the records' as they stand when the round is signed)."""
+    found_all = record_answers(round_, the_slots)
+    written = False
+    for the_slot in the_slots:
+        found = found_all.get(the_slot.dom_id)
+        if found is None:
+            continue
+        existing = the_slot.answer
+        if existing is None:
+            db.session.add(CheckAnswer(round_id=round_.id, item_id=the_slot.item.id, template_id=round_.template_id,
+                                       subject_id=the_slot.subject_id, outcome=found.outcome, note=found.note[:500],
+                                       answered_by_id=account.id))
+        else:
+            existing.outcome, existing.note = found.outcome, found.note[:500]
+            existing.answered_by_id, existing.answered_at = account.id, utcnow()
+        written = True
+    if written:
+        db.session.flush()
+    return written
+
+
 def submit(account, round_id: int, signature: str) -> CheckRound:
     round_ = _writable(account, round_id)
     the_slots = slots(round_)
+    if _answer_from_records(account, round_, [s for s in the_slots if s.item.from_record]):
+        the_slots = slots(round_)
     unanswered, no_evidence = missing(round_, the_slots)
     # every one named in full (the page marks the same ones): a tablet user fixes them
     # from the message without hunting for a cut-off "3 of 6"

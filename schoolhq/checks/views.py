@@ -115,7 +115,9 @@ def _round_page(round_: CheckRound, status: int = 200, error=None, field=None, f
     flagged = set()
     if isinstance(form, SubmitForm) and status == 422:
         flagged = {s.dom_id for group in services.missing(round_, the_slots) for s in group}
+    recorded = services.record_answers(round_, the_slots) if round_.status in services.OPEN else {}
     return render("checks/round.html", status=status, round=round_, slots=the_slots, error=error, flagged=flagged,
+                  recorded=recorded,
                   field=field, submit_form=form if isinstance(form, SubmitForm) else SubmitForm(formdata=None),
                   amend_form=form if isinstance(form, AmendForm) else AmendForm(formdata=None),
                   may_perform=services.may_perform(current_user, round_),

@@ -107,6 +107,16 @@ class AuditTrail:
 
 
 @dataclass(frozen=True)
+class RecordAnswer:
+    """A check item answered from an area's own records rather than by hand: pass or
+    fail, what the records say, and where to read them."""
+
+    outcome: str
+    note: str
+    link: str = ""
+
+
+@dataclass(frozen=True)
 class Area:
     """Everything one area contributes. Callables are plain functions of the area's own
     modules; the registry calls them, nothing registers itself on import."""
@@ -144,6 +154,9 @@ class Area:
     upload_rules: tuple[Callable, ...] = ()
     #: page name ("places.room", "assets.asset") -> panel(record, account) -> HTML or ""
     panels: dict[str, Callable] = field(default_factory=dict)
+    #: record key ("canteen.samples") -> reader(round) -> RecordAnswer: check items of any
+    #: area's rounds (a pack item's `from_record`) that this area answers from its records
+    record_items: dict[str, Callable] = field(default_factory=dict)
     #: the area's section of the principal's monthly report: (year, month) -> HTML (later)
     report_section: Callable | None = None
     #: model -> {status: tone (ok, warn, danger, info, muted, plain)} for its status tags

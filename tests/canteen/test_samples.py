@@ -77,7 +77,7 @@ def test_samples_obey_weight_duty_and_one_per_dish(app, client):
         k = kitchen()
         menu()
         cook, late_cook = k.cook.person_id, k.late_cook.person_id
-        pork = _dish("红烧肉")
+        pork, eggs = _dish("红烧肉"), _dish("番茄炒蛋")
     login(client, "cook")
     client.post("/canteen/morning/all-well")
     prefix = f"d{pork}-"
@@ -97,8 +97,18 @@ def test_samples_obey_weight_duty_and_one_per_dish(app, client):
     assert done.status_code == 303
     again = client.post(f"/canteen/samples/{pork}", data={f"{prefix}weight": "150", f"{prefix}sampler_id": str(cook)})
     assert again.status_code == 422
+    # on the tablet (htmx) a save answers with the dish's row and its meal's heading, not the page
+    light = client.post(f"/canteen/samples/{eggs}", data={f"d{eggs}-weight": "90", f"d{eggs}-sampler_id": str(cook)},
+                        headers={"HX-Request": "true"})
+    text = light.get_data(as_text=True)
+    assert light.status_code == 422 and f'id="dish-{eggs}"' in text and "至少 125 g" in text and "<html" not in text
+    kept = client.post(f"/canteen/samples/{eggs}", data={f"d{eggs}-weight": "140", f"d{eggs}-sampler_id": str(cook)},
+                       headers={"HX-Request": "true"})
+    text = kept.get_data(as_text=True)
+    assert kept.status_code == 200 and "已留样" in text and 'data-hx-swap-oob="true"' in text
+    assert len(kept.data) < 5 * 1024, f"the fragment is {len(kept.data)} bytes"
     with app.app_context():
-        sample = db.session.scalars(select(FoodSample)).one()
+        sample = db.session.scalars(select(FoodSample).where(FoodSample.dish_id == pork)).one()
         assert sample.weight_g == 150 and sample.keep_until - sample.sampled_at == timedelta(hours=48)
         assert sample.container_code == f"{local_today():%m%d}-午-1"
         with pytest.raises(ServiceError, match="before|之前|不能"):

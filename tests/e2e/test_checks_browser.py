@@ -154,6 +154,15 @@ def test_canteen_daily_round_with_a_warm_fridge_to_the_ledger(browsing, demo, ap
     page = browsing.page
     assert page.viewport_size == {"width": 1024, "height": 768}
     day, month = today_and_month(app)
+    with app.test_request_context():  # the kitchen's morning check, which the round reads
+        from sqlalchemy import select as select_
+
+        from schoolhq.auth.models import Account
+        from schoolhq.canteen import morning
+        from schoolhq.extensions import db
+
+        morning.all_well(db.session.scalar(select_(Account).where(Account.username == "canteen")))
+        db.session.commit()
 
     # The canteen manager starts the daily round by hand for the canteen building.
     sign_in(page, MANAGER)
@@ -233,7 +242,9 @@ def test_canteen_daily_round_with_a_warm_fridge_to_the_ledger(browsing, demo, ap
 
     # Everything else passes with one button (a boosted form: the page comes back whole).
     page.locator(f"main form[action$='/checks/rounds/{round_id}/all-pass'] button[type=submit]").click()
-    expect(page.locator("main .slot.answered")).to_have_count(len(slots))
+    # all but the morning check, which the canteen's records answer when the round is submitted
+    expect(page.locator("main .slot.answered")).to_have_count(len(slots) - 1)
+    expect(page.locator(f"#{slots['morning_check_done']['dom_id']} .from-record")).to_contain_text("均已晨检")
     expect(page.locator("main .slot.outcome-fail")).to_have_count(1)
     expect(page.locator(f"#{fridge['dom_id']}")).to_have_class(re.compile(r"\boutcome-fail\b"))
     expect(page.locator(f"#{fridge['dom_id']} form.evidence input[name=note]")).to_have_value(EVIDENCE_NOTE)
@@ -241,7 +252,7 @@ def test_canteen_daily_round_with_a_warm_fridge_to_the_ledger(browsing, demo, ap
     expect(submit).to_be_visible()
     expect(submit.locator("p.muted")).to_have_count(0)  # nothing left to answer, no evidence owed
     answers = round_facts(app, round_id)["answers"]
-    assert set(answers) == set(slots)
+    assert set(answers) == set(slots) - {"morning_check_done"}
     assert {key: a["outcome"] for key, a in answers.items() if a["outcome"] != "pass"} == {"fridge_temp": "fail"}
     assert {key: answers[key]["value"] for key in READINGS} == READINGS
 
@@ -260,6 +271,7 @@ def test_canteen_daily_round_with_a_warm_fridge_to_the_ledger(browsing, demo, ap
 
     facts = round_facts(app, round_id)
     assert (facts["status"], facts["result"], facts["failed_count"]) == ("submitted", "pass", 1)
+    assert facts["answers"]["morning_check_done"]["outcome"] == "pass"  # written from the records
     assert facts["signature_id"] and facts["submitted_by_id"] == facts["manager_account"]
     [finding] = facts["findings"]
     assert (finding["item"], finding["status"]) == ("fridge_temp", "ticketed"), finding
