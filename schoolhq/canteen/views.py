@@ -65,8 +65,16 @@ def _check_form(line=None, formdata=None) -> MorningCheckForm:
 def _morning_page(day: date, status: int = 200, error=None, refused: tuple[int, MorningCheckForm] | None = None,
                   sign_form: SignSheetForm | None = None):
     lines = morning.lines(day)
-    forms = {line.member.person_id: (refused[1] if refused and refused[0] == line.member.person_id
-                                     else _check_form(line)) for line in lines}
+    # a form for each person not yet seen; one already checked is corrected on asking
+    # (the row's Correct fetches its form), so a checked-in kitchen renders no forms
+    editing = to_int(request.args.get("edit"))
+    forms = {}
+    for line in lines:
+        person_id = line.member.person_id
+        if refused and refused[0] == person_id:
+            forms[person_id] = refused[1]
+        elif line.check is None or person_id == editing:
+            forms[person_id] = _check_form(line)
     return render("canteen/morning.html", status=status, day=day, today=local_today(), lines=lines, forms=forms,
                   sheet=morning.sheet_of(day), error=error, sign_form=sign_form or SignSheetForm(),
                   may_record=can(current_user, "canteen.record") and day == local_today(),
@@ -116,11 +124,28 @@ def morning_record(person_id: int):
     return handle_form(form, save, success=answer, page=refused)
 
 
-def _row(person_id: int, status: int = 200, form: MorningCheckForm | None = None):
+def _row(person_id: int, status: int = 200, form: MorningCheckForm | None = None, editing: bool = False):
+    """One person's row: with its form when refused, asked to correct, or not yet seen."""
     day = local_today()
     line = morning.lines(day, person_id)[0]
-    return render("canteen/_morning_row.html", status=status, line=line, form=form or _check_form(line), day=day,
-                  may_record=True, sheet=morning.sheet_of(day))
+    if form is None and (editing or line.check is None):
+        form = _check_form(line)
+    return render("canteen/_morning_row.html", status=status, line=line, form=form, day=day,
+                  may_record=True, sheet=morning.sheet_of(day), editing=editing)
+
+
+@bp.get("/morning/<int:member_id>")
+@permission_required("canteen.record")
+def morning_row(member_id: int):
+    """A checked person's row opened for correction (the row's Correct, on the tablet);
+    `member_id` is the person's id, as the row's POST takes it."""
+    if not morning.lines(local_today(), member_id):
+        raise NotFound(_l("That person is not on the canteen's staff."))
+    if not wants_fragment():  # opened as a page: the day's page with that row open
+        from flask import redirect, url_for
+
+        return redirect(url_for("canteen.morning_page", edit=member_id, _anchor=f"mc-{member_id}"))
+    return _row(member_id, editing=True)
 
 
 @bp.post("/morning/sign")

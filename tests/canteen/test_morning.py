@@ -52,6 +52,11 @@ def test_an_exception_is_recorded_and_bad_input_changes_nothing(app, client):
         cook_id = k.cook.person_id
     login(client, "cook")
     client.post("/canteen/morning/all-well")
+    # everyone seen: the page carries no forms; a row's form comes when its correction is asked
+    assert f'name="p{cook_id}-temperature"' not in client.get("/canteen/morning").get_data(as_text=True)
+    asked = client.get(f"/canteen/morning/{cook_id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert f'name="p{cook_id}-temperature"' in asked and "<html" not in asked and " open>" in asked
+    assert f'name="p{cook_id}-temperature"' in client.get(f"/canteen/morning?edit={cook_id}").get_data(as_text=True)
     prefix = f"p{cook_id}-"
     for bad, message in (({"temperature": "一百"}, "不是体温"), ({"temperature": "52"}, "34"),
                          ({"clothing_ok": "0"}, "工作衣帽"), ({"symptoms": "headache"}, "headache")):

@@ -33,7 +33,9 @@ def test_a_morning_check_on_a_kitchen_tablet(browsing, app):
     page.get_by_role("button", name="其余人员全部正常").click()
     expect(page.locator("main")).to_contain_text("已检 4 / 4 人，离岗 2 人。")
     row = page.locator(f"#mc-{cook_id}")
-    row.locator("summary").click()
+    expect(page.locator("main ul.morning form")).to_have_count(0)  # everyone seen: no forms until asked
+    row.get_by_role("link", name="更正").click()
+    expect(row.locator("details[open] input[name$=temperature]")).to_be_visible()
     row.locator("input[name$=temperature]").fill("38.1")
     row.get_by_role("button", name="记录").click()
     expect(page.locator(f"#mc-{cook_id}")).to_contain_text("体温 38.1 ℃")

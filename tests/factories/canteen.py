@@ -70,7 +70,14 @@ def route_values() -> dict:
                                             unit="kg", batch="B1", documents=["voucher"])])
     db.session.add(delivery)
     db.session.flush()
-    return {"supplier_id": made.id, "delivery_id": delivery.id}
+    from sqlalchemy import select
+
+    from schoolhq.canteen.models import CanteenStaff
+
+    member = db.session.scalar(select(CanteenStaff.person_id).where(CanteenStaff.active.is_(True)).limit(1))
+    if member is None:
+        member = services.add_staff(receiver.id, "洗消").person_id
+    return {"supplier_id": made.id, "delivery_id": delivery.id, "member_id": member}
 
 
 def menu(day=None, lunch=("红烧肉", "番茄炒蛋", "清炒菜心", "紫菜蛋花汤"), breakfast=("肉包", "豆浆")):
