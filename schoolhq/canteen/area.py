@@ -60,4 +60,5 @@ AREA = Area(
     jobs={"canteen.supplier_warnings": suppliers.warn_expiring},
     upload_rules=(services.attachment_rule,),
     record_items=round_items.RECORD_ITEMS,
+    certificate_needs={services.HEALTH_CERTIFICATE: services.needing_health_certificates},
 )

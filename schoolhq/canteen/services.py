@@ -228,3 +228,9 @@ def attachment_rule(attachment, account):
     if not any(db.session.scalar(query.limit(1)) is not None for query in ours):
         return None
     return can(account, "canteen.view")
+
+
+def needing_health_certificates() -> set[int]:
+    """Everyone on the roster needs a 健康证, with or without a sign-in (a kitchen helper
+    holds no role the certificate type names)."""
+    return set(db.session.scalars(select(CanteenStaff.person_id).where(CanteenStaff.active.is_(True))))

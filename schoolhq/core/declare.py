@@ -154,6 +154,9 @@ class Area:
     upload_rules: tuple[Callable, ...] = ()
     #: page name ("places.room", "assets.asset") -> panel(record, account) -> HTML or ""
     panels: dict[str, Callable] = field(default_factory=dict)
+    #: certificate type key ("health") -> () -> person ids who need it beyond the roles the
+    #: type names (the canteen's roster: staff without a sign-in hold no role)
+    certificate_needs: dict[str, Callable[[], set[int]]] = field(default_factory=dict)
     #: record key ("canteen.samples") -> reader(round) -> RecordAnswer: check items of any
     #: area's rounds (a pack item's `from_record`) that this area answers from its records
     record_items: dict[str, Callable] = field(default_factory=dict)

@@ -227,6 +227,14 @@ class RegisterRow:
     state: str
 
 
+def _needed_by_areas(type_key: str) -> set[int]:
+    """Who the areas say needs this kind besides its roles (areas' `certificate_needs`)."""
+    from schoolhq.areas import declared
+
+    return {person_id for area in declared() if type_key in area.certificate_needs
+            for person_id in area.certificate_needs[type_key]()}
+
+
 def register(type_key: str | None = None, only: str = "") -> list[RegisterRow]:
     """Everyone who needs a kind of certificate by their role, and everyone who holds
     one: their best certificate and its state; `only` keeps one state."""
@@ -241,6 +249,7 @@ def register(type_key: str | None = None, only: str = "") -> list[RegisterRow]:
             select(Account.person_id).join(RoleAssignment, RoleAssignment.account_id == Account.id)
             .join(Role, Role.id == RoleAssignment.role_id)
             .where(Role.code.in_(kind.roles or ["-"]), Account.active.is_(True), Account.person_id.is_not(None))))
+        needing |= _needed_by_areas(kind.key)
         holding = set(db.session.scalars(select(Certificate.person_id).where(Certificate.type_key == kind.key)))
         people = db.session.scalars(select(Person).where(Person.id.in_(needing | holding), Person.left_at.is_(None))
                                     .order_by(Person.pinyin, Person.name)).all()

@@ -99,6 +99,9 @@ def test_the_register_lists_who_needs_one_and_filters_by_state(app, client):
     page = client.get("/people/certificates?type=health").get_data(as_text=True)
     for name in ("李师傅", "赵师傅", "王经理"):
         assert name in page
+    # 钱阿姨 has no sign-in and so no role, but the canteen's roster says she needs one
+    missing = client.get("/people/certificates?type=health&state=missing").get_data(as_text=True)
+    assert "钱阿姨" in missing and "李师傅" not in missing
     expired = client.get("/people/certificates?type=health&state=expired").get_data(as_text=True)
     assert "赵师傅" in expired and "李师傅" not in expired
     assert client.get("/people/certificates?state=nonsense").status_code == 200
