@@ -55,6 +55,8 @@ class LedgerRow:
     cells: list
     #: the local time it was submitted, "HH:MM"
     submitted: str = ""
+    #: the day the check was done ("09-14"), not its period's first day; "" for a missed round
+    done_on: str = ""
 
     @property
     def cells_html(self) -> Markup:
@@ -89,18 +91,26 @@ def ledger(key: str, month: date, location_id: int | None = None) -> Ledger:
     first, after = month_bounds(month)
     # the columns a row shows, not whole rounds: a round brings its place's and people's
     # chains of joined relations, a month of them more than the page's budget
+    from sqlalchemy import func
+    from sqlalchemy.orm import aliased
+
     from schoolhq.assets.models import Asset
+    from schoolhq.auth.models import Account
     from schoolhq.people.models import Person
     from schoolhq.places.models import Location
 
+    # the inspector is who signed the round; a missed round names whom it was assigned to
+    signer, assignee = aliased(Person), aliased(Person)
     rounds = db.session.execute(
         select(CheckRound.id, CheckRound.template_id, CheckRound.subjects, CheckRound.period,
                CheckRound.period_start, CheckRound.status, CheckRound.result, CheckRound.failed_count,
                CheckRound.revision, CheckRound.submitted_at, CheckRound.signature_id,
                Location.name.label("place"), Location.full_name.label("place_full"),
-               Asset.number.label("asset_number"), Person.name.label("inspector"))
+               Asset.number.label("asset_number"), func.coalesce(signer.name, assignee.name).label("inspector"))
         .join(Location, Location.id == CheckRound.location_id)
-        .outerjoin(Asset, Asset.id == CheckRound.asset_id).outerjoin(Person, Person.id == CheckRound.assignee_id)
+        .outerjoin(Asset, Asset.id == CheckRound.asset_id)
+        .outerjoin(Account, Account.id == CheckRound.submitted_by_id).outerjoin(signer, signer.id == Account.person_id)
+        .outerjoin(assignee, assignee.id == CheckRound.assignee_id)
         .where(CheckRound.template_key == key, CheckRound.period_start >= first, CheckRound.period_start < after,
                CheckRound.status.in_(("submitted", "missed")),
                *([CheckRound.location_id == location_id] if location_id else []))
@@ -149,7 +159,8 @@ def ledger(key: str, month: date, location_id: int | None = None) -> Ledger:
             answers[round_id][(item_key, subject_id)] = (value, outcome, corrected)
     slots = [(c.item, (c.item.key, c.subject_id)) for c in columns]
     rows = [LedgerRow(r, [_cell(item, answers[r.id].get(slot)) for item, slot in slots],
-                      to_local(r.submitted_at).strftime("%H:%M") if r.submitted_at else "") for r in rounds]
+                      to_local(r.submitted_at).strftime("%H:%M") if r.submitted_at else "",
+                      to_local(r.submitted_at).strftime("%m-%d") if r.submitted_at else "") for r in rounds]
     return Ledger(newest, first, columns, rows, sorted(t.version for t in templates.values()))
 
 

@@ -308,7 +308,9 @@ def ledger():
         from schoolhq.core.xlsx import number_or_text
 
         # dates and times as Excel's own, readings as numbers
-        rows = ([r.round.period_start, queries.period_label(r.round), r.round.place_full
+        # the day the check was done (a missed round: its period's first day)
+        rows = ([to_local(r.round.submitted_at).date() if r.round.submitted_at else r.round.period_start,
+                 queries.period_label(r.round), r.round.place_full
                  + (f" · {r.round.asset_number}" if r.round.asset_number else ""),
                  *[number_or_text(text) for text, _outcome in r.cells],
                  str(services.STATUS_LABELS["missed"]) if r.round.status == "missed" else

@@ -615,3 +615,20 @@ def test_a_failed_minor_item_in_a_round_that_passed_is_not_a_failed_round(ctx):
     assert [(prompt, failed) for _check, _key, prompt, _answered, failed in figures.items] == \
         [(minor.item.prompt_zh, 1)]
     assert all("canteen.daily" not in str(row) for row in figures.items)  # the check's title, not its key
+
+
+def test_the_ledger_prints_the_day_of_the_check_and_who_signed_it(ctx):
+    """A round of a period that began earlier (a quarter's fire check done weeks into it)
+    is printed on the day it was done, under the name of whoever signed it, not the first
+    day of its period or the person it was assigned to."""
+    from schoolhq.checks import reports
+
+    canteen, manager, head, _assets = kitchen()
+    round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+    today = local_today()
+    round_.period_start = today.replace(day=1) if today.day > 1 else today
+    fill_daily(manager, round_)
+    services.submit(head, round_.id, SIGNATURE)  # the logistics head finishes and signs it
+    [row] = reports.ledger("canteen.daily", round_.period_start).rows
+    assert row.done_on == today.strftime("%m-%d"), (row.done_on, round_.period_start)
+    assert row.round.inspector == "王海涛"  # who signed, not 陈红梅 to whom it was assigned
