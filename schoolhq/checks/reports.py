@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import and_, case, func, select
 
@@ -45,6 +46,13 @@ class Column:
     item: CheckItem
     subject_id: int
     subject_label: str
+
+
+#: what a check ledger prints of how long its records are kept: the rules name no period
+#: for check records, so the product's default applies (and the database keeps a submitted
+#: round unchanged for good)
+RETENTION = _l("Kept at least 3 years (no period in the rules: the product's default); a submitted round "
+               "never changes")
 
 
 @dataclass

@@ -321,7 +321,8 @@ def ledger():
                 for r in book.rows)
         title = packs.title_of(book.template, judging.reader_language()) if book.template else key
         return download(f"checks-{key}-{month:%Y-%m}.xlsx", [(title, header, rows)])
-    return render("checks/ledger.html", book=book, key=key, choices=choices, month=month, places=places, place=place)
+    return render("checks/ledger.html", book=book, key=key, choices=choices, month=month, places=places, place=place,
+                  retention=reports.RETENTION)
 
 
 @bp.get("/compliance")

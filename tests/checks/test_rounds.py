@@ -632,3 +632,16 @@ def test_the_ledger_prints_the_day_of_the_check_and_who_signed_it(ctx):
     [row] = reports.ledger("canteen.daily", round_.period_start).rows
     assert row.done_on == today.strftime("%m-%d"), (row.done_on, round_.period_start)
     assert row.round.inspector == "王海涛"  # who signed, not 陈红梅 to whom it was assigned
+
+
+def test_the_ledger_prints_when_it_was_printed_and_how_long_it_is_kept(app, client):
+    with app.test_request_context():
+        canteen, manager, _head, _assets = kitchen()
+        round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+        fill_daily(manager, round_)
+        services.submit(manager, round_.id, SIGNATURE)
+        month = round_.period_start.strftime("%Y-%m")
+        db.session.commit()
+    assert login(client, "logistics").status_code == 303
+    page = client.get(f"/checks/ledger?key=canteen.daily&month={month}").get_data(as_text=True)
+    assert "Printed" in page and "3 years" in page
