@@ -19,7 +19,7 @@ from schoolhq.core import audit
 from schoolhq.core.database import locked
 from schoolhq.core.errors import ServiceError
 from schoolhq.core.forms import WEEKDAYS
-from schoolhq.core.timeutil import local_today, utcnow
+from schoolhq.core.timeutil import local_today, month_bounds, utcnow
 from schoolhq.extensions import db
 
 PERMISSION = "canteen.accompany"
@@ -258,8 +258,7 @@ def unaccompanied(first: date, last: date) -> list[Meal]:
 
 
 def month_rows(year: int, month: int) -> list[CompanionMeal]:
-    first = date(year, month, 1)
-    after = date(year + month // 12, month % 12 + 1, 1)
+    first, after = month_bounds(date(year, month, 1))
     return list(db.session.scalars(
         select(CompanionMeal).join(Meal, Meal.id == CompanionMeal.meal_id)
         .options(joinedload(CompanionMeal.meal).selectinload(Meal.dishes), joinedload(CompanionMeal.person))

@@ -78,6 +78,20 @@ def _at(day: date, text: str | None, field_name: str) -> datetime:
     return at
 
 
+def _thousandths(text: str | None, units: tuple[str, ...], field_name: str, explain) -> int:
+    """An amount typed with or without its unit (`2.5g`, `35.5 公斤`) in thousandths of
+    that unit; `explain(why)` says what went wrong in the user's words."""
+    from schoolhq.stock.services import parse_quantity
+
+    cleaned = unicodedata.normalize("NFKC", text or "").strip().lower()
+    for unit in units:
+        cleaned = cleaned.removesuffix(unit).strip()
+    try:
+        return parse_quantity(cleaned, field=field_name)
+    except ServiceError as error:
+        raise ServiceError(explain(error.message), field_name) from None
+
+
 def _text(value: str | None, limit: int, field_name: str, required=None) -> str:
     value = " ".join((value or "").split())
     if required is not None and not value:
@@ -220,15 +234,10 @@ class Additive:
 
 
 def record_additive(account, data: Additive) -> AdditiveUse:
-    from schoolhq.stock.services import parse_quantity
-
     day = local_today()
     name = _text(data.additive, 60, "additive", _l("Name the additive."))
-    try:
-        milligrams = parse_quantity(unicodedata.normalize("NFKC", data.amount or "").strip().removesuffix("g")
-                                    .removesuffix("克").strip(), field="amount")
-    except ServiceError as error:
-        raise ServiceError(_l("The amount used: %(why)s Write grams, like 2.5.", why=error.message), "amount") from None
+    milligrams = _thousandths(data.amount, ("g", "克"), "amount",
+                              lambda why: _l("The amount used: %(why)s Write grams, like 2.5.", why=why))
     if data.production_date is not None and data.production_date > day:
         raise ServiceError(_l("The production date cannot be after today."), "production_date")
     use = AdditiveUse(used_on=day, additive=name, producer=_text(data.producer, 100, "producer"),
@@ -278,16 +287,11 @@ class Waste:
 
 
 def record_waste(account, data: Waste) -> WasteHandover:
-    from schoolhq.stock.services import parse_quantity
-
     day = local_today()
     if data.kind not in dict(waste_kinds()):
         raise ServiceError(_l("Choose what kind of waste it was."), "kind")
-    try:
-        grams = parse_quantity(unicodedata.normalize("NFKC", data.quantity or "").strip().lower()
-                               .removesuffix("kg").removesuffix("公斤").removesuffix("千克").strip(), field="quantity")
-    except ServiceError as error:
-        raise ServiceError(_l("The weight: %(why)s Write kilograms, like 35.5.", why=error.message), "quantity") from None
+    grams = _thousandths(data.quantity, ("kg", "公斤", "千克"), "quantity",
+                         lambda why: _l("The weight: %(why)s Write kilograms, like 35.5.", why=why))
     collector = suppliers.ensure_may_supply(data.collector_id, day, "collector_id", collects=True)
     handover = WasteHandover(
         day=day, kind=data.kind, quantity_g=grams, handed_at=_at(day, data.handed, "handed"),
@@ -303,10 +307,6 @@ def record_waste(account, data: Waste) -> WasteHandover:
 
 
 # The day and the month -------------------------------------------------------------------
-
-def _month(year: int, month: int) -> tuple[date, date]:
-    return date(year, month, 1), date(year + month // 12, month % 12 + 1, 1)
-
 
 def batches(first: date, after: date) -> list[DisinfectionBatch]:
     return list(db.session.scalars(
@@ -325,7 +325,3 @@ def handovers(first: date, after: date) -> list[WasteHandover]:
     return list(db.session.scalars(
         select(WasteHandover).options(joinedload(WasteHandover.collector), joinedload(WasteHandover.recorder))
         .where(WasteHandover.day >= first, WasteHandover.day < after).order_by(WasteHandover.handed_at)))
-
-
-def month_range(year: int, month: int) -> tuple[date, date]:
-    return _month(year, month)

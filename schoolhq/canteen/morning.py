@@ -19,7 +19,7 @@ from schoolhq.canteen.models import CanteenStaff, MorningCheck, MorningSheet
 from schoolhq.core import audit, settings
 from schoolhq.core.database import locked_or_made
 from schoolhq.core.errors import ServiceError
-from schoolhq.core.timeutil import local_today, utcnow
+from schoolhq.core.timeutil import local_today, month_bounds, utcnow
 from schoolhq.extensions import db
 from schoolhq.people import certificates
 
@@ -207,7 +207,7 @@ def ensure_on_duty(person_id: int, day: date, field_name: str = "person_id") -> 
 
 
 def _month(year: int, month: int) -> tuple[date, date]:
-    return date(year, month, 1), date(year + month // 12, month % 12 + 1, 1)
+    return month_bounds(date(year, month, 1))
 
 
 def month_sheets(year: int, month: int) -> list[MorningSheet]:

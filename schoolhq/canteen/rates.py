@@ -24,7 +24,7 @@ from schoolhq.canteen.models import (
     Meal,
     MorningCheck,
 )
-from schoolhq.core.timeutil import local_today, utcnow
+from schoolhq.core.timeutil import local_today, month_bounds, utcnow
 from schoolhq.extensions import db
 
 KEYS = ("samples", "morning", "companion", "documents", "certificates")
@@ -145,14 +145,14 @@ def of_period(first: date, last: date) -> list[Rate]:
 
 
 def of_month(year: int, month: int) -> list[Rate]:
-    first = date(year, month, 1)
-    return of_period(first, date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1))
+    first, after = month_bounds(date(year, month, 1))
+    return of_period(first, after - timedelta(days=1))
 
 
 def by_day(year: int, month: int) -> list[tuple[date, list[Rate]]]:
     """Each day of the month up to today with its rates, for the printed table."""
-    first = date(year, month, 1)
-    last = min(date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1), local_today())
+    first, after = month_bounds(date(year, month, 1))
+    last = min(after - timedelta(days=1), local_today())
     if last < first:
         return []
     tally = _tallies(first, last)

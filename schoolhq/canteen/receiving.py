@@ -21,7 +21,7 @@ from schoolhq.canteen.models import CanteenStaff, Delivery, DeliveryLine
 from schoolhq.core import audit
 from schoolhq.core.database import locked
 from schoolhq.core.errors import NotFound, ServiceError
-from schoolhq.core.timeutil import local_today, utcnow
+from schoolhq.core.timeutil import local_today, month_bounds, utcnow
 from schoolhq.extensions import db
 from schoolhq.people.certificates import months_later
 
@@ -319,8 +319,7 @@ def of_day(day: date) -> list[Delivery]:
 
 def month_rows(year: int, month: int) -> list[tuple[Delivery, DeliveryLine]]:
     """The month's lines in the order of the printed ledger, each with its delivery."""
-    first = date(year, month, 1)
-    after = date(year + month // 12, month % 12 + 1, 1)
+    first, after = month_bounds(date(year, month, 1))
     deliveries = db.session.scalars(select(Delivery).options(*_loaded())
                                     .where(Delivery.received_on >= first, Delivery.received_on < after)
                                     .order_by(Delivery.received_at, Delivery.id)).all()

@@ -20,7 +20,7 @@ from schoolhq.canteen.models import Dish, FoodSample, Meal
 from schoolhq.core import audit, settings
 from schoolhq.core.database import locked
 from schoolhq.core.errors import NotFound, ServiceError
-from schoolhq.core.timeutil import local_today, to_local, utcnow
+from schoolhq.core.timeutil import local_today, month_bounds, to_local, utcnow
 from schoolhq.extensions import db
 
 FIELDS = ["dish_id", "weight_g", "sampler_id", "fridge_id", "keep_until", "container_code"]
@@ -182,8 +182,7 @@ def unsampled(first: date, last: date) -> list[tuple[Meal, Dish]]:
 
 
 def month_rows(year: int, month: int) -> list[FoodSample]:
-    first = date(year, month, 1)
-    after = date(year + month // 12, month % 12 + 1, 1)
+    first, after = month_bounds(date(year, month, 1))
     return list(db.session.scalars(
         select(FoodSample).join(Meal, Meal.id == FoodSample.meal_id).join(Dish, Dish.id == FoodSample.dish_id)
         .options(joinedload(FoodSample.dish).joinedload(Dish.meal), joinedload(FoodSample.sampler),

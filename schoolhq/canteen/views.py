@@ -28,7 +28,7 @@ from schoolhq.canteen.forms import (
 )
 from schoolhq.core.errors import NotFound
 from schoolhq.core.permissions import can, permission_required
-from schoolhq.core.timeutil import local_today, utcnow
+from schoolhq.core.timeutil import local_today, month_bounds, utcnow
 from schoolhq.core.web import handle_form, month_arg, redirect_to, render, to_int, wants_fragment
 
 bp = Blueprint("canteen", __name__, url_prefix="/canteen")
@@ -947,7 +947,7 @@ def disinfection_ledger():
     from flask_babel import gettext as _
 
     first = month_arg()
-    rows = hygiene.batches(*hygiene.month_range(first.year, first.month))
+    rows = hygiene.batches(*month_bounds(first))
     header = [_("Date"), _("Batch"), _("Meal"), _("Started at"), _("Ended at"), _("Method"), _("Reading"),
               _("Disinfected"), _("Pieces"), _("Disinfection room"), _("Disinfected by"), _("Checked by"),
               _("Up to the limit"), _("Remarks")]
@@ -966,7 +966,7 @@ def additive_ledger():
     from flask_babel import gettext as _
 
     first = month_arg()
-    rows = hygiene.additive_uses(*hygiene.month_range(first.year, first.month))
+    rows = hygiene.additive_uses(*month_bounds(first))
     header = [_("No."), _("Date"), _("Additive"), _("Producer"), _("Production date"), _("Amount used (g)"),
               _("Function"), _("Food made"), _("Amount of food made"), _("Used by"), _("Remarks")]
     table = [[n, u.used_on, u.additive, u.producer, u.production_date, u.amount_mg / 1000, u.function, u.food,
@@ -985,7 +985,7 @@ def waste_ledger():
     from flask_babel import gettext as _
 
     first = month_arg()
-    rows = hygiene.handovers(*hygiene.month_range(first.year, first.month))
+    rows = hygiene.handovers(*month_bounds(first))
     header = [_("Date"), _("Kind of waste"), _("Weight (kg)"), _("Handed over at"), _("Collector"),
               _("Who came, and their phone"), _("Recorded by"), _("Remarks")]
     table = [[h.day, hygiene.waste_kind_name(h.kind), h.quantity_g / 1000, to_local_naive(h.handed_at),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -15,13 +15,8 @@ from sqlalchemy import and_, case, func, select
 from schoolhq.checks.judging import option_text
 from schoolhq.checks.models import CheckAnswer, CheckItem, CheckRound, CheckTemplate
 from schoolhq.checks.services import _asset_labels
-from schoolhq.core.timeutil import to_local, utcnow
+from schoolhq.core.timeutil import month_bounds, to_local, utcnow
 from schoolhq.extensions import db
-
-
-def month_bounds(month: date) -> tuple[date, date]:
-    first = month.replace(day=1)
-    return first, (first + timedelta(days=32)).replace(day=1)
 
 
 def _superseded(round_ids: list[int]) -> set[int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -61,3 +61,9 @@ def day_from_text(text: str | None) -> date | None:
     except ValueError:
         return None
     return day if EARLIEST_DAY <= day <= LATEST_DAY else None
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    """The first day of `month`'s month and the first day of the next (a ledger's range)."""
+    first = month.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1)
