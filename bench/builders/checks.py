@@ -88,7 +88,7 @@ def build(conn: Connection, school: School) -> None:
     expects it to find today's rounds made."""
     import bisect
 
-    from schoolhq.checks.demo import _answer
+    from schoolhq.checks.demo import METHOD_READINGS, _answer
     from schoolhq.checks.judging import format_number
     from schoolhq.checks.schedules import DEFAULT_MEALS, TERM_LEAD_DAYS, _bounds, _last_school_day
     from schoolhq.core.calendar import is_school_day
@@ -366,7 +366,8 @@ def build(conn: Connection, school: School) -> None:
             row["closes_at"] = max(row["closes_at"], tomorrow_ends)  # the bench may run hours later
             continue
         items = items_of[row["template_id"]]
-        slots = [(item, subject) for item in items for subject in
+        method = METHOD_READINGS[rng.randrange(len(METHOD_READINGS))]  # optional items: the method used
+        slots = [(item, subject) for item in items if item.required or item.key in method for subject in
                  (row["subjects"].get(str(item.id), []) if item.per else [0])]
         late = False
         if row["closes_at"] > now:  # this week's or month's round, still open: done, begun or not yet

@@ -29,6 +29,9 @@ SCHEDULES = [
     ("water.tank_monthly", "asset_kind", "water_tank", "logistics", "08:00", "17:00"),
     ("water.half_year", "asset_kind", "water_tank", "logistics", "08:00", "17:00"),
     ("water.term_start", "location", "阳光小学", "logistics", "08:00", "17:00"),
+    ("fire.daily", "location", "教学楼", "repair", "07:30", "17:00"),
+    ("fire.daily", "location", "综合楼", "repair", "07:30", "17:00"),
+    ("fire.daily", "location", "食堂楼", "repair", "07:30", "17:00"),
     ("fire.monthly", "asset_kind", "extinguisher", "repair", "08:00", "17:00"),
     ("fire.quarterly", "location", "阳光小学", "logistics", "08:00", "17:00"),
     ("fire.yearly", "location", "阳光小学", "logistics", "08:00", "17:00"),
@@ -36,10 +39,17 @@ SCHEDULES = [
 ]
 
 #: typical readings, and the ones that fail now and then
-READINGS = {"core_temp": (72, 88, 64), "tableware_temp": (88, 100, 80), "fridge_temp": (2, 6, 11),
-            "freezer_temp": (-20, -15, -8), "sample_fridge_temp": (2, 5, 10), "coliforms": (0, 0, 2),
-            "colony_count": (5, 60, 160), "turbidity": (0.1, 0.6, 1.6), "ph": (6.9, 7.8, 8.9),
+READINGS = {"core_temp": (72, 88, 64), "reheat_temp": (72, 85, 65), "fridge_temp": (2, 6, 11),
+            "freezer_temp": (-20, -15, -8), "sample_fridge_temp": (2, 5, 10),
+            "steam_temp": (100, 104, 96), "steam_minutes": (10, 20, 8), "infrared_temp": (120, 130, 110),
+            "infrared_minutes": (10, 20, 8), "dishwasher_rinse_temp": (85, 90, 80),
+            "dishwasher_rinse_seconds": (40, 60, 30), "chlorine_mg_l": (250, 300, 200), "chlorine_minutes": (5, 10, 3),
+            "coliforms": (0, 0, 2), "e_coli": (0, 0, 1), "colony_count": (5, 60, 160), "colour": (0, 5, 20),
+            "turbidity": (0.1, 0.6, 1.6), "ph": (6.9, 7.8, 8.9), "permanganate_index": (0.5, 2, 4),
             "free_chlorine": (0.1, 0.5, 0.02)}
+#: the demo canteen disinfects by steam or in the infrared cabinet (tableware_method's first
+#: two options), and fills in only the pair of readings of the method it used
+METHOD_READINGS = {0: ("steam_temp", "steam_minutes"), 1: ("infrared_temp", "infrared_minutes")}
 
 
 def _shared_file():
@@ -100,8 +110,8 @@ def load(_school_rng: random.Random, small: bool = False) -> None:
 
 def _answer(item, rng: random.Random, fail: bool, today: date) -> tuple[str, str, float | None]:
     if item.type == "number":
-        low, high, bad = READINGS.get(item.key, (item.min_value or 0, item.max_value or 10, None))
-        value = bad if fail and bad is not None else round(rng.uniform(low, high), 1)
+        low, high, bad = READINGS[item.key]
+        value = bad if fail else round(rng.uniform(low, high), 1)
         number = float(value)
         failed = (item.min_value is not None and number < item.min_value) or \
             (item.max_value is not None and number > item.max_value)
@@ -112,9 +122,19 @@ def _answer(item, rng: random.Random, fail: bool, today: date) -> tuple[str, str
     if item.type == "date_expiry":
         when = today + timedelta(days=-3 if fail else rng.randrange(40, 300))
         return ("fail" if fail else "pass"), when.isoformat(), None
-    if item.type in ("text", "photo", "signature", "attachment"):
+    if item.type == "text":
+        return "done", "无", None
+    if item.type in ("photo", "signature", "attachment"):
         return "done", "", None
+    if item.type == "pass_fail_na" and not fail and item.key == "central_disinfection_cert":
+        return "na", "", None
     return ("fail" if fail else "pass"), "", None
+
+
+def _note(outcome: str, item) -> str:
+    if outcome == "na":
+        return "本餐未使用集中消毒餐具"
+    return "已拍照留存" if outcome == "fail" or item.evidence == "always" else ""
 
 
 def _complete(round_: CheckRound, rng: random.Random, accounts: dict, file_id: int, now: datetime) -> None:
@@ -137,14 +157,17 @@ def _complete(round_: CheckRound, rng: random.Random, accounts: dict, file_id: i
     if done_at > now:
         return  # not yet done: it waits, open, on someone's list
     failing = rng.random() < 0.12
-    slots = services.slots(round_, {})
+    method = METHOD_READINGS[rng.randrange(len(METHOD_READINGS))]
+    slots = [slot for slot in services.slots(round_, {}) if slot.item.required or slot.item.key in method]
     bad_slot = rng.randrange(len(slots)) if failing and slots else -1
     for index, slot in enumerate(slots):
         outcome, value, number = _answer(slot.item, rng, index == bad_slot, round_.period_start)
+        if slot.item.key == "tableware_method" and outcome == "pass":
+            value = str(next(n for n, pair in METHOD_READINGS.items() if pair == method))
         answer = CheckAnswer(round_id=round_.id, item_id=slot.item.id, template_id=round_.template_id,
                              subject_id=slot.subject_id, value=value, number=number, outcome=outcome,
                              file_id=file_id if slot.item.type in services.FILE_TYPES else None,
-                             note="已拍照留存" if outcome == "fail" or slot.item.evidence == "always" else "",
+                             note=_note(outcome, slot.item),
                              corrected=outcome == "fail" and slot.item.ticket == "off",
                              answered_by_id=account.id, answered_at=done_at)
         db.session.add(answer)

@@ -92,6 +92,10 @@ def versions(key: str) -> list[CheckTemplate]:
 
 def _text(value, where: str, required: bool = True) -> tuple[str, str]:
     if isinstance(value, dict):
+        cut = [str(key) for key in value if key not in ("zh", "en", "fails")]
+        if cut:  # {en: Canteen check, every meal} loads as "Canteen check" and a key "every meal"
+            raise ServiceError(_l("%(where)s: the text was cut at a comma before “%(rest)s”; put the text in quotes.",
+                                  where=where, rest=cut[0]))
         zh, en = str(value.get("zh") or "").strip(), str(value.get("en") or "").strip()
     else:
         zh = en = str(value or "").strip()
@@ -208,24 +212,61 @@ def seed() -> None:
     db.session.flush()
 
 
+def _add_imported(template: CheckTemplate) -> bool:
+    """A new key becomes a published template (True); a key the school already has, a new
+    draft version to be read and published by hand (False)."""
+    existing = versions(template.key)
+    if not existing:
+        template.status, template.published_at = "published", utcnow()
+    else:
+        if any(t.status == "draft" for t in existing):
+            raise ServiceError(_l("%(key)s already has a draft; publish or delete it first.", key=template.key))
+        template.version = existing[0].version + 1
+    db.session.add(template)
+    db.session.flush()
+    audit.record("checks", "template.imported", template, summary=f"{template.key} v{template.version}")
+    return not existing
+
+
 def import_packs(text: str) -> tuple[int, int]:
-    """A school's own pack file: new keys become published templates; a key the school
-    already has becomes a new draft version, to be read and published by hand."""
-    added = drafted = 0
-    for template in parse_packs(text):
-        existing = versions(template.key)
-        if not existing:
-            template.status, template.published_at = "published", utcnow()
-            added += 1
-        else:
-            if any(t.status == "draft" for t in existing):
-                raise ServiceError(_l("%(key)s already has a draft; publish or delete it first.", key=template.key))
-            template.version = existing[0].version + 1
-            drafted += 1
-        db.session.add(template)
-        db.session.flush()
-        audit.record("checks", "template.imported", template, summary=f"{template.key} v{template.version}")
-    return added, drafted
+    """A school's own pack file: new keys published, known keys drafted (_add_imported)."""
+    parsed = parse_packs(text)
+    added = sum(_add_imported(template) for template in parsed)
+    return added, len(parsed) - added
+
+
+_TEMPLATE_FIELDS = ("area", "title_zh", "title_en", "frequency", "role", "per", "note")
+
+
+def _content(template: CheckTemplate) -> tuple:
+    return (tuple(getattr(template, field) for field in _TEMPLATE_FIELDS),
+            tuple(tuple(getattr(item, field) for field in _ITEM_FIELDS)
+                  for item in sorted(template.items, key=lambda item: item.position)))
+
+
+def shipped_differences() -> list[tuple[CheckTemplate, CheckTemplate | None]]:
+    """The shipped packs a school does not have as shipped: (shipped, the school's newest
+    version or None). A revised pack reaches a running school this way, as a draft to read
+    and publish, never by overwriting the school's own edits; a pack with a draft waiting
+    is left out."""
+    newest: dict[str, CheckTemplate] = {}
+    for template in templates(include_retired=True):
+        newest.setdefault(template.key, template)
+    found = []
+    for shipped in parse_packs(PACK_FILE.read_text(encoding="utf-8")):
+        mine = newest.get(shipped.key)
+        if mine is None or (mine.status != "draft" and _content(mine) != _content(shipped)):
+            found.append((shipped, mine))
+    return found
+
+
+def take_shipped(key: str) -> CheckTemplate:
+    """One shipped pack: published if the school has no template of its key, else drafted."""
+    shipped = next((template for template, _mine in shipped_differences() if template.key == key), None)
+    if shipped is None:
+        raise ServiceError(_l("This template already matches the shipped pack, or has a draft waiting."))
+    _add_imported(shipped)
+    return shipped
 
 
 # The editor ---------------------------------------------------------------------------

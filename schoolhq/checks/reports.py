@@ -54,7 +54,7 @@ RETENTION = _l("Kept at least 3 years (no period in the rules: the product's def
 class LedgerRow:
     #: the round's columns the ledger shows (id, period, status, place, asset_number, inspector …)
     round: Any
-    #: (text, outcome) per column
+    #: (text, outcome, signature attachment id or None) per column
     cells: list
     #: the local time it was submitted, "HH:MM"
     submitted: str = ""
@@ -64,8 +64,14 @@ class LedgerRow:
     @property
     def cells_html(self) -> Markup:
         """The row's answer cells: thousands a month, so joined here, escaped, rather than
-        one template expression each."""
-        return Markup("".join(f'<td class="num {outcome}">{html.escape(text)}</td>' for text, outcome in self.cells))
+        one template expression each. A signature item prints the signature drawn in the
+        round (the department head's on a 防火检查), not a tick."""
+        from flask import url_for
+
+        return Markup("".join(
+            f'<td class="num {outcome}"><img class="signature small" alt="{html.escape(text)}" '
+            f'src="{url_for("core.attachment", attachment_id=image)}"></td>' if image else
+            f'<td class="num {outcome}">{html.escape(text)}</td>' for text, outcome, image in self.cells))
 
 
 @dataclass
@@ -154,12 +160,13 @@ def ledger(key: str, month: date, location_id: int | None = None) -> Ledger:
     answers: dict[int, dict] = {r.id: {} for r in rounds}
     ids = list(answers)
     for chunk in range(0, len(ids), 900):
-        for round_id, item_key, subject_id, value, outcome, corrected in db.session.execute(
+        for round_id, item_key, subject_id, value, outcome, corrected, file_id, kind in db.session.execute(
                 select(CheckAnswer.round_id, CheckItem.key, CheckAnswer.subject_id, CheckAnswer.value,
-                       CheckAnswer.outcome, CheckAnswer.corrected)
+                       CheckAnswer.outcome, CheckAnswer.corrected, CheckAnswer.file_id, CheckItem.type)
                 .join(CheckItem, CheckItem.id == CheckAnswer.item_id)
                 .where(CheckAnswer.round_id.in_(ids[chunk:chunk + 900]))):
-            answers[round_id][(item_key, subject_id)] = (value, outcome, corrected)
+            answers[round_id][(item_key, subject_id)] = (value, outcome, corrected,
+                                                         file_id if kind == "signature" else None)
     slots = [(c.item, (c.item.key, c.subject_id)) for c in columns]
     rows = [LedgerRow(r, [_cell(item, answers[r.id].get(slot)) for item, slot in slots],
                       to_local(r.submitted_at).strftime("%H:%M") if r.submitted_at else "",
@@ -170,11 +177,12 @@ def ledger(key: str, month: date, location_id: int | None = None) -> Ledger:
 _MARKS = {"pass": "✓", "fail": "✗", "na": "N/A", "warn": "!", "done": "✓"}
 
 
-def _cell(item: CheckItem, answer_: tuple | None) -> tuple[str, str]:
-    """What a ledger cell shows, and its outcome: the reading itself where there is one."""
+def _cell(item: CheckItem, answer_: tuple | None) -> tuple[str, str, int | None]:
+    """What a ledger cell shows, its outcome and a signature to print: the reading itself
+    where there is one."""
     if answer_ is None:
-        return "", ""
-    text, outcome, corrected = answer_
+        return "", "", None
+    text, outcome, corrected, signature_id = answer_
     if item.type == "select" and text.isdigit() and int(text) < len(item.options):
         text = option_text(item.options[int(text)])
     elif item.type == "date_expiry" and text:
@@ -183,7 +191,7 @@ def _cell(item: CheckItem, answer_: tuple | None) -> tuple[str, str]:
         text = _MARKS[outcome]
     if corrected:
         text += "*"
-    return text, outcome
+    return text, outcome, signature_id
 
 
 @dataclass

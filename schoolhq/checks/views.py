@@ -312,7 +312,7 @@ def ledger():
         rows = ([to_local(r.round.submitted_at).date() if r.round.submitted_at else r.round.period_start,
                  queries.period_label(r.round), r.round.place_full
                  + (f" · {r.round.asset_number}" if r.round.asset_number else ""),
-                 *[number_or_text(text) for text, _outcome in r.cells],
+                 *[number_or_text(text) for text, _outcome, _signature in r.cells],
                  str(services.STATUS_LABELS["missed"]) if r.round.status == "missed" else
                  str(services.OUTCOME_LABELS.get(r.round.result or "", "")),
                  r.round.inspector or "",
@@ -399,8 +399,21 @@ def template_list():
         success=lambda template: redirect_to("checks.template_page", template_id=template.id) if template
         else redirect_to("checks.template_list"),
         page="checks/templates.html",
-        context=lambda: {"templates": packs.templates(True), "template_status": packs.TEMPLATE_STATUS_LABELS,
-                         **_new_template_forms(form)})
+        context=lambda: _template_list_context(form))
+
+
+def _template_list_context(form=None) -> dict:
+    return {"templates": packs.templates(True), "template_status": packs.TEMPLATE_STATUS_LABELS,
+            "shipped": packs.shipped_differences(), **_new_template_forms(form or NewTemplateForm(formdata=None))}
+
+
+@bp.post("/templates/shipped/<key>")
+@permission_required("checks.manage", school_wide=True)
+def take_shipped(key: str):
+    """A revised or new shipped pack, taken as a draft (or published when the key is new)."""
+    return handle_form(None, lambda: packs.take_shipped(key),
+                       success=lambda template: redirect_to("checks.template_page", template_id=template.id),
+                       page="checks/templates.html", context=lambda: {**_template_list_context(), "shipped_error": True})
 
 
 @bp.get("/templates/<int:template_id>")

@@ -645,3 +645,31 @@ def test_the_ledger_prints_when_it_was_printed_and_how_long_it_is_kept(app, clie
     assert login(client, "logistics").status_code == 303
     page = client.get(f"/checks/ledger?key=canteen.daily&month={month}").get_data(as_text=True)
     assert "Printed" in page and "3 years" in page
+
+
+def test_the_fire_inspection_ledger_prints_both_signatures(app, client):
+    """61号令 art. 26: the inspector and the head of the department inspected both sign the
+    防火检查 record; the printed ledger shows the drawn signatures, not a tick."""
+    from schoolhq.places import services as places_
+
+    with app.test_request_context():
+        _canteen, _manager, head, _assets = kitchen()
+        school = places_.create_location("campus", "消防测试校区")
+        round_ = services.start_adhoc(head, "fire.quarterly", school.id)
+        services.all_remaining_pass(head, round_.id)
+        for the_slot in services.slots(round_):
+            if the_slot.item.type == "signature":
+                services.answer(head, round_.id, the_slot.item.id, 0, judging.AnswerInput(signature=SIGNATURE))
+            elif the_slot.answer is None:
+                services.answer(head, round_.id, the_slot.item.id, 0, judging.AnswerInput(value="无"))
+        services.submit(head, round_.id, SIGNATURE)
+        signed = sorted(a.file_id for a in db.session.scalars(select(CheckAnswer).where(
+            CheckAnswer.round_id == round_.id, CheckAnswer.file_id.is_not(None))))
+        month = round_.period_start.strftime("%Y-%m")
+        db.session.commit()
+    assert len(signed) == 2
+    assert login(client, "logistics").status_code == 303
+    page = client.get(f"/checks/ledger?key=fire.quarterly&month={month}").get_data(as_text=True)
+    for file_id in signed:
+        assert f'src="/files/{file_id}"' in page, "each signature drawn in the round is printed"
+    assert "被检查部门负责人签名" in page

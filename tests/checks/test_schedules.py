@@ -154,7 +154,7 @@ def test_a_role_schedule_is_done_by_whoever_of_the_role_takes_it(ctx):
 
 def test_the_shipped_packs_load_once_with_their_rules_and_references(ctx):
     packs.seed()  # a second time
-    assert db.session.scalar(select(func.count(CheckTemplate.id))) == 13
+    assert db.session.scalar(select(func.count(CheckTemplate.id))) == 14
     daily = packs.published("canteen.daily")
     fridge = next(i for i in daily.items if i.key == "fridge_temp")
     assert (fridge.min_value, fridge.max_value, fridge.unit) == (0, 8, "°C")
@@ -163,13 +163,28 @@ def test_the_shipped_packs_load_once_with_their_rules_and_references(ctx):
     meal = packs.published("canteen.meal")
     method = next(i for i in meal.items if i.key == "tableware_method")
     assert method.critical and method.options[-1] == {"zh": "未消毒", "en": "Not disinfected", "fails": True}
+    assert meal.title_en == "Canteen check, every meal", "an unquoted comma cut the English title"
+    limits = {i.key: (i.min_value, i.required) for i in meal.items if i.section.startswith("餐具消毒")}
+    assert limits["infrared_temp"] == (120, False) and limits["dishwasher_rinse_temp"] == (85, False), \
+        "each tableware method is judged by its own limit, and only the method used is filled in"
+    quarterly = packs.published("fire.quarterly")
+    assert [i.key for i in quarterly.items if i.type == "signature"] == ["inspector_signature",
+                                                                      "department_head_signature"]
+    assert packs.published("fire.daily").frequency == "school_day"
+
+
+def test_a_pack_whose_text_yaml_cut_at_a_comma_is_refused(ctx):
+    cut = PACK.replace('title: {zh: 图书室月度检查, en: "Library, monthly"}',
+                       "title: {zh: 图书室月度检查, en: Library, every month}")
+    with pytest.raises(ServiceError, match="every month"):
+        packs.parse_packs(cut)
 
 
 PACK = """
 packs:
   - key: library.monthly
     area: safety
-    title: {zh: 图书室月度检查, en: Library, monthly}
+    title: {zh: 图书室月度检查, en: "Library, monthly"}
     frequency: monthly
     items:
       - key: extinguisher_present
@@ -342,3 +357,33 @@ def test_a_refused_schedule_shows_its_message_inside_the_fields_markup(app, clie
     block = re.search(r'<div class="field invalid">\s*<label for="(\w+)">.*?</div>', refused.text, re.S)
     assert block and 'class="field-error"' in block.group(0) and 'aria-invalid="true"' in block.group(0)
     assert 'name="grace_minutes" type="text" value="45"' in refused.text  # what was typed stays
+
+
+def test_a_revised_shipped_pack_reaches_a_running_school_as_a_draft(app, client):
+    """A school seeded from an older pack file: the new pack is offered and published when
+    taken, a revised one becomes a draft to read, and the school's own edits stand."""
+    from tests.conftest import login
+
+    with app.test_request_context():
+        kitchen()  # the school's people
+        meal = packs.published("canteen.meal")
+        meal.title_en = "Our own title"  # as an older file or the school's own edit left it
+        db.session.delete(packs.published("fire.daily"))
+        db.session.commit()
+        offered = {shipped.key: mine for shipped, mine in packs.shipped_differences()}
+        assert set(offered) == {"canteen.meal", "fire.daily"} and offered["fire.daily"] is None
+    assert login(client, "logistics").status_code == 303
+    page = client.get("/checks/templates").get_data(as_text=True)
+    assert "Shipped templates that differ from yours" in page
+    added = client.post("/checks/templates/shipped/fire.daily")
+    assert added.status_code == 303
+    drafted = client.post("/checks/templates/shipped/canteen.meal")
+    assert drafted.status_code == 303
+    again = client.post("/checks/templates/shipped/canteen.meal")
+    assert again.status_code == 422 and "draft waiting" in again.get_data(as_text=True)
+    with app.test_request_context():
+        assert packs.published("fire.daily").version == 1
+        versions = packs.versions("canteen.meal")
+        assert [(t.version, t.status, t.title_en) for t in versions] == [
+            (2, "draft", "Canteen check, every meal"), (1, "published", "Our own title")]
+        assert packs.shipped_differences() == []
