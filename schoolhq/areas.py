@@ -13,7 +13,8 @@ from importlib import import_module
 
 from schoolhq.core.declare import Area
 
-AREAS = ("dashboard", "core", "auth", "places", "people", "assets", "stock", "repairs", "checks", "canteen")
+AREAS = ("dashboard", "core", "auth", "places", "people", "assets", "stock", "repairs", "checks", "canteen",
+         "hazards")
 
 
 @cache

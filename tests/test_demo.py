@@ -20,7 +20,7 @@ SCHEDULED = {
     "maintenance_plan.next_due_on", "reservation.starts_at", "reservation.ends_at", "ticket.due_at",
     "ticket.plan_due_on", "certificate.expires_on", "canteen_morning_check.certificate_until",
     "canteen_food_sample.keep_until", "canteen_delivery.keep_until", "canteen_supplier_licence.expires_on",
-    "canteen_delivery_line.use_by", "canteen_supplier.contract_until",
+    "canteen_delivery_line.use_by", "canteen_supplier.contract_until", "hazard.deadline",
 }
 
 

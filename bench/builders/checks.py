@@ -57,6 +57,7 @@ CHECK_SCHEDULES = [
     ("water.tank_monthly", "asset_kind", "water_tank", "logistics", "08:00", "17:00", 120),
     ("water.half_year", "asset_kind", "water_tank", "logistics", "08:00", "17:00", 120),
     ("water.term_start", "location", "阳光小学", "logistics", "08:00", "17:00", 120),
+    ("fire.daily", "location", "buildings", "electrician", "07:30", "17:00", 120),
     ("fire.monthly", "asset_kind", "extinguisher", "electrician", "08:00", "17:00", 120),
     ("fire.quarterly", "location", "teaching buildings", "logistics", "08:00", "17:00", 120),
     ("fire.yearly", "location", "阳光小学", "logistics", "08:00", "17:00", 120),

@@ -73,6 +73,11 @@ def load(rng: random.Random, small: bool = False) -> None:
     for n in range(2):
         add(f"二次供水水箱{n + 1}号", "A02000000", "water_tank", 26000, "", "SUS304", False, roof, date(2018, 7, 1),
             {"volume_m3": 12})
+    # special equipment: the lift has its own statutory plan (repairs), due by its certificate
+    add("综合楼乘客电梯", "A02000000", "lift", 280000, "日立", "HGP-800", False, by_name.get("会议室") or store,
+        date(2019, 8, 1), {"registration_number": "梯11苏A05521(19)", "registered_on": "2019-08-20",
+                           "inspection_valid_until": (local_today() + timedelta(days=150)).isoformat(),
+                           "inspection_body": "市特种设备检验研究院", "maintainer": "日立电梯（中国）有限公司 TS3110001"})
     shared = []
     for name, code, kind, price, brand, model, loanable in SHARED_KIT:
         for n in range(6 if kind != "tablet_cart" else 2):

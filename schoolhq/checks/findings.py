@@ -77,6 +77,11 @@ def raise_finding(round_: CheckRound, the_slot: Slot, account=None) -> CheckFind
     elif item.ticket == "suggest":
         finding.ticket_proposed = True
     db.session.add(finding)
+    db.session.flush()
+    from schoolhq.hazards.services import register_from_finding
+
+    # a safety round's failure not put right on the spot is a hazard, found when it was answered
+    register_from_finding(finding, round_, account, answer_.answered_at or utcnow(), what, answer_.note or "")
     return finding
 
 

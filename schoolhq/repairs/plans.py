@@ -254,6 +254,9 @@ def add_statutory_register(account, location_id: int) -> int:
     categories = {c.name: c.id for c in db.session.scalars(select(RepairCategory))}
     added = 0
     for row in domain().get("statutory_inspections", []):
+        if row.get("asset_kind"):
+            added += _device_plans(account, row, existing, categories)
+            continue
         if row["name"] in existing:
             continue
         reference = " ".join(filter(None, [row.get("ref", ""), f"({row.get('confidence', '')})", row.get("note", "")]))
@@ -263,6 +266,41 @@ def add_statutory_register(account, location_id: int) -> int:
             every=str(row["months"]), unit="month", lead_days=str(row.get("lead_days", 30)), target="location",
             location_id=location_id, statutory=True, evidence_required=True, reference=reference.strip(),
             skip_holidays=False))
+        added += 1
+    return added
+
+
+def _device_plans(account, row: dict, existing: set[str], categories: dict[str, int]) -> int:
+    """Special equipment (特种设备安全法 第40条): one statutory plan per device of the row's
+    kind, due when its inspection certificate runs out, naming its registration."""
+    from datetime import date as date_
+
+    from schoolhq.assets.models import Asset, AssetKind
+
+    devices = db.session.scalars(select(Asset).join(AssetKind, AssetKind.id == Asset.kind_id)
+                                 .where(AssetKind.key == row["asset_kind"], Asset.status.not_in(("disposed", "lost")))
+                                 .order_by(Asset.number))
+    added = 0
+    for device in devices:
+        title = f"{row['name']} · {device.name} {device.number}"[:120]
+        if title in existing:
+            continue
+        extra = device.extra or {}
+        try:
+            due = date_.fromisoformat(str(extra.get("inspection_valid_until") or ""))
+        except ValueError:
+            due = local_today()  # no certificate date on the register: due now, to be looked up
+        registration = " ".join(filter(None, [
+            f"使用登记证 {extra['registration_number']}" if extra.get("registration_number") else "",
+            f"登记 {extra['registered_on']}" if extra.get("registered_on") else "",
+            f"检验合格有效期至 {extra['inspection_valid_until']}" if extra.get("inspection_valid_until") else ""]))
+        reference = " ".join(filter(None, [row.get("ref", ""), f"({row.get('confidence', '')})", registration,
+                                           row.get("note", "")]))
+        save_plan(account, PlanData(
+            title=title, category_id=categories.get(row.get("category")) or next(iter(categories.values())),
+            assignee_id=account.person_id, first_due_on=due, every=str(row["months"]), unit="month",
+            lead_days=str(row.get("lead_days", 30)), target="asset", asset_id=device.id, statutory=True,
+            evidence_required=True, reference=reference.strip()[:200], skip_holidays=False))
         added += 1
     return added
 

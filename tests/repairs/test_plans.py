@@ -94,7 +94,7 @@ def test_the_statutory_register_needs_the_report_to_complete(app, client):
     assert client.post("/repairs/plans/statutory").status_code == 303  # twice adds nothing twice
     with app.app_context():
         register = db.session.scalars(select(MaintenancePlan).where(MaintenancePlan.statutory.is_(True))).all()
-        assert len(register) == 5 and all(p.evidence_required for p in register)
+        assert len(register) == 4 and all(p.evidence_required for p in register)  # no lift or boiler yet
         fire = next(p for p in register if "消防" in p.title)
         assert "消防法" in fire.reference
         fire.next_due_on = local_today() - timedelta(days=3)
@@ -115,6 +115,38 @@ def test_the_statutory_register_needs_the_report_to_complete(app, client):
         on_time, total = plans.compliance([fire.id])[fire.id]
         assert (on_time, total) == (0, 1)  # done, but after its due day
         db.session.rollback()
+
+
+def test_each_lift_and_boiler_gets_its_own_statutory_plan_from_its_certificate(ctx):
+    """特种设备安全法 第40条: each device is inspected before its certificate runs out; the plan
+    is the device's own, due on that date, naming its registration. A device with no date
+    on the register is due now; pressing again adds only devices new since."""
+    from schoolhq.assets import services as assets
+    from schoolhq.assets.models import AssetCategory, AssetKind
+
+    room, _teacher, _worker, head = school()
+    category = db.session.scalar(select(AssetCategory).where(AssetCategory.code == "A02000000"))
+    kinds = {k.key: k.id for k in db.session.scalars(select(AssetKind))}
+    valid_until = local_today() + timedelta(days=200)
+    lift = assets.register_asset({"name": "教学楼电梯", "category_id": category.id, "kind_id": kinds["lift"],
+                                  "unit_price_fen": 30000000}, room.id,
+                                 extra={"registration_number": "梯11苏A01234(23)", "registered_on": "2023-03-01",
+                                        "inspection_valid_until": valid_until.isoformat()})
+    assets.register_asset({"name": "食堂蒸汽锅炉", "category_id": category.id, "kind_id": kinds["boiler"],
+                           "unit_price_fen": 8000000}, room.id)
+    assert plans.add_statutory_register(head, room.id) == 6
+    devices = {p.asset_id: p for p in db.session.scalars(select(MaintenancePlan).where(
+        MaintenancePlan.statutory.is_(True), MaintenancePlan.target == "asset"))}
+    assert len(devices) == 2
+    plan = devices[lift.id]
+    assert plan.title.startswith("电梯定期检验 · 教学楼电梯") and plan.next_due_on == valid_until
+    assert "梯11苏A01234(23)" in plan.reference and "2023-03-01" in plan.reference and "第40条" in plan.reference
+    boiler_plan = next(p for asset_id, p in devices.items() if asset_id != lift.id)
+    assert boiler_plan.next_due_on == local_today()  # no certificate date entered: due now
+    assert plans.add_statutory_register(head, room.id) == 0
+    assets.register_asset({"name": "综合楼电梯", "category_id": category.id, "kind_id": kinds["lift"],
+                           "unit_price_fen": 30000000}, room.id)
+    assert plans.add_statutory_register(head, room.id) == 1
 
 
 def test_plan_bad_inputs(ctx):
