@@ -100,6 +100,7 @@ def start_background(app, every_seconds: int = 60) -> threading.Thread:
 
     thread = threading.Thread(target=loop, name="schoolhq-tick", daemon=True)
     thread.stop = stop.set  # type: ignore[attr-defined]
-    thread.start()
+    # said before the first run, which on a busy machine can come before this line would
     log.info("recurring work runs every %d seconds: %s", every_seconds, ", ".join(jobs()) or "no jobs")
+    thread.start()
     return thread
