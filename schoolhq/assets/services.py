@@ -550,7 +550,7 @@ def label_target(token: str):
     if public_info_shown():
         facts = [(_l("Room"), asset.location.full_name), (_l("Status"), status_name(asset.status))]
     return LabelTarget(kind=_l("Asset"), name=asset.name if facts else asset.number,
-                       url=url_for("assets.detail", asset_id=asset.id), public_facts=facts)
+                       url=url_for("assets.detail", asset_id=asset.id), public_facts=facts, record=("asset", asset.id))
 
 
 def dashboard_items(account):

@@ -150,6 +150,8 @@ class Area:
     label_resolvers: tuple[Callable, ...] = ()
     #: scanned text -> URL or None (its own codes: asset numbers, barcodes, badges)
     code_resolvers: tuple[Callable[[str], str | None], ...] = ()
+    #: LabelTarget -> notices its public card shows anyone who scans it (a point out of use)
+    label_notices: tuple[Callable, ...] = ()
     #: (attachment, account) -> True, False or None when the file is not the area's
     upload_rules: tuple[Callable, ...] = ()
     #: page name ("places.room", "assets.asset") -> panel(record, account) -> HTML or ""

@@ -17,6 +17,8 @@ class LabelTarget:
     url: str
     #: (label, value) pairs safe to show without sign-in
     public_facts: list[tuple[Any, str]] = field(default_factory=list)
+    #: (table, id) of the record, for the areas that add a notice to its card
+    record: tuple[str, int] | None = None
 
 
 Resolver = Callable[[str], LabelTarget | None]

@@ -68,7 +68,11 @@ def label(token: str):
         abort(404)
     if current_user.is_authenticated:
         return redirect(target.url)
-    return render("core/label.html", target=target, next_url=request.path)
+    from schoolhq.areas import declared
+
+    # a safety notice (a water point out of use) is for anyone who scans, whatever the card tells
+    notices = [notice for area in declared() for notices_of in area.label_notices for notice in notices_of(target)]
+    return render("core/label.html", target=target, next_url=request.path, notices=notices)
 
 
 @bp.get("/scan")

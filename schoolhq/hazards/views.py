@@ -91,7 +91,10 @@ def _hazard_page(hazard: Hazard, status: int = 200, error=None, forms: dict | No
         edit.level.data, edit.responsible_id.data = hazard.level, str(hazard.responsible_id)
         edit.deadline.data, edit.measures.data = hazard.deadline, hazard.measures
     ticket = db.session.get(Ticket, hazard.ticket_id) if hazard.ticket_id else None
+    from schoolhq.repairs.services import may_open
+
     return render("hazards/hazard.html", status=status, hazard=hazard, error=error, ticket=ticket,
+                  may_open_ticket=ticket is not None and may_open(current_user, ticket),
                   edit_form=edit, rectify_form=forms.get("rectify") or RectifyForm(formdata=None),
                   recheck_form=forms.get("recheck") or RecheckForm(formdata=None), refused=next(iter(forms), None),
                   may_manage=can(current_user, "hazards.manage"),
