@@ -20,7 +20,7 @@ PRINTED = {
     "stock.consumption", "stock.valuation", "stock.purchase_list", "canteen.morning_ledger",
     "canteen.sample_ledger", "canteen.delivery_ledger", "canteen.companion_ledger", "canteen.rates_page", "canteen.disinfection_ledger",
     "canteen.additive_ledger", "canteen.waste_ledger", "canteen.menus", "people.certificate_register",
-    "hazards.ledger",
+    "hazards.ledger", "water.point_page", "water.ledger",
 }
 
 

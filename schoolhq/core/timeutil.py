@@ -67,3 +67,13 @@ def month_bounds(month: date) -> tuple[date, date]:
     """The first day of `month`'s month and the first day of the next (a ledger's range)."""
     first = month.replace(day=1)
     return first, (first + timedelta(days=32)).replace(day=1)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it has no such day
+    (2026-08-31 + 6 months = 2027-02-28)."""
+    from calendar import monthrange
+
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))

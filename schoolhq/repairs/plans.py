@@ -4,7 +4,6 @@ register is a set of such plans with a legal reference and a required report."""
 
 from __future__ import annotations
 
-from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -17,7 +16,13 @@ from schoolhq.core import audit, counters, settings
 from schoolhq.core.calendar import is_school_day, terms
 from schoolhq.core.database import locked
 from schoolhq.core.errors import ServiceError, get_or_raise
-from schoolhq.core.timeutil import local_day_bounds_utc, local_today, school_zone, to_local
+from schoolhq.core.timeutil import (
+    add_months,
+    local_day_bounds_utc,
+    local_today,
+    school_zone,
+    to_local,
+)
 from schoolhq.extensions import db
 from schoolhq.repairs.models import MaintenancePlan, RepairCategory, Ticket
 from schoolhq.repairs.services import OPEN, _event, domain
@@ -31,9 +36,7 @@ def add_interval(day: date, every: int, unit: str) -> date:
     if unit == "week":
         return day + timedelta(weeks=every)
     if unit == "month":
-        month = day.month - 1 + every
-        year, month = day.year + month // 12, month % 12 + 1
-        return date(year, month, min(day.day, monthrange(year, month)[1]))
+        return add_months(day, every)
     # terms: the first day of the term `every` terms after the one that holds `day`
     starts = sorted(term.starts_on for term in terms() if term.starts_on > day)
     if len(starts) >= every:

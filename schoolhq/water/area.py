@@ -4,7 +4,7 @@ a point's QR card."""
 
 from flask_babel import lazy_gettext as _l
 
-from schoolhq.core.declare import Area, NavLink, menu
+from schoolhq.core.declare import Area, NavLink, Setting, menu
 from schoolhq.water import audit_trail, demo, services
 from schoolhq.water.models import WaterPoint
 
@@ -27,7 +27,12 @@ AREA = Area(
     subnav=menu(
         (_l("Water points"), (("water.view", "water.point_list"),),
          ("water.point_list", "water.point_page", "water.new_test", "water.test_page")),
+        (_l("Hygiene archive (ledger)"), (("water.view", "water.ledger"),)),
+        (_l("Settings"), (("water.manage", "water_settings.page"),)),
     ),
+    settings=(Setting("water.tank_cleaning_months", services.domain()["water"]["tank_cleaning"]["every_months"],
+                      services.months_setting, _l("Months between two cleanings of a water tank"), "number"),),
+    settings_permission="water.manage",
     dashboard=services.dashboard_items,
     panels={"places.room": services.room_panel, "assets.asset": services.asset_panel},
     label_notices=(services.label_notices,),

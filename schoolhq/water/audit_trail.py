@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from schoolhq.core.audit import Named, page_of
 from schoolhq.core.declare import AuditField, AuditTrail
 from schoolhq.extensions import db
-from schoolhq.water.models import LabTest, WaterPoint
+from schoolhq.water.models import FilterChange, LabTest, TankCleaning, WaterPoint
 
 
 def points(ids: set[int], reader) -> dict[int, Named]:
@@ -25,14 +25,34 @@ def tests(ids: set[int], reader) -> dict[int, Named]:
                           page_of(reader, "water.test_page", test_id=row.id)) for row in rows}
 
 
+def filter_changes(ids: set[int], reader) -> dict[int, Named]:
+    from schoolhq.water.services import stage_name
+
+    rows = db.session.scalars(select(FilterChange).options(joinedload(FilterChange.point).joinedload(WaterPoint.asset))
+                              .where(FilterChange.id.in_(ids)))
+    return {row.id: Named(f"{row.point.asset.number} · {stage_name(row.stage)} {row.changed_on.isoformat()}",
+                          page_of(reader, "water.point_page", asset_id=row.point.asset_id)) for row in rows}
+
+
+def cleanings(ids: set[int], reader) -> dict[int, Named]:
+    rows = db.session.scalars(select(TankCleaning).options(joinedload(TankCleaning.point).joinedload(WaterPoint.asset))
+                              .where(TankCleaning.id.in_(ids)))
+    return {row.id: Named(str(_l("Cleaning of %(tank)s, %(day)s", tank=row.point.asset.number,
+                                 day=row.cleaned_on.isoformat())),
+                          page_of(reader, "water.point_page", asset_id=row.point.asset_id)) for row in rows}
+
+
 AUDIT = AuditTrail(
     actions={
         "point.changed": _l("Changed a water point's kind or permit"),
         "point.out_of_use": _l("Took a water point out of use"),
         "point.back_in_use": _l("Brought a water point back into use after a passing test"),
         "lab_test.recorded": _l("Recorded a water lab result"),
+        "filter.changed": _l("Recorded a water filter change"),
+        "tank.cleaned": _l("Recorded a water tank cleaning"),
     },
-    records={"water_point": points, "water_lab_test": tests},
+    records={"water_point": points, "water_lab_test": tests, "water_filter_change": filter_changes,
+             "water_tank_cleaning": cleanings},
     fields={
         "kind": AuditField(_l("Kind of water point")),
         "permit_number": AuditField(_l("Hygiene permit (涉水产品卫生许可批件) number")),
@@ -40,5 +60,9 @@ AUDIT = AuditTrail(
         "result": AuditField(_l("Result")),
         "report_number": AuditField(_l("Report number")),
         "reason": AuditField(_l("Why it is taken out of use")),
+        "stage": AuditField(_l("Which filter")),
+        "filter_model": AuditField(_l("Filter model")),
+        "firm": AuditField(_l("Cleaning firm")),
+        "firm_licence": AuditField(_l("The firm's hygiene licence number")),
     },
 )

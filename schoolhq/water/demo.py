@@ -19,6 +19,11 @@ GOOD = {"coliforms": "未检出", "e_coli": "未检出", "colony_count": "12", "
 LAB = "市疾病预防控制中心检验所"
 
 
+def _entered(day: date):
+    """The report entered at four in the afternoon of its day."""
+    return local_time_utc(day, "16:00")
+
+
 def load(_school_rng: random.Random, small: bool = False) -> None:
     rng = random.Random(5749)
     head = db.session.scalar(select(Account).where(Account.username == "logistics"))
@@ -32,21 +37,39 @@ def load(_school_rng: random.Random, small: bool = False) -> None:
                         date.fromisoformat(permit) if permit else None)
         values = dict(GOOD, colony_count=str(rng.randrange(3, 40)), turbidity=f"{rng.uniform(0.1, 0.6):.1f}")
         services.record_test(head, asset.id, services.LabInput(term_test, term_test + timedelta(days=3), LAB,
-                                                               f"SJ{term_test:%Y%m}{number:03d}", values=values))
+                                                               f"SJ{term_test:%Y%m}{number:03d}", values=values,
+                                                               entered_at=_entered(term_test + timedelta(days=3))))
+    repair = db.session.scalar(select(Account).where(Account.username == "repair"))
+    for number, (asset, _point) in enumerate(rows):
+        if asset.kind.key == "water_tank":  # cleaned by a licensed firm, then tested
+            cleaned = term_test - timedelta(days=2)
+            services.record_cleaning(head, asset.id, services.CleaningInput(
+                cleaned, "清源二次供水设施清洗有限公司", "（2024）卫水清字第0087号", date(cleaned.year + 2, 3, 31), True,
+                "二氧化氯消毒剂", "有效氯 50mg/L", workers_note="张强、刘伟，健康证均在有效期内"))
+            services.record_test(head, asset.id, services.LabInput(cleaned, cleaned + timedelta(days=3), LAB,
+                                                                   f"SJ{cleaned:%Y%m}T{number:02d}", values=GOOD,
+                                                                   entered_at=_entered(cleaned + timedelta(days=3))))
+        else:  # the sediment filter changed by the school's worker, the membrane by the vendor
+            changed = today - timedelta(days=20 + 7 * (number % 12))
+            services.record_filter_change(head, asset.id, services.FilterInput(
+                changed, "sediment_pp", "QG-U5-01 PP棉", f"B{changed:%y%m}", done_by_id=repair.person_id))
+            services.record_filter_change(head, asset.id, services.FilterInput(
+                today - timedelta(days=300 + number), "membrane", "QG-RO-75G", f"M{number:03d}",
+                vendor="沁园售后 李师傅"))
     points = [asset for asset, _p in rows if asset.kind.key == "water_point"]
     if len(points) < 2:
         return
     first, second = points[0], points[1]
     failed_on = term_test + timedelta(days=5)
     services.record_test(head, first.id, services.LabInput(failed_on, failed_on + timedelta(days=2), LAB,
-                                                           f"SJ{failed_on:%Y%m%d}01", values=dict(GOOD, colony_count="160")))
-    point = services.point_of(first.id)
-    point.out_since = local_time_utc(failed_on + timedelta(days=2), "16:00")  # when the report came
+                                                           f"SJ{failed_on:%Y%m%d}01", values=dict(GOOD, colony_count="160"),
+                                                           entered_at=_entered(failed_on + timedelta(days=2))))
     retest = failed_on + timedelta(days=4)
     services.record_test(head, first.id, services.LabInput(retest, retest + timedelta(days=2), LAB,
-                                                           f"SJ{retest:%Y%m%d}02", values=GOOD))
+                                                           f"SJ{retest:%Y%m%d}02", values=GOOD,
+                                                           entered_at=_entered(retest + timedelta(days=2))))
     sampled = today - timedelta(days=5)
     services.record_test(head, second.id, services.LabInput(sampled, today - timedelta(days=3), LAB,
-                                                            f"SJ{sampled:%Y%m%d}03", values=dict(GOOD, e_coli="2")))
-    services.point_of(second.id).out_since = local_time_utc(today - timedelta(days=3), "16:00")
+                                                            f"SJ{sampled:%Y%m%d}03", values=dict(GOOD, e_coli="2"),
+                                                            entered_at=_entered(today - timedelta(days=3))))
     db.session.flush()

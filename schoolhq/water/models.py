@@ -17,6 +17,7 @@ from schoolhq.extensions import db
 if TYPE_CHECKING:
     from schoolhq.assets.models import Asset
     from schoolhq.auth.models import Account
+    from schoolhq.people.models import Person
 
 
 class WaterPoint(db.Model):
@@ -89,3 +90,62 @@ class PointEvent(db.Model):
 
 
 append_only(PointEvent.__table__, "the water point history")
+
+
+
+class FilterChange(db.Model):
+    """A filter or treatment medium changed on a point: the filter (model, batch), who did
+    it (a member of staff or the vendor's fitter), the filter taken from the store on the
+    stock ledger, and when the next change of that stage is due."""
+
+    __tablename__ = "water_filter_change"
+    __table_args__ = (CheckConstraint("interval_days BETWEEN 1 AND 1095", name="interval"),
+                      CheckConstraint("next_due_on > changed_on", name="due_after_change"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("water_point.id"), index=True)
+    #: sediment_pp, activated_carbon, membrane or other (data/water.yaml filters.by_stage_days)
+    stage: Mapped[str] = mapped_column(String(20))
+    changed_on: Mapped[date]
+    filter_model: Mapped[str] = mapped_column(String(60))
+    batch: Mapped[str] = mapped_column(String(60), default="")
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    vendor: Mapped[str] = mapped_column(String(100), default="")
+    #: the counter issue that took the filter out of the store
+    requisition_id: Mapped[int | None] = mapped_column(ForeignKey("requisition.id"))
+    interval_days: Mapped[int]
+    next_due_on: Mapped[date]
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+
+    point: Mapped[WaterPoint] = relationship()
+    done_by: Mapped[Person | None] = relationship()
+
+
+class TankCleaning(db.Model):
+    """A tank cleaned and disinfected by a qualified firm (GB 17051): the firm and its
+    hygiene licence, the workers' health certificates checked, the disinfectant and its
+    concentration, the firm's report, and the water test after cleaning."""
+
+    __tablename__ = "water_tank_cleaning"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("water_point.id"), index=True)
+    cleaned_on: Mapped[date]
+    firm: Mapped[str] = mapped_column(String(100))
+    firm_licence: Mapped[str] = mapped_column(String(60))
+    firm_licence_expires_on: Mapped[date]
+    workers_certified: Mapped[bool] = mapped_column(default=False)
+    workers_note: Mapped[str] = mapped_column(String(200), default="")
+    disinfectant: Mapped[str] = mapped_column(String(60))
+    concentration: Mapped[str] = mapped_column(String(40))
+    report_file_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
+    #: the lab test of a sample taken after the cleaning, once entered
+    test_id: Mapped[int | None] = mapped_column(ForeignKey("water_lab_test.id"))
+    next_due_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+
+    point: Mapped[WaterPoint] = relationship()
+    test: Mapped[LabTest | None] = relationship()

@@ -10,7 +10,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -22,9 +22,9 @@ from sqlalchemy.orm import joinedload
 from schoolhq.core import audit
 from schoolhq.core.errors import NotFound, ServiceError
 from schoolhq.core.permissions import can
-from schoolhq.core.timeutil import local_today, to_local, utcnow
+from schoolhq.core.timeutil import add_months, local_today, to_local, utcnow
 from schoolhq.extensions import db
-from schoolhq.water.models import LabTest, PointEvent, WaterPoint
+from schoolhq.water.models import FilterChange, LabTest, PointEvent, TankCleaning, WaterPoint
 
 DATA_FILE = Path(__file__).parent / "data" / "water.yaml"
 ASSET_KINDS = ("water_point", "water_tank")
@@ -151,6 +151,8 @@ class LabInput:
     report_file: object = None
     #: parameter key → the value as the report gives it
     values: dict[str, str] = field(default_factory=dict)
+    #: when the report was entered (now; the demo enters its past reports on their day)
+    entered_at: datetime | None = None
 
 
 def judge(parameter: dict, raw: str) -> dict | None:
@@ -226,32 +228,37 @@ def record_test(account, asset_id: int, data: LabInput) -> LabTest:
     result = "fail" if any(v["outcome"] == "fail" for v in values.values()) else "pass"
     test = LabTest(point_id=point.id, sampled_on=data.sampled_on, reported_on=data.reported_on,
                    laboratory=laboratory[:100], report_number=number[:60], report_file_id=file_id, values=values,
-                   result=result, created_by_id=account.id if account else None)
+                   result=result, created_by_id=account.id if account else None, created_at=data.entered_at or utcnow())
     db.session.add(test)
     db.session.flush()
+    cleaning = db.session.scalar(select(TankCleaning).where(
+        TankCleaning.point_id == point.id, TankCleaning.test_id.is_(None), TankCleaning.cleaned_on <= data.sampled_on)
+        .order_by(TankCleaning.cleaned_on.desc()).limit(1))
+    if cleaning is not None:
+        cleaning.test_id = test.id  # the water test after the cleaning
     audit.record("water", "lab_test.recorded", test, after={"result": result, "report_number": test.report_number},
                  summary=f"{point.asset.number} {test.report_number}")
     if result == "fail":
         failed = [p["zh"] for p in parameters() if values.get(p["key"], {}).get("outcome") == "fail"]
         _take_out(account, point, str(_l("Lab report %(number)s failed: %(what)s", number=test.report_number,
-                                         what="、".join(failed))), test)
+                                         what="、".join(failed))), test, data.entered_at)
     elif point.status == "out_of_use" and data.sampled_on >= to_local(point.out_since).date():
         point.status, point.out_since, point.out_reason = "in_use", None, ""
-        _event(point, "back_in_use", account, test.report_number, test)
+        _event(point, "back_in_use", account, test.report_number, test, data.entered_at)
         audit.record("water", "point.back_in_use", point, summary=point.asset.number)
     return test
 
 
-def _take_out(account, point: WaterPoint, reason: str, test: LabTest | None = None) -> None:
+def _take_out(account, point: WaterPoint, reason: str, test: LabTest | None = None, at: datetime | None = None) -> None:
     from flask import url_for
 
     from schoolhq.auth.services import accounts_with
     from schoolhq.core.notifications import notify
 
     if point.status != "out_of_use":
-        point.status, point.out_since = "out_of_use", utcnow()
+        point.status, point.out_since = "out_of_use", at or utcnow()
     point.out_reason = reason[:300]
-    _event(point, "out_of_use", account, reason, test)
+    _event(point, "out_of_use", account, reason, test, at)
     audit.record("water", "point.out_of_use", point, after={"reason": reason}, summary=point.asset.number)
     ticket = _ticket(account, point, reason)
     if ticket is not None:
@@ -283,6 +290,248 @@ def take_out_of_use(account, asset_id: int, reason: str) -> WaterPoint:
     point = _point(account, asset_id, lock=True)
     _take_out(account, point, reason)
     return point
+
+
+# Filters and tank cleaning ------------------------------------------------------------------
+
+def clocks(kind: str) -> list[str]:
+    """What a kind of point is kept by: filter, cleaning, lab_test (data/water.yaml)."""
+    return next((row["clocks"] for row in domain()["water"]["point_kinds"] if row["key"] == kind), [])
+
+
+def stages() -> list[tuple[str, str]]:
+    return [(row["key"], words(row)) for row in domain()["water"]["filters"]["stages"]]
+
+
+def stage_name(key: str) -> str:
+    return dict(stages()).get(key, key)
+
+
+def default_interval(asset, stage: str) -> int:
+    """The maker's interval from the register when entered, else the stage's usual one."""
+    filters = domain()["water"]["filters"]
+    entered = (asset.extra or {}).get("filter_interval_days")
+    if str(entered or "").isdigit() and 1 <= int(entered) <= 1095:
+        return int(entered)
+    return filters["by_stage_days"].get(stage, filters["default_interval_days"])
+
+
+@dataclass
+class FilterInput:
+    changed_on: date | None
+    stage: str
+    filter_model: str
+    batch: str = ""
+    done_by_id: int | None = None
+    vendor: str = ""
+    interval_days: str = ""
+    #: the filter taken from a store on the stock ledger (item, store, how many)
+    stock_item_id: int | None = None
+    store_id: int | None = None
+    quantity: str = "1"
+    note: str = ""
+
+
+def record_filter_change(account, asset_id: int, data: FilterInput) -> FilterChange:
+    """A filter changed: what and who, the filter issued from the store (the stock ledger
+    refuses taking more than it holds), and the next change due."""
+    point = _point(account, asset_id, lock=True)
+    if "filter" not in clocks(point.kind):
+        raise ServiceError(_l("This kind of water point has no filter to change."))
+    if data.changed_on is None:
+        raise ServiceError(_l("Give the day the filter was changed."), "changed_on")
+    if data.changed_on > local_today():
+        raise ServiceError(_l("A filter cannot be changed after today."), "changed_on")
+    if data.stage not in dict(stages()):
+        raise ServiceError(_l("Choose which filter was changed."), "stage")
+    model = (data.filter_model or "").strip()
+    if not model:
+        raise ServiceError(_l("Give the filter's model."), "filter_model")
+    vendor = (data.vendor or "").strip()
+    if not data.done_by_id and not vendor:
+        raise ServiceError(_l("Say who changed it: a member of staff or the vendor."), "done_by_id")
+    interval = str(data.interval_days or "").strip() or str(default_interval(point.asset, data.stage))
+    if not interval.isdigit() or not 1 <= int(interval) <= 1095:
+        raise ServiceError(_l("Enter the interval in days, from 1 to 1095."), "interval_days")
+    change = FilterChange(point_id=point.id, stage=data.stage, changed_on=data.changed_on, filter_model=model[:60],
+                          batch=(data.batch or "").strip()[:60], done_by_id=data.done_by_id or None,
+                          vendor=vendor[:100], interval_days=int(interval),
+                          next_due_on=data.changed_on + timedelta(days=int(interval)),
+                          note=(data.note or "").strip()[:300], created_by_id=account.id if account else None)
+    if data.stock_item_id:
+        from schoolhq.stock import requisitions
+
+        recipient = data.done_by_id or account.person_id
+        issued = requisitions.issue_at_counter(
+            account, data.store_id, recipient, [requisitions.CounterLine(data.stock_item_id, data.quantity or "1")],
+            str(_l("Filter change at %(point)s", point=f"{point.asset.name} {point.asset.number}")), on_paper=True)
+        change.requisition_id = issued.id
+    db.session.add(change)
+    db.session.flush()
+    audit.record("water", "filter.changed", change, after={"stage": data.stage, "filter_model": change.filter_model},
+                 summary=point.asset.number)
+    return change
+
+
+@dataclass
+class CleaningInput:
+    cleaned_on: date | None
+    firm: str
+    firm_licence: str
+    firm_licence_expires_on: date | None
+    workers_certified: bool
+    disinfectant: str
+    concentration: str
+    workers_note: str = ""
+    report_file: object = None
+
+
+def cleaning_months() -> int:
+    from schoolhq.core import settings
+
+    return settings.get("water.tank_cleaning_months")
+
+
+def months_setting(value) -> int:
+    """How often a tank is cleaned: 1 to 12 months (GB 17051 asks yearly; many places 6)."""
+    try:
+        months = int(value)
+    except (TypeError, ValueError):
+        raise ServiceError(_l("Enter a whole number of months."), "water") from None
+    if not 1 <= months <= 12:
+        raise ServiceError(_l("Enter between 1 and 12 months: GB 17051 asks at least once a year."), "water")
+    return months
+
+
+def record_cleaning(account, asset_id: int, data: CleaningInput) -> TankCleaning:
+    """A tank cleaned by a qualified firm; refused when its hygiene licence had run out or
+    the workers' health certificates were not checked."""
+    point = _point(account, asset_id, lock=True)
+    if point.kind != "tank":
+        raise ServiceError(_l("Cleaning by a firm is recorded for water tanks."))
+    if data.cleaned_on is None:
+        raise ServiceError(_l("Give the day the tank was cleaned."), "cleaned_on")
+    if data.cleaned_on > local_today():
+        raise ServiceError(_l("A cleaning cannot be dated after today."), "cleaned_on")
+    firm, licence = (data.firm or "").strip(), (data.firm_licence or "").strip()
+    if len(firm) < 2:
+        raise ServiceError(_l("Name the cleaning firm."), "firm")
+    if not licence:
+        raise ServiceError(_l("Give the firm's hygiene licence number."), "firm_licence")
+    if data.firm_licence_expires_on is None:
+        raise ServiceError(_l("Give the date the firm's licence runs out."), "firm_licence_expires_on")
+    if data.firm_licence_expires_on < data.cleaned_on:
+        raise ServiceError(_l("The firm's licence had run out on %(day)s: it was not qualified to clean the tank.",
+                              day=data.firm_licence_expires_on.isoformat()), "firm_licence_expires_on")
+    if not data.workers_certified:
+        raise ServiceError(_l("Check the cleaners' health certificates before they start."), "workers_certified")
+    disinfectant, concentration = (data.disinfectant or "").strip(), (data.concentration or "").strip()
+    if not disinfectant:
+        raise ServiceError(_l("Name the disinfectant."), "disinfectant")
+    if not concentration:
+        raise ServiceError(_l("Give its concentration, such as 有效氯 50mg/L."), "concentration")
+    file_id = None
+    if data.report_file is not None and getattr(data.report_file, "filename", ""):
+        from schoolhq.core.uploads import save_upload
+
+        file_id = save_upload(data.report_file).id
+    cleaning = TankCleaning(point_id=point.id, cleaned_on=data.cleaned_on, firm=firm[:100], firm_licence=licence[:60],
+                            firm_licence_expires_on=data.firm_licence_expires_on, workers_certified=True,
+                            workers_note=(data.workers_note or "").strip()[:200], disinfectant=disinfectant[:60],
+                            concentration=concentration[:40], report_file_id=file_id,
+                            next_due_on=add_months(data.cleaned_on, cleaning_months()),
+                            created_by_id=account.id if account else None)
+    db.session.add(cleaning)
+    db.session.flush()
+    audit.record("water", "tank.cleaned", cleaning, after={"firm": firm, "firm_licence": licence},
+                 summary=point.asset.number)
+    return cleaning
+
+
+def filter_state(point: WaterPoint) -> list[FilterChange]:
+    """The latest change of each stage of the point's filters."""
+    latest: dict[str, FilterChange] = {}
+    for change in db.session.scalars(select(FilterChange).where(FilterChange.point_id == point.id)
+                                     .order_by(FilterChange.changed_on, FilterChange.id)):
+        latest[change.stage] = change
+    return sorted(latest.values(), key=lambda change: change.next_due_on)
+
+
+def due_soon() -> tuple[list[FilterChange], list[TankCleaning]]:
+    """Filters whose next change is due within the warning days, and tanks whose next
+    cleaning is: the newest record of each stage or tank only."""
+    horizon = local_today() + timedelta(days=domain()["water"]["filters"]["warn_days"])
+    filters: dict[tuple[int, str], FilterChange] = {}
+    for change in db.session.scalars(select(FilterChange).options(joinedload(FilterChange.point))
+                                     .order_by(FilterChange.changed_on, FilterChange.id)):
+        filters[(change.point_id, change.stage)] = change
+    tanks: dict[int, TankCleaning] = {}
+    for cleaning in db.session.scalars(select(TankCleaning).options(joinedload(TankCleaning.point))
+                                       .order_by(TankCleaning.cleaned_on, TankCleaning.id)):
+        tanks[cleaning.point_id] = cleaning
+    return (sorted((c for c in filters.values() if c.next_due_on <= horizon), key=lambda c: c.next_due_on),
+            sorted((c for c in tanks.values() if c.next_due_on <= horizon), key=lambda c: c.next_due_on))
+
+
+def kept_records(point: WaterPoint) -> tuple[list[FilterChange], list[TankCleaning]]:
+    changes = list(db.session.scalars(select(FilterChange).options(joinedload(FilterChange.done_by))
+                                      .where(FilterChange.point_id == point.id)
+                                      .order_by(FilterChange.changed_on.desc(), FilterChange.id.desc())))
+    cleanings = list(db.session.scalars(select(TankCleaning).options(joinedload(TankCleaning.test))
+                                        .where(TankCleaning.point_id == point.id)
+                                        .order_by(TankCleaning.cleaned_on.desc(), TankCleaning.id.desc())))
+    return changes, cleanings
+
+
+def month_archive(month: date) -> list[tuple]:
+    """The month's rows of the 饮水设施卫生管理档案: (day, place, point, record, details,
+    result, by, asset id), by day then place: lab results, filter changes, tank cleanings,
+    and points taken out of use or back."""
+    from schoolhq.assets.models import Asset
+    from schoolhq.core.timeutil import month_bounds
+
+    first, after = month_bounds(month)
+    rows = []
+
+    def where(point: WaterPoint) -> tuple[str, str]:
+        return point.asset.location.full_name, f"{point.asset.name} {point.asset.number}"
+
+    options = joinedload(LabTest.point).joinedload(WaterPoint.asset).joinedload(Asset.location)
+    for test in db.session.scalars(select(LabTest).options(options, joinedload(LabTest.created_by))
+                                   .where(LabTest.sampled_on >= first, LabTest.sampled_on < after)):
+        failed = "、".join(p["zh"] for p in parameters() if test.values.get(p["key"], {}).get("outcome") == "fail")
+        rows.append((test.sampled_on, *where(test.point), str(_l("Lab test")),
+                     f"{test.laboratory} {test.report_number}" + (f"（{failed}）" if failed else ""),
+                     str(RESULT_LABELS[test.result]), _name(test.created_by), test.point.asset_id))
+    for change in db.session.scalars(select(FilterChange).options(joinedload(FilterChange.point).joinedload(
+            WaterPoint.asset).joinedload(Asset.location), joinedload(FilterChange.done_by))
+            .where(FilterChange.changed_on >= first, FilterChange.changed_on < after)):
+        rows.append((change.changed_on, *where(change.point), str(_l("Filter changed")),
+                     f"{stage_name(change.stage)} {change.filter_model} {change.batch}".strip(),
+                     str(_l("next %(day)s", day=change.next_due_on.isoformat())),
+                     change.done_by.name if change.done_by else change.vendor, change.point.asset_id))
+    for cleaning in db.session.scalars(select(TankCleaning).options(joinedload(TankCleaning.point).joinedload(
+            WaterPoint.asset).joinedload(Asset.location), joinedload(TankCleaning.test))
+            .where(TankCleaning.cleaned_on >= first, TankCleaning.cleaned_on < after)):
+        rows.append((cleaning.cleaned_on, *where(cleaning.point), str(_l("Tank cleaned and disinfected")),
+                     f"{cleaning.firm}（{cleaning.firm_licence}）· {cleaning.disinfectant} {cleaning.concentration}",
+                     str(RESULT_LABELS[cleaning.test.result]) if cleaning.test else str(_l("test after cleaning missing")),
+                     cleaning.firm, cleaning.point.asset_id))
+    from schoolhq.core.timeutil import local_day_bounds_utc
+
+    start, end = local_day_bounds_utc(first)[0], local_day_bounds_utc(after)[0]
+    for event in db.session.scalars(select(PointEvent).options(joinedload(PointEvent.actor))
+                                    .where(PointEvent.kind.in_(("out_of_use", "back_in_use")),
+                                           PointEvent.at >= start, PointEvent.at < end)):
+        day = to_local(event.at).date()
+        point = db.session.get(WaterPoint, event.point_id)
+        rows.append((day, *where(point), str(EVENT_LABELS[event.kind]), event.note, "", _name(event.actor),
+                     point.asset_id))
+    return sorted(rows, key=lambda row: (row[0], row[1], row[2]))
+
+
+def _name(account) -> str:
+    return account.person.name if account is not None and account.person else ""
 
 
 def history(point: WaterPoint) -> tuple[list[LabTest], list[PointEvent]]:
@@ -325,6 +574,20 @@ def dashboard_items(account) -> list:
                           [Entry(f"{p.asset.location.name} · {p.asset.name} {p.asset.number}",
                                  url_for("water.point_page", asset_id=p.asset_id), p.out_reason[:40])
                            for p in stopped[:SHOWN]]))
+    filters, tanks = due_soon()
+    today = local_today()
+    if filters:
+        items.append(Item("water", _l("Filter changes due"), len(filters), url_for("water.point_list"),
+                          "danger" if any(c.next_due_on < today for c in filters) else "warning",
+                          [Entry(f"{c.point.asset.name} {c.point.asset.number} · {stage_name(c.stage)}",
+                                 url_for("water.point_page", asset_id=c.point.asset_id), c.next_due_on.isoformat())
+                           for c in filters[:SHOWN]]))
+    if tanks:
+        items.append(Item("water", _l("Tank cleanings due"), len(tanks), url_for("water.point_list"),
+                          "danger" if any(c.next_due_on < today for c in tanks) else "warning",
+                          [Entry(f"{c.point.asset.name} {c.point.asset.number}",
+                                 url_for("water.point_page", asset_id=c.point.asset_id), c.next_due_on.isoformat())
+                           for c in tanks[:SHOWN]]))
     soon = local_today() + timedelta(days=30)
     lapsing = list(db.session.scalars(select(WaterPoint).options(joinedload(WaterPoint.asset))
                                       .where(WaterPoint.permit_expires_on.is_not(None),

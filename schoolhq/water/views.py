@@ -3,13 +3,16 @@ lab results and history), entering a lab report, and taking a point out of use."
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from schoolhq.core.permissions import can, permission_required
-from schoolhq.core.web import handle_form, redirect_to, render
+from schoolhq.core.timeutil import local_today
+from schoolhq.core.web import handle_form, month_arg, redirect_to, render, to_int
+from schoolhq.extensions import db
 from schoolhq.water import services
-from schoolhq.water.forms import OutOfUseForm, PointForm, lab_form_class
+from schoolhq.water.forms import CleaningForm, FilterForm, OutOfUseForm, PointForm, lab_form_class
 
 bp = Blueprint("water", __name__, url_prefix="/water")
 
@@ -37,12 +40,17 @@ def _point_page(asset_id: int, status: int = 200, error=None, forms: dict | None
     if "point" not in forms and point is not None:
         point_form.kind.data, point_form.permit_number.data = point.kind, point.permit_number
         point_form.permit_expires_on.data = point.permit_expires_on
-    from schoolhq.extensions import db
     from schoolhq.repairs.models import Ticket
     from schoolhq.repairs.services import may_open
 
     ticket = db.session.get(Ticket, point.ticket_id) if point and point.ticket_id else None
+    filter_form = _filter_choices(forms.get("filter") or FilterForm(formdata=None), asset)
+    cleaning_form = forms.get("cleaning") or CleaningForm(formdata=None)
+    kept = services.kept_records(point) if point else ([], [])
     return render("water/point.html", status=status, asset=asset, point=point, tests=tests, events=events,
+                  filter_form=filter_form, cleaning_form=cleaning_form, filter_changes=kept[0], cleanings=kept[1],
+                  filter_state=services.filter_state(point) if point else [], clocks=services.clocks(point.kind) if point else [],
+                  stage_name=services.stage_name, today=local_today(),
                   ticket=ticket, may_open_ticket=ticket is not None and may_open(current_user, ticket),
                   error=error, refused=next(iter(forms), None), point_form=point_form,
                   out_form=forms.get("out") or OutOfUseForm(formdata=None),
@@ -77,6 +85,50 @@ def point_out(asset_id: int):
                        page=lambda status, error, field: _point_page(asset_id, status, error, {"out": form}))
 
 
+def _filter_choices(form: FilterForm, asset) -> FilterForm:
+    from schoolhq.people import services as people
+    from schoolhq.stock import services as stock
+
+    form.stage.choices = services.stages()
+    form.done_by_id.choices = [("", _l("— the vendor's fitter —")), *people.person_choices()]
+    form.stock_item_id.choices = [("", _l("— not from the store —")),
+                                  *((str(item.id), f"{item.name} {item.spec}".strip())
+                                    for item, _quantity, _value in db.session.execute(
+                                        stock.item_rows(stock.ItemFilters(text="滤芯"))).all())]
+    form.store_id.choices = [(str(store.id), store.name) for store in stock.stores()]
+    if not form.interval_days.data and form.stage.data in dict(services.stages()):
+        form.interval_days.data = str(services.default_interval(asset, form.stage.data))
+    return form
+
+
+@bp.post("/points/<int:asset_id>/filters")
+@permission_required("water.record")
+def filter_change(asset_id: int):
+    asset = services._water_asset(asset_id)
+    form = _filter_choices(FilterForm(), asset)
+    return handle_form(form, lambda: services.record_filter_change(current_user, asset_id, services.FilterInput(
+        changed_on=form.changed_on.data, stage=form.stage.data, filter_model=form.filter_model.data,
+        batch=form.batch.data, done_by_id=to_int(form.done_by_id.data), vendor=form.vendor.data,
+        interval_days=form.interval_days.data, stock_item_id=to_int(form.stock_item_id.data),
+        store_id=to_int(form.store_id.data), quantity=form.quantity.data)),
+        success=lambda _change: redirect_to("water.point_page", asset_id=asset_id),
+        page=lambda status, error, field: _point_page(asset_id, status, error, {"filter": form}))
+
+
+@bp.post("/points/<int:asset_id>/cleanings")
+@permission_required("water.record")
+def tank_cleaning(asset_id: int):
+    services._water_asset(asset_id)
+    form = CleaningForm()
+    return handle_form(form, lambda: services.record_cleaning(current_user, asset_id, services.CleaningInput(
+        cleaned_on=form.cleaned_on.data, firm=form.firm.data, firm_licence=form.firm_licence.data,
+        firm_licence_expires_on=form.firm_licence_expires_on.data, workers_certified=form.workers_certified.data,
+        disinfectant=form.disinfectant.data, concentration=form.concentration.data,
+        workers_note=form.workers_note.data, report_file=form.report_file.data)),
+        success=lambda _cleaning: redirect_to("water.point_page", asset_id=asset_id),
+        page=lambda status, error, field: _point_page(asset_id, status, error, {"cleaning": form}))
+
+
 @bp.route("/points/<int:asset_id>/tests/new", methods=["GET", "POST"])
 @permission_required("water.record")
 def new_test(asset_id: int):
@@ -99,3 +151,22 @@ def test_page(test_id: int):
     test = services.get_test(test_id)
     return render("water/test.html", test=test, asset=test.point.asset,
                   reference=services.domain()["water"]["lab_tests"]["ref"])
+
+
+@bp.get("/ledger")
+@permission_required("water.view")
+def ledger():
+    """饮水设施卫生管理档案 of a month: every point's lab results, filter changes, tank
+    cleanings and days out of use; A4 landscape, or XLSX."""
+    first = month_arg()
+    book = services.month_archive(first)
+    title = str(_l("Drinking-water facilities hygiene archive"))
+    if request.args.get("format") == "xlsx":
+        from flask_babel import gettext as _
+
+        from schoolhq.core.xlsx import download
+
+        header = [_("Date"), _("Place"), _("Water point"), _("Record"), _("Details"), _("Result"), _("Done by")]
+        return download(f"water-{first:%Y-%m}.xlsx", [(title, header, [list(row[:7]) for row in book])])
+    return render("water/ledger.html", first=first, rows=book, title=title,
+                  retention=services.domain()["retention"])

@@ -17,7 +17,7 @@ if why_no_browser():
 
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.e2e.pages import shoot, sign_in, sign_out  # noqa: E402
+from tests.e2e.pages import pdf_pages, shoot, sign_in, sign_out  # noqa: E402
 
 GOOD = {"coliforms": "未检出", "e_coli": "未检出", "colony_count": "15", "turbidity": "0.4", "ph": "7.3",
         "odour_taste": "无", "visible_matter": "无"}
@@ -36,6 +36,19 @@ def point_in_use(app) -> dict:
                                   .order_by(WaterPoint.id.desc()).limit(1))
         tests = db.session.scalar(select(db.func.count(LabTest.id)).where(LabTest.point_id == point.id))
         return {"asset_id": point.asset_id, "token": point.asset.token, "status": point.status, "tests": tests}
+
+
+def filters_on_hand(app) -> int:
+    from sqlalchemy import select
+
+    from schoolhq.extensions import db
+    from schoolhq.stock import services as stock
+    from schoolhq.stock.models import StockItem
+
+    with app.app_context():
+        item = db.session.scalar(select(StockItem).where(StockItem.name == "直饮机滤芯",
+                                                         StockItem.spec.like("PP棉%")))
+        return stock.on_hand(item.id)
 
 
 def state(app, asset_id: int) -> dict:
@@ -71,6 +84,23 @@ def test_a_failed_lab_result_stops_the_point_until_a_passing_retest(browsing, de
     point = point_in_use(app)
     sign_in(page, "logistics")
 
+    # the sediment filter changed by the school's worker, the filter taken from the store
+    page.goto(f"/water/points/{point['asset_id']}")
+    form = page.locator("main form[action$='/filters']")
+    page.locator("main details", has=page.locator("form[action$='/filters']")).locator("summary").click()
+    form.locator("#changed_on").fill(today)
+    form.locator("#stage").select_option("sediment_pp")
+    form.locator("#filter_model").fill("QG-U5-01")
+    form.locator("#batch").fill("B2612")
+    for select, text in (("#done_by_id", "孙师傅"), ("#stock_item_id", "PP棉")):
+        option = form.locator(f"{select} option").filter(has_text=text).first
+        form.locator(select).select_option(option.get_attribute("value"))
+    before = filters_on_hand(app)
+    form.locator("button.primary[type=submit]").click()
+    expect(page.locator("main table").filter(has_text="B2612")).to_be_visible()
+    expect(page.locator("main .alert.error")).to_have_count(0)
+    assert filters_on_hand(app) == before - 1000, "one filter went out of the store on the stock ledger"
+
     # pH 15: refused in its row, nothing written
     enter_report(page, point["asset_id"], "SJ-E2E-0", dict(GOOD, ph="15"), today)
     expect(page.locator("main tr.invalid .field-error")).to_contain_text("pH")
@@ -100,3 +130,10 @@ def test_a_failed_lab_result_stops_the_point_until_a_passing_retest(browsing, de
     page.goto(f"/water/points/{point['asset_id']}")
     expect(page.locator("main .alert.error")).to_have_count(0)
     assert state(app, point["asset_id"])["status"] == "in_use"
+
+    # the month's hygiene archive names all three, and prints
+    page.goto(f"/water/ledger?month={today[:7]}")
+    table = page.locator("main table.ledger")
+    for text in ("SJ-E2E-1", "SJ-E2E-2", "B2612", "停止供水", "恢复供水"):
+        expect(table).to_contain_text(text)
+    assert pdf_pages(page, "water-archive-a4"), "the archive prints"

@@ -137,3 +137,79 @@ def test_the_history_is_append_only(ctx):
         db.session.execute(text("DELETE FROM water_point_event"))
         db.session.flush()
     db.session.rollback()
+
+
+def _tank():
+    from schoolhq.assets import services as assets
+    from schoolhq.assets.models import AssetCategory, AssetKind
+
+    category = db.session.scalar(select(AssetCategory).where(AssetCategory.code == "A02000000"))
+    kind = db.session.scalar(select(AssetKind).where(AssetKind.key == "water_tank"))
+    from schoolhq.places.models import Location
+
+    room = db.session.scalar(select(Location).where(Location.name == "101教室"))
+    tank = assets.register_asset({"name": "二次供水水箱", "category_id": category.id, "kind_id": kind.id,
+                                  "unit_price_fen": 2600000}, room.id, status="in_use")
+    db.session.commit()
+    return tank
+
+
+def _cleaning(**changes):
+    today = local_today()
+    data = services.CleaningInput(today - timedelta(days=2), "清源清洗公司", "卫水清字第0087号", today + timedelta(days=300),
+                                  True, "二氧化氯", "有效氯 50mg/L")
+    for key, value in changes.items():
+        setattr(data, key, value)
+    return data
+
+
+def test_a_tank_is_cleaned_by_a_qualified_firm_and_tested_after(ctx):
+    _asset, _room, head, _doctor = point()
+    tank = _tank()
+    today = local_today()
+    with pytest.raises(ServiceError, match="过期"):
+        services.record_cleaning(head, tank.id, _cleaning(firm_licence_expires_on=today - timedelta(days=10)))
+    with pytest.raises(ServiceError) as refused:
+        services.record_cleaning(head, tank.id, _cleaning(workers_certified=False))
+    assert refused.value.field == "workers_certified"
+    db.session.rollback()
+    cleaning = services.record_cleaning(head, tank.id, _cleaning())
+    assert cleaning.test_id is None and cleaning.next_due_on.month != cleaning.cleaned_on.month
+    test = services.record_test(head, tank.id, lab(sampled_days_ago=1))
+    assert cleaning.test_id == test.id  # the water test after the cleaning
+
+
+def test_a_point_without_filters_or_a_point_that_is_not_a_tank_is_refused(ctx):
+    asset, _room, head, _doctor = point()
+    with pytest.raises(ServiceError):
+        services.record_cleaning(head, asset.id, _cleaning())
+    tank = _tank()
+    with pytest.raises(ServiceError):
+        services.record_filter_change(head, tank.id, services.FilterInput(local_today(), "sediment_pp", "PP"))
+
+
+def test_a_filter_change_takes_the_filter_from_the_store_and_sets_the_next_one(ctx):
+    from schoolhq.stock import services as stock
+    from schoolhq.stock.models import StockMovement
+    from tests.factories.stock import make_item, make_store, receive
+
+    asset, _room, head, doctor = point()
+    store, item = make_store(), make_item("PP棉滤芯", unit="支")
+    receive(store, item, "2", "35.00")
+    db.session.commit()
+    today = local_today()
+    change = services.record_filter_change(head, asset.id, services.FilterInput(
+        today, "sediment_pp", "QG-U5-01", "B2612", done_by_id=doctor.person_id, stock_item_id=item.id,
+        store_id=store.id, quantity="1"))
+    assert change.requisition_id and change.next_due_on == today + timedelta(days=90)
+    assert stock.on_hand(item.id, store.id) == 1000  # in thousandths: one left
+    db.session.commit()
+    with pytest.raises(ServiceError):  # two more than the store holds: the stock ledger refuses
+        services.record_filter_change(head, asset.id, services.FilterInput(
+            today, "sediment_pp", "QG-U5-01", "B2612", done_by_id=doctor.person_id, stock_item_id=item.id,
+            store_id=store.id, quantity="2"))
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(StockMovement.id)).where(StockMovement.item_id == item.id)) == 2
+    with pytest.raises(ServiceError) as refused:
+        services.record_filter_change(head, asset.id, services.FilterInput(today, "sediment_pp", "QG"))
+    assert refused.value.field == "done_by_id"
