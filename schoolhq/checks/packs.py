@@ -53,6 +53,26 @@ def ticket_categories() -> dict[str, str]:
     return _shipped_packs().get("ticket_categories") or {}
 
 
+@dataclass
+class LedgerExtract:
+    """Some items of a template printed alone under the title inspectors know."""
+
+    key: str
+    template: str
+    items: tuple[str, ...]
+    title_zh: str
+    title_en: str
+
+    def title(self, language: str) -> str:
+        return self.title_en if language == "en" and self.title_en else self.title_zh
+
+
+def ledger_extracts() -> dict[str, LedgerExtract]:
+    """The shipped extracts (data/check-packs.yaml, ledgers), by key."""
+    return {row["key"]: LedgerExtract(row["key"], row["template"], tuple(row["items"]), row["title"]["zh"],
+                                      row["title"].get("en", "")) for row in _shipped_packs().get("ledgers") or []}
+
+
 def get_template(template_id: int) -> CheckTemplate:
     return get_or_raise(CheckTemplate, template_id, _l("No such check template."))
 

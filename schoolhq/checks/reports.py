@@ -96,7 +96,9 @@ def ledger_places(key: str, month: date) -> list[tuple[int, str]]:
         .order_by(Location.full_name))]
 
 
-def ledger(key: str, month: date, location_id: int | None = None) -> Ledger:
+def ledger(key: str, month: date, location_id: int | None = None, items: tuple[str, ...] = ()) -> Ledger:
+    """A month of the template's rounds; `items`: only these items' columns (an extract
+    such as the 冷藏冷冻温度记录 of the canteen's daily round)."""
     first, after = month_bounds(month)
     # the columns a row shows, not whole rounds: a round brings its place's and people's
     # chains of joined relations, a month of them more than the page's budget
@@ -138,7 +140,8 @@ def ledger(key: str, month: date, location_id: int | None = None) -> Ledger:
     ordered_items: dict[str, CheckItem] = {}
     for template in sorted(templates.values(), key=lambda t: -t.version) or ([newest] if newest else []):
         for item in template.items:
-            ordered_items.setdefault(item.key, item)
+            if not items or item.key in items:
+                ordered_items.setdefault(item.key, item)
     subjects: dict[str, list[int]] = {}
     for round_ in rounds:
         template = templates[round_.template_id]

@@ -288,16 +288,22 @@ def finding_action(finding_id: int, action: str):
 @bp.get("/ledger")
 @permission_required("checks.view", school_wide=True)
 def ledger():
+    language = judging.reader_language()
     keys = [(t.key, t) for t in packs.templates(include_retired=True)]
-    choices = list(dict(reversed(keys)).items())
+    templates_ = dict(reversed(keys))
+    extracts = {key: extract for key, extract in packs.ledger_extracts().items() if extract.template in templates_}
+    choices = [(key, packs.title_of(template, language)) for key, template in templates_.items()]
+    choices += [(key, extract.title(language)) for key, extract in extracts.items()]
     key = request.args.get("key") or (choices[0][0] if choices else "")
     if choices and key not in dict(choices):
         abort(404)
+    extract = extracts.get(key)
+    template_key = extract.template if extract else key
     month = month_arg()
-    places = reports.ledger_places(key, month) if key else []
+    places = reports.ledger_places(template_key, month) if key else []
     place = to_int(request.args.get("place"))
     place = place if place in dict(places) else None
-    book = reports.ledger(key, month, place) if key else None
+    book = reports.ledger(template_key, month, place, extract.items if extract else ()) if key else None
     if book is not None and request.args.get("format") == "xlsx":
         from schoolhq.core.xlsx import download
 
@@ -319,10 +325,10 @@ def ledger():
                  to_local(r.round.submitted_at).replace(tzinfo=None, second=0, microsecond=0)
                  if r.round.submitted_at else None]
                 for r in book.rows)
-        title = packs.title_of(book.template, judging.reader_language()) if book.template else key
+        title = dict(choices).get(key, key)
         return download(f"checks-{key}-{month:%Y-%m}.xlsx", [(title, header, rows)])
     return render("checks/ledger.html", book=book, key=key, choices=choices, month=month, places=places, place=place,
-                  retention=reports.RETENTION)
+                  retention=reports.RETENTION, extract=extract)
 
 
 @bp.get("/compliance")

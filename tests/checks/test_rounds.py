@@ -673,3 +673,21 @@ def test_the_fire_inspection_ledger_prints_both_signatures(app, client):
     for file_id in signed:
         assert f'src="/files/{file_id}"' in page, "each signature drawn in the round is printed"
     assert "被检查部门负责人签名" in page
+
+
+def test_the_fridge_readings_print_as_the_ledger_inspectors_know(app, client):
+    """冷藏冷冻温度记录: the canteen's daily round's temperature items alone, under that title."""
+    with app.test_request_context():
+        canteen, manager, _head, _assets = kitchen()
+        round_ = services.start_adhoc(manager, "canteen.daily", canteen.id)
+        fill_daily(manager, round_, fridge="5")
+        services.submit(manager, round_.id, SIGNATURE)
+        month = round_.period_start.strftime("%Y-%m")
+        db.session.commit()
+    assert login(client, "logistics").status_code == 303
+    page = client.get(f"/checks/ledger?key=cold_storage&month={month}").get_data(as_text=True)
+    assert "冷藏冷冻温度记录" in page and "Fridge and freezer temperature record" in page
+    legend = page[page.index('<ol class="legend">'):]
+    assert "冷藏设备温度" in legend and "冷冻设备温度" in legend
+    assert "防蝇" not in legend and "晨检" not in legend, "only the temperature items are printed"
+    assert client.get(f"/checks/ledger?key=cold_storage&month={month}&format=xlsx").status_code == 200
