@@ -252,6 +252,11 @@ def _findings_page(status: str) -> Page:
                                                           joinedload(services.CheckFinding.item)))} \
         if page.items else {}
     page.items = [found[finding_id] for finding_id in page.items]
+    from schoolhq.hazards.services import of_findings
+
+    hazards = of_findings(list(found))
+    for finding in page.items:  # a finding not put right on the spot, followed up as a hazard
+        finding.hazard_id = hazards.get(finding.id)
     return page
 
 

@@ -226,6 +226,18 @@ def change(account, hazard_id: int, data: HazardData) -> Hazard:
     return hazard
 
 
+def _close_finding(hazard: Hazard, account, note: str) -> None:
+    """The check finding the hazard came from is dealt with once the hazard is closed."""
+    if not hazard.finding_id:
+        return
+    from schoolhq.checks.models import CheckFinding
+
+    finding = db.session.get(CheckFinding, hazard.finding_id)
+    if finding is not None and finding.status == "open":
+        finding.status, finding.note = "closed", note[:500]
+        finding.closed_by_id, finding.closed_at = account.id, utcnow()
+
+
 def may_rectify(account, hazard: Hazard) -> bool:
     return account.person_id == hazard.responsible_id or can(account, "hazards.manage")
 
@@ -287,6 +299,7 @@ def recheck(account, hazard_id: int, passed: bool, note: str, signature: str, de
     hazard.recheck_result, hazard.recheck_signature_id = ("pass" if passed else "fail"), signed.id
     if passed:
         hazard.status, hazard.closed_at = "closed", utcnow()
+        _close_finding(hazard, account, note or hazard.rectification)
     else:
         hazard.status, hazard.deadline = "reopened", deadline
     db.session.flush()
@@ -295,6 +308,13 @@ def recheck(account, hazard_id: int, passed: bool, note: str, signature: str, de
     audit.record("hazards", "hazard.rechecked", hazard, after={"result": hazard.recheck_result, "note": note},
                  summary=hazard.description[:80])
     return hazard
+
+
+def of_findings(finding_ids: list[int]) -> dict[int, int]:
+    """finding id → the hazard it became, for the findings list."""
+    if not finding_ids:
+        return {}
+    return dict(db.session.execute(select(Hazard.finding_id, Hazard.id).where(Hazard.finding_id.in_(finding_ids))).all())
 
 
 # Lists, the dashboard and the ledger ------------------------------------------------------

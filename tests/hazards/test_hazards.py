@@ -235,3 +235,33 @@ def test_the_history_is_append_only(ctx):
         db.session.execute(text("DELETE FROM hazard_event"))
         db.session.flush()
     db.session.rollback()
+
+
+def test_closing_the_hazard_deals_with_the_finding_it_came_from(app, client):
+    from schoolhq.checks import judging
+    from schoolhq.checks import services as checks
+    from schoolhq.checks.models import CheckFinding
+
+    with app.test_request_context():
+        building, head, worker, principal = people()
+        round_ = checks.start_adhoc(worker, "fire.daily", building.id)
+        doors = next(s for s in checks.slots(round_) if s.item.key == "fire_doors")
+        checks.answer(worker, round_.id, doors.item.id, 0, judging.AnswerInput(outcome="fail", note="防火门被顶住"))
+        checks.all_remaining_pass(worker, round_.id)
+        for the_slot in checks.slots(round_):
+            if the_slot.answer is None:
+                value = judging.AnswerInput(signature=SIGNATURE) if the_slot.item.type == "signature" else \
+                    judging.AnswerInput(value="无")
+                checks.answer(worker, round_.id, the_slot.item.id, 0, value)
+        checks.submit(worker, round_.id, SIGNATURE)
+        [hazard] = db.session.scalars(select(Hazard))
+        finding = db.session.get(CheckFinding, hazard.finding_id)
+        assert (hazard.level, hazard.ticket_id, finding.status) == ("general", None, "open")
+        services.rectify(head, hazard.id, "已拔除门挡", None)
+        services.recheck(principal, hazard.id, True, "门已常闭", SIGNATURE)
+        assert (finding.status, finding.note) == ("closed", "门已常闭")
+        hazard_id = hazard.id
+        db.session.commit()
+    assert login(client, "logistics").status_code == 303
+    page = client.get("/checks/findings?status=all").get_data(as_text=True)
+    assert f'href="/hazards/{hazard_id}"' in page
