@@ -10,10 +10,13 @@
     checks oversight, findings, ledgers, templates and schedules as the logistics head; the
     canteen's morning check, food samples, menu, roster, goods receiving (the day's
     deliveries, a delivery, the receiving form, the suppliers) and monthly ledgers as the
-    canteen manager), of the saves (the lending and returns desks' scans, the counter issue,
-    a count line, the ticket status changes, the check-answer save, the canteen's morning
-    check, food sample and a delivery received among them) and of the printable reports
-    (the asset reports, the monthly repair summary, the checks compliance); a check that no
+    canteen manager; the hazard register (the lists, a hazard, the month's 台账) and the
+    drinking water (the points, a point, a lab report and its form, the month's hygiene
+    archive) as the logistics head), of the saves (the lending and returns desks' scans,
+    the counter issue, a count line, the ticket status changes, the check-answer save, the
+    canteen's morning check, food sample and a delivery received, a water lab report among
+    them) and of the printable reports (the asset reports, the monthly repair summary, the
+    checks compliance, the XLSX ledgers); a check that no
     page's query count grows with the rows it shows; the tag lookup (`resolve_tag`) alone.
     It runs on the real clock on any day: on a day without school the checks pages use the
     latest school day's rounds, which the checks builder leaves open (bench/README.md, "Any

@@ -89,7 +89,7 @@ def build(conn: Connection, school: School) -> None:
     expects it to find today's rounds made."""
     import bisect
 
-    from schoolhq.checks.demo import METHOD_READINGS, _answer
+    from schoolhq.checks.demo import METHOD_READINGS, _answer, _note
     from schoolhq.checks.judging import format_number
     from schoolhq.checks.schedules import DEFAULT_MEALS, TERM_LEAD_DAYS, _bounds, _last_school_day
     from schoolhq.core.calendar import is_school_day
@@ -398,7 +398,8 @@ def build(conn: Connection, school: School) -> None:
         failed, critical = 0, False
         for index, (item, subject) in enumerate(taken):
             outcome, value, reading = _answer(item, rng, index in failing, row["period_start"])
-            note, corrected = "", False
+            # an item answered "not applicable" by its method says why (the database asks it)
+            note, corrected = (_note(outcome, item) if outcome == "na" else ""), False
             if outcome == "fail":
                 corrected = item.ticket == "auto" or (item.ticket == "off" and rng.random() < 0.7)
                 note = rng.choice(CHECK_CORRECTIONS) if corrected else "已拍照留存"

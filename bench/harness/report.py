@@ -88,7 +88,8 @@ def header(db_path: Path, busy: list[float | None], yardstick: list[float] | Non
 def in_process_section(iterations: int, samples: list[Sample], growth, heap, lookups) -> list[str]:
     lines = [f"## (a) Server time in-process, warm ({iterations} requests each, reports {REPORT_ITERATIONS}; "
              "signed in as admin, the repairs pages as a maintenance worker or the logistics head, the checks "
-             "pages as the canteen manager or the logistics head, the canteen pages as the canteen manager)", "",
+             "pages as the canteen manager or the logistics head, the canteen pages as the canteen manager, the hazard "
+             "and water pages as the logistics head)", "",
              "| page | path | status | median ms | p95 ms | CPU ms (median) | queries | bytes | gzip bytes "
              "| target met |", "|---|---|---|---|---|---|---|---|---|---|"]
     for s in samples:
