@@ -383,7 +383,7 @@ def month_rows(month: date) -> list[Hazard]:
     """The 隐患整改台账 of a month: the hazards found in it, with where each stands now."""
     first, after = month_bounds(month)
     return list(db.session.scalars(
-        select(Hazard).options(joinedload(Hazard.location), joinedload(Hazard.responsible),
+        select(Hazard).options(joinedload(Hazard.location), joinedload(Hazard.responsible), joinedload(Hazard.asset),
                                joinedload(Hazard.found_by), joinedload(Hazard.rectified_by),
                                joinedload(Hazard.rechecked_by))
         .where(Hazard.found_on >= first, Hazard.found_on < after).order_by(Hazard.found_on, Hazard.id)))

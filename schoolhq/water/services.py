@@ -459,18 +459,26 @@ def filter_state(point: WaterPoint) -> list[FilterChange]:
 
 def due_soon() -> tuple[list[FilterChange], list[TankCleaning]]:
     """Filters whose next change is due within the warning days, and tanks whose next
-    cleaning is: the newest record of each stage or tank only."""
+    cleaning is: the newest record of each stage or tank only, of points still on the
+    register (a machine disposed of has no filter to change). The newest are picked in
+    SQL: a decade holds thousands of changes."""
+    from sqlalchemy import func
+
+    from schoolhq.assets.models import Asset
+
     horizon = local_today() + timedelta(days=domain()["water"]["filters"]["warn_days"])
-    filters: dict[tuple[int, str], FilterChange] = {}
-    for change in db.session.scalars(select(FilterChange).options(joinedload(FilterChange.point))
-                                     .order_by(FilterChange.changed_on, FilterChange.id)):
-        filters[(change.point_id, change.stage)] = change
-    tanks: dict[int, TankCleaning] = {}
-    for cleaning in db.session.scalars(select(TankCleaning).options(joinedload(TankCleaning.point))
-                                       .order_by(TankCleaning.cleaned_on, TankCleaning.id)):
-        tanks[cleaning.point_id] = cleaning
-    return (sorted((c for c in filters.values() if c.next_due_on <= horizon), key=lambda c: c.next_due_on),
-            sorted((c for c in tanks.values() if c.next_due_on <= horizon), key=lambda c: c.next_due_on))
+    on_register = select(WaterPoint.id).join(Asset, Asset.id == WaterPoint.asset_id).where(
+        Asset.status.not_in(("disposed", "lost")))
+
+    def newest(model, done_on, *partition):
+        rank = func.row_number().over(partition_by=partition, order_by=(done_on.desc(), model.id.desc())).label("rank")
+        ranked = select(model.id, model.next_due_on, rank).where(model.point_id.in_(on_register)).subquery()
+        ids = select(ranked.c.id).where(ranked.c.rank == 1, ranked.c.next_due_on <= horizon)
+        return list(db.session.scalars(select(model).options(joinedload(model.point).joinedload(WaterPoint.asset))
+                                       .where(model.id.in_(ids)).order_by(model.next_due_on, model.id)))
+
+    return (newest(FilterChange, FilterChange.changed_on, FilterChange.point_id, FilterChange.stage),
+            newest(TankCleaning, TankCleaning.cleaned_on, TankCleaning.point_id))
 
 
 def kept_records(point: WaterPoint) -> tuple[list[FilterChange], list[TankCleaning]]:
@@ -486,52 +494,64 @@ def kept_records(point: WaterPoint) -> tuple[list[FilterChange], list[TankCleani
 def month_archive(month: date) -> list[tuple]:
     """The month's rows of the 饮水设施卫生管理档案: (day, place, point, record, details,
     result, by, asset id), by day then place: lab results, filter changes, tank cleanings,
-    and points taken out of use or back."""
+    and points taken out of use or back. Plain columns, not records: a busy month of a big
+    school has hundreds of rows, each with its asset and place."""
+    from sqlalchemy.orm import aliased
+
     from schoolhq.assets.models import Asset
-    from schoolhq.core.timeutil import month_bounds
+    from schoolhq.auth.models import Account
+    from schoolhq.core.timeutil import local_day_bounds_utc, month_bounds
+    from schoolhq.people.models import Person
+    from schoolhq.places.models import Location
 
     first, after = month_bounds(month)
+    where = (Location.full_name, Asset.name, Asset.number, Asset.id)
+
+    def located(query, model):
+        return (query.join(WaterPoint, WaterPoint.id == model.point_id).join(Asset, Asset.id == WaterPoint.asset_id)
+                .join(Location, Location.id == Asset.location_id))
+
+    by = aliased(Person)
+    labels = {"test": str(_l("Lab test")), "filter": str(_l("Filter changed")),
+              "cleaning": str(_l("Tank cleaned and disinfected")), "missing": str(_l("test after cleaning missing")),
+              **{key: str(label) for key, label in RESULT_LABELS.items()},
+              **{key: str(label) for key, label in EVENT_LABELS.items()}}
+    names = {p["key"]: p["zh"] for p in parameters()}
     rows = []
-
-    def where(point: WaterPoint) -> tuple[str, str]:
-        return point.asset.location.full_name, f"{point.asset.name} {point.asset.number}"
-
-    options = joinedload(LabTest.point).joinedload(WaterPoint.asset).joinedload(Asset.location)
-    for test in db.session.scalars(select(LabTest).options(options, joinedload(LabTest.created_by))
-                                   .where(LabTest.sampled_on >= first, LabTest.sampled_on < after)):
-        failed = "、".join(p["zh"] for p in parameters() if test.values.get(p["key"], {}).get("outcome") == "fail")
-        rows.append((test.sampled_on, *where(test.point), str(_l("Lab test")),
-                     f"{test.laboratory} {test.report_number}" + (f"（{failed}）" if failed else ""),
-                     str(RESULT_LABELS[test.result]), _name(test.created_by), test.point.asset_id))
-    for change in db.session.scalars(select(FilterChange).options(joinedload(FilterChange.point).joinedload(
-            WaterPoint.asset).joinedload(Asset.location), joinedload(FilterChange.done_by))
+    for day, laboratory, number, values, result, person, place, name, asset_number, asset_id in db.session.execute(
+            located(select(LabTest.sampled_on, LabTest.laboratory, LabTest.report_number, LabTest.values,
+                           LabTest.result, by.name, *where), LabTest)
+            .outerjoin(Account, Account.id == LabTest.created_by_id).outerjoin(by, by.id == Account.person_id)
+            .where(LabTest.sampled_on >= first, LabTest.sampled_on < after)):
+        failed = "、".join(names.get(key, key) for key, value in (values or {}).items() if value.get("outcome") == "fail")
+        rows.append((day, place, f"{name} {asset_number}", labels["test"],
+                     f"{laboratory} {number}" + (f"（{failed}）" if failed else ""), labels[result], person or "",
+                     asset_id))
+    stage_names = dict(stages())
+    for day, stage, model, batch, next_due, vendor, person, place, name, asset_number, asset_id in db.session.execute(
+            located(select(FilterChange.changed_on, FilterChange.stage, FilterChange.filter_model, FilterChange.batch,
+                           FilterChange.next_due_on, FilterChange.vendor, by.name, *where), FilterChange)
+            .outerjoin(by, by.id == FilterChange.done_by_id)
             .where(FilterChange.changed_on >= first, FilterChange.changed_on < after)):
-        rows.append((change.changed_on, *where(change.point), str(_l("Filter changed")),
-                     f"{stage_name(change.stage)} {change.filter_model} {change.batch}".strip(),
-                     str(_l("next %(day)s", day=change.next_due_on.isoformat())),
-                     change.done_by.name if change.done_by else change.vendor, change.point.asset_id))
-    for cleaning in db.session.scalars(select(TankCleaning).options(joinedload(TankCleaning.point).joinedload(
-            WaterPoint.asset).joinedload(Asset.location), joinedload(TankCleaning.test))
+        rows.append((day, place, f"{name} {asset_number}", labels["filter"],
+                     f"{stage_names.get(stage, stage)} {model} {batch}".strip(),
+                     str(_l("next %(day)s", day=next_due.isoformat())), person or vendor, asset_id))
+    for day, firm, licence, disinfectant, concentration, result, place, name, asset_number, asset_id in db.session.execute(
+            located(select(TankCleaning.cleaned_on, TankCleaning.firm, TankCleaning.firm_licence,
+                           TankCleaning.disinfectant, TankCleaning.concentration, LabTest.result, *where), TankCleaning)
+            .outerjoin(LabTest, LabTest.id == TankCleaning.test_id)
             .where(TankCleaning.cleaned_on >= first, TankCleaning.cleaned_on < after)):
-        rows.append((cleaning.cleaned_on, *where(cleaning.point), str(_l("Tank cleaned and disinfected")),
-                     f"{cleaning.firm}（{cleaning.firm_licence}）· {cleaning.disinfectant} {cleaning.concentration}",
-                     str(RESULT_LABELS[cleaning.test.result]) if cleaning.test else str(_l("test after cleaning missing")),
-                     cleaning.firm, cleaning.point.asset_id))
-    from schoolhq.core.timeutil import local_day_bounds_utc
-
+        rows.append((day, place, f"{name} {asset_number}", labels["cleaning"],
+                     f"{firm}（{licence}）· {disinfectant} {concentration}", labels[result] if result else labels["missing"],
+                     firm, asset_id))
     start, end = local_day_bounds_utc(first)[0], local_day_bounds_utc(after)[0]
-    for event in db.session.scalars(select(PointEvent).options(joinedload(PointEvent.actor))
-                                    .where(PointEvent.kind.in_(("out_of_use", "back_in_use")),
-                                           PointEvent.at >= start, PointEvent.at < end)):
-        day = to_local(event.at).date()
-        point = db.session.get(WaterPoint, event.point_id)
-        rows.append((day, *where(point), str(EVENT_LABELS[event.kind]), event.note, "", _name(event.actor),
-                     point.asset_id))
+    for at, kind, note, person, place, name, asset_number, asset_id in db.session.execute(
+            located(select(PointEvent.at, PointEvent.kind, PointEvent.note, by.name, *where), PointEvent)
+            .outerjoin(Account, Account.id == PointEvent.actor_id).outerjoin(by, by.id == Account.person_id)
+            .where(PointEvent.kind.in_(("out_of_use", "back_in_use")), PointEvent.at >= start, PointEvent.at < end)):
+        rows.append((to_local(at).date(), place, f"{name} {asset_number}", labels[kind], note, "", person or "",
+                     asset_id))
     return sorted(rows, key=lambda row: (row[0], row[1], row[2]))
-
-
-def _name(account) -> str:
-    return account.person.name if account is not None and account.person else ""
 
 
 def history(point: WaterPoint) -> tuple[list[LabTest], list[PointEvent]]:

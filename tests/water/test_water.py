@@ -213,3 +213,26 @@ def test_a_filter_change_takes_the_filter_from_the_store_and_sets_the_next_one(c
     with pytest.raises(ServiceError) as refused:
         services.record_filter_change(head, asset.id, services.FilterInput(today, "sediment_pp", "QG"))
     assert refused.value.field == "done_by_id"
+
+
+def test_the_dashboard_names_the_newest_filter_due_of_points_still_on_the_register(ctx):
+    asset, _room, head, doctor = point()
+    today = local_today()
+    services.record_filter_change(head, asset.id, services.FilterInput(
+        today - timedelta(days=200), "sediment_pp", "QG-U5-01", done_by_id=doctor.person_id))
+    services.record_filter_change(head, asset.id, services.FilterInput(
+        today - timedelta(days=100), "sediment_pp", "QG-U5-01", done_by_id=doctor.person_id))
+    filters, _tanks = services.due_soon()
+    assert [c.changed_on for c in filters] == [today - timedelta(days=100)], "only the newest change of a stage"
+    services.record_filter_change(head, asset.id, services.FilterInput(
+        today - timedelta(days=1), "sediment_pp", "QG-U5-01", done_by_id=doctor.person_id))
+    assert services.due_soon()[0] == []
+    services.record_filter_change(head, asset.id, services.FilterInput(
+        today - timedelta(days=300), "membrane", "RO", vendor="沁园"))
+    assert [c.stage for c in services.due_soon()[0]] == []  # a membrane lasts 365 days: due in 65
+    services.record_filter_change(head, asset.id, services.FilterInput(
+        today - timedelta(days=400), "activated_carbon", "C2", vendor="沁园"))
+    assert [c.stage for c in services.due_soon()[0]] == ["activated_carbon"]
+    asset.status = "disposed"  # a machine no longer on the register has no filter to change
+    db.session.flush()
+    assert services.due_soon()[0] == []
