@@ -39,7 +39,9 @@ def zh() -> bool:
 
 def words(entry: dict[str, Any]) -> str:
     """An entry of the data file ({zh, en}) in the reader's language."""
-    return entry["zh"] if zh() or not entry.get("en") else entry["en"]
+    from schoolhq.core.messages import data_words
+
+    return data_words(entry)
 
 
 def symptoms() -> list[tuple[str, str]]:

@@ -78,6 +78,12 @@ def reader_language() -> str:
     return "en" if locale is not None and locale.language == "en" else "zh"
 
 
+def data_words(entry: dict) -> str:
+    """An entry of an area's data file ({zh, en}) in the reader's language (Chinese when it
+    has no English)."""
+    return entry["en"] if reader_language() == "en" and entry.get("en") else entry["zh"]
+
+
 # Writing -------------------------------------------------------------------------------
 
 def message(value: Any) -> Any:

@@ -95,6 +95,13 @@ def save_upload(file: FileStorage | None, *, images_only: bool = False, max_byte
     return attachment
 
 
+
+def save_if_given(file: FileStorage | None, *, images_only: bool = False) -> int | None:
+    """The id of the file saved, or None when the form's file field was left empty."""
+    if file is None or not getattr(file, "filename", ""):
+        return None
+    return save_upload(file, images_only=images_only).id
+
 def save_signature(data_url: str | None, unsigned_message) -> Attachment:
     """A signature drawn on the tablet's canvas, posted as a PNG data URL."""
     prefix = "data:image/png;base64,"

@@ -21,6 +21,7 @@ from schoolhq.core.database import locked
 from schoolhq.core.errors import ServiceError, get_or_raise
 from schoolhq.core.permissions import can
 from schoolhq.core.timeutil import local_today, month_bounds, to_local, utcnow
+from schoolhq.core.uploads import save_if_given
 from schoolhq.extensions import db
 from schoolhq.hazards.models import Hazard, HazardEvent
 
@@ -44,11 +45,6 @@ def domain() -> dict:
     return yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))
 
 
-def words(entry: dict) -> str:
-    """An entry of the data file ({zh, en}) in the reader's language."""
-    from schoolhq.core.messages import reader_language
-
-    return entry["en"] if reader_language() == "en" and entry.get("en") else entry["zh"]
 
 
 def days_setting(value) -> int:
@@ -121,11 +117,7 @@ def register(account, data: HazardData, finding=None, found_at: datetime | None 
     if data.source not in {"check", "patrol", "report", "inspection", "other"}:
         raise ServiceError(_l("Choose where it was found."), "source")
     _check(data, found_on)
-    photo_id = None
-    if data.photo is not None and getattr(data.photo, "filename", ""):
-        from schoolhq.core.uploads import save_upload
-
-        photo_id = save_upload(data.photo, images_only=True).id
+    photo_id = save_if_given(data.photo, images_only=True)
     hazard = Hazard(found_on=found_on, found_by_id=account.person_id if account else None, source=data.source,
                     location_id=data.location_id, asset_id=data.asset_id, description=data.description.strip()[:500],
                     level=data.level, responsible_id=data.responsible_id, deadline=data.deadline,
@@ -252,10 +244,7 @@ def rectify(account, hazard_id: int, note: str, photo=None) -> Hazard:
     note = (note or "").strip()[:500]
     if len(note) < 2:
         raise ServiceError(_l("Say what was done to rectify it."), "note")
-    if photo is not None and getattr(photo, "filename", ""):
-        from schoolhq.core.uploads import save_upload
-
-        hazard.rectified_photo_id = save_upload(photo, images_only=True).id
+    hazard.rectified_photo_id = save_if_given(photo, images_only=True) or hazard.rectified_photo_id
     hazard.status, hazard.rectified_on, hazard.rectified_by_id, hazard.rectification = \
         "rectified", local_today(), account.id, note
     hazard.rechecked_by_id = hazard.rechecked_at = hazard.recheck_result = None

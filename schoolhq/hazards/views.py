@@ -7,6 +7,7 @@ from flask import Blueprint, abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from schoolhq.core.messages import data_words
 from schoolhq.core.permissions import can, permission_required
 from schoolhq.core.web import handle_form, month_arg, redirect_to, render, to_int
 from schoolhq.extensions import db
@@ -157,6 +158,6 @@ def ledger():
                   h.recheck_note or (str(services.RECHECK_LABELS[h.recheck_result]) if h.recheck_result else ""),
                   to_local(h.closed_at).date() if h.closed_at else None, str(services.STATUS_LABELS[h.status])]
                  for n, h in enumerate(rows, start=1)]
-        return download(f"hazards-{first:%Y-%m}.xlsx", [(services.words(data["title"]), header, table)])
-    return render("hazards/ledger.html", first=first, rows=rows, title=services.words(data["title"]),
+        return download(f"hazards-{first:%Y-%m}.xlsx", [(data_words(data["title"]), header, table)])
+    return render("hazards/ledger.html", first=first, rows=rows, title=data_words(data["title"]),
                   rules=data["rules"])

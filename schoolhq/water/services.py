@@ -21,8 +21,10 @@ from sqlalchemy.orm import joinedload
 
 from schoolhq.core import audit
 from schoolhq.core.errors import NotFound, ServiceError
+from schoolhq.core.messages import data_words as words
 from schoolhq.core.permissions import can
 from schoolhq.core.timeutil import add_months, local_today, to_local, utcnow
+from schoolhq.core.uploads import save_if_given
 from schoolhq.extensions import db
 from schoolhq.water.models import FilterChange, LabTest, PointEvent, TankCleaning, WaterPoint
 
@@ -45,10 +47,6 @@ def domain() -> dict:
     return yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))
 
 
-def words(entry: dict) -> str:
-    from schoolhq.core.messages import reader_language
-
-    return entry["en"] if reader_language() == "en" and entry.get("en") else entry["zh"]
 
 
 def kinds() -> list[tuple[str, str]]:
@@ -220,11 +218,7 @@ def record_test(account, asset_id: int, data: LabInput) -> LabTest:
         if judged is not None:
             values[parameter["key"]] = judged
     point = _point(account, asset_id, lock=True)
-    file_id = None
-    if data.report_file is not None and getattr(data.report_file, "filename", ""):
-        from schoolhq.core.uploads import save_upload
-
-        file_id = save_upload(data.report_file).id
+    file_id = save_if_given(data.report_file)
     result = "fail" if any(v["outcome"] == "fail" for v in values.values()) else "pass"
     test = LabTest(point_id=point.id, sampled_on=data.sampled_on, reported_on=data.reported_on,
                    laboratory=laboratory[:100], report_number=number[:60], report_file_id=file_id, values=values,
@@ -430,11 +424,7 @@ def record_cleaning(account, asset_id: int, data: CleaningInput) -> TankCleaning
         raise ServiceError(_l("Name the disinfectant."), "disinfectant")
     if not concentration:
         raise ServiceError(_l("Give its concentration, such as 有效氯 50mg/L."), "concentration")
-    file_id = None
-    if data.report_file is not None and getattr(data.report_file, "filename", ""):
-        from schoolhq.core.uploads import save_upload
-
-        file_id = save_upload(data.report_file).id
+    file_id = save_if_given(data.report_file)
     cleaning = TankCleaning(point_id=point.id, cleaned_on=data.cleaned_on, firm=firm[:100], firm_licence=licence[:60],
                             firm_licence_expires_on=data.firm_licence_expires_on, workers_certified=True,
                             workers_note=(data.workers_note or "").strip()[:200], disinfectant=disinfectant[:60],

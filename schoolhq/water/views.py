@@ -7,6 +7,7 @@ from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from schoolhq.core.messages import data_words
 from schoolhq.core.permissions import can, permission_required
 from schoolhq.core.timeutil import local_today
 from schoolhq.core.web import handle_form, month_arg, redirect_to, render, to_int
@@ -21,7 +22,7 @@ bp = Blueprint("water", __name__, url_prefix="/water")
 def _names():
     return {"point_status": services.STATUS_LABELS, "kind_name": services.kind_name,
             "result_label": services.RESULT_LABELS, "event_label": services.EVENT_LABELS,
-            "parameters": services.parameters(), "limit_text": services.limit_text, "param_name": services.words}
+            "parameters": services.parameters(), "limit_text": services.limit_text, "param_name": data_words}
 
 
 @bp.get("/")
