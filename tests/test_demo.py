@@ -22,7 +22,7 @@ SCHEDULED = {
     "canteen_food_sample.keep_until", "canteen_delivery.keep_until", "canteen_supplier_licence.expires_on",
     "canteen_delivery_line.use_by", "canteen_supplier.contract_until", "hazard.deadline",
     "water_point.permit_expires_on", "water_filter_change.next_due_on", "water_tank_cleaning.next_due_on",
-    "water_tank_cleaning.firm_licence_expires_on",
+    "water_tank_cleaning.firm_licence_expires_on", "water_dispenser_cleaning.next_due_on",
 }
 
 

@@ -34,7 +34,7 @@ def _meal_of(round_) -> tuple[date, str, Meal | None]:
     return day, kind, meal
 
 
-def samples(round_) -> RecordAnswer | None:
+def samples(round_, _subject_id: int = 0) -> RecordAnswer | None:
     from schoolhq.canteen.samples import of_day
 
     if not _kept():
@@ -55,7 +55,7 @@ def samples(round_) -> RecordAnswer | None:
     return RecordAnswer("pass", str(_l("All %(n)s dishes sampled (food-sample log).", n=len(dishes))), link)
 
 
-def accompanied(round_) -> RecordAnswer | None:
+def accompanied(round_, _subject_id: int = 0) -> RecordAnswer | None:
     if not _kept():
         return None
     day, kind, meal = _meal_of(round_)
@@ -68,7 +68,7 @@ def accompanied(round_) -> RecordAnswer | None:
     return RecordAnswer("pass", str(_l("Recorded by %(names)s (accompanied-meal log).", names="、".join(names))), link)
 
 
-def morning_check(round_) -> RecordAnswer | None:
+def morning_check(round_, _subject_id: int = 0) -> RecordAnswer | None:
     if not _kept():
         return None
     day = round_.period_start

@@ -369,7 +369,7 @@ def answer(account, round_id: int, item_id: int, subject_id: int, data: AnswerIn
     if (same := _same_item(target, item_id)) != item_id:
         item_id, target = same, _save_target(round_id, same, subject_id)
     number_label, item = _locate(target, item_id, subject_id)
-    if item.from_record and _record_answer(db.session.get(CheckRound, target.id), item) is not None:
+    if item.from_record and _record_answer(db.session.get(CheckRound, target.id), item, subject_id) is not None:
         raise ServiceError(_l("This item is answered from the records, not by hand: the round shows what they say "
                               "and its submission writes it."))
     outcome, value, number = judging.judge(item, data, local_today())
@@ -448,7 +448,8 @@ def all_remaining_pass(account, round_id: int) -> int:
     added = 0
     for the_slot in slots(round_):
         if the_slot.answer is None and the_slot.item.type in QUICK_TYPES and the_slot.item.evidence != "always" \
-                and (not the_slot.item.from_record or _record_answer(round_, the_slot.item) is None):
+                and (not the_slot.item.from_record
+                     or _record_answer(round_, the_slot.item, the_slot.subject_id) is None):
             db.session.add(CheckAnswer(round_id=round_.id, item_id=the_slot.item.id, template_id=round_.template_id,
                                        subject_id=the_slot.subject_id, outcome="pass", answered_by_id=account.id))
             added += 1
@@ -522,20 +523,26 @@ def _named(the_slots: list[Slot]) -> str:
         for s in the_slots)
 
 
-def _record_answer(round_, item: CheckItem):
-    """What the records say for one item answered from them, or None: no area reads that
-    key, or the school does not keep those records (then it is answered by hand)."""
+def _record_answer(round_, item: CheckItem, subject_id: int = 0):
+    """What the records say for one item (about one asset, on per-asset rounds) answered
+    from them, or None: no area reads that key, or the school does not keep those records
+    (then it is answered by hand)."""
     from schoolhq.areas import record_reader
 
     reader = record_reader(item.from_record) if item.from_record else None
-    return reader(round_) if reader is not None else None
+    found = reader(round_, subject_id) if reader is not None else None
+    if found is not None and not found.outcome:  # a value the records hold, judged as if typed in
+        from dataclasses import replace
+
+        found = replace(found, outcome=judging.judge(item, judging.AnswerInput(value=found.value), local_today())[0])
+    return found
 
 
 def record_answers(round_: CheckRound, the_slots: list[Slot]) -> dict[str, Any]:
     """What the records say for each slot answered from them (dom id -> RecordAnswer)."""
     found = {}
     for the_slot in the_slots:
-        answer_ = _record_answer(round_, the_slot.item)
+        answer_ = _record_answer(round_, the_slot.item, the_slot.subject_id)
         if answer_ is not None:
             found[the_slot.dom_id] = answer_
     return found
@@ -554,9 +561,9 @@ def _answer_from_records(account, round_: CheckRound, the_slots: list[Slot]) -> 
         if existing is None:
             db.session.add(CheckAnswer(round_id=round_.id, item_id=the_slot.item.id, template_id=round_.template_id,
                                        subject_id=the_slot.subject_id, outcome=found.outcome, note=found.note[:500],
-                                       answered_by_id=account.id))
+                                       value=found.value[:500], answered_by_id=account.id))
         else:
-            existing.outcome, existing.note = found.outcome, found.note[:500]
+            existing.outcome, existing.note, existing.value = found.outcome, found.note[:500], found.value[:500]
             existing.answered_by_id, existing.answered_at = account.id, utcnow()
         written = True
     if written:

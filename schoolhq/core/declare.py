@@ -111,9 +111,12 @@ class RecordAnswer:
     """A check item answered from an area's own records rather than by hand: pass or
     fail, what the records say, and where to read them."""
 
+    #: pass, fail, warn or na; "" to have `value` judged against the item like a typed answer
     outcome: str
     note: str
     link: str = ""
+    #: the value as a hand answer would hold it (a date_expiry item's date)
+    value: str = ""
 
 
 @dataclass(frozen=True)
@@ -159,8 +162,9 @@ class Area:
     #: certificate type key ("health") -> () -> person ids who need it beyond the roles the
     #: type names (the canteen's roster: staff without a sign-in hold no role)
     certificate_needs: dict[str, Callable[[], set[int]]] = field(default_factory=dict)
-    #: record key ("canteen.samples") -> reader(round) -> RecordAnswer: check items of any
-    #: area's rounds (a pack item's `from_record`) that this area answers from its records
+    #: record key ("canteen.samples") -> reader(round, subject id) -> RecordAnswer or None:
+    #: check items of any area's rounds (a pack item's `from_record`) that this area
+    #: answers from its records; the subject is the asset on per-asset rounds, else 0
     record_items: dict[str, Callable] = field(default_factory=dict)
     #: the area's section of the principal's monthly report: (year, month) -> HTML (later)
     report_section: Callable | None = None

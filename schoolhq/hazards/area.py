@@ -39,6 +39,7 @@ AREA = Area(
     ),
     settings_permission="hazards.manage",
     dashboard=services.dashboard_items,
+    panels={"repairs.ticket": services.ticket_panel},
     upload_rules=(services.attachment_rule,),
     status_tones={Hazard: services.STATUS_TONES},
     demo=demo.load,

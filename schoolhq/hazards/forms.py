@@ -29,6 +29,7 @@ class HazardForm(FlaskForm):
     measures = TextAreaField(_l("Measures, interim ones included"), default="",
                              render_kw={"rows": 2, "maxlength": 500})
     photo = FileField(_l("Photo"), render_kw={"accept": "image/*", "capture": "environment"})
+    ticket_id = HiddenField(default="")
 
 
 class RectifyForm(FlaskForm):

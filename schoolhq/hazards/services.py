@@ -85,6 +85,8 @@ class HazardData:
     source: str = "other"
     asset_id: int | None = None
     photo: object = None
+    #: the repair report it was registered from: the hazard closes only once it is verified
+    ticket_id: int | None = None
 
 
 def _check(data: HazardData, found_on: date) -> None:
@@ -116,6 +118,8 @@ def register(account, data: HazardData, finding=None, found_at: datetime | None 
     found_on = data.found_on or local_today()
     if data.source not in {"check", "patrol", "report", "inspection", "other"}:
         raise ServiceError(_l("Choose where it was found."), "source")
+    if data.ticket_id:
+        _from_ticket(data)
     _check(data, found_on)
     photo_id = save_if_given(data.photo, images_only=True)
     hazard = Hazard(found_on=found_on, found_by_id=account.person_id if account else None, source=data.source,
@@ -124,6 +128,7 @@ def register(account, data: HazardData, finding=None, found_at: datetime | None 
                     measures=(data.measures or "").strip()[:500], photo_id=photo_id,
                     created_by_id=account.id if account else None, created_at=found_at or utcnow(),
                     description_message=description_message)
+    hazard.ticket_id = data.ticket_id or None
     if finding is not None:
         hazard.finding_id, hazard.ticket_id = finding.id, finding.ticket_id
         hazard.photo_id = hazard.photo_id or finding.photo_id
@@ -134,6 +139,40 @@ def register(account, data: HazardData, finding=None, found_at: datetime | None 
     if hazard.level == "major":
         _notify_major(hazard)
     return hazard
+
+
+def _from_ticket(data: HazardData) -> None:
+    """A hazard registered from a repair report: the ticket's place and asset, and one
+    open hazard per ticket (a second tap names the first)."""
+    from schoolhq.repairs.models import Ticket
+
+    ticket = locked(Ticket, data.ticket_id, _l("No such repair ticket."))  # two taps at once: one hazard
+    already = db.session.scalar(select(Hazard).where(Hazard.ticket_id == ticket.id, Hazard.status != "closed")
+                                .limit(1))
+    if already is not None:
+        raise ServiceError(_l("Repair ticket %(ticket)s is already on the hazard register: %(hazard)s.",
+                              ticket=ticket.number, hazard=already.description[:60]))
+    data.source = "report"
+    data.location_id = data.location_id or ticket.location_id
+    data.asset_id = data.asset_id or ticket.asset_id
+
+
+def of_ticket(ticket_id: int) -> list[Hazard]:
+    return list(db.session.scalars(select(Hazard).where(Hazard.ticket_id == ticket_id).order_by(Hazard.id)))
+
+
+def ticket_panel(ticket, account):
+    """On a repair ticket's page: the hazards it belongs to, or registering it as one."""
+    from flask import render_template
+    from markupsafe import Markup
+
+    if not can(account, "hazards.view"):
+        return Markup("")
+    found = of_ticket(ticket.id)
+    if not found and not can(account, "hazards.register"):
+        return Markup("")
+    return Markup(render_template("hazards/_ticket_panel.html", ticket=ticket, hazards=found,
+                                  status_label=STATUS_LABELS, level_label=LEVEL_LABELS))
 
 
 def _notify_major(hazard: Hazard) -> None:

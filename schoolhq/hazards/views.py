@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from schoolhq.core.messages import data_words
 from schoolhq.core.permissions import can, permission_required
-from schoolhq.core.web import handle_form, month_arg, redirect_to, render, to_int
+from schoolhq.core.web import get_or_404, handle_form, month_arg, redirect_to, render, to_int
 from schoolhq.extensions import db
 from schoolhq.hazards import services
 from schoolhq.hazards.forms import HazardForm, RecheckForm, RectifyForm
@@ -62,7 +62,8 @@ def _data(form: HazardForm, source: str = "other") -> services.HazardData:
     return services.HazardData(location_id=to_int(form.location_id.data), description=form.description.data or "",
                                responsible_id=to_int(form.responsible_id.data), deadline=deadline, level=level,
                                measures=form.measures.data or "", found_on=found_on,
-                               source=form.source.data or source, photo=form.photo.data)
+                               source=form.source.data or source, photo=form.photo.data,
+                               ticket_id=to_int(form.ticket_id.data))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -71,9 +72,22 @@ def new_hazard():
     form = _fill(HazardForm())
     if request.method == "GET" and request.args.get("place"):
         form.location_id.data = request.args["place"]
+    if request.method == "GET" and request.args.get("ticket"):
+        from schoolhq.repairs.models import Ticket
+
+        ticket = get_or_404(Ticket, to_int(request.args["ticket"]) or 0)
+        form.ticket_id.data, form.location_id.data = str(ticket.id), str(ticket.location_id)
+        form.description.data, form.source.data = ticket.shown_description, "report"
     return handle_form(form, lambda: services.register(current_user, _data(form)),
                        success=lambda hazard: redirect_to("hazards.hazard_page", hazard_id=hazard.id),
-                       page="hazards/new.html", context=_deadline_days)
+                       page="hazards/new.html",
+                       context=lambda: {**_deadline_days(), "ticket": _ticket(to_int(form.ticket_id.data))})
+
+
+def _ticket(ticket_id: int | None):
+    from schoolhq.repairs.models import Ticket
+
+    return db.session.get(Ticket, ticket_id) if ticket_id else None
 
 
 def _deadline_days() -> dict:

@@ -5,7 +5,7 @@ a point's QR card."""
 from flask_babel import lazy_gettext as _l
 
 from schoolhq.core.declare import Area, NavLink, Setting, menu
-from schoolhq.water import audit_trail, demo, services
+from schoolhq.water import audit_trail, demo, round_items, services
 from schoolhq.water.models import WaterPoint
 
 AREA = Area(
@@ -26,7 +26,7 @@ AREA = Area(
     nav=(NavLink(_l("Drinking water"), "logistics", (("water.view", "water.point_list"),), blueprint="water"),),
     subnav=menu(
         (_l("Water points"), (("water.view", "water.point_list"),),
-         ("water.point_list", "water.point_page", "water.new_test", "water.test_page")),
+         ("water.point_list", "water.point_page", "water.new_test", "water.test_page", "water.dispenser_cleaning")),
         (_l("Hygiene archive (ledger)"), (("water.view", "water.ledger"),)),
         (_l("Settings"), (("water.manage", "water_settings.page"),)),
     ),
@@ -36,6 +36,7 @@ AREA = Area(
     dashboard=services.dashboard_items,
     panels={"places.room": services.room_panel, "assets.asset": services.asset_panel},
     label_notices=(services.label_notices,),
+    record_items=round_items.RECORD_ITEMS,
     upload_rules=(services.attachment_rule,),
     status_tones={WaterPoint: services.STATUS_TONES},
     demo=demo.load,

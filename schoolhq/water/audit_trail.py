@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from schoolhq.core.audit import Named, page_of
 from schoolhq.core.declare import AuditField, AuditTrail
 from schoolhq.extensions import db
-from schoolhq.water.models import FilterChange, LabTest, TankCleaning, WaterPoint
+from schoolhq.water.models import DispenserCleaning, FilterChange, LabTest, TankCleaning, WaterPoint
 
 
 def points(ids: set[int], reader) -> dict[int, Named]:
@@ -34,12 +34,15 @@ def filter_changes(ids: set[int], reader) -> dict[int, Named]:
                           page_of(reader, "water.point_page", asset_id=row.point.asset_id)) for row in rows}
 
 
-def cleanings(ids: set[int], reader) -> dict[int, Named]:
-    rows = db.session.scalars(select(TankCleaning).options(joinedload(TankCleaning.point).joinedload(WaterPoint.asset))
-                              .where(TankCleaning.id.in_(ids)))
-    return {row.id: Named(str(_l("Cleaning of %(tank)s, %(day)s", tank=row.point.asset.number,
-                                 day=row.cleaned_on.isoformat())),
-                          page_of(reader, "water.point_page", asset_id=row.point.asset_id)) for row in rows}
+def _cleanings(model):
+    def named(ids: set[int], reader) -> dict[int, Named]:
+        rows = db.session.scalars(select(model).options(joinedload(model.point).joinedload(WaterPoint.asset))
+                                  .where(model.id.in_(ids)))
+        return {row.id: Named(str(_l("Cleaning of %(tank)s, %(day)s", tank=row.point.asset.number,
+                                     day=row.cleaned_on.isoformat())),
+                              page_of(reader, "water.point_page", asset_id=row.point.asset_id)) for row in rows}
+
+    return named
 
 
 AUDIT = AuditTrail(
@@ -50,9 +53,10 @@ AUDIT = AuditTrail(
         "lab_test.recorded": _l("Recorded a water lab result"),
         "filter.changed": _l("Recorded a water filter change"),
         "tank.cleaned": _l("Recorded a water tank cleaning"),
+        "dispenser.cleaned": _l("Recorded a dispenser cleaning"),
     },
     records={"water_point": points, "water_lab_test": tests, "water_filter_change": filter_changes,
-             "water_tank_cleaning": cleanings},
+             "water_tank_cleaning": _cleanings(TankCleaning), "water_dispenser_cleaning": _cleanings(DispenserCleaning)},
     fields={
         "kind": AuditField(_l("Kind of water point")),
         "permit_number": AuditField(_l("Hygiene permit (涉水产品卫生许可批件) number")),
@@ -64,5 +68,7 @@ AUDIT = AuditTrail(
         "filter_model": AuditField(_l("Filter model")),
         "firm": AuditField(_l("Cleaning firm")),
         "firm_licence": AuditField(_l("The firm's hygiene licence number")),
+        "by": AuditField(_l("Cleaned by")),
+        "disinfectant": AuditField(_l("Disinfectant")),
     },
 )

@@ -1,6 +1,8 @@
 """The demo school's drinking water: every point and tank set up from the register with its
-permit, tested before this term; one point failed its colony count, was out of use and came
-back with a passing retest; one failed for E. coli three days ago and is out of use now."""
+permit, tested before this term; filters changed, tanks cleaned by a firm, the office's
+dispenser cleaned by the worker on its seasonal interval; one point failed its colony
+count, was out of use and came back with a passing retest; one failed for E. coli three
+days ago and is out of use now."""
 
 from __future__ import annotations
 
@@ -30,9 +32,12 @@ def load(_school_rng: random.Random, small: bool = False) -> None:
     today = local_today()
     rows = services.points()
     term_test = today - timedelta(days=40)  # the test before the term (the demo's rounds go back 90 days)
+    machines = [asset.id for asset, _point in rows if asset.kind.key == "water_point"]
+    dispenser = machines[-1] if len(machines) > 3 else None  # the office's bottled-water dispenser
     for number, (asset, _point) in enumerate(rows, start=1):
         permit = (asset.extra or {}).get("permit_expiry")
-        services.set_up(head, asset.id, "tank" if asset.kind.key == "water_tank" else "direct_drinking",
+        kind = "tank" if asset.kind.key == "water_tank" else "dispenser" if asset.id == dispenser else "direct_drinking"
+        services.set_up(head, asset.id, kind,
                         f"卫水字（2023）第{3100 + number:04d}号" if asset.kind.key == "water_point" else "",
                         date.fromisoformat(permit) if permit else None)
         values = dict(GOOD, colony_count=str(rng.randrange(3, 40)), turbidity=f"{rng.uniform(0.1, 0.6):.1f}")
@@ -41,7 +46,13 @@ def load(_school_rng: random.Random, small: bool = False) -> None:
                                                                entered_at=_entered(term_test + timedelta(days=3))))
     repair = db.session.scalar(select(Account).where(Account.username == "repair"))
     for number, (asset, _point) in enumerate(rows):
-        if asset.kind.key == "water_tank":  # cleaned by a licensed firm, then tested
+        if asset.id == dispenser:  # cleaned by the worker every 60 days in winter, 30 in summer; due again soon
+            cleaned = today - timedelta(days=150)
+            while cleaned <= today:
+                services.record_dispenser_cleaning(head, asset.id, services.DispenserInput(
+                    cleaned, repair.person_id, "含氯消毒片", "有效氯 250mg/L", "拆洗水嘴、内胆，清水冲净"))
+                cleaned += timedelta(days=services.dispenser_interval(cleaned) - 2)
+        elif asset.kind.key == "water_tank":  # cleaned by a licensed firm, then tested
             cleaned = term_test - timedelta(days=2)
             services.record_cleaning(head, asset.id, services.CleaningInput(
                 cleaned, "清源二次供水设施清洗有限公司", "（2024）卫水清字第0087号", date(cleaned.year + 2, 3, 31), True,

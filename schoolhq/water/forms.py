@@ -50,6 +50,15 @@ class CleaningForm(FlaskForm):
     report_file = FileField(_l("The firm's report (PDF or photo)"), render_kw={"accept": "application/pdf,image/*"})
 
 
+class DispenserForm(FlaskForm):
+    cleaned_on = DateField(_l("Cleaned on"), validators=[Optional(), plausible_day])
+    done_by_id = SelectField(_l("Cleaned by"), coerce=str, validate_choice=False)
+    disinfectant = StringField(_l("Disinfectant"), render_kw={"maxlength": 60, "required": True})
+    concentration = StringField(_l("Concentration"), render_kw={"maxlength": 40, "required": True,
+                                                                "placeholder": "有效氯 250mg/L"})
+    note = StringField(_l("Note"), render_kw={"maxlength": 300})
+
+
 class _LabBase(FlaskForm):
     sampled_on = DateField(_l("Sample taken on"), validators=[Optional(), plausible_day])
     reported_on = DateField(_l("Report dated"), validators=[Optional(), plausible_day])

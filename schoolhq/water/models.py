@@ -92,7 +92,6 @@ class PointEvent(db.Model):
 append_only(PointEvent.__table__, "the water point history")
 
 
-
 class FilterChange(db.Model):
     """A filter or treatment medium changed on a point: the filter (model, batch), who did
     it (a member of staff or the vendor's fitter), the filter taken from the store on the
@@ -149,3 +148,25 @@ class TankCleaning(db.Model):
 
     point: Mapped[WaterPoint] = relationship()
     test: Mapped[LabTest | None] = relationship()
+
+
+class DispenserCleaning(db.Model):
+    """A bottled-water dispenser cleaned and disinfected by the school's own staff: who,
+    the disinfectant and its concentration, and when the next is due (sooner in summer)."""
+
+    __tablename__ = "water_dispenser_cleaning"
+    __table_args__ = (CheckConstraint("next_due_on > cleaned_on", name="due_after_cleaning"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("water_point.id"), index=True)
+    cleaned_on: Mapped[date]
+    done_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    disinfectant: Mapped[str] = mapped_column(String(60))
+    concentration: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    next_due_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+
+    point: Mapped[WaterPoint] = relationship()
+    done_by: Mapped[Person] = relationship()

@@ -26,7 +26,14 @@ from schoolhq.core.permissions import can
 from schoolhq.core.timeutil import add_months, local_today, to_local, utcnow
 from schoolhq.core.uploads import save_if_given
 from schoolhq.extensions import db
-from schoolhq.water.models import FilterChange, LabTest, PointEvent, TankCleaning, WaterPoint
+from schoolhq.water.models import (
+    DispenserCleaning,
+    FilterChange,
+    LabTest,
+    PointEvent,
+    TankCleaning,
+    WaterPoint,
+)
 
 DATA_FILE = Path(__file__).parent / "data" / "water.yaml"
 ASSET_KINDS = ("water_point", "water_tank")
@@ -397,6 +404,16 @@ def months_setting(value) -> int:
     return months
 
 
+def _disinfection(data) -> tuple[str, str]:
+    """The disinfectant and its concentration a cleaning names, both required."""
+    disinfectant, concentration = (data.disinfectant or "").strip(), (data.concentration or "").strip()
+    if not disinfectant:
+        raise ServiceError(_l("Name the disinfectant."), "disinfectant")
+    if not concentration:
+        raise ServiceError(_l("Give its concentration, such as 有效氯 50mg/L."), "concentration")
+    return disinfectant, concentration
+
+
 def record_cleaning(account, asset_id: int, data: CleaningInput) -> TankCleaning:
     """A tank cleaned by a qualified firm; refused when its hygiene licence had run out or
     the workers' health certificates were not checked."""
@@ -419,11 +436,7 @@ def record_cleaning(account, asset_id: int, data: CleaningInput) -> TankCleaning
                               day=data.firm_licence_expires_on.isoformat()), "firm_licence_expires_on")
     if not data.workers_certified:
         raise ServiceError(_l("Check the cleaners' health certificates before they start."), "workers_certified")
-    disinfectant, concentration = (data.disinfectant or "").strip(), (data.concentration or "").strip()
-    if not disinfectant:
-        raise ServiceError(_l("Name the disinfectant."), "disinfectant")
-    if not concentration:
-        raise ServiceError(_l("Give its concentration, such as 有效氯 50mg/L."), "concentration")
+    disinfectant, concentration = _disinfection(data)
     file_id = save_if_given(data.report_file)
     cleaning = TankCleaning(point_id=point.id, cleaned_on=data.cleaned_on, firm=firm[:100], firm_licence=licence[:60],
                             firm_licence_expires_on=data.firm_licence_expires_on, workers_certified=True,
@@ -438,6 +451,50 @@ def record_cleaning(account, asset_id: int, data: CleaningInput) -> TankCleaning
     return cleaning
 
 
+@dataclass
+class DispenserInput:
+    cleaned_on: date | None
+    done_by_id: int | None
+    disinfectant: str
+    concentration: str
+    note: str = ""
+
+
+def dispenser_interval(day: date) -> int:
+    """Days to the next cleaning of a dispenser cleaned on `day`: shorter in summer."""
+    rule = domain()["water"]["dispenser_cleaning"]
+    season = "summer" if day.month in rule["summer_months"] else "winter"
+    return rule["interval_days"][season]
+
+
+def record_dispenser_cleaning(account, asset_id: int, data: DispenserInput) -> DispenserCleaning:
+    """A bottled-water dispenser cleaned and disinfected by the school's own staff."""
+    from schoolhq.people.models import Person
+
+    point = _point(account, asset_id, lock=True)
+    if point.kind != "dispenser":
+        raise ServiceError(_l("Cleaning by staff is recorded for bottled-water dispensers; a tank is cleaned by a "
+                              "qualified firm."))
+    if data.cleaned_on is None:
+        raise ServiceError(_l("Give the day the dispenser was cleaned."), "cleaned_on")
+    if data.cleaned_on > local_today():
+        raise ServiceError(_l("A cleaning cannot be dated after today."), "cleaned_on")
+    person = db.session.get(Person, data.done_by_id) if data.done_by_id else None
+    if person is None or person.left_at is not None:
+        raise ServiceError(_l("Choose who cleaned it."), "done_by_id")
+    disinfectant, concentration = _disinfection(data)
+    cleaning = DispenserCleaning(point_id=point.id, cleaned_on=data.cleaned_on, done_by_id=person.id,
+                                 disinfectant=disinfectant[:60], concentration=concentration[:40],
+                                 note=(data.note or "").strip()[:300],
+                                 next_due_on=data.cleaned_on + timedelta(days=dispenser_interval(data.cleaned_on)),
+                                 created_by_id=account.id if account else None)
+    db.session.add(cleaning)
+    db.session.flush()
+    audit.record("water", "dispenser.cleaned", cleaning, after={"by": person.name, "disinfectant": disinfectant},
+                 summary=point.asset.number)
+    return cleaning
+
+
 def filter_state(point: WaterPoint) -> list[FilterChange]:
     """The latest change of each stage of the point's filters."""
     latest: dict[str, FilterChange] = {}
@@ -447,38 +504,49 @@ def filter_state(point: WaterPoint) -> list[FilterChange]:
     return sorted(latest.values(), key=lambda change: change.next_due_on)
 
 
-def due_soon() -> tuple[list[FilterChange], list[TankCleaning]]:
-    """Filters whose next change is due within the warning days, and tanks whose next
-    cleaning is: the newest record of each stage or tank only, of points still on the
-    register (a machine disposed of has no filter to change). The newest are picked in
-    SQL: a decade holds thousands of changes."""
+def due_soon() -> tuple[list[FilterChange], list[TankCleaning], list[DispenserCleaning]]:
+    """Filters whose next change is due within the warning days, and tanks and dispensers
+    whose next cleaning is: the newest record of each stage, tank or dispenser only, of
+    points still on the register (a machine disposed of has no filter to change). The
+    newest are picked in SQL: a decade holds thousands of changes."""
     from sqlalchemy import func
 
     from schoolhq.assets.models import Asset
 
-    horizon = local_today() + timedelta(days=domain()["water"]["filters"]["warn_days"])
+    rules, today = domain()["water"], local_today()
     on_register = select(WaterPoint.id).join(Asset, Asset.id == WaterPoint.asset_id).where(
         Asset.status.not_in(("disposed", "lost")))
 
-    def newest(model, done_on, *partition):
+    def newest(model, done_on, warn_days, *partition):
         rank = func.row_number().over(partition_by=partition, order_by=(done_on.desc(), model.id.desc())).label("rank")
         ranked = select(model.id, model.next_due_on, rank).where(model.point_id.in_(on_register)).subquery()
-        ids = select(ranked.c.id).where(ranked.c.rank == 1, ranked.c.next_due_on <= horizon)
+        ids = select(ranked.c.id).where(ranked.c.rank == 1, ranked.c.next_due_on <= today + timedelta(days=warn_days))
         return list(db.session.scalars(select(model).options(joinedload(model.point).joinedload(WaterPoint.asset))
                                        .where(model.id.in_(ids)).order_by(model.next_due_on, model.id)))
 
-    return (newest(FilterChange, FilterChange.changed_on, FilterChange.point_id, FilterChange.stage),
-            newest(TankCleaning, TankCleaning.cleaned_on, TankCleaning.point_id))
+    filter_warn = rules["filters"]["warn_days"]
+    return (newest(FilterChange, FilterChange.changed_on, filter_warn, FilterChange.point_id, FilterChange.stage),
+            newest(TankCleaning, TankCleaning.cleaned_on, filter_warn, TankCleaning.point_id),
+            newest(DispenserCleaning, DispenserCleaning.cleaned_on, rules["dispenser_cleaning"]["warn_days"],
+                   DispenserCleaning.point_id))
 
 
-def kept_records(point: WaterPoint) -> tuple[list[FilterChange], list[TankCleaning]]:
+def kept_records(point: WaterPoint) -> tuple[list[FilterChange], list[TankCleaning], list[DispenserCleaning]]:
+    """The point's filter changes, firm cleanings and staff cleanings, newest first; only
+    the kinds its kind of point keeps are read."""
     changes = list(db.session.scalars(select(FilterChange).options(joinedload(FilterChange.done_by))
                                       .where(FilterChange.point_id == point.id)
-                                      .order_by(FilterChange.changed_on.desc(), FilterChange.id.desc())))
+                                      .order_by(FilterChange.changed_on.desc(), FilterChange.id.desc()))) \
+        if "filter" in clocks(point.kind) else []
     cleanings = list(db.session.scalars(select(TankCleaning).options(joinedload(TankCleaning.test))
                                         .where(TankCleaning.point_id == point.id)
-                                        .order_by(TankCleaning.cleaned_on.desc(), TankCleaning.id.desc())))
-    return changes, cleanings
+                                        .order_by(TankCleaning.cleaned_on.desc(), TankCleaning.id.desc()))) \
+        if point.kind == "tank" else []
+    by_staff = list(db.session.scalars(select(DispenserCleaning).options(joinedload(DispenserCleaning.done_by))
+                                       .where(DispenserCleaning.point_id == point.id)
+                                       .order_by(DispenserCleaning.cleaned_on.desc(), DispenserCleaning.id.desc()))) \
+        if point.kind == "dispenser" else []
+    return changes, cleanings, by_staff
 
 
 def month_archive(month: date) -> list[tuple]:
@@ -503,7 +571,8 @@ def month_archive(month: date) -> list[tuple]:
 
     by = aliased(Person)
     labels = {"test": str(_l("Lab test")), "filter": str(_l("Filter changed")),
-              "cleaning": str(_l("Tank cleaned and disinfected")), "missing": str(_l("test after cleaning missing")),
+              "cleaning": str(_l("Tank cleaned and disinfected")),
+              "dispenser": str(_l("Dispenser cleaned and disinfected")), "missing": str(_l("test after cleaning missing")),
               **{key: str(label) for key, label in RESULT_LABELS.items()},
               **{key: str(label) for key, label in EVENT_LABELS.items()}}
     names = {p["key"]: p["zh"] for p in parameters()}
@@ -534,6 +603,14 @@ def month_archive(month: date) -> list[tuple]:
         rows.append((day, place, f"{name} {asset_number}", labels["cleaning"],
                      f"{firm}（{licence}）· {disinfectant} {concentration}", labels[result] if result else labels["missing"],
                      firm, asset_id))
+    for day, disinfectant, concentration, next_due, person, place, name, asset_number, asset_id in db.session.execute(
+            located(select(DispenserCleaning.cleaned_on, DispenserCleaning.disinfectant,
+                           DispenserCleaning.concentration, DispenserCleaning.next_due_on, by.name, *where),
+                    DispenserCleaning)
+            .join(by, by.id == DispenserCleaning.done_by_id)
+            .where(DispenserCleaning.cleaned_on >= first, DispenserCleaning.cleaned_on < after)):
+        rows.append((day, place, f"{name} {asset_number}", labels["dispenser"], f"{disinfectant} {concentration}",
+                     str(_l("next %(day)s", day=next_due.isoformat())), person, asset_id))
     start, end = local_day_bounds_utc(first)[0], local_day_bounds_utc(after)[0]
     for at, kind, note, person, place, name, asset_number, asset_id in db.session.execute(
             located(select(PointEvent.at, PointEvent.kind, PointEvent.note, by.name, *where), PointEvent)
@@ -545,9 +622,11 @@ def month_archive(month: date) -> list[tuple]:
 
 
 def history(point: WaterPoint) -> tuple[list[LabTest], list[PointEvent]]:
+    from schoolhq.auth.models import Account
+
     tests = list(db.session.scalars(select(LabTest).where(LabTest.point_id == point.id)
                                     .order_by(LabTest.sampled_on.desc(), LabTest.id.desc())))
-    events = list(db.session.scalars(select(PointEvent).options(joinedload(PointEvent.actor))
+    events = list(db.session.scalars(select(PointEvent).options(joinedload(PointEvent.actor).joinedload(Account.person))
                                      .where(PointEvent.point_id == point.id).order_by(PointEvent.id.desc())))
     return tests, events
 
@@ -584,7 +663,7 @@ def dashboard_items(account) -> list:
                           [Entry(f"{p.asset.location.name} · {p.asset.name} {p.asset.number}",
                                  url_for("water.point_page", asset_id=p.asset_id), p.out_reason[:40])
                            for p in stopped[:SHOWN]]))
-    filters, tanks = due_soon()
+    filters, tanks, dispensers = due_soon()
     today = local_today()
     if filters:
         items.append(Item("water", _l("Filter changes due"), len(filters), url_for("water.point_list"),
@@ -598,6 +677,12 @@ def dashboard_items(account) -> list:
                           [Entry(f"{c.point.asset.name} {c.point.asset.number}",
                                  url_for("water.point_page", asset_id=c.point.asset_id), c.next_due_on.isoformat())
                            for c in tanks[:SHOWN]]))
+    if dispensers:
+        items.append(Item("water", _l("Dispenser cleanings due"), len(dispensers), url_for("water.point_list"),
+                          "danger" if any(c.next_due_on < today for c in dispensers) else "warning",
+                          [Entry(f"{c.point.asset.location.name} · {c.point.asset.name} {c.point.asset.number}",
+                                 url_for("water.point_page", asset_id=c.point.asset_id), c.next_due_on.isoformat())
+                           for c in dispensers[:SHOWN]]))
     soon = local_today() + timedelta(days=30)
     lapsing = list(db.session.scalars(select(WaterPoint).options(joinedload(WaterPoint.asset))
                                       .where(WaterPoint.permit_expires_on.is_not(None),

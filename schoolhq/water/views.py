@@ -13,7 +13,14 @@ from schoolhq.core.timeutil import local_today
 from schoolhq.core.web import handle_form, month_arg, redirect_to, render, to_int
 from schoolhq.extensions import db
 from schoolhq.water import services
-from schoolhq.water.forms import CleaningForm, FilterForm, OutOfUseForm, PointForm, lab_form_class
+from schoolhq.water.forms import (
+    CleaningForm,
+    DispenserForm,
+    FilterForm,
+    OutOfUseForm,
+    PointForm,
+    lab_form_class,
+)
 
 bp = Blueprint("water", __name__, url_prefix="/water")
 
@@ -47,9 +54,12 @@ def _point_page(asset_id: int, status: int = 200, error=None, forms: dict | None
     ticket = db.session.get(Ticket, point.ticket_id) if point and point.ticket_id else None
     filter_form = _filter_choices(forms.get("filter") or FilterForm(formdata=None), asset)
     cleaning_form = forms.get("cleaning") or CleaningForm(formdata=None)
-    kept = services.kept_records(point) if point else ([], [])
+    dispenser_form = forms.get("dispenser") or DispenserForm(formdata=None)
+    dispenser_form.done_by_id.choices = _staff_choices()
+    kept = services.kept_records(point) if point else ([], [], [])
     return render("water/point.html", status=status, asset=asset, point=point, tests=tests, events=events,
                   filter_form=filter_form, cleaning_form=cleaning_form, filter_changes=kept[0], cleanings=kept[1],
+                  staff_cleanings=kept[2], dispenser_form=dispenser_form, dispenser_rule=services.domain()["water"]["dispenser_cleaning"],
                   filter_state=services.filter_state(point) if point else [], clocks=services.clocks(point.kind) if point else [],
                   stage_name=services.stage_name, today=local_today(),
                   ticket=ticket, may_open_ticket=ticket is not None and may_open(current_user, ticket),
@@ -84,6 +94,12 @@ def point_out(asset_id: int):
     return handle_form(form, lambda: services.take_out_of_use(current_user, asset_id, form.reason.data),
                        success=lambda _point: redirect_to("water.point_page", asset_id=asset_id),
                        page=lambda status, error, field: _point_page(asset_id, status, error, {"out": form}))
+
+
+def _staff_choices() -> list:
+    from schoolhq.people import services as people
+
+    return [("", "—"), *people.person_choices()]
 
 
 def _filter_choices(form: FilterForm, asset) -> FilterForm:
@@ -128,6 +144,19 @@ def tank_cleaning(asset_id: int):
         workers_note=form.workers_note.data, report_file=form.report_file.data)),
         success=lambda _cleaning: redirect_to("water.point_page", asset_id=asset_id),
         page=lambda status, error, field: _point_page(asset_id, status, error, {"cleaning": form}))
+
+
+@bp.post("/points/<int:asset_id>/dispenser-cleanings")
+@permission_required("water.record")
+def dispenser_cleaning(asset_id: int):
+    services._water_asset(asset_id)
+    form = DispenserForm()
+    form.done_by_id.choices = _staff_choices()
+    return handle_form(form, lambda: services.record_dispenser_cleaning(current_user, asset_id, services.DispenserInput(
+        cleaned_on=form.cleaned_on.data, done_by_id=to_int(form.done_by_id.data), disinfectant=form.disinfectant.data,
+        concentration=form.concentration.data, note=form.note.data)),
+        success=lambda _cleaning: redirect_to("water.point_page", asset_id=asset_id),
+        page=lambda status, error, field: _point_page(asset_id, status, error, {"dispenser": form}))
 
 
 @bp.route("/points/<int:asset_id>/tests/new", methods=["GET", "POST"])

@@ -265,3 +265,35 @@ def test_closing_the_hazard_deals_with_the_finding_it_came_from(app, client):
     assert login(client, "logistics").status_code == 303
     page = client.get("/checks/findings?status=all").get_data(as_text=True)
     assert f'href="/hazards/{hazard_id}"' in page
+
+
+def test_a_repair_report_is_registered_as_a_hazard_from_its_ticket(app, client):
+    from schoolhq.repairs import services as repairs
+    from schoolhq.repairs.services import Report
+
+    with app.test_request_context():
+        building, head, worker, _principal = people()
+        ticket = repairs.report(worker, Report(location_id=building.id, category_id=repairs.categories()[0].id,
+                                               priority="normal", description="配电箱门锁损坏，箱门敞开"))
+        ticket_id, number, worker_person, building_id = ticket.id, ticket.number, worker.person_id, building.id
+        db.session.commit()
+    assert login(client, "logistics").status_code == 303
+    page = client.get(f"/repairs/{ticket_id}").get_data(as_text=True)
+    assert "登记为隐患" in page
+    form = client.get(f"/hazards/new?ticket={ticket_id}").get_data(as_text=True)
+    assert number in form and "配电箱门锁损坏" in form
+    assert client.get("/hazards/new?ticket=999999").status_code == 404
+    sent = {"ticket_id": str(ticket_id), "location_id": "", "description": "配电箱门锁损坏，箱门敞开",
+            "level": "general", "responsible_id": str(worker_person), "photo": (photo("before.jpg").stream, "before.jpg")}
+    made = client.post("/hazards/new", data=sent, content_type="multipart/form-data")
+    assert made.status_code == 303
+    again = client.post("/hazards/new", data={**sent, "photo": (photo("before.jpg").stream, "before.jpg")},
+                        content_type="multipart/form-data")
+    assert again.status_code == 422 and "已登记为隐患" in again.get_data(as_text=True)
+    with app.app_context():
+        hazard = db.session.scalar(select(Hazard).where(Hazard.ticket_id == ticket_id))
+        assert (hazard.source, hazard.location_id, _count()) == ("report", building_id, 1)
+        hazard_id, photo_id = hazard.id, hazard.photo_id
+    assert f"/hazards/{hazard_id}" in client.get(f"/repairs/{ticket_id}").get_data(as_text=True)
+    ledger = client.get(f"/hazards/ledger?month={local_today():%Y-%m}").get_data(as_text=True)
+    assert photo_id and f"/files/{photo_id}" in ledger, "the photo of the hazard prints on the ledger"

@@ -222,7 +222,7 @@ def test_the_dashboard_names_the_newest_filter_due_of_points_still_on_the_regist
         today - timedelta(days=200), "sediment_pp", "QG-U5-01", done_by_id=doctor.person_id))
     services.record_filter_change(head, asset.id, services.FilterInput(
         today - timedelta(days=100), "sediment_pp", "QG-U5-01", done_by_id=doctor.person_id))
-    filters, _tanks = services.due_soon()
+    filters, _tanks, _dispensers = services.due_soon()
     assert [c.changed_on for c in filters] == [today - timedelta(days=100)], "only the newest change of a stage"
     services.record_filter_change(head, asset.id, services.FilterInput(
         today - timedelta(days=1), "sediment_pp", "QG-U5-01", done_by_id=doctor.person_id))
