@@ -14,7 +14,7 @@ from importlib import import_module
 from schoolhq.core.declare import Area
 
 AREAS = ("dashboard", "core", "auth", "places", "people", "assets", "stock", "repairs", "checks", "canteen",
-         "hazards", "water")
+         "hazards", "water", "training")
 
 
 @cache
@@ -66,6 +66,16 @@ def record_reader(key: str):
     """The reader that answers a check item from an area's records (`from_record`), or
     None when no area declares that key."""
     return next((a.record_items[key] for a in declared() if key in a.record_items), None)
+
+
+def duty_problems(duty: str, person_ids, day) -> dict[int, str]:
+    """Person id -> why they are unfit for `duty` on `day`, from every area that knows."""
+    found: dict[int, list[str]] = {}
+    for area in declared():
+        if area.duty_problems is not None:
+            for person_id, reason in area.duty_problems(duty, person_ids, day).items():
+                found.setdefault(person_id, []).append(reason)
+    return {person_id: "；".join(reasons) for person_id, reasons in found.items()}
 
 
 def audit_labels() -> dict:

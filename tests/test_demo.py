@@ -23,6 +23,7 @@ SCHEDULED = {
     "canteen_delivery_line.use_by", "canteen_supplier.contract_until", "hazard.deadline",
     "water_point.permit_expires_on", "water_filter_change.next_due_on", "water_tank_cleaning.next_due_on",
     "water_tank_cleaning.firm_licence_expires_on", "water_dispenser_cleaning.next_due_on",
+    "training_completion.expires_on", "training_session.starts_at", "training_session.ends_at",
 }
 
 

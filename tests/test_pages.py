@@ -20,7 +20,8 @@ PRINTED = {
     "stock.consumption", "stock.valuation", "stock.purchase_list", "canteen.morning_ledger",
     "canteen.sample_ledger", "canteen.delivery_ledger", "canteen.companion_ledger", "canteen.rates_page", "canteen.disinfection_ledger",
     "canteen.additive_ledger", "canteen.waste_ledger", "canteen.menus", "people.certificate_register",
-    "hazards.ledger", "water.point_page", "water.ledger",
+    "hazards.ledger", "water.point_page", "water.ledger", "training.matrix", "training.sign_sheet",
+    "training.person_page", "training.ledger",
 }
 
 

@@ -61,4 +61,5 @@ AREA = Area(
     upload_rules=(services.attachment_rule,),
     record_items=round_items.RECORD_ITEMS,
     certificate_needs={services.HEALTH_CERTIFICATE: services.needing_health_certificates},
+    role_members={"canteen_staff": services.needing_health_certificates},
 )

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from schoolhq.areas import duty_problems
 from schoolhq.canteen import services
 from schoolhq.canteen.models import CanteenStaff, MorningCheck, MorningSheet
 from schoolhq.core import audit, settings
@@ -23,6 +24,8 @@ from schoolhq.core.timeutil import local_today, month_bounds, utcnow
 from schoolhq.extensions import db
 from schoolhq.people import certificates
 
+#: the duty the morning check admits people to: a training that stops it (data) keeps them off
+DUTY = "canteen.morning"
 FIELDS = ["day", "person_id", "clothing_ok", "hygiene_ok", "symptoms", "temperature_dc", "remarks", "fit", "reason",
           "action"]
 
@@ -79,13 +82,15 @@ def lines(day: date, person_id: int | None = None) -> list[Line]:
     ids = [m.person_id for m in members]
     held = certificates.best(ids, services.HEALTH_CERTIFICATE, day)
     allowed = certificates.may_work_all(ids, services.HEALTH_CERTIFICATE, day, held=held)
+    untrained = duty_problems(DUTY, ids, day)
     result = []
     for member in members:
         certificate = held[member.person_id]
         standing = certificates.state(certificate, day)
         works, problem = allowed[member.person_id]
+        problems = [text for text in ("" if works else problem, untrained.get(member.person_id, "")) if text]
         result.append(Line(member, checks.get(member.person_id), standing,
-                           certificate.expires_on if certificate else None, "" if works else problem))
+                           certificate.expires_on if certificate else None, "；".join(problems)))
     return result
 
 
@@ -193,7 +198,9 @@ def on_duty(person_id: int, day: date | None = None) -> tuple[bool, str]:
     if check is not None and not check.fit:
         return False, check.reason or str(_l("off duty at the morning check"))
     works, problem = certificates.may_work(person_id, services.HEALTH_CERTIFICATE, day)
-    return works, problem
+    untrained = duty_problems(DUTY, [person_id], day).get(person_id, "")
+    problems = [text for text in ("" if works else problem, untrained) if text]
+    return not problems, "；".join(problems)
 
 
 def ensure_on_duty(person_id: int, day: date, field_name: str = "person_id") -> None:

@@ -162,6 +162,12 @@ class Area:
     #: certificate type key ("health") -> () -> person ids who need it beyond the roles the
     #: type names (the canteen's roster: staff without a sign-in hold no role)
     certificate_needs: dict[str, Callable[[], set[int]]] = field(default_factory=dict)
+    #: role code ("canteen_staff") -> () -> person ids who do that work without holding the
+    #: role by a sign-in (the canteen's roster): training requirements by role reach them
+    role_members: dict[str, Callable[[], set[int]]] = field(default_factory=dict)
+    #: (duty key, person ids, day) -> {person id: why unfit}: what an area knows that stops or
+    #: warns about a duty another area asks of (canteen.morning, repairs.electrical)
+    duty_problems: Callable | None = None
     #: record key ("canteen.samples") -> reader(round, subject id) -> RecordAnswer or None:
     #: check items of any area's rounds (a pack item's `from_record`) that this area
     #: answers from its records; the subject is the asset on per-asset rounds, else 0

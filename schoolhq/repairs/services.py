@@ -344,6 +344,18 @@ def assign(account, ticket_id: int, assignee_id: int | None, helper_ids: list[in
     return ticket
 
 
+def assignee_warning(ticket: Ticket) -> str:
+    """Why the person responsible may not be fit for this kind of work (an electrician's
+    certificate or a safety training run out, for 电工/照明), as the areas that know say;
+    "" when nothing is known against them or the work is done."""
+    from schoolhq.areas import duty_problems
+
+    if ticket.assignee_id is None or ticket.status not in ("assigned", "in_progress", "on_hold"):
+        return ""
+    return duty_problems(f"repairs:{ticket.category.name}", [ticket.assignee_id], local_today()).get(
+        ticket.assignee_id, "")
+
+
 def start(account, ticket_id: int) -> Ticket:
     ticket = _locked(ticket_id)
     _require_worker(account, ticket)

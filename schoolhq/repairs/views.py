@@ -144,6 +144,7 @@ def _ticket_page(ticket: Ticket, status: int = 200, error: str | None = None, ac
     return render("repairs/ticket.html", status=status, ticket=ticket, action=action, steps=steps,
                   error=error if action not in steps else None,
                   events=services.timeline(ticket.id), photos=services.photos(ticket.id),
+                  duty_warning=services.assignee_warning(ticket),
                   may_work=services.may_work_on(current_user, ticket), may_manage=may_manage,
                   is_reporter=ticket.reported_by_id == current_user.id,
                   hold_reasons=[(r, r) for r in services.domain()["hold_reasons"]], flow=services.FLOW,

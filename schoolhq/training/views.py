@@ -1,0 +1,356 @@
+"""The training area's pages: the matrix (people × requirements) and who needs what next,
+the requirements, sessions with their roster, attendance and confirmation, the printable
+sign-in sheet, each person's record, and the monthly 培训记录."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from schoolhq.core.permissions import can, permission_required
+from schoolhq.core.timeutil import day_from_text, local_today, to_local, utcnow
+from schoolhq.core.web import get_or_404, handle_form, month_arg, redirect_to, render, to_int
+from schoolhq.training import services
+from schoolhq.training.forms import (
+    AmendForm,
+    CancelForm,
+    DrillForm,
+    MatrixFilterForm,
+    RequirementForm,
+    RosterForm,
+    SessionForm,
+    SheetForm,
+)
+
+bp = Blueprint("training", __name__, url_prefix="/training")
+
+
+@bp.context_processor
+def _names():
+    return {"state_label": services.STATES, "state_tone": services.STATE_TONES, "requirement_name":
+            services.requirement_name, "mark_label": dict(services.marks()), "kind_label": dict(services.kinds()),
+            "session_status": services.SESSION_STATUS, "category_name": services.category_name,
+            "validity_label": services.VALIDITY_LABELS, "local": to_local}
+
+
+def _people_choices():
+    from schoolhq.people import services as people
+
+    return people.person_choices()
+
+
+def _department_choices():
+    from schoolhq.people import services as people
+
+    return [(str(d.id), d.name) for d in people.departments()]
+
+
+def _matrix_filters() -> MatrixFilterForm:
+    form = MatrixFilterForm(request.args)
+    form.department.choices = [("", _l("All departments")), *_department_choices()]
+    form.role.choices = [("", _l("All roles")), *services.role_choices()]
+    form.category.choices = [("", _l("All categories")), *services.categories()]
+    return form
+
+
+@bp.get("/")
+@permission_required("training.view")
+def matrix():
+    """培训矩阵: people × requirements, coloured by standing; A4 landscape, or XLSX."""
+    form = _matrix_filters()
+    day = day_from_text(request.args.get("day")) or local_today()
+    shown, rows = services.matrix(to_int(form.department.data), form.role.data or "", form.category.data or "", day)
+    if request.args.get("format") == "xlsx":
+        from flask_babel import gettext as _
+
+        from schoolhq.core.xlsx import download
+
+        header = [_("Person's name"), _("Department"), *(services.requirement_name(r) for r in shown)]
+        body = [[row.person.name, row.person.department.name if row.person.department else "",
+                 *((f"{services.STATES[c.state]}"
+                    + (f" {c.completion.expires_on.isoformat()}" if c.completion and c.completion.expires_on else "")
+                    + (f" {c.hours}/{c.requirement.hours_per_year}h" if c.requirement.hours_per_year else ""))
+                   if c.needed else "—" for c in row.cells)] for row in rows]
+        return download(f"training-matrix-{day.isoformat()}.xlsx", [(str(_l("Training matrix")), header, body)])
+    return render("training/matrix.html", form=form, shown=shown, rows=rows, day=day)
+
+
+@bp.get("/due")
+@permission_required("training.view")
+def due():
+    form = _matrix_filters()
+    return render("training/due.html", form=form, rows=services.due_next(department_id=to_int(form.department.data)))
+
+
+# Requirements --------------------------------------------------------------------------------
+
+@bp.get("/requirements")
+@permission_required("training.view")
+def requirement_list():
+    return render("training/requirements.html", rows=services.requirements(active_only=False),
+                  may_manage=can(current_user, "training.manage"))
+
+
+def _requirement_form(form: RequirementForm) -> RequirementForm:
+    form.category.choices = services.categories()
+    form.roles.choices = services.role_choices()
+    form.department_ids.choices = _department_choices()
+    form.person_ids.choices = _people_choices()
+    form.validity.choices = list(services.VALIDITY_LABELS.items())
+    form.duties.choices = services.duties()
+    return form
+
+
+def _requirement_input(form: RequirementForm) -> services.RequirementInput:
+    return services.RequirementInput(
+        name_zh=form.name_zh.data or "", name_en=form.name_en.data or "", category=form.category.data or "",
+        roles=list(form.roles.data or []), department_ids=[to_int(v) for v in form.department_ids.data or []
+                                                           if to_int(v)],
+        person_ids=[to_int(v) for v in form.person_ids.data or [] if to_int(v)], validity=form.validity.data or "",
+        validity_months=form.validity_months.data or "", renews_on=form.renews_on.data or "",
+        renew_window_days=form.renew_window_days.data or "", hours_per_year=form.hours_per_year.data or "",
+        duties=list(form.duties.data or []), reference=form.reference.data or "", note=form.note.data or "",
+        drills_count=bool(form.drills_count.data), active=bool(form.active.data))
+
+
+@bp.route("/requirements/new", methods=["GET", "POST"])
+@permission_required("training.manage")
+def new_requirement():
+    form = _requirement_form(RequirementForm())
+    return handle_form(form, lambda: services.save_requirement(current_user, None, _requirement_input(form)),
+                       success=lambda r: redirect_to("training.requirement_page", requirement_id=r.id),
+                       page="training/requirement_form.html", context={"requirement": None})
+
+
+@bp.route("/requirements/<int:requirement_id>", methods=["GET", "POST"])
+@permission_required("training.view")
+def requirement_page(requirement_id: int):
+    requirement = services.get_requirement(requirement_id)
+    if request.method == "POST" and not can(current_user, "training.manage"):
+        abort(403)
+    form = _requirement_form(RequirementForm(obj=None if request.method == "POST" else requirement))
+    if request.method == "GET":
+        form.roles.data, form.duties.data = list(requirement.roles or []), list(requirement.duties or [])
+        form.department_ids.data = [str(v) for v in requirement.department_ids or []]
+        form.person_ids.data = [str(v) for v in requirement.person_ids or []]
+        form.validity_months.data = str(requirement.validity_months or "")
+        form.renew_window_days.data = str(requirement.renew_window_days)
+        form.hours_per_year.data = str(requirement.hours_per_year or "")
+    return handle_form(form, lambda: services.save_requirement(current_user, requirement_id, _requirement_input(form)),
+                       success=lambda r: redirect_to("training.requirement_page", requirement_id=r.id),
+                       page="training/requirement_form.html",
+                       context=lambda: {"requirement": services.get_requirement(requirement_id),
+                                        "may_manage": can(current_user, "training.manage"),
+                                        "needed_by": len(services.needs().of(services.get_requirement(
+                                            requirement_id)))})
+
+
+# Sessions ------------------------------------------------------------------------------------
+
+@bp.get("/sessions")
+@permission_required("training.view")
+def session_list():
+    return render("training/sessions.html", upcoming=services.sessions(upcoming=True),
+                  past=services.sessions(upcoming=False), may_manage=can(current_user, "training.manage"))
+
+
+def _session_form(form: SessionForm) -> SessionForm:
+    from schoolhq.places import services as places
+
+    form.kind.choices = services.kinds()
+    form.requirement_id.choices = [("", _l("— none (a drill) —")),
+                                   *((str(r.id), services.requirement_name(r)) for r in services.requirements())]
+    form.trainer_id.choices = [("", _l("— from outside —")), *_people_choices()]
+    form.location_id.choices = [("", "—"), *places.choices()]
+    return form
+
+
+@bp.route("/sessions/new", methods=["GET", "POST"])
+@permission_required("training.manage")
+def new_session():
+    form = _session_form(SessionForm())
+    if request.method == "GET":
+        form.requirement_id.data = request.args.get("requirement", "")
+        form.kind.data = request.args.get("kind", "training")
+    return handle_form(form, lambda: services.plan_session(current_user, services.SessionInput(
+        title=form.title.data or "", day=form.day.data, starts=form.starts.data or "", ends=form.ends.data or "",
+        requirement_id=to_int(form.requirement_id.data), kind=form.kind.data or "", trainer_id=to_int(
+            form.trainer_id.data), trainer_external=form.trainer_external.data or "",
+        location_id=to_int(form.location_id.data), place=form.place.data or "", content=form.content.data or "",
+        materials=form.materials.data, scenario=form.scenario.data or "")),
+        success=lambda session: redirect_to("training.session_page", session_id=session.id),
+        page="training/session_form.html")
+
+
+def _session_page(session_id: int, status: int = 200, error=None, forms: dict | None = None):
+    session = services.get_session(session_id)
+    if not services.may_see(current_user, session):
+        abort(403)
+    forms = forms or {}
+    roster_form = forms.get("roster") or RosterForm(formdata=None)
+    on_roster = {line.person_id for line in session.attendance}
+    roster_form.person_ids.choices = [(v, t) for v, t in _people_choices() if to_int(v) not in on_roster]
+    amend_form = forms.get("amend") or AmendForm(formdata=None)
+    amend_form.mark.choices = services.marks()
+    mine = next((line for line in session.attendance if line.person_id == current_user.person_id), None)
+    return render("training/session.html", status=status, session=session, error=error,
+                  refused=next(iter(forms), None), roster_form=roster_form, amend_form=amend_form,
+                  cancel_form=forms.get("cancel") or CancelForm(formdata=None),
+                  sheet_form=forms.get("sheet") or SheetForm(formdata=None),
+                  drill_form=forms.get("drill") or DrillForm(formdata=None, evacuation=_evacuation(session),
+                                                            problems=session.problems),
+                  may_run=services.may_run(current_user, session), mine=mine, marks=services.marks(),
+                  amendments=services.amendments(session), started=session.starts_at <= utcnow())
+
+
+def _evacuation(session) -> str:
+    seconds = session.evacuation_seconds
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds else ""
+
+
+@bp.get("/sessions/<int:session_id>")
+@permission_required()
+def session_page(session_id: int):
+    return _session_page(session_id)
+
+
+def _act(session_id: int, name: str, form, action):
+    services.get_session(session_id)
+    return handle_form(form, action, success=lambda _r: redirect_to("training.session_page", session_id=session_id),
+                       page=lambda status, error, field: _session_page(session_id, status, error, {name: form}))
+
+
+@bp.post("/sessions/<int:session_id>/marks")
+@permission_required()
+def session_marks(session_id: int):
+    session = services.get_session(session_id)
+    given = {line.person_id: (request.form.get(f"mark-{line.person_id}", ""),
+                              request.form.get(f"minutes-{line.person_id}", "")) for line in session.attendance}
+    return _act(session_id, "marks", None, lambda: services.mark_all(current_user, session_id, given))
+
+
+@bp.post("/sessions/<int:session_id>/confirm")
+@permission_required()
+def session_confirm(session_id: int):
+    return _act(session_id, "confirm", None, lambda: services.confirm(current_user, session_id))
+
+
+@bp.post("/sessions/<int:session_id>/roster")
+@permission_required()
+def session_roster(session_id: int):
+    form = RosterForm()
+    return _act(session_id, "roster", form, lambda: services.add_to_roster(
+        current_user, session_id, [to_int(v) for v in form.person_ids.data or [] if to_int(v)]))
+
+
+@bp.post("/sessions/<int:session_id>/amend")
+@permission_required()
+def session_amend(session_id: int):
+    form = AmendForm()
+    form.mark.choices = services.marks()
+    return _act(session_id, "amend", form, lambda: services.amend(
+        current_user, to_int(form.attendance_id.data) or 0, form.mark.data or "", form.minutes.data,
+        form.reason.data or ""))
+
+
+@bp.post("/sessions/<int:session_id>/understood")
+@permission_required()
+def session_understood(session_id: int):
+    return _act(session_id, "understood", None, lambda: services.understood(current_user, session_id))
+
+
+@bp.post("/sessions/<int:session_id>/cancel")
+@permission_required()
+def session_cancel(session_id: int):
+    form = CancelForm()
+    return _act(session_id, "cancel", form, lambda: services.cancel(current_user, session_id, form.reason.data or ""))
+
+
+@bp.post("/sessions/<int:session_id>/sheet-scan")
+@permission_required()
+def session_sheet_scan(session_id: int):
+    form = SheetForm()
+    return _act(session_id, "sheet", form, lambda: services.attach_sheet(current_user, session_id, form.scan.data))
+
+
+@bp.post("/sessions/<int:session_id>/drill")
+@permission_required()
+def session_drill(session_id: int):
+    form = DrillForm()
+    return _act(session_id, "drill", form, lambda: services.record_drill(
+        current_user, session_id, form.evacuation.data or "", form.problems.data or ""))
+
+
+@bp.get("/sessions/<int:session_id>/code")
+@permission_required()
+def signin_screen(session_id: int):
+    """The trainer's screen: the rotating sign-in code as a QR, redrawn every few seconds,
+    and who has signed in."""
+    from schoolhq.core.labels import qr_svg, site_url_for
+
+    session = services.get_session(session_id)
+    if not services.may_run(current_user, session):
+        abort(403)
+    code = services.signin_code(session)
+    url = site_url_for("training.sign_in", session_id=session.id, code=code)
+    return render("training/signin_screen.html", "training/_signin_code.html", session=session, qr=qr_svg(url, 6),
+                  url=url, signed=[line for line in session.attendance if line.signed_in_at],
+                  seconds=services.SIGNIN_WINDOW_SECONDS)
+
+
+@bp.route("/in/<int:session_id>/<code>", methods=["GET", "POST"])
+@permission_required()
+def sign_in(session_id: int, code: str):
+    """What a trainee's phone opens from the code: one button that signs them in."""
+    session = services.get_session(session_id)
+    return handle_form(None, lambda: services.sign_in(current_user, session_id, code),
+                       success=lambda _line: redirect_to("training.session_page", session_id=session_id),
+                       page="training/sign_in.html", context={"session": session, "code": code})
+
+
+@bp.get("/sessions/<int:session_id>/sheet")
+@permission_required()
+def sign_sheet(session_id: int):
+    """签到表 (or 消防演练记录): the roster to sign on paper, A4."""
+    session = services.get_session(session_id)
+    if not services.may_see(current_user, session):
+        abort(403)
+    return render("training/sign_sheet.html", session=session, evacuation=_evacuation(session),
+                  retention=services.domain()["retention"])
+
+
+# People and the ledger -----------------------------------------------------------------------
+
+@bp.get("/people/<int:person_id>")
+@permission_required()
+def person_page(person_id: int):
+    from schoolhq.people.models import Person
+
+    get_or_404(Person, person_id)
+    if not services.may_see_person(current_user, person_id):
+        abort(403)
+    return render("training/person.html", record=services.person_record(person_id))
+
+
+@bp.get("/ledger")
+@permission_required("training.view")
+def ledger():
+    """培训记录 of a month: every confirmed session and drill with who attended; A4, or XLSX."""
+    first = month_arg()
+    rows = services.month_sessions(first)
+    title = str(_l("Training record"))
+    if request.args.get("format") == "xlsx":
+        from flask_babel import gettext as _
+
+        from schoolhq.core.xlsx import download
+
+        header = [_("Day"), _("Number"), _("Session title"), _("Training"), _("Trainer"), _("Minutes"), _("Attended"),
+                  _("Absent or excused")]
+        body = [[to_local(s.starts_at).strftime("%Y-%m-%d %H:%M"), s.number, s.title,
+                 services.requirement_name(s.requirement), s.trainer.name if s.trainer else s.trainer_external,
+                 s.minutes, "、".join(a.person.name for a in s.attendance if a.mark in ("present", "late")),
+                 "、".join(a.person.name for a in s.attendance if a.mark in ("excused", "absent"))] for s in rows]
+        return download(f"training-{first:%Y-%m}.xlsx", [(title, header, body)])
+    return render("training/ledger.html", first=first, rows=rows, title=title,
+                  retention=services.domain()["retention"])
