@@ -14,7 +14,10 @@ from schoolhq.demo import DEMO_LOGINS, DEMO_PASSWORD
 from schoolhq.extensions import db
 from tests.conftest import login
 
-pytestmark = pytest.mark.dated  # CI runs it again at other days of the school year
+#: the roles whose walk CI repeats at other days of the school year: between them they open
+#: every page a day's data changes (the others see subsets of the same pages; the
+#: permission and 404 walks do not depend on the day)
+DATED_ROLES = {"principal", "logistics_head", "canteen_manager", "maintenance", "staff"}
 
 #: the only routes open without sign-in
 PUBLIC_ENDPOINTS = {"static", "core.health", "auth.login", "core.switch_language", "core.label"}
@@ -69,7 +72,8 @@ def _get_routes(app, values):
         yield rule.endpoint, url.replace("http://school.test", "")
 
 
-@pytest.mark.parametrize("role", list(DEMO_LOGINS))
+@pytest.mark.parametrize("role", [pytest.param(role, marks=pytest.mark.dated) if role in DATED_ROLES else role
+                                  for role in DEMO_LOGINS])
 def test_each_role_sees_what_it_may_and_nothing_else(app, demo, role):
     values = _real_values(app)
     client = app.test_client()

@@ -101,6 +101,17 @@ def build(conn: Connection, school: School) -> None:
     assert points_now >= WATER_POINTS and tanks_now >= WATER_TANKS, (
         f"the register holds {points_now} water points and {tanks_now} tanks, fewer than {WATER_POINTS} and "
         f"{WATER_TANKS}: add them in builders/checks.py (as CHECK_WATER_TANKS), so its rounds cover them")
+    # The size: 60 points and 2 tanks on the register now, and the points of the
+    # decade gone since in the same proportion (the asset builder's register holds more
+    # drinking machines; those beyond the 60 are not kept in the water area).
+    gone_points = [r for r in rows if r.status in ("disposed", "lost") and r.key == "water_point"]
+    kept = ([r for r in on_register if r.key == "water_point"][:WATER_POINTS]
+            + [r for r in on_register if r.key == "water_tank"][:WATER_TANKS]
+            + gone_points[:max(1, -(-len(gone_points) * WATER_POINTS // points_now))])
+    rows = sorted(kept, key=lambda r: r.id)
+    on_register = [r for r in rows if r.status not in ("disposed", "lost")]
+    points_now = sum(r.key == "water_point" for r in on_register)
+    tanks_now = sum(r.key == "water_tank" for r in on_register)
     gone = dict(conn.execute(select(event_t.c.asset_id, func.max(event_t.c.at))
                              .where(event_t.c.asset_id.in_([r.id for r in rows if r.status in ("disposed", "lost")]))
                              .group_by(event_t.c.asset_id)).all())

@@ -32,6 +32,8 @@ AUDIT = AuditTrail(
         "session.cancelled": _l("Cancelled a training session"),
         "session.sheet_attached": _l("Attached the signed sign-in sheet"),
         "attendance.amended": _l("Amended confirmed attendance"),
+        "question.added": _l("Added a question to a test"),
+        "practical.assessed": _l("Assessed a practical"),
     },
     records={"training_requirement": requirements, "training_session": sessions},
     fields={
@@ -45,5 +47,7 @@ AUDIT = AuditTrail(
         "person": AuditField(_l("Trainee")),
         "title": AuditField(_l("Session title")),
         "day": AuditField(_l("Day")),
+        "question": AuditField(_l("Test question")),
+        "passed": AuditField(_l("Passed")),
     },
 )

@@ -41,6 +41,16 @@ class RequirementForm(FlaskForm):
                                  render_kw={"inputmode": "numeric", "maxlength": 3})
     duties = MultiCheckboxField(_l("Duties it is needed for"), choices=[], coerce=str)
     drills_count = BooleanField(_l("A fire drill attended counts for it"))
+    stages = MultiCheckboxField(_l("Assessment stages completion needs"), choices=[], coerce=str)
+    pass_mark_percent = StringField(_l("Theory pass mark (%)"), default="80",
+                                    render_kw={"inputmode": "numeric", "maxlength": 3})
+    retakes = StringField(_l("Retakes allowed"), default="2", render_kw={"inputmode": "numeric", "maxlength": 2})
+    quiz_size = StringField(_l("Questions a test draws (0: all)"), default="0",
+                            render_kw={"inputmode": "numeric", "maxlength": 3})
+    practical_steps = TextAreaField(_l("Practical checklist, one step per line"), render_kw={"rows": 4})
+    on_job_template = _choice(_l("Check whose rounds assess the work on the job"))
+    on_job_records = StringField(_l("Rounds in a row needed"), default="5",
+                                 render_kw={"inputmode": "numeric", "maxlength": 2})
     reference = StringField(_l("Reference (law, rule)"), render_kw={"maxlength": 300})
     note = StringField(_l("Note"), render_kw={"maxlength": 300})
     active = BooleanField(_l("In use"), default=True)
@@ -94,3 +104,22 @@ class MatrixFilterForm(FlaskForm):
     role = _choice(_l("Role"))
     category = _choice(_l("Category"))
     day = DateField(_l("On"), validators=[Optional(), plausible_day])
+
+
+class QuestionForm(FlaskForm):
+    kind = RadioField(_l("Kind"), default="single", validate_choice=False)
+    text = TextAreaField(_l("Question"), render_kw={"rows": 2, "maxlength": 500, "required": True})
+    options = TextAreaField(_l("Options, one per line (not for true or false)"), render_kw={"rows": 4})
+    answer = StringField(_l("Right answer (letters such as B or A,C; 对 or 错)"),
+                         render_kw={"maxlength": 20, "required": True})
+
+
+class PracticalForm(FlaskForm):
+    reason = StringField(_l("Why not yet (when a step is not yet right)"), render_kw={"maxlength": 300})
+    retry_on = DateField(_l("Retry on"), validators=[Optional(), plausible_day])
+    signature = HiddenField(default="")
+
+
+class ObserveForm(FlaskForm):
+    note = TextAreaField(_l("What you saw the person do during the round"), render_kw={"rows": 2, "maxlength": 300})
+    signature = HiddenField(default="", id="observe-signature")

@@ -36,6 +36,8 @@ class Requirement(db.Model):
         CheckConstraint("renew_window_days BETWEEN 0 AND 365", name="window"),
         CheckConstraint("hours_per_year IS NULL OR hours_per_year BETWEEN 1 AND 500", name="hours"),
         CheckConstraint("pass_mark_percent BETWEEN 1 AND 100", name="pass_mark"),
+        CheckConstraint("retakes BETWEEN 0 AND 10", name="retakes"),
+        CheckConstraint("on_job_records BETWEEN 1 AND 50", name="on_job_records"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +59,14 @@ class Requirement(db.Model):
     stages: Mapped[list[str]] = mapped_column(JSON, default=list)
     pass_mark_percent: Mapped[int] = mapped_column(default=80)
     retakes: Mapped[int] = mapped_column(default=2)
+    #: questions a theory test draws (0: all the active ones)
+    quiz_size: Mapped[int] = mapped_column(default=0)
+    #: the practical's checklist, one step per line
+    practical_steps: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: on the job: the person's next N rounds of this check (template key) submitted on time
+    #: with no failed item
+    on_job_template: Mapped[str] = mapped_column(String(60), default="")
+    on_job_records: Mapped[int] = mapped_column(default=5)
     #: duty keys of data/training.yaml an expired or missing completion affects
     duties: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: a fire drill attended counts as a session of this requirement
@@ -197,3 +207,79 @@ class Completion(db.Model):
     person: Mapped[Person] = relationship()
     requirement: Mapped[Requirement] = relationship()
     session: Mapped[TrainingSession | None] = relationship()
+
+
+STAGES = ("theory", "practical", "on_the_job")
+
+
+class Question(db.Model):
+    """One question of a requirement's bank: single choice, multiple choice or true/false,
+    its options and which are right."""
+
+    __tablename__ = "training_question"
+    __table_args__ = (CheckConstraint("kind IN ('single', 'multiple', 'true_false')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("training_requirement.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(String(500))
+    options: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: the indexes of the right options
+    answer: Mapped[list[int]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class QuizAttempt(db.Model):
+    """One sitting of a requirement's theory test: the questions in the order drawn (with
+    each one's options shuffled), the answers given, the score against the pass mark."""
+
+    __tablename__ = "training_quiz_attempt"
+    __table_args__ = (
+        UniqueConstraint("person_id", "requirement_id", "number", name="one_number_per_person"),
+        CheckConstraint("score_percent IS NULL OR score_percent BETWEEN 0 AND 100", name="score"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("training_requirement.id"))
+    #: 1 for the first sitting of this cycle, 2 for the first retake …
+    number: Mapped[int]
+    #: [{"id": question id, "options": [option indexes in the order shown]}]
+    drawn: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    #: {question id: [option indexes chosen]}
+    answers: Mapped[dict[str, list[int]]] = mapped_column(JSON, default=dict)
+    pass_mark_percent: Mapped[int]
+    score_percent: Mapped[int | None]
+    passed: Mapped[bool | None]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+
+
+class StageResult(db.Model):
+    """A stage of a requirement passed or not yet for a person: a theory test, a practical
+    signed off by an assessor (each step pass or not yet; not yet needs a reason and a
+    retry day), or on the job (from the person's own check rounds, or an observation)."""
+
+    __tablename__ = "training_stage_result"
+    __table_args__ = (
+        CheckConstraint("stage IN ('theory', 'practical', 'on_the_job')", name="stage"),
+        CheckConstraint("passed OR reason <> ''", name="not_yet_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("training_requirement.id"))
+    stage: Mapped[str] = mapped_column(String(12))
+    passed: Mapped[bool]
+    on: Mapped[date]
+    #: practical: [{"step": text, "passed": bool, "note": text}]; on the job: the rounds
+    detail: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    retry_on: Mapped[date | None]
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("training_quiz_attempt.id"))
+    assessor_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    signature_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    assessor: Mapped[Account | None] = relationship()

@@ -107,8 +107,24 @@ def seed() -> None:
             hours_per_year=row.get("hours_per_year"), stages=list(row.get("stages", [])),
             duties=list(row.get("duties", [])), drills_count=bool(row.get("drills_count")),
             reference=row.get("ref", ""), confidence=row.get("confidence", ""), note=str(row.get("note", ""))[:300],
+            pass_mark_percent=row.get("pass_mark_percent", 80), retakes=row.get("retakes", 2),
+            quiz_size=row.get("quiz_size", 0), practical_steps=list(row.get("practical_steps", [])),
+            on_job_template=row.get("on_job_template", ""), on_job_records=row.get("on_job_records", 5),
             sort_order=order))
+        db.session.flush()
+        _seed_questions(row)
     db.session.flush()
+
+
+def _seed_questions(row: dict) -> None:
+    from schoolhq.training.models import Question
+
+    requirement = db.session.scalar(select(Requirement).where(Requirement.key == row["key"]))
+    for position, question in enumerate(row.get("questions", []), start=1):
+        kind = question["kind"]
+        options = ["对", "错"] if kind == "true_false" else list(question["options"])
+        db.session.add(Question(requirement_id=requirement.id, kind=kind, text=question["text"], options=options,
+                                answer=list(question["answer"]), position=position))
 
 
 # Requirements -------------------------------------------------------------------------------
@@ -142,6 +158,13 @@ class RequirementInput:
     note: str = ""
     drills_count: bool = False
     active: bool = True
+    stages: list[str] = field(default_factory=list)
+    pass_mark_percent: str = "80"
+    retakes: str = "2"
+    quiz_size: str = "0"
+    practical_steps: str = ""
+    on_job_template: str = ""
+    on_job_records: str = "5"
 
 
 def _whole(text, low: int, high: int, message, field_name: str, blank_ok: bool = False) -> int | None:
@@ -194,13 +217,42 @@ def _check_requirement(data: RequirementInput) -> dict:
     bad_duties = [key for key in data.duties if key not in domain()["duties"]]
     if bad_duties:
         raise ServiceError(_l("Choose duties from the list."), "duties")
+    from schoolhq.training.models import STAGES
+
+    stages = [stage for stage in STAGES if stage in (data.stages or [])]
+    if set(data.stages or []) - set(STAGES):
+        raise ServiceError(_l("Choose stages from the list."), "stages")
+    pass_mark = _whole(data.pass_mark_percent, 1, 100, _l("Enter a pass mark from 1 to 100 (per cent)."),
+                       "pass_mark_percent")
+    retakes = _whole(data.retakes, 0, 10, _l("Enter the retakes allowed, from 0 to 10."), "retakes")
+    quiz_size = _whole(data.quiz_size or "0", 0, 200, _l("Enter how many questions a test draws, 0 for all."),
+                       "quiz_size")
+    steps = [line.strip()[:120] for line in (data.practical_steps or "").splitlines() if line.strip()]
+    if "practical" in stages and not steps:
+        raise ServiceError(_l("Write the practical's steps, one per line."), "practical_steps")
+    template = (data.on_job_template or "").strip()
+    if "on_the_job" in stages and template not in dict(check_choices()):
+        raise ServiceError(_l("Choose the check whose rounds assess the work."), "on_job_template")
+    on_job = _whole(data.on_job_records or "5", 1, 50, _l("Enter the rounds needed, from 1 to 50."),
+                    "on_job_records")
     return {"name_zh": name, "name_en": (data.name_en or "").strip()[:120], "category": data.category,
             "roles": list(dict.fromkeys(data.roles)), "department_ids": sorted(departments),
             "person_ids": sorted(people), "validity": data.validity, "validity_months": months,
             "renews_on": renews_on or "", "renew_window_days": window, "hours_per_year": hours,
             "duties": list(dict.fromkeys(data.duties)), "reference": (data.reference or "").strip()[:300],
             "note": (data.note or "").strip()[:300], "drills_count": bool(data.drills_count),
-            "active": bool(data.active)}
+            "active": bool(data.active), "stages": stages, "pass_mark_percent": pass_mark, "retakes": retakes,
+            "quiz_size": quiz_size, "practical_steps": steps[:30], "on_job_template": template[:60],
+            "on_job_records": on_job}
+
+
+def check_choices() -> list[tuple[str, str]]:
+    """The published checks whose rounds may assess work on the job."""
+    from schoolhq.checks.models import CheckTemplate
+
+    rows = db.session.execute(select(CheckTemplate.key, CheckTemplate.title_zh, CheckTemplate.title_en)
+                              .where(CheckTemplate.status == "published").order_by(CheckTemplate.key)).all()
+    return [(key, words({"zh": zh, "en": en or zh})) for key, zh, en in rows]
 
 
 def _month_day(text: str) -> str:
@@ -689,6 +741,13 @@ def _credited_requirements(session: TrainingSession) -> list[Requirement]:
 
 
 def _complete_from(session: TrainingSession, line: Attendance, account) -> None:
+    """The completions attending gives: each stage-less requirement the session counts
+    for; a staged one completes once its stages have passed too."""
+    if session.requirement is not None and session.requirement.stages:
+        from schoolhq.training import assessment
+
+        db.session.flush()
+        assessment.try_complete(account, line.person_id, session.requirement)
     day = to_local(session.starts_at).date()
     for requirement in _credited_requirements(session):
         exists = db.session.scalar(select(Completion.id).where(

@@ -11,12 +11,15 @@ from flask_login import current_user
 from schoolhq.core.permissions import can, permission_required
 from schoolhq.core.timeutil import day_from_text, local_today, to_local, utcnow
 from schoolhq.core.web import get_or_404, handle_form, month_arg, redirect_to, render, to_int
-from schoolhq.training import services
+from schoolhq.training import assessment, services
 from schoolhq.training.forms import (
     AmendForm,
     CancelForm,
     DrillForm,
     MatrixFilterForm,
+    ObserveForm,
+    PracticalForm,
+    QuestionForm,
     RequirementForm,
     RosterForm,
     SessionForm,
@@ -99,6 +102,8 @@ def _requirement_form(form: RequirementForm) -> RequirementForm:
     form.person_ids.choices = _people_choices()
     form.validity.choices = list(services.VALIDITY_LABELS.items())
     form.duties.choices = services.duties()
+    form.stages.choices = list(assessment.STAGE_LABELS.items())
+    form.on_job_template.choices = [("", "—"), *services.check_choices()]
     return form
 
 
@@ -111,7 +116,10 @@ def _requirement_input(form: RequirementForm) -> services.RequirementInput:
         validity_months=form.validity_months.data or "", renews_on=form.renews_on.data or "",
         renew_window_days=form.renew_window_days.data or "", hours_per_year=form.hours_per_year.data or "",
         duties=list(form.duties.data or []), reference=form.reference.data or "", note=form.note.data or "",
-        drills_count=bool(form.drills_count.data), active=bool(form.active.data))
+        drills_count=bool(form.drills_count.data), active=bool(form.active.data), stages=list(form.stages.data or []),
+        pass_mark_percent=form.pass_mark_percent.data or "", retakes=form.retakes.data or "",
+        quiz_size=form.quiz_size.data or "", practical_steps=form.practical_steps.data or "",
+        on_job_template=form.on_job_template.data or "", on_job_records=form.on_job_records.data or "")
 
 
 @bp.route("/requirements/new", methods=["GET", "POST"])
@@ -137,13 +145,18 @@ def requirement_page(requirement_id: int):
         form.validity_months.data = str(requirement.validity_months or "")
         form.renew_window_days.data = str(requirement.renew_window_days)
         form.hours_per_year.data = str(requirement.hours_per_year or "")
+        form.stages.data = list(requirement.stages or [])
+        form.pass_mark_percent.data, form.retakes.data = str(requirement.pass_mark_percent), str(requirement.retakes)
+        form.quiz_size.data, form.on_job_records.data = str(requirement.quiz_size), str(requirement.on_job_records)
+        form.practical_steps.data = "\n".join(requirement.practical_steps or [])
     return handle_form(form, lambda: services.save_requirement(current_user, requirement_id, _requirement_input(form)),
                        success=lambda r: redirect_to("training.requirement_page", requirement_id=r.id),
                        page="training/requirement_form.html",
                        context=lambda: {"requirement": services.get_requirement(requirement_id),
                                         "may_manage": can(current_user, "training.manage"),
                                         "needed_by": len(services.needs().of(services.get_requirement(
-                                            requirement_id)))})
+                                            requirement_id))),
+                                        "bank_size": len(assessment.questions(requirement_id))})
 
 
 # Sessions ------------------------------------------------------------------------------------
@@ -320,6 +333,84 @@ def sign_sheet(session_id: int):
                   retention=services.domain()["retention"])
 
 
+# Assessment ----------------------------------------------------------------------------------
+
+@bp.route("/requirements/<int:requirement_id>/questions", methods=["GET", "POST"])
+@permission_required("training.manage")
+def question_bank(requirement_id: int):
+    requirement = services.get_requirement(requirement_id)
+    form = QuestionForm()
+    form.kind.choices = list(assessment.QUESTION_KINDS.items())
+    return handle_form(form, lambda: assessment.add_question(current_user, requirement_id, form.kind.data or "",
+                                                             form.text.data or "", form.options.data or "",
+                                                             form.answer.data or ""),
+                       success=lambda _q: redirect_to("training.question_bank", requirement_id=requirement_id),
+                       page="training/questions.html",
+                       context=lambda: {"requirement": requirement, "rows": assessment.questions(requirement_id),
+                                        "letters": assessment.LETTERS, "kind_names": assessment.QUESTION_KINDS})
+
+
+@bp.route("/tests/<int:requirement_id>", methods=["GET", "POST"])
+@permission_required()
+def quiz(requirement_id: int):
+    """The theory test of a requirement: what it asks, the sittings left, and a start."""
+    requirement = services.get_requirement(requirement_id)
+    return handle_form(None, lambda: assessment.start_quiz(current_user, requirement_id),
+                       success=lambda attempt: redirect_to("training.attempt_page", attempt_id=attempt.id),
+                       page="training/quiz.html",
+                       context=lambda: {"requirement": requirement, "left": assessment.sittings_left(
+                           current_user.person_id or -1, requirement), "bank": len(assessment.questions(requirement_id)),
+                           "past": assessment.attempts(current_user.person_id or -1, requirement_id, this_cycle=False)})
+
+
+@bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@permission_required()
+def attempt_page(attempt_id: int):
+    from schoolhq.training.models import QuizAttempt
+
+    attempt = get_or_404(QuizAttempt, attempt_id)
+    if attempt.person_id != current_user.person_id and not can(current_user, "training.view"):
+        abort(403)
+
+    def given() -> dict[int, list[int]]:
+        return {item.question.id: [to_int(v) for v in request.form.getlist(f"q{item.question.id}")
+                                   if to_int(v) is not None] for item in assessment.shown(attempt)}
+
+    return handle_form(None, lambda: assessment.submit_quiz(current_user, attempt_id, given()),
+                       success=lambda _a: redirect_to("training.attempt_page", attempt_id=attempt_id),
+                       page="training/attempt.html",
+                       context=lambda: {"attempt": attempt, "items": assessment.shown(attempt),
+                                        "requirement": services.get_requirement(attempt.requirement_id),
+                                        "letters": assessment.LETTERS, "kept": request.form})
+
+
+@bp.route("/requirements/<int:requirement_id>/practical/<int:person_id>", methods=["GET", "POST"])
+@permission_required("training.assess")
+def practical(requirement_id: int, person_id: int):
+    from schoolhq.people.models import Person
+
+    requirement = services.get_requirement(requirement_id)
+    person = get_or_404(Person, person_id)
+    form, observe_form = PracticalForm(), ObserveForm()
+    which = request.form.get("which", "practical")
+
+    def act():
+        if which == "observe":
+            return assessment.observe(current_user, person_id, requirement_id, observe_form.note.data or "",
+                                      observe_form.signature.data or "")
+        steps = [({"pass": True, "not_yet": False}.get(request.form.get(f"step-{n}", "")),
+                  request.form.get(f"note-{n}", "")) for n in range(len(requirement.practical_steps or []))]
+        return assessment.assess_practical(current_user, person_id, requirement_id, steps, form.reason.data or "",
+                                           form.retry_on.data, form.signature.data or "")
+
+    return handle_form(form if which == "practical" else observe_form, act,
+                       success=lambda _r: redirect_to("training.person_page", person_id=person_id),
+                       page="training/practical.html",
+                       context=lambda: {"requirement": requirement, "person": person, "observe_form": observe_form,
+                                        "which": which, "kept": request.form,
+                                        "stages": assessment.stage_rows(person_id, requirement)})
+
+
 # People and the ledger -----------------------------------------------------------------------
 
 @bp.get("/people/<int:person_id>")
@@ -330,7 +421,11 @@ def person_page(person_id: int):
     get_or_404(Person, person_id)
     if not services.may_see_person(current_user, person_id):
         abort(403)
-    return render("training/person.html", record=services.person_record(person_id))
+    record = services.person_record(person_id)
+    staged = [(s, assessment.stage_rows(person_id, s.requirement)) for s in record.standings if s.requirement.stages]
+    return render("training/person.html", record=record, staged=staged, stage_label=assessment.STAGE_LABELS,
+                  may_assess=assessment.may_assess(current_user, person_id),
+                  is_self=current_user.person_id == person_id)
 
 
 @bp.get("/ledger")

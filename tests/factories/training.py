@@ -12,7 +12,8 @@ from schoolhq.extensions import db
 from tests.conftest import make_account
 
 #: pages a signed-in person opens only for their own sessions and record (tests/test_routes.py)
-OWN_RECORDS_ONLY = {"training.signin_screen", "training.session_page", "training.sign_sheet", "training.person_page"}
+OWN_RECORDS_ONLY = {"training.signin_screen", "training.session_page", "training.sign_sheet", "training.person_page",
+                    "training.attempt_page"}
 
 
 @dataclass
@@ -57,8 +58,8 @@ def session_on(head, key: str, day: date, starts: str = "14:00", ends: str = "15
 
 def route_values() -> dict:
     """A requirement and a session of the demo school for the route walk."""
-    from schoolhq.training.models import Requirement, TrainingSession
+    from schoolhq.training.models import QuizAttempt, Requirement, TrainingSession
 
     return {"requirement_id": db.session.scalar(select(Requirement.id).order_by(Requirement.id)),
             "session_id": db.session.scalar(select(TrainingSession.id).order_by(TrainingSession.id)),
-            "code": "0123456789ab"}
+            "code": "0123456789ab", "attempt_id": db.session.scalar(select(QuizAttempt.id).order_by(QuizAttempt.id))}
