@@ -34,6 +34,8 @@ AREA = Area(
          ("training.requirement_list", "training.requirement_page", "training.new_requirement",
           "training.question_bank", "training.practical")),
         (_l("Training record (ledger)"), (("training.view", "training.ledger"),)),
+        (_l("Import past records"), (("training.manage", "training.import_start"),),
+         ("training.import_start", "training.import_run")),
     ),
     seeders=(services.seed,),
     jobs={"training.reminders": services.warn_expiring, "training.on_job": assessment.evaluate_on_job},

@@ -34,6 +34,7 @@ AUDIT = AuditTrail(
         "attendance.amended": _l("Amended confirmed attendance"),
         "question.added": _l("Added a question to a test"),
         "practical.assessed": _l("Assessed a practical"),
+        "history.imported": _l("Imported past training records"),
     },
     records={"training_requirement": requirements, "training_session": sessions},
     fields={
@@ -49,5 +50,7 @@ AUDIT = AuditTrail(
         "day": AuditField(_l("Day")),
         "question": AuditField(_l("Test question")),
         "passed": AuditField(_l("Passed")),
+        "rows": AuditField(_l("Rows")),
+        "file": AuditField(_l("File")),
     },
 )

@@ -411,6 +411,48 @@ def practical(requirement_id: int, person_id: int):
                                         "stages": assessment.stage_rows(person_id, requirement)})
 
 
+# Past records -------------------------------------------------------------------------------
+
+@bp.route("/import", methods=["GET", "POST"])
+@permission_required("training.manage")
+def import_start():
+    """Upload the school's spreadsheet of past training; a readable one goes to its check."""
+    from schoolhq.assets import importer
+    from schoolhq.core.forms import ActionForm
+
+    if request.method == "POST" and not ActionForm().validate_on_submit():
+        abort(400)
+    return handle_form(None, lambda: importer.store(request.files.get("file")), page="training/import.html",
+                       success=lambda token: _import_check(token))
+
+
+def _import_check(token: str, status: int = 200, error=None, written: int | None = None, plan=None):
+    from schoolhq.core.errors import ServiceError
+    from schoolhq.training import history
+
+    try:
+        plan = plan or history.prepare(token)
+    except ServiceError as exc:
+        return render("training/import.html", status=422, error=str(exc.message))
+    return render("training/import_check.html", status=status, token=token, plan=plan, error=error,
+                  written=written, fields=history.FIELDS)
+
+
+@bp.post("/import/<token>")
+@permission_required("training.manage")
+def import_run(token: str):
+    from schoolhq.core.forms import ActionForm
+    from schoolhq.training import history
+
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if request.form.get("action") != "import":
+        return _import_check(token)
+    return handle_form(None, lambda: history.run(current_user, token, request.files.getlist("evidence")),
+                       success=lambda done: _import_check(token, written=done[1], plan=done[0]),
+                       page=lambda status, error, field: _import_check(token, status, error))
+
+
 # People and the ledger -----------------------------------------------------------------------
 
 @bp.get("/people/<int:person_id>")
