@@ -261,6 +261,42 @@ def submit_quiz(account, attempt_id: int, given: dict[int, list[int]]) -> QuizAt
     return attempt
 
 
+def record_paper_test(account, person_id: int, requirement_id: int, score: str) -> QuizAttempt:
+    """A theory test sat on paper (a kitchen helper without a sign-in), its score entered
+    by an assessor: a sitting like one on a phone, within the same retake limit."""
+    from schoolhq.people.services import get_person
+
+    requirement = services.get_requirement(requirement_id)
+    person = get_person(person_id)
+    if not may_assess(account, person.id):
+        raise ServiceError(_l("Assessors sign off others' practicals, not their own."))
+    if "theory" not in (requirement.stages or []):
+        raise ServiceError(_l("This training has no theory test."))
+    text = str(score or "").strip().rstrip("%％分")
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 100:
+        raise ServiceError(_l("Enter the score in per cent, from 0 to 100."), "score")
+    if "theory" in passed_stages(person.id, requirement):
+        raise ServiceError(_l("%(name)s has passed this test already.", name=person.name))
+    if sittings_left(person.id, requirement) == 0:
+        raise ServiceError(_l("No retakes left (%(n)s sittings used): ask the training office.",
+                              n=1 + requirement.retakes))
+    number = (db.session.scalar(select(func.max(QuizAttempt.number)).where(
+        QuizAttempt.person_id == person.id, QuizAttempt.requirement_id == requirement.id)) or 0) + 1
+    attempt = QuizAttempt(person_id=person.id, requirement_id=requirement.id, number=number, drawn=[], answers={},
+                          pass_mark_percent=requirement.pass_mark_percent, score_percent=int(text),
+                          passed=int(text) >= requirement.pass_mark_percent, submitted_at=utcnow())
+    db.session.add(attempt)
+    db.session.flush()
+    db.session.add(StageResult(
+        person_id=person.id, requirement_id=requirement.id, stage="theory", passed=attempt.passed, on=local_today(),
+        attempt_id=attempt.id, detail=[{"score": attempt.score_percent, "paper": True}], assessor_id=account.id,
+        reason="" if attempt.passed else str(_l("score %(score)s, pass mark %(mark)s", score=attempt.score_percent,
+                                                   mark=attempt.pass_mark_percent))))
+    db.session.flush()
+    try_complete(account, person.id, requirement)
+    return attempt
+
+
 # Practical and on the job ---------------------------------------------------------------------
 
 def may_assess(account, person_id: int) -> bool:

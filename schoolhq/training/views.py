@@ -395,6 +395,8 @@ def practical(requirement_id: int, person_id: int):
     which = request.form.get("which", "practical")
 
     def act():
+        if which == "paper":
+            return assessment.record_paper_test(current_user, person_id, requirement_id, request.form.get("score", ""))
         if which == "observe":
             return assessment.observe(current_user, person_id, requirement_id, observe_form.note.data or "",
                                       observe_form.signature.data or "")
@@ -403,7 +405,7 @@ def practical(requirement_id: int, person_id: int):
         return assessment.assess_practical(current_user, person_id, requirement_id, steps, form.reason.data or "",
                                            form.retry_on.data, form.signature.data or "")
 
-    return handle_form(form if which == "practical" else observe_form, act,
+    return handle_form(observe_form if which == "observe" else form, act,
                        success=lambda _r: redirect_to("training.person_page", person_id=person_id),
                        page="training/practical.html",
                        context=lambda: {"requirement": requirement, "person": person, "observe_form": observe_form,

@@ -223,3 +223,22 @@ def test_the_test_on_a_phone_and_the_assessors_page(app, client):
     client.get("/auth/logout")
     login(client, "teacher")
     assert client.get(f"/training/requirements/{equipment_id}/practical/{worker_person}").status_code == 403
+
+
+def test_a_test_sat_on_paper_counts_within_the_same_limit(ctx):
+    s, worker = _worker_trained()
+    equipment = requirement("equipment_safety")
+    for bad in ("八十五", "120", "-5", ""):
+        with pytest.raises(ServiceError, match="0 到 100"):
+            assessment.record_paper_test(s.head, worker.person_id, equipment.id, bad)
+    with pytest.raises(ServiceError, match="本人"):
+        assessment.record_paper_test(worker, worker.person_id, equipment.id, "90")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(QuizAttempt.id))) == 0
+    assessment.record_paper_test(s.head, worker.person_id, equipment.id, "60分")
+    assessment.record_paper_test(s.head, worker.person_id, equipment.id, "70")
+    passed = assessment.record_paper_test(s.head, worker.person_id, equipment.id, "85%")
+    assert passed.passed and assessment.passed_stages(worker.person_id, equipment) == {"theory"}
+    db.session.commit()
+    with pytest.raises(ServiceError, match="已通过"):
+        assessment.record_paper_test(s.head, worker.person_id, equipment.id, "90")
