@@ -45,7 +45,7 @@ def find(fx: Fixture) -> bool:
         select(Account.username).join(Person, Person.id == Account.person_id)
         .where(Account.active.is_(True), Person.left_at.is_(None), roles == 1).order_by(Account.id)).first()
     # the matrix, everyone and one department; who needs what next
-    shown, rows = services.matrix()
+    shown, rows, _count = services.matrix()
     fx.training_requirements, fx.training_matrix_people = len(shown), len(rows)
     fx.training_department = db.session.scalar(select(Department.id).where(Department.name == TRAINING_DEPARTMENT))
     fx.training_department_people = len(services.matrix(fx.training_department)[1])
@@ -101,7 +101,8 @@ def pages(fx: Fixture) -> list[tuple]:
     the largest session and its sheet, as the logistics head."""
     people, shown = fx.training_matrix_people, fx.training_requirements
     return [
-        (f"training: matrix, everyone ({people} people × {shown} requirements)", "/training/", {}, TRAINING),
+        (f"training: matrix, first screen ({min(people, 40)} of {people} people × {shown} requirements)",
+         "/training/", {}, TRAINING),
         (f"training: matrix, {TRAINING_DEPARTMENT} and below ({fx.training_department_people} people)",
          f"/training/?department={fx.training_department}", {}, TRAINING),
         (f"training: who needs what next ({fx.training_due} rows)", "/training/due", {}, TRAINING),
@@ -185,8 +186,12 @@ def saves(fx: Fixture) -> list[tuple]:
 
 
 def reports(fx: Fixture) -> list[tuple]:
-    """The matrix and the busiest month's record as XLSX: downloads, held to the report budget."""
+    """The whole matrix on one sheet for printing (as the principal's report is: the
+    screen shows it 40 people at a time), it and the busiest month's record as XLSX:
+    held to the report budget."""
     return [
+        (f"training: matrix, everyone on one sheet to print ({fx.training_matrix_people} × "
+         f"{fx.training_requirements})", "/training/?all=1", {}, TRAINING),
         (f"training: matrix, everyone, XLSX ({fx.training_matrix_people} × {fx.training_requirements})",
          "/training/?format=xlsx", {}, TRAINING),
         (f"training: record, {fx.training_month}, XLSX", f"/training/ledger?month={fx.training_month}&format=xlsx",

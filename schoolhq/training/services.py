@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from flask_babel import lazy_gettext as _l
@@ -363,7 +364,8 @@ class Standing:
     requirement: Requirement
     person_id: int
     needed: bool
-    completion: Completion | None
+    #: the longest-lasting completion as plain columns (latest_completions), or None
+    completion: Any
     state: str
     #: minutes credited this calendar year on sessions of the requirement
     minutes: int = 0
@@ -377,7 +379,7 @@ class Standing:
         return bool(self.requirement.hours_per_year) and self.minutes < self.requirement.hours_per_year * 60
 
 
-def state_of(requirement: Requirement, completion: Completion | None, day: date) -> str:
+def state_of(requirement: Requirement, completion, day: date) -> str:
     if completion is None:
         return "missing"
     if completion.expires_on is None:
@@ -387,9 +389,11 @@ def state_of(requirement: Requirement, completion: Completion | None, day: date)
     return "expiring" if (completion.expires_on - day).days <= requirement.renew_window_days else "valid"
 
 
-def latest_completions(person_ids, requirement_ids, day: date) -> dict[tuple[int, int], Completion]:
+def latest_completions(person_ids, requirement_ids, day: date) -> dict[tuple[int, int], Any]:
     """Each person's longest-lasting completion of each requirement, made by `day`: picked
-    in SQL (a decade of yearly renewals is ten rows a pair; only one is read)."""
+    in SQL (a decade of yearly renewals is ten rows a pair; only one is read), and read as
+    plain columns (id, person_id, requirement_id, completed_on, expires_on): a matrix
+    shows thousands, and whole records cost a matrix its budget."""
     if not person_ids or not requirement_ids:
         return {}
     lasting = (Completion.expires_on.is_(None).desc(), Completion.expires_on.desc(), Completion.id.desc())
@@ -399,8 +403,9 @@ def latest_completions(person_ids, requirement_ids, day: date) -> dict[tuple[int
         Completion.person_id.in_(list(person_ids)), Completion.requirement_id.in_(list(requirement_ids)),
         Completion.withdrawn_at.is_(None), Completion.completed_on <= day).subquery()
     best = select(ranked.c.id).where(ranked.c.rank == 1)
-    return {(c.person_id, c.requirement_id): c for c in db.session.scalars(select(Completion).where(
-        Completion.id.in_(best)))}
+    return {(c.person_id, c.requirement_id): c for c in db.session.execute(
+        select(Completion.id, Completion.person_id, Completion.requirement_id, Completion.completed_on,
+               Completion.expires_on).where(Completion.id.in_(best)))}
 
 
 def minutes_in_year(person_ids, year: int) -> dict[tuple[int, int], int]:
@@ -420,37 +425,47 @@ def minutes_in_year(person_ids, year: int) -> dict[tuple[int, int], int]:
 
 def standings(person_ids, the_requirements: list[Requirement], day: date | None = None,
               who_needs: Needs | None = None) -> dict[tuple[int, int], Standing]:
-    """Every (person, requirement) pair's standing on `day`: three queries whatever the size."""
+    """The standing on `day` of every (person, requirement) pair that matters: the person
+    needs it or has completed it (a pair of neither is left out). Three queries whatever
+    the size."""
     day = day or local_today()
     who_needs = who_needs or needs()
     held = latest_completions(person_ids, [r.id for r in the_requirements], day)
     minutes = minutes_in_year(person_ids, day.year) if any(r.hours_per_year for r in the_requirements) else {}
     result = {}
     for requirement in the_requirements:
-        needing = who_needs.of(requirement)
+        needing, requirement_id = who_needs.of(requirement), requirement.id  # read once, not once a cell
         for person_id in person_ids:
-            completion = held.get((person_id, requirement.id))
-            result[(person_id, requirement.id)] = Standing(
-                requirement, person_id, person_id in needing, completion, state_of(requirement, completion, day),
-                minutes.get((person_id, requirement.id), 0))
+            key = (person_id, requirement_id)
+            completion = held.get(key)
+            if completion is None and person_id not in needing:
+                continue
+            result[key] = Standing(requirement, person_id, person_id in needing, completion,
+                                   state_of(requirement, completion, day), minutes.get(key, 0))
     return result
 
 
 @dataclass
 class MatrixRow:
     person: Person
-    cells: list[Standing]
+    #: None where the person neither needs nor has completed the requirement
+    cells: list[Standing | None]
 
     @property
     def worst(self) -> str:
         order = ("expired", "missing", "expiring", "valid")
-        shown = [cell.state for cell in self.cells if cell.needed] or ["valid"]
+        shown = [cell.state for cell in self.cells if cell is not None and cell.needed] or ["valid"]
         return min(shown, key=order.index)
 
 
+#: people on one screen of the matrix (the printed matrix has everyone)
+MATRIX_PAGE = 40
+
+
 def matrix(department_id: int | None = None, role: str = "", category: str = "",
-           day: date | None = None) -> tuple[list[Requirement], list[MatrixRow]]:
-    """People who need at least one of the requirements shown × those requirements."""
+           day: date | None = None, page: int | None = None) -> tuple[list[Requirement], list[MatrixRow], int]:
+    """People who need at least one of the requirements shown × those requirements, and
+    how many people there are: everyone, or one screen of MATRIX_PAGE (page 1, 2 …)."""
     day = day or local_today()
     who_needs = needs()
     shown = [r for r in requirements() if not category or r.category == category]
@@ -461,10 +476,14 @@ def matrix(department_id: int | None = None, role: str = "", category: str = "",
         people_ids &= who_needs.by_department.get(department_id, set())
     if role:
         people_ids &= who_needs.staff if role == ALL_STAFF else who_needs.by_role.get(role, set())
-    people = list(db.session.scalars(select(Person).options(joinedload(Person.department))
-                                     .where(Person.id.in_(people_ids or [-1])).order_by(Person.pinyin, Person.name)))
+    query = (select(Person).options(joinedload(Person.department)).where(Person.id.in_(people_ids or [-1]))
+             .order_by(Person.pinyin, Person.name, Person.id))
+    if page is not None:
+        query = query.offset((max(page, 1) - 1) * MATRIX_PAGE).limit(MATRIX_PAGE)
+    people = list(db.session.scalars(query))
     table = standings([p.id for p in people], shown, day, who_needs)
-    return shown, [MatrixRow(person, [table[(person.id, r.id)] for r in shown]) for person in people]
+    return shown, [MatrixRow(person, [table.get((person.id, r.id)) for r in shown]) for person in people], \
+        len(people_ids)
 
 
 @dataclass
@@ -478,14 +497,14 @@ def due_next(day: date | None = None, department_id: int | None = None) -> list[
     """Who needs what next: missing and expired first, then expiring soonest, each with
     the next planned session of that requirement."""
     day = day or local_today()
-    shown, rows = matrix(department_id, day=day)
+    shown, rows, _count = matrix(department_id, day=day)
     upcoming: dict[int, TrainingSession] = {}
     for session in db.session.scalars(select(TrainingSession).where(
             TrainingSession.status == "planned", TrainingSession.starts_at >= utcnow(),
             TrainingSession.requirement_id.is_not(None)).order_by(TrainingSession.starts_at)):
         upcoming.setdefault(session.requirement_id, session)
     due = [Due(row.person, cell, upcoming.get(cell.requirement.id)) for row in rows for cell in row.cells
-           if cell.needed and (cell.state != "valid" or cell.hours_short)]
+           if cell is not None and cell.needed and (cell.state != "valid" or cell.hours_short)]
     order = ("expired", "missing", "expiring", "valid")
     return sorted(due, key=lambda d: (order.index(d.standing.state),
                                       d.standing.completion.expires_on if d.standing.completion and
@@ -520,7 +539,8 @@ def _clock(text: str, field_name: str) -> str:
 
 def get_session(session_id: int) -> TrainingSession:
     return get_or_raise(TrainingSession, session_id, _l("No such training session."),
-                        options=(selectinload(TrainingSession.attendance).joinedload(Attendance.person),))
+                        options=(selectinload(TrainingSession.attendance).joinedload(Attendance.person)
+                                 .joinedload(Person.department),))
 
 
 def plan_session(account, data: SessionInput) -> TrainingSession:
@@ -568,7 +588,7 @@ def plan_session(account, data: SessionInput) -> TrainingSession:
         who = needs().of(requirement)
         table = standings(sorted(who), [requirement], data.day)
         for person_id in sorted(who):
-            if table[(person_id, requirement.id)].state != "valid":
+            if table[(person_id, requirement.id)].state != "valid":  # everyone in `who` needs it: a cell each
                 db.session.add(Attendance(session_id=session.id, person_id=person_id))
     db.session.flush()
     audit.record("training", "session.planned", session, after={"title": title, "day": data.day.isoformat()},
@@ -867,6 +887,7 @@ def month_sessions(month: date) -> list[TrainingSession]:
     start, end = local_time_utc(first, "00:00"), local_time_utc(after, "00:00")
     return list(db.session.scalars(
         select(TrainingSession).options(joinedload(TrainingSession.requirement), joinedload(TrainingSession.trainer),
+                                        joinedload(TrainingSession.location),
                                         selectinload(TrainingSession.attendance).joinedload(Attendance.person))
         .where(TrainingSession.status == "confirmed", TrainingSession.starts_at >= start,
                TrainingSession.starts_at < end).order_by(TrainingSession.starts_at)))
@@ -898,14 +919,13 @@ def person_record(person_id: int, day: date | None = None) -> PersonRecord:
     person = get_person(person_id)
     shown = requirements()
     table = standings([person.id], shown, day)
-    mine = [table[(person.id, r.id)] for r in shown]
-    mine = [s for s in mine if s.needed or s.completion is not None]
-    completions = list(db.session.scalars(select(Completion).options(joinedload(Completion.requirement))
-                                          .where(Completion.person_id == person.id)
+    mine = [table[(person.id, r.id)] for r in shown if (person.id, r.id) in table]
+    # the requirements are in the session already (`requirements()` above): no join for them
+    completions = list(db.session.scalars(select(Completion).where(Completion.person_id == person.id)
                                           .order_by(Completion.completed_on.desc(), Completion.id.desc())))
     attended = list(db.session.scalars(
         select(Attendance).join(TrainingSession, TrainingSession.id == Attendance.session_id)
-        .options(joinedload(Attendance.session).joinedload(TrainingSession.requirement))
+        .options(joinedload(Attendance.session))
         .where(Attendance.person_id == person.id, TrainingSession.status != "cancelled")
         .order_by(TrainingSession.starts_at.desc())))
     by_year: dict[int, int] = {}

@@ -63,7 +63,10 @@ def matrix():
     """培训矩阵: people × requirements, coloured by standing; A4 landscape, or XLSX."""
     form = _matrix_filters()
     day = day_from_text(request.args.get("day")) or local_today()
-    shown, rows = services.matrix(to_int(form.department.data), form.role.data or "", form.category.data or "", day)
+    every = request.args.get("format") == "xlsx" or request.args.get("all") == "1"
+    page = None if every else max(to_int(request.args.get("page")) or 1, 1)
+    shown, rows, total = services.matrix(to_int(form.department.data), form.role.data or "",
+                                         form.category.data or "", day, page)
     if request.args.get("format") == "xlsx":
         from flask_babel import gettext as _
 
@@ -74,16 +77,22 @@ def matrix():
                  *((f"{services.STATES[c.state]}"
                     + (f" {c.completion.expires_on.isoformat()}" if c.completion and c.completion.expires_on else "")
                     + (f" {c.hours}/{c.requirement.hours_per_year}h" if c.requirement.hours_per_year else ""))
-                   if c.needed else "—" for c in row.cells)] for row in rows]
+                   if c is not None and c.needed else "—" for c in row.cells)] for row in rows]
         return download(f"training-matrix-{day.isoformat()}.xlsx", [(str(_l("Training matrix")), header, body)])
-    return render("training/matrix.html", form=form, shown=shown, rows=rows, day=day)
+    # the labels read once, not once a cell
+    pages = -(-total // services.MATRIX_PAGE)
+    return render("training/matrix.html", form=form, shown=shown, rows=rows, day=day, total=total,
+                  page=page, pages=pages,
+                  state_label={key: str(label) for key, label in services.STATES.items()},
+                  hour_word=str(_l("hours")))
 
 
 @bp.get("/due")
 @permission_required("training.view")
 def due():
     form = _matrix_filters()
-    return render("training/due.html", form=form, rows=services.due_next(department_id=to_int(form.department.data)))
+    return render("training/due.html", form=form, rows=services.due_next(department_id=to_int(form.department.data)),
+                  state_label={key: str(label) for key, label in services.STATES.items()}, hour_word=str(_l("hours")))
 
 
 # Requirements --------------------------------------------------------------------------------
