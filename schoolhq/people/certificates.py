@@ -261,6 +261,14 @@ def register(type_key: str | None = None, only: str = "") -> list[RegisterRow]:
     return rows
 
 
+def reminder_due(expires_on: date, today: date, warned_days: int | None, thresholds: list[int]) -> int | None:
+    """The days-before-expiry threshold (30, 7, 0) a record expiring on `expires_on` is due
+    a warning at today, or None when that one has gone already (`warned_days`). Shared by
+    every register that warns before something runs out (certificates, trainings)."""
+    threshold = min(t for t in thresholds if t >= (expires_on - today).days)
+    return None if warned_days is not None and warned_days <= threshold else threshold
+
+
 def warn_expiring() -> int:
     """The daily warnings: at 30, 7 and 0 days before a certificate runs out (the data
     file's days), once each, to its holder and to whoever holds the type's supervising
@@ -277,9 +285,8 @@ def warn_expiring() -> int:
     supervisors: dict[str, list[int]] = {}
     warned = 0
     for certificate in due:
-        left = (certificate.expires_on - today).days
-        threshold = min(t for t in thresholds if t >= left)
-        if certificate.warned_days is not None and certificate.warned_days <= threshold:
+        threshold = reminder_due(certificate.expires_on, today, certificate.warned_days, thresholds)
+        if threshold is None:
             continue
         newer = db.session.scalar(select(Certificate.id).where(
             Certificate.person_id == certificate.person_id, Certificate.type_key == certificate.type_key,

@@ -1014,6 +1014,7 @@ def warn_expiring() -> int:
     they have completed it again since."""
     from schoolhq.auth.models import Account
     from schoolhq.core.notifications import notify
+    from schoolhq.people.certificates import reminder_due
 
     thresholds = sorted(domain()["reminders_days_before_expiry"], reverse=True)
     today = local_today()
@@ -1024,9 +1025,8 @@ def warn_expiring() -> int:
     managers: list[int] | None = None
     warned = 0
     for completion in due:
-        left = (completion.expires_on - today).days
-        threshold = min(t for t in thresholds if t >= left)
-        if completion.warned_days is not None and completion.warned_days <= threshold:
+        threshold = reminder_due(completion.expires_on, today, completion.warned_days, thresholds)
+        if threshold is None:
             continue
         completion.warned_days = threshold
         newer = db.session.scalar(select(Completion.id).where(
@@ -1064,8 +1064,9 @@ def dashboard_items(account) -> list:
     from schoolhq.dashboard.services import SHOWN, Entry, Item
 
     items = []
-    if account is not None and account.person_id:
-        mine = [s for s in person_record(account.person_id).standings if s.needed and s.state != "valid"]
+    if account is not None and account.person_id:  # every dashboard view: the standings only, not the record
+        mine = [s for s in standings([account.person_id], requirements()).values()
+                if s.needed and s.state != "valid"]
         if mine:
             items.append(Item("training", _l("My training to renew"), len(mine),
                               url_for("training.person_page", person_id=account.person_id),
