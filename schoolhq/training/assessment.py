@@ -316,6 +316,8 @@ def assess_practical(account, person_id: int, requirement_id: int, steps: list[t
         raise ServiceError(_l("Assessors sign off others' practicals, not their own."))
     if "practical" not in (requirement.stages or []):
         raise ServiceError(_l("This training has no practical."))
+    if "practical" in passed_stages(person.id, requirement):
+        raise ServiceError(_l("%(name)s has passed this stage already.", name=person.name))
     checklist = requirement.practical_steps or []
     if len(steps) != len(checklist) or any(passed is None for passed, _note in steps):
         raise ServiceError(_l("Mark every step passed or not yet."), "steps")
@@ -356,23 +358,38 @@ def assess_practical(account, person_id: int, requirement_id: int, steps: list[t
 def on_job_progress(person_id: int, requirement: Requirement) -> tuple[int, list[dict]]:
     """The person's own rounds of the requirement's check since their other stages passed
     (or this cycle began): how many good ones in a row now, and each round read."""
+    since = _cycle_start(person_id, requirement.id)
+    rounds = _own_rounds(person_id, {requirement.on_job_template})
+    return _streak([r for r in rounds.get(requirement.on_job_template, []) if r.submitted_at > since])
+
+
+def _own_rounds(person_id: int, template_keys) -> dict[str, list]:
+    """Template key -> the person's submitted rounds of it, oldest first (plain columns)."""
     from schoolhq.auth.models import Account
     from schoolhq.checks.models import CheckRound
 
-    since = _cycle_start(person_id, requirement.id)
+    template_keys = [key for key in template_keys if key]
+    if not template_keys:
+        return {}
     account_id = db.session.scalar(select(Account.id).where(Account.person_id == person_id))
-    rows = db.session.execute(select(CheckRound.id, CheckRound.period, CheckRound.submitted_at, CheckRound.due_at,
-                                     CheckRound.failed_count)
-                              .where(CheckRound.template_key == requirement.on_job_template,
-                                     CheckRound.status == "submitted", CheckRound.submitted_at > since,
-                                     CheckRound.submitted_by_id == (account_id or -1))
-                              .order_by(CheckRound.submitted_at)).all()
+    rounds: dict[str, list] = {}
+    for row in db.session.execute(select(CheckRound.id, CheckRound.template_key, CheckRound.period,
+                                         CheckRound.submitted_at, CheckRound.due_at, CheckRound.failed_count)
+                                  .where(CheckRound.template_key.in_(template_keys),
+                                         CheckRound.status == "submitted",
+                                         CheckRound.submitted_by_id == (account_id or -1))
+                                  .order_by(CheckRound.submitted_at)):
+        rounds.setdefault(row.template_key, []).append(row)
+    return rounds
+
+
+def _streak(rows) -> tuple[int, list[dict]]:
     streak, read = 0, []
-    for round_id, period, submitted_at, due_at, failed in rows:
-        good = submitted_at <= due_at and not failed
+    for row in rows:
+        good = row.submitted_at <= row.due_at and not row.failed_count
         streak = streak + 1 if good else 0
-        read.append({"round": round_id, "period": period, "on_time": submitted_at <= due_at, "failed": failed,
-                     "good": good})
+        read.append({"round": row.id, "period": row.period, "on_time": row.submitted_at <= row.due_at,
+                     "failed": row.failed_count, "good": good})
     return streak, read
 
 
@@ -407,6 +424,8 @@ def observe(account, person_id: int, requirement_id: int, note: str, signature: 
         raise ServiceError(_l("Assessors sign off others' practicals, not their own."))
     if "on_the_job" not in (requirement.stages or []):
         raise ServiceError(_l("This training has no on-the-job stage."))
+    if "on_the_job" in passed_stages(person.id, requirement):
+        raise ServiceError(_l("%(name)s has passed this stage already.", name=person.name))
     note = (note or "").strip()
     if len(note) < 4:
         raise ServiceError(_l("Write what you saw the person do."), "note")
@@ -430,22 +449,50 @@ class StageRow:
 
 
 def stage_rows(person_id: int, requirement: Requirement) -> list[StageRow]:
-    since = _cycle_start(person_id, requirement.id)
-    results = list(db.session.scalars(select(StageResult).where(
-        StageResult.person_id == person_id, StageResult.requirement_id == requirement.id,
-        StageResult.created_at > since).order_by(StageResult.id)))
-    rows = []
-    for stage in STAGES:
-        if stage not in (requirement.stages or []):
-            continue
-        mine = [r for r in results if r.stage == stage]
-        passed = any(r.passed for r in mine)
-        progress = ""
-        if stage == "theory":
-            progress = str(_l("%(n)s sittings left", n=sittings_left(person_id, requirement)))
-        elif stage == "on_the_job" and requirement.on_job_template:
-            streak, _read = on_job_progress(person_id, requirement)
-            progress = str(_l("%(n)s of %(total)s rounds in a row", n=min(streak, requirement.on_job_records),
-                              total=requirement.on_job_records))
-        rows.append(StageRow(stage, passed, mine[-1] if mine else None, progress))
-    return rows
+    return stage_table(person_id, [requirement])[requirement.id]
+
+
+def stage_table(person_id: int, the_requirements: list[Requirement]) -> dict[int, list[StageRow]]:
+    """Requirement id -> each stage it names, for one person, this cycle: read in five
+    queries however many requirements (a person's record shows all of theirs)."""
+    staged = [r for r in the_requirements if r.stages]
+    ids = [r.id for r in staged]
+    if not ids:
+        return {r.id: [] for r in the_requirements}
+    starts = dict(db.session.execute(
+        select(Completion.requirement_id, func.max(Completion.created_at)).where(
+            Completion.person_id == person_id, Completion.requirement_id.in_(ids), Completion.withdrawn_at.is_(None))
+        .group_by(Completion.requirement_id)).all())
+    since = {r.id: starts.get(r.id) or datetime(2000, 1, 1) for r in staged}
+    results: dict[int, list[StageResult]] = {}
+    for result in db.session.scalars(select(StageResult).where(
+            StageResult.person_id == person_id, StageResult.requirement_id.in_(ids)).order_by(StageResult.id)):
+        if result.created_at > since[result.requirement_id]:
+            results.setdefault(result.requirement_id, []).append(result)
+    sat: dict[int, int] = {}
+    for requirement_id, started_at in db.session.execute(
+            select(QuizAttempt.requirement_id, QuizAttempt.started_at).where(
+                QuizAttempt.person_id == person_id, QuizAttempt.requirement_id.in_(ids),
+                QuizAttempt.submitted_at.is_not(None))):
+        if started_at > since[requirement_id]:
+            sat[requirement_id] = sat.get(requirement_id, 0) + 1
+    rounds = _own_rounds(person_id, {r.on_job_template for r in staged if "on_the_job" in r.stages})
+    table: dict[int, list[StageRow]] = {r.id: [] for r in the_requirements}
+    for requirement in staged:
+        mine_all = results.get(requirement.id, [])
+        for stage in STAGES:
+            if stage not in requirement.stages:
+                continue
+            mine = [r for r in mine_all if r.stage == stage]
+            progress = ""
+            if stage == "theory":
+                left = max(0, 1 + requirement.retakes - sat.get(requirement.id, 0))
+                progress = str(_l("%(n)s sittings left", n=left))
+            elif stage == "on_the_job" and requirement.on_job_template:
+                streak, _read = _streak([r for r in rounds.get(requirement.on_job_template, [])
+                                         if r.submitted_at > since[requirement.id]])
+                progress = str(_l("%(n)s of %(total)s rounds in a row", n=min(streak, requirement.on_job_records),
+                                  total=requirement.on_job_records))
+            table[requirement.id].append(StageRow(stage, any(r.passed for r in mine), mine[-1] if mine else None,
+                                                  progress))
+    return table

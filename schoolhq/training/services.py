@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from schoolhq.core import audit, counters
@@ -178,9 +178,14 @@ def _whole(text, low: int, high: int, message, field_name: str, blank_ok: bool =
 
 
 def role_choices() -> list[tuple[str, str]]:
-    from schoolhq.auth.services import roles
+    from schoolhq.auth.models import Role
+    from schoolhq.auth.services import BUILTIN_ROLES
 
-    return [(ALL_STAFF, str(_l("Everyone on the staff list"))), *((r.code, r.name or r.code) for r in roles())]
+    # codes and names only (auth.services.roles reads each role's permissions too)
+    order = list(BUILTIN_ROLES)
+    codes = sorted(db.session.execute(select(Role.code, Role.name)),
+                   key=lambda r: (order.index(r.code) if r.code in order else len(order), r.name or r.code))
+    return [(ALL_STAFF, str(_l("Everyone on the staff list"))), *((code, name or code) for code, name in codes)]
 
 
 def _check_requirement(data: RequirementInput) -> dict:
@@ -364,7 +369,7 @@ class Standing:
     requirement: Requirement
     person_id: int
     needed: bool
-    #: the longest-lasting completion as plain columns (latest_completions), or None
+    #: what the person holds of it (latest_completions), or None
     completion: Any
     state: str
     #: minutes credited this calendar year on sessions of the requirement
@@ -389,35 +394,46 @@ def state_of(requirement: Requirement, completion, day: date) -> str:
     return "expiring" if (completion.expires_on - day).days <= requirement.renew_window_days else "valid"
 
 
-def latest_completions(person_ids, requirement_ids, day: date) -> dict[tuple[int, int], Any]:
-    """Each person's longest-lasting completion of each requirement, made by `day`: picked
-    in SQL (a decade of yearly renewals is ten rows a pair; only one is read), and read as
-    plain columns (id, person_id, requirement_id, completed_on, expires_on): a matrix
-    shows thousands, and whole records cost a matrix its budget."""
+class Held(NamedTuple):
+    """What a person holds of a requirement on a day, summed over their completions of it."""
+
+    person_id: int
+    requirement_id: int
+    #: their latest completion
+    completed_on: date
+    #: the longest validity among them; None when one never expires
+    expires_on: date | None
+
+
+def latest_completions(person_ids, requirement_ids, day: date) -> dict[tuple[int, int], Held]:
+    """What each person holds of each requirement by `day`: one aggregate row a pair (a
+    decade of yearly renewals is ten completions; a matrix shows thousands of pairs, and
+    picking whole rows cost a page its budget)."""
     if not person_ids or not requirement_ids:
         return {}
-    lasting = (Completion.expires_on.is_(None).desc(), Completion.expires_on.desc(), Completion.id.desc())
-    rank = func.row_number().over(partition_by=(Completion.person_id, Completion.requirement_id),
-                                  order_by=lasting).label("rank")
-    ranked = select(Completion.id, rank).where(
-        Completion.person_id.in_(list(person_ids)), Completion.requirement_id.in_(list(requirement_ids)),
-        Completion.withdrawn_at.is_(None), Completion.completed_on <= day).subquery()
-    best = select(ranked.c.id).where(ranked.c.rank == 1)
-    return {(c.person_id, c.requirement_id): c for c in db.session.execute(
-        select(Completion.id, Completion.person_id, Completion.requirement_id, Completion.completed_on,
-               Completion.expires_on).where(Completion.id.in_(best)))}
+    never_expires = func.max(case((Completion.expires_on.is_(None), 1), else_=0))
+    rows = db.session.execute(
+        select(Completion.person_id, Completion.requirement_id, func.max(Completion.completed_on), never_expires,
+               func.max(Completion.expires_on))
+        .where(Completion.person_id.in_(list(person_ids)), Completion.requirement_id.in_(list(requirement_ids)),
+               Completion.withdrawn_at.is_(None), Completion.completed_on <= day)
+        .group_by(Completion.person_id, Completion.requirement_id))
+    return {(person_id, requirement_id): Held(person_id, requirement_id, completed_on, None if forever else expires)
+            for person_id, requirement_id, completed_on, forever, expires in rows}
 
 
-def minutes_in_year(person_ids, year: int) -> dict[tuple[int, int], int]:
-    """(person, requirement) -> minutes credited on confirmed sessions of that year."""
-    if not person_ids:
+def minutes_in_year(person_ids, year: int, the_requirements: list[Requirement]) -> dict[tuple[int, int], int]:
+    """(person, requirement) -> minutes credited on confirmed sessions of that year, for the
+    requirements that ask for hours a year."""
+    counted = [r.id for r in the_requirements if r.hours_per_year]
+    if not person_ids or not counted:
         return {}
     start, end = local_time_utc(date(year, 1, 1), "00:00"), local_time_utc(date(year + 1, 1, 1), "00:00")
     rows = db.session.execute(
         select(Attendance.person_id, TrainingSession.requirement_id, func.sum(Attendance.minutes))
         .join(TrainingSession, TrainingSession.id == Attendance.session_id)
         .where(Attendance.person_id.in_(list(person_ids)), TrainingSession.status == "confirmed",
-               TrainingSession.requirement_id.is_not(None), TrainingSession.starts_at >= start,
+               TrainingSession.requirement_id.in_(counted), TrainingSession.starts_at >= start,
                TrainingSession.starts_at < end)
         .group_by(Attendance.person_id, TrainingSession.requirement_id))
     return {(person_id, requirement_id): int(total or 0) for person_id, requirement_id, total in rows}
@@ -431,7 +447,7 @@ def standings(person_ids, the_requirements: list[Requirement], day: date | None 
     day = day or local_today()
     who_needs = who_needs or needs()
     held = latest_completions(person_ids, [r.id for r in the_requirements], day)
-    minutes = minutes_in_year(person_ids, day.year) if any(r.hours_per_year for r in the_requirements) else {}
+    minutes = minutes_in_year(person_ids, day.year, the_requirements)
     result = {}
     for requirement in the_requirements:
         needing, requirement_id = who_needs.of(requirement), requirement.id  # read once, not once a cell
@@ -493,22 +509,41 @@ class Due:
     next_session: TrainingSession | None
 
 
-def due_next(day: date | None = None, department_id: int | None = None) -> list[Due]:
+def due_next(day: date | None = None, department_id: int | None = None, who_needs: Needs | None = None) -> list[Due]:
     """Who needs what next: missing and expired first, then expiring soonest, each with
-    the next planned session of that requirement."""
+    the next planned session of that requirement. Reads only the pairs someone needs and
+    loads only the people who are due (not the whole matrix)."""
     day = day or local_today()
-    shown, rows, _count = matrix(department_id, day=day)
+    who_needs = who_needs or needs()
+    shown = requirements()
+    needing = {r.id: who_needs.of(r) for r in shown}
+    if department_id:
+        within = who_needs.by_department.get(department_id, set())
+        needing = {requirement_id: people & within for requirement_id, people in needing.items()}
+    everyone = set().union(*needing.values()) if needing else set()
+    held = latest_completions(everyone, [r.id for r in shown], day)
+    minutes = minutes_in_year(everyone, day.year, shown)
+    due_standings = []
+    for requirement in shown:
+        for person_id in needing[requirement.id]:
+            key = (person_id, requirement.id)
+            standing = Standing(requirement, person_id, True, held.get(key),
+                                state_of(requirement, held.get(key), day), minutes.get(key, 0))
+            if standing.state != "valid" or standing.hours_short:
+                due_standings.append(standing)
+    people = {p.id: p for p in db.session.scalars(
+        select(Person).where(Person.id.in_({s.person_id for s in due_standings} or {-1})))}
     upcoming: dict[int, TrainingSession] = {}
     for session in db.session.scalars(select(TrainingSession).where(
             TrainingSession.status == "planned", TrainingSession.starts_at >= utcnow(),
             TrainingSession.requirement_id.is_not(None)).order_by(TrainingSession.starts_at)):
         upcoming.setdefault(session.requirement_id, session)
-    due = [Due(row.person, cell, upcoming.get(cell.requirement.id)) for row in rows for cell in row.cells
-           if cell is not None and cell.needed and (cell.state != "valid" or cell.hours_short)]
     order = ("expired", "missing", "expiring", "valid")
+    due = [Due(people[s.person_id], s, upcoming.get(s.requirement.id)) for s in due_standings]
     return sorted(due, key=lambda d: (order.index(d.standing.state),
                                       d.standing.completion.expires_on if d.standing.completion and
-                                      d.standing.completion.expires_on else date.max, d.person.pinyin))
+                                      d.standing.completion.expires_on else date.max, d.person.pinyin,
+                                      d.person.id, d.standing.requirement.sort_order))
 
 
 # Sessions -------------------------------------------------------------------------------------
@@ -906,8 +941,10 @@ def amendments(session: TrainingSession) -> list[AttendanceAmendment]:
 class PersonRecord:
     person: Person
     standings: list[Standing]
-    completions: list[Completion]
-    attended: list[Attendance]
+    #: every completion, latest first, as plain columns (a decade is hundreds of rows)
+    completions: list[Any]
+    #: every session attended or rostered (not cancelled), latest first, as plain columns
+    attended: list[Any]
     #: year -> minutes credited
     minutes_by_year: dict[int, int]
 
@@ -920,18 +957,21 @@ def person_record(person_id: int, day: date | None = None) -> PersonRecord:
     shown = requirements()
     table = standings([person.id], shown, day)
     mine = [table[(person.id, r.id)] for r in shown if (person.id, r.id) in table]
-    # the requirements are in the session already (`requirements()` above): no join for them
-    completions = list(db.session.scalars(select(Completion).where(Completion.person_id == person.id)
-                                          .order_by(Completion.completed_on.desc(), Completion.id.desc())))
-    attended = list(db.session.scalars(
-        select(Attendance).join(TrainingSession, TrainingSession.id == Attendance.session_id)
-        .options(joinedload(Attendance.session))
+    completions = db.session.execute(
+        select(Completion.requirement_id, Completion.completed_on, Completion.expires_on, Completion.session_id,
+               Completion.note, Completion.withdrawn_at, Completion.withdrawn_reason)
+        .where(Completion.person_id == person.id)
+        .order_by(Completion.completed_on.desc(), Completion.id.desc())).all()
+    attended = db.session.execute(
+        select(TrainingSession.id.label("session_id"), TrainingSession.title, TrainingSession.starts_at,
+               TrainingSession.requirement_id, TrainingSession.status, Attendance.mark, Attendance.minutes)
+        .join(Attendance, Attendance.session_id == TrainingSession.id)
         .where(Attendance.person_id == person.id, TrainingSession.status != "cancelled")
-        .order_by(TrainingSession.starts_at.desc())))
+        .order_by(TrainingSession.starts_at.desc())).all()
     by_year: dict[int, int] = {}
     for line in attended:
-        if line.session.status == "confirmed":
-            year = to_local(line.session.starts_at).year
+        if line.status == "confirmed":
+            year = to_local(line.starts_at).year
             by_year[year] = by_year.get(year, 0) + line.minutes
     return PersonRecord(person, mine, completions, attended, dict(sorted(by_year.items(), reverse=True)))
 
@@ -1063,9 +1103,9 @@ def dashboard_items(account) -> list:
 
     from schoolhq.dashboard.services import SHOWN, Entry, Item
 
-    items = []
+    items, who_needs = [], needs()
     if account is not None and account.person_id:  # every dashboard view: the standings only, not the record
-        mine = [s for s in standings([account.person_id], requirements()).values()
+        mine = [s for s in standings([account.person_id], requirements(), who_needs=who_needs).values()
                 if s.needed and s.state != "valid"]
         if mine:
             items.append(Item("training", _l("My training to renew"), len(mine),
@@ -1075,7 +1115,7 @@ def dashboard_items(account) -> list:
                                                                                person_id=account.person_id),
                                      str(STATES[s.state])) for s in mine[:SHOWN]]))
     if can(account, "training.manage"):
-        due = [d for d in due_next() if d.standing.state in ("expired", "missing")]
+        due = [d for d in due_next(who_needs=who_needs) if d.standing.state in ("expired", "missing")]
         if due:
             items.append(Item("training", _l("Training expired or missing"), len(due), url_for("training.due"),
                               "danger", [Entry(f"{d.person.name} · {requirement_name(d.standing.requirement)}",

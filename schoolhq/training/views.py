@@ -4,7 +4,7 @@ sign-in sheet, each person's record, and the monthly 培训记录."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -34,7 +34,7 @@ def _names():
     return {"state_label": services.STATES, "state_tone": services.STATE_TONES, "requirement_name":
             services.requirement_name, "mark_label": dict(services.marks()), "kind_label": dict(services.kinds()),
             "session_status": services.SESSION_STATUS, "category_name": services.category_name,
-            "validity_label": services.VALIDITY_LABELS, "local": to_local}
+            "validity_label": services.VALIDITY_LABELS, "local": to_local, "stage_label": assessment.STAGE_LABELS}
 
 
 def _people_choices():
@@ -49,9 +49,11 @@ def _department_choices():
     return [(str(d.id), d.name) for d in people.departments()]
 
 
-def _matrix_filters() -> MatrixFilterForm:
+def _matrix_filters(department_only: bool = False) -> MatrixFilterForm:
     form = MatrixFilterForm(request.args)
     form.department.choices = [("", _l("All departments")), *_department_choices()]
+    if department_only:
+        return form
     form.role.choices = [("", _l("All roles")), *services.role_choices()]
     form.category.choices = [("", _l("All categories")), *services.categories()]
     return form
@@ -90,9 +92,14 @@ def matrix():
 @bp.get("/due")
 @permission_required("training.view")
 def due():
-    form = _matrix_filters()
+    form = _matrix_filters(department_only=True)
+    # a school's list is hundreds of rows: its links and words worked out once, not per row
     return render("training/due.html", form=form, rows=services.due_next(department_id=to_int(form.department.data)),
-                  state_label={key: str(label) for key, label in services.STATES.items()}, hour_word=str(_l("hours")))
+                  state_label={key: str(label) for key, label in services.STATES.items()}, hour_word=str(_l("hours")),
+                  none_planned=str(_l("none planned")), names={r.id: services.requirement_name(r)
+                                                               for r in services.requirements()},
+                  person_url=url_for("training.person_page", person_id=0)[:-1],
+                  session_url=url_for("training.session_page", session_id=0)[:-1])
 
 
 # Requirements --------------------------------------------------------------------------------
@@ -475,10 +482,13 @@ def person_page(person_id: int):
     if not services.may_see_person(current_user, person_id):
         abort(403)
     record = services.person_record(person_id)
-    staged = [(s, assessment.stage_rows(person_id, s.requirement)) for s in record.standings if s.requirement.stages]
-    return render("training/person.html", record=record, staged=staged, stage_label=assessment.STAGE_LABELS,
+    stages = assessment.stage_table(person_id, [s.requirement for s in record.standings])
+    staged = [(s, stages[s.requirement.id]) for s in record.standings if s.requirement.stages]
+    return render("training/person.html", record=record, staged=staged,
                   may_assess=assessment.may_assess(current_user, person_id),
-                  is_self=current_user.person_id == person_id)
+                  is_self=current_user.person_id == person_id,
+                  names={r.id: services.requirement_name(r) for r in services.requirements(active_only=False)},
+                  session_url=url_for("training.session_page", session_id=0)[:-1])
 
 
 @bp.get("/ledger")

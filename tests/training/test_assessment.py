@@ -219,6 +219,8 @@ def test_the_test_on_a_phone_and_the_assessors_page(app, client):
     login(client, "logistics")
     practical = client.get(f"/training/requirements/{equipment_id}/practical/{worker_person}")
     assert practical.status_code == 200 and "实操考核清单" in practical.get_data(as_text=True)
+    assert "纸质理论考试" not in practical.get_data(as_text=True), "the theory is passed: no paper test offered"
+    assert "理论考试 · 通过" in practical.get_data(as_text=True)
     assert client.get(f"/training/requirements/{equipment_id}/questions").status_code == 200
     client.get("/auth/logout")
     login(client, "teacher")
@@ -242,3 +244,20 @@ def test_a_test_sat_on_paper_counts_within_the_same_limit(ctx):
     db.session.commit()
     with pytest.raises(ServiceError, match="已通过"):
         assessment.record_paper_test(s.head, worker.person_id, equipment.id, "90")
+
+
+def test_a_stage_passed_in_this_cycle_is_not_assessed_again(app, client):
+    with app.test_request_context():
+        s, worker = _worker_trained()
+        equipment = requirement("equipment_safety")
+        steps = [(True, "")] * len(equipment.practical_steps)
+        assessment.assess_practical(s.head, worker.person_id, equipment.id, steps, signature=SIGNATURE)
+        db.session.commit()
+        with pytest.raises(ServiceError, match="已通过此阶段"):
+            assessment.assess_practical(s.head, worker.person_id, equipment.id, steps, signature=SIGNATURE)
+        db.session.rollback()
+        assert db.session.scalar(select(func.count(StageResult.id))) == 1
+        equipment_id, worker_person = equipment.id, worker.person_id
+    login(client, "logistics")
+    page = client.get(f"/training/requirements/{equipment_id}/practical/{worker_person}").get_data(as_text=True)
+    assert "实操考核清单" not in page and "纸质理论考试" in page, "the practical is passed; the theory is still open"

@@ -13,8 +13,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from schoolhq.core.errors import ServiceError
-from schoolhq.core.timeutil import local_today
+from schoolhq.core.timeutil import local_time_utc, local_today
 from schoolhq.extensions import db
+from schoolhq.people.models import Department
 from schoolhq.training import services
 from schoolhq.training.models import (
     Attendance,
@@ -193,6 +194,48 @@ def test_standing_is_valid_then_expiring_then_expired(ctx):
     assert services.standings([s.cook.person_id], [food], expires + timedelta(days=1))[key].state == "expired"
     assert (s.teacher.person_id, food.id) not in services.standings([s.teacher.person_id], [food], today), \
         "neither needed nor completed: no cell"
+
+
+def test_what_a_person_holds_is_their_latest_completion_and_longest_validity(ctx):
+    """A later record with a shorter validity does not shorten what the person holds; a
+    withdrawn one and one made after the day are not counted."""
+    s = school()
+    food = requirement("food_safety")
+    today = local_today()
+    rows = [(today - timedelta(days=200), today + timedelta(days=100), None),
+            (today - timedelta(days=20), today + timedelta(days=5), None),
+            (today - timedelta(days=10), today + timedelta(days=400), "录入错误"),
+            (today + timedelta(days=0), today + timedelta(days=900), None)]
+    for completed_on, expires_on, withdrawn in rows:
+        db.session.add(Completion(person_id=s.cook.person_id, requirement_id=food.id, completed_on=completed_on,
+                                  expires_on=expires_on, source="import", withdrawn_reason=withdrawn or "",
+                                  withdrawn_at=local_time_utc(today, "08:00") if withdrawn else None))
+    db.session.commit()
+    held = services.latest_completions([s.cook.person_id], [food.id], today - timedelta(days=1))
+    assert held[(s.cook.person_id, food.id)].completed_on == today - timedelta(days=20)
+    assert held[(s.cook.person_id, food.id)].expires_on == today + timedelta(days=100), "the longest validity"
+    assert services.latest_completions([s.cook.person_id], [food.id], today)[(s.cook.person_id, food.id)] \
+        .expires_on == today + timedelta(days=900), "made on the day itself: counted that day"
+
+
+def test_who_needs_what_next_lists_only_who_is_due_worst_first(ctx):
+    s = school()
+    food = requirement("food_safety")
+    today = local_today()
+    db.session.add_all([
+        Completion(person_id=s.cook.person_id, requirement_id=food.id, completed_on=today - timedelta(days=400),
+                   expires_on=today - timedelta(days=35), source="import"),
+        Completion(person_id=s.manager.person_id, requirement_id=food.id, completed_on=today - timedelta(days=300),
+                   expires_on=today + timedelta(days=20), source="import"),
+        Completion(person_id=s.helper.person_id, requirement_id=food.id, completed_on=today - timedelta(days=10),
+                   expires_on=today + timedelta(days=355), source="import")])
+    db.session.commit()
+    due = [(d.person.id, d.standing.state) for d in services.due_next() if d.standing.requirement.id == food.id]
+    assert due.index((s.cook.person_id, "expired")) < due.index((s.manager.person_id, "expiring")), due
+    assert s.helper.person_id not in {person for person, _state in due}, "valid and not in the window: not due"
+    assert s.teacher.person_id not in {person for person, _state in due}, "does not need food safety"
+    office = db.session.scalar(select(Department.id).where(Department.name == "语文组"))
+    assert {d.person.id for d in services.due_next(department_id=office)} <= {s.teacher.person_id}
 
 
 def test_expired_food_safety_training_keeps_a_cook_off_duty_at_the_morning_check(ctx):
