@@ -14,7 +14,7 @@ from importlib import import_module
 from schoolhq.core.declare import Area
 
 AREAS = ("dashboard", "core", "auth", "places", "people", "assets", "stock", "repairs", "checks", "canteen",
-         "hazards", "water", "training")
+         "hazards", "water", "training", "finance")
 
 
 @cache

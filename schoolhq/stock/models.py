@@ -129,7 +129,8 @@ class StockReceipt(db.Model):
     invoice_no: Mapped[str] = mapped_column(String(40), default="")
     received_on: Mapped[date]
     note: Mapped[str] = mapped_column(String(300), default="")
-    #: the finance area's purchase request this receipt fulfils (its table comes with finance)
+    #: the finance area's purchase request whose acceptance received these goods (no foreign
+    #: key: adding one to a table this size would rebuild it on SQLite; finance writes it)
     purchase_request_id: Mapped[int | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
