@@ -292,6 +292,44 @@ def _english_areas(request, _clean_db):
         db.session.commit()
 
 
+def at_once(app, *actions) -> list[str]:
+    """Run each action (a function of no arguments that calls a service) in a thread of its
+    own, as a POST request would (on SQLite its transaction opens with BEGIN IMMEDIATE),
+    all released at the same moment; each commits or rolls back. What each one ended in:
+    "ok", a ServiceError's message, or "crash: …" (a lock timeout would show there)."""
+    import threading
+
+    from schoolhq.core.database import begin_writing
+    from schoolhq.core.errors import ServiceError
+
+    results: list[str] = []
+    barrier = threading.Barrier(len(actions))
+
+    def run(action):
+        with app.test_request_context(method="POST"):
+            begin_writing()
+            barrier.wait()
+            try:
+                action()
+                db.session.commit()
+                results.append("ok")
+            except ServiceError as error:
+                db.session.rollback()
+                results.append(str(error.message))
+            except Exception as error:
+                db.session.rollback()
+                results.append(f"crash: {error!r}")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
 @contextmanager
 def served_in_thread(app, threads: int = 4):
     """The app served by waitress on a free port of 127.0.0.1, in a thread, with the

@@ -21,7 +21,8 @@ PRINTED = {
     "canteen.sample_ledger", "canteen.delivery_ledger", "canteen.companion_ledger", "canteen.rates_page", "canteen.disinfection_ledger",
     "canteen.additive_ledger", "canteen.waste_ledger", "canteen.menus", "people.certificate_register",
     "hazards.ledger", "water.point_page", "water.ledger", "training.matrix", "training.sign_sheet",
-    "training.person_page", "training.ledger", "finance.line_list", "finance.journal",
+    "training.person_page", "training.ledger", "finance.line_list", "finance.journal", "finance.assets_summary",
+    "finance.packet",
 }
 
 

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from schoolhq.assets.services import money_setting
 from schoolhq.core.declare import Area, NavLink, Setting, menu
-from schoolhq.finance import audit_trail, demo, purchasing, services
+from schoolhq.finance import audit_trail, demo, purchasing, services, splitting
 from schoolhq.finance.models import PurchaseRequest
 
 AREA = Area(
@@ -39,12 +39,18 @@ AREA = Area(
          ("finance.request_list", "finance.request_page", "finance.new_request")),
         (_l("Expenditure journal"), (("finance.view", "finance.journal"),),
          ("finance.journal", "finance.new_expenditure")),
+        (_l("Split purchases"), (("finance.view", "finance.split"),)),
+        (_l("Total assets"), (("finance.view", "finance.assets_summary"),)),
     ),
     settings=(
         Setting("finance.head_limit_fen", 50_000, money_setting,
                 _l("Purchase requests up to this amount need the logistics head only (yuan)"), "money"),
         Setting("finance.principal_limit_fen", 1_000_000, money_setting,
                 _l("Up to this amount the principal approves too; above it a 行政会 decides (yuan)"), "money"),
+        Setting("finance.split_tiers", splitting.DEFAULT_TIERS, splitting.tiers_setting,
+                _l("Split-purchase tiers: what one kind may add up to in a year (yuan, smallest first)"), "text",
+                _l("The school's own (three quotes from 5,000; a 行政会 from 50,000) and the province's 分散采购限额 "
+                   "(the national 1,000,000 for goods and services, 国办发〔2019〕55号; a province often sets less).")),
     ),
     settings_permission="finance.manage",
     dashboard=purchasing.dashboard_items,

@@ -1,7 +1,8 @@
 """The demo school's budget for this fiscal year so far: five lines (the office line near
 its limit, the emergency reserve untouched), one adjustment, purchase requests in every
 state — paid, accepted and waiting to be paid, approved and waiting for the goods, waiting
-for the principal, rejected — and the payments of the year. Every date is between the
+for the principal, rejected — one purchase of curtains split three ways just under the
+three-quotes tier (flagged for the principal), and the payments of the year. Every date is between the
 first of January and today (on New Year's Day everything happened today)."""
 
 from __future__ import annotations
@@ -72,17 +73,20 @@ def load(_school_rng: random.Random, small: bool = False) -> None:
         office_paid += amount
         _paid(accountant, lines["302-01"], day, amount, rng.choice(("晨光文具", "得力办公", "区印刷厂")),
               rng.choice(("打印纸、墨盒", "办公文具", "会议材料印刷", "快递与邮寄")))
-    stock_items = purchasing.stock_item_choices()
-    item_id = int(stock_items[0][0]) if stock_items else None
+    item_id, item_name = _stock_item("白板笔")
     requests = [
         # title, line, lines (kind, description, quantity, unit fen), state, share of the year when made
         ("教学楼走廊LED灯管更换", "302-13", [("other", "LED灯管 T8 1.2米", 80, 3_500), ("other", "安装人工", 1, 80_000)],
          "paid", 0.3),
-        ("三年级美术耗材", "302-18", [("stock" if item_id else "other", "水彩颜料 24色", 60, 2_800)], "accepted", 0.6),
+        ("教研组白板笔补充", "302-18", [("stock" if item_id else "other", item_name, 60, 2_800)], "accepted", 0.6),
         ("会议室投影仪", "310-02", [("asset", "投影仪 3LCD 4000流明", 1, 568_000)], "approved", 0.75),
         ("多功能教室音响系统", "310-02", [("asset", "音响系统（含功放、话筒）", 1, 1_860_000)], "pending", 0.9),
         ("办公室饮水机", "302-01", [("other", "温热型饮水机", 2, 42_000)], "rejected", 0.5),
     ]
+    # one purchase split three ways to stay under the three-quotes tier (¥5,000): flagged
+    for floor, share in (("一楼", 0.55), ("二楼", 0.62), ("三楼", 0.7)):
+        requests.append((f"教学楼{floor}教室窗帘更换", "302-13", [("other", f"遮光窗帘（教学楼{floor}）", 23, 20_000)],
+                         "paid", share))
     category_id = _asset_category()
     for title, code, items, state, share in requests:
         made_on = _day(start, today, share)
@@ -92,10 +96,20 @@ def load(_school_rng: random.Random, small: bool = False) -> None:
 
 
 def _asset_category() -> int | None:
+    """Office equipment (办公设备, A020200), or else any category of equipment (A02)."""
     from schoolhq.assets.models import AssetCategory
 
-    return db.session.scalar(select(AssetCategory.id).where(AssetCategory.archived_at.is_(None))
-                             .order_by(AssetCategory.code.desc()))
+    return db.session.scalar(select(AssetCategory.id).where(AssetCategory.archived_at.is_(None),
+                                                           AssetCategory.code.like("A02%"))
+                             .order_by((AssetCategory.code != "A02020000"), AssetCategory.code))
+
+
+def _stock_item(name: str) -> tuple[int | None, str]:
+    from schoolhq.stock.models import StockItem
+
+    found = db.session.execute(select(StockItem.id, StockItem.name).where(StockItem.archived_at.is_(None))
+                               .order_by(StockItem.name != name, StockItem.id)).first()
+    return (found.id, found.name) if found else (None, name)
 
 
 def _paid(accountant, line, day: date, amount: int, supplier: str, purpose: str, request_id: int | None = None):

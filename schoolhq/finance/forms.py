@@ -81,6 +81,7 @@ class ExpenditureForm(FlaskForm):
                             render_kw={"inputmode": "numeric", "maxlength": 10})
     maintenance_plan_id = _choice(_l("Maintenance plan"))
     asset_number = StringField(_l("Asset number"), default="", render_kw={"maxlength": 40})
+    receipt_number = StringField(_l("Stock receipt number"), default="", render_kw={"maxlength": 30})
     invoice_scan = FileField(_l("Invoice scan"), render_kw={"accept": "image/*,application/pdf"})
 
 

@@ -349,14 +349,23 @@ def dashboard_items(account) -> list:
     from flask import url_for
 
     from schoolhq.dashboard.services import SHOWN, Entry, Item
+    from schoolhq.finance import splitting
 
-    if account is None or not (can(account, "finance.approve") or can(account, "finance.approve_principal")):
-        return []
-    mine = awaiting(account)
-    if not mine:
-        return []
-    return [Item("finance", _l("Purchase requests to approve"), len(mine), url_for("finance.request_list",
-                                                                                   status="pending"), "warning",
-                 [Entry(f"{r.number} {r.title}", url_for("finance.request_page", request_id=r.id), money(r.total_fen))
-                  for r in mine[:SHOWN]])]
-
+    items = []
+    if account is None:
+        return items
+    if can(account, "finance.approve") or can(account, "finance.approve_principal"):
+        mine = awaiting(account)
+        if mine:
+            items.append(Item("finance", _l("Purchase requests to approve"), len(mine),
+                              url_for("finance.request_list", status="pending"), "warning",
+                              [Entry(f"{r.number} {r.title}", url_for("finance.request_page", request_id=r.id),
+                                     money(r.total_fen)) for r in mine[:SHOWN]]))
+    if can(account, "finance.approve_principal"):
+        flagged = splitting.clusters(services.fiscal_year())
+        if flagged:
+            items.append(Item("finance", _l("Purchases that may have been split (化整为零)"), len(flagged),
+                              url_for("finance.split"), "danger",
+                              [Entry(f"{c.name} · {len(c.requests)} × < {money(c.tier_fen)}", url_for("finance.split"),
+                                     money(c.total_fen)) for c in flagged[:SHOWN]]))
+    return items

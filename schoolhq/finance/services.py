@@ -242,6 +242,7 @@ class ExpenditureInput:
     maintenance_plan_id: int | None = None
     receipt_id: int | None = None
     asset_number: str = ""
+    receipt_number: str = ""
     invoice_scan: object = None
 
 
@@ -259,6 +260,12 @@ def _links(data: ExpenditureInput) -> dict:
         if value:
             get_or_raise(model, value, message, field=key)
             found[key] = value
+    if (data.receipt_number or "").strip():
+        receipt_id = db.session.scalar(select(StockReceipt.id).where(StockReceipt.number == data.receipt_number.strip()))
+        if receipt_id is None:
+            raise ServiceError(_l("No stock receipt has the number %(n)s.", n=data.receipt_number.strip()[:30]),
+                               "receipt_number")
+        found["receipt_id"] = receipt_id
     if (data.asset_number or "").strip():
         asset_id = db.session.scalar(select(Asset.id).where(Asset.number == data.asset_number.strip()))
         if asset_id is None:

@@ -52,10 +52,32 @@ def line_list():
 
     year = _year_arg()
     rows = services.figures_of(services.lines(year))
+    if request.args.get("format") == "xlsx":
+        return _lines_xlsx(year, rows)
     months = services.monthly_spend([r.line.id for r in rows], year)
     chart = bar_chart([(str(_l("Month %(m)s", m=n)), fen, yuan(fen).split(".")[0]) for n, fen in enumerate(months, 1)])
     return render("finance/lines.html", year=year, years=services.years(), rows=rows, total=services.totals(rows),
                   chart=chart, may_manage=can(current_user, "finance.manage"))
+
+
+def _lines_xlsx(year: int, rows):
+    """预算执行情况 for the accountant."""
+    from flask_babel import gettext as _
+
+    from schoolhq.core.xlsx import download
+
+    def rate(value):
+        return round(value * 100, 1) if value is not None else ""
+
+    header = [_("Line code"), _("Line name"), _("Department"), _("Budget"), _("Committed"), _("Spent"),
+              _("Available"), _("Spent of budget"), _("Spent and committed of budget")]
+    body = [[r.line.code, r.line.name, r.line.department.name if r.line.department else "", r.budget_fen / 100,
+             r.committed_fen / 100, r.spent_fen / 100, r.available_fen / 100, rate(r.spent_rate),
+             rate(r.committed_rate)] for r in rows]
+    total = services.totals(rows)
+    body.append([_("Total"), "", "", total.budget_fen / 100, total.committed_fen / 100, total.spent_fen / 100,
+                 total.available_fen / 100, rate(total.spent_rate), rate(total.committed_rate)])
+    return download(f"budget-{year}.xlsx", [(_("Budget execution"), header, body)])
 
 
 def _department_choices():
@@ -140,11 +162,23 @@ def adjust_line(budget_line_id: int):
 @permission_required("finance.view", "finance.request")
 def request_list():
     from schoolhq.core.pagination import paginate
+    from schoolhq.extensions import db
 
     sees_all = can(current_user, "finance.view")
     status = request.args.get("status", "open" if sees_all else "mine")
     if status not in REQUEST_FILTERS or not sees_all:
         status = "mine" if not sees_all else "open"
+    if request.args.get("format") == "xlsx" and sees_all:
+        from flask_babel import gettext as _
+
+        from schoolhq.core.xlsx import download
+
+        header = [_("Number"), _("What is to be bought"), _("Budget line"), _("Requested by"), _("Total"), _("Status"),
+                  _("Approval needed")]
+        body = [[r.number, r.title, f"{r.line.code} {r.line.name}", r.requester.display_name, r.total_fen / 100,
+                 services.request_status_label(r.status), " → ".join(str(purchasing.LEVEL_LABELS[lv]) for lv in r.levels)]
+                for r in db.session.scalars(purchasing.listed(status, current_user))]
+        return download(f"purchase-requests-{status}.xlsx", [(_("Purchase requests"), header, body)])
     return render("finance/requests.html", page=paginate(purchasing.listed(status, current_user)), chosen=status,
                   filters=REQUEST_FILTERS if sees_all else {"mine": REQUEST_FILTERS["mine"]},
                   awaiting=purchasing.awaiting(current_user), may_request=can(current_user, "finance.request"))
@@ -206,7 +240,13 @@ def _request_page(purchase: PurchaseRequest, status: int = 200, error=None, fiel
                       purchase.requester_id == current_user.id or can(current_user, "finance.manage")),
                   may_pay=purchase.status == "accepted" and can(current_user, "finance.manage"),
                   payments=services.payments_of(purchase.id),
-                  assets=purchasing.registered_assets(purchase))
+                  assets=purchasing.registered_assets(purchase), split_warnings=_split_warnings(purchase))
+
+
+def _split_warnings(purchase: PurchaseRequest) -> list:
+    from schoolhq.finance import splitting
+
+    return splitting.warnings_for(purchase) if purchase.status in splitting.COUNTED else []
 
 
 @bp.get("/requests/<int:request_id>")
@@ -264,6 +304,18 @@ def journal():
     month = to_int(request.args.get("month"))
     month = month if month and 1 <= month <= 12 else None
     rows = services.journal(year, month)
+    if request.args.get("format") == "xlsx":
+        from flask_babel import gettext as _
+
+        from schoolhq.core.xlsx import download
+
+        header = [_("Number"), _("Paid on"), _("Budget line"), _("What it paid for"), _("Supplier"), _("Invoice number"),
+                  _("Invoice date"), _("Amount"), _("Purchase request")]
+        body = [[e.number, e.paid_on, e.line.code, e.purpose + (f" ({e.reason})" if e.reverses_id else ""), e.supplier,
+                 e.invoice_no, e.invoice_date or "", e.amount_fen / 100, e.request.number if e.request else ""]
+                for e in rows]
+        return download(f"expenditures-{year}{f'-{month:02d}' if month else ''}.xlsx",
+                        [(_("Expenditure journal"), header, body)])
     return render("finance/journal.html", year=year, month=month, years=services.years(), rows=rows,
                   reversed_ids=services.reversed_ids(r.id for r in rows), total=sum(r.amount_fen for r in rows),
                   may_manage=can(current_user, "finance.manage"), reverse_form=ReverseForm(formdata=None))
@@ -297,7 +349,8 @@ def new_expenditure():
         purpose=form.purpose.data or "", supplier=form.supplier.data or "", invoice_no=form.invoice_no.data or "",
         invoice_date=form.invoice_date.data, request_id=purchase.id if purchase else None,
         ticket_id=_ticket_number(form.ticket_id.data), maintenance_plan_id=to_int(form.maintenance_plan_id.data),
-        asset_number=form.asset_number.data or "", invoice_scan=form.invoice_scan.data)
+        asset_number=form.asset_number.data or "", receipt_number=form.receipt_number.data or "",
+        invoice_scan=form.invoice_scan.data)
     return handle_form(form, lambda: services.record_expenditure(current_user, data()),
                        success=lambda paid: redirect_to("finance.request_page", request_id=paid.request_id)
                        if paid.request_id else redirect_to("finance.journal", year=paid.paid_on.year),
@@ -332,3 +385,68 @@ def reverse_expenditure(expenditure_id: int):
                        success=lambda _r: redirect_to("finance.journal", year=expenditure.paid_on.year,
                                                       month=expenditure.paid_on.month),
                        page=page)
+
+
+# The split-purchase guard, total assets, the 报账 packet -------------------------------------
+
+@bp.get("/split")
+@permission_required("finance.view")
+def split():
+    """What each kind adds up to this year against the tiers, and the clusters flagged."""
+    from schoolhq.finance import splitting
+
+    year = _year_arg()
+    totals = splitting.year_totals(year)
+    names = splitting.kind_names(totals)
+    tiers = splitting.tiers()
+    rows = sorted(((names[key], fen, next((t for t in tiers if fen < t), None)) for key, fen in totals.items()),
+                  key=lambda row: -row[1])
+    return render("finance/split.html", year=year, years=services.years(), rows=rows, tiers=tiers,
+                  clusters=splitting.clusters(year), near=splitting.NEAR)
+
+
+@bp.get("/assets")
+@permission_required("finance.view")
+def assets_summary():
+    """资产总额 and the 资产价值 summary of a year: A4, or XLSX."""
+    from schoolhq.finance.summary import assets_summary as summary_of
+
+    year = _year_arg()
+    summary = summary_of(year)
+    if request.args.get("format") == "xlsx":
+        from flask_babel import gettext as _
+
+        from schoolhq.core.xlsx import download
+
+        header = [_("Class"), _("Quantity"), _("Original value (yuan)"), _("Depreciation (yuan)"),
+                  _("Net value (yuan)"), _("Added in the year (yuan)"), _("Disposed of in the year (yuan)")]
+        body = [[r.title, r.count, r.original_fen / 100, r.depreciation_fen / 100, r.net_fen / 100,
+                 r.added_fen / 100, r.disposed_fen / 100] for r in [*summary.classes, summary.total]]
+        body[-1][0] = _("Total")
+        stock = [[name, fen / 100] for name, fen in summary.stock.items()] + [[_("Total"), summary.stock_fen / 100]]
+        return download(f"assets-{year}.xlsx", [(_("Fixed assets"), header, body),
+                                                (_("Stock on hand"), [_("Category"), _("Value at cost (yuan)")],
+                                                 stock)])
+    return render("finance/assets.html", year=year, years=services.years(), summary=summary)
+
+
+@bp.get("/requests/<int:request_id>/packet")
+@permission_required("finance.view")
+def packet(request_id: int):
+    """The 报账 packet for the accounting centre: the request, its approvals, the acceptance,
+    the payment with its invoice scan, the receipt or the asset numbers; A4."""
+    from sqlalchemy import select
+
+    from schoolhq.core.models import Attachment
+    from schoolhq.extensions import db
+    from schoolhq.stock.models import StockReceipt
+
+    purchase = get_or_404(PurchaseRequest, request_id)
+    payments = services.payments_of(purchase.id)
+    receipt_ids = [a.receipt_id for a in purchase.acceptances if a.receipt_id]
+    receipts = dict(db.session.execute(select(StockReceipt.id, StockReceipt.number)
+                                       .where(StockReceipt.id.in_(receipt_ids or [-1]))).all())
+    scans = dict(db.session.execute(select(Attachment.id, Attachment.content_type).where(
+        Attachment.id.in_([e.invoice_scan_id for e in payments if e.invoice_scan_id] or [-1]))).all())
+    return render("finance/packet.html", purchase=purchase, payments=payments, receipts=receipts, scans=scans,
+                  assets=purchasing.registered_assets(purchase))

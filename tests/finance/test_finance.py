@@ -7,7 +7,6 @@ reversals; bad input changes nothing; the pages in both languages."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -21,7 +20,7 @@ from schoolhq.core.timeutil import local_today
 from schoolhq.extensions import db
 from schoolhq.finance import purchasing, services
 from schoolhq.finance.models import Approval, BudgetAdjustment, Expenditure, PurchaseRequest
-from tests.conftest import login, make_account
+from tests.conftest import at_once, login, make_account
 from tests.factories.finance import ask, asset_category_id, office
 
 pytestmark = pytest.mark.dated
@@ -211,6 +210,7 @@ def test_nothing_is_paid_before_the_goods_are_accepted(ctx):
     ({"purpose": ""}, "支出事由"),
     ({"ticket_id": 999999}, "报修单号"),
     ({"asset_number": "ZC-NONE"}, "ZC-NONE"),
+    ({"receipt_number": "RK-NONE"}, "RK-NONE"),
     ({"line": "last year"}, "年度预算"),
 ])
 def test_a_bad_payment_is_refused_and_nothing_is_written(ctx, changes, message):
@@ -311,39 +311,16 @@ def test_accepted_asset_lines_are_registered_as_assets(ctx):
 def test_two_approvals_of_the_same_request_at_once_count_once(app):
     """Two logistics heads press Approve on the same ¥300 request at the same moment: one
     decision is recorded, the other desk is told."""
+    from schoolhq.auth.models import Account
+
     with app.test_request_context():
         o = office()
         second = make_account("logistics2", "logistics_head", name="周副主任")
         request_id = ask(o, [("other", "插线板", 10, "30")]).id
         db.session.commit()
         heads = [o.head.id, second.id]
-    results: list[str] = []
-    barrier = threading.Barrier(2)
-
-    def desk(account_id):
-        from schoolhq.auth.models import Account
-
-        with app.test_request_context():
-            account = db.session.get(Account, account_id)
-            barrier.wait()
-            try:
-                purchasing.decide(account, request_id, True)
-                db.session.commit()
-                results.append("ok")
-            except ServiceError as error:
-                db.session.rollback()
-                results.append(str(error.message))
-            except Exception as error:  # a lock timeout would show here
-                db.session.rollback()
-                results.append(f"crash: {error!r}")
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=desk, args=(account_id,)) for account_id in heads]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = at_once(app, *(lambda account_id=account_id: purchasing.decide(
+        db.session.get(Account, account_id), request_id, True) for account_id in heads))
     assert sorted(r == "ok" for r in results) == [False, True], results
     with app.app_context():
         assert db.session.scalar(select(func.count(Approval.id)).where(Approval.request_id == request_id)) == 1
@@ -398,3 +375,22 @@ def test_the_pages_in_both_languages(app, client):
     login(client, "teacher")
     assert client.get(f"/finance/requests/{request_id}").status_code == 403
     assert client.get("/finance/requests").status_code == 403
+
+
+def test_two_payments_at_once_do_not_overspend_a_line(app):
+    """Two desks pay ¥600 each from a ¥1,000 line at the same moment: the line's row is
+    locked, so the second sees the first and is refused."""
+    from schoolhq.auth.models import Account
+
+    with app.test_request_context():
+        o = office("1000")
+        line_id = o.line.id
+        desks = [o.accountant.id, make_account("accountant2", "accountant", name="孙会计").id]
+        db.session.commit()
+    results = at_once(app, *(lambda account_id=account_id: services.record_expenditure(
+        db.session.get(Account, account_id), services.ExpenditureInput(
+            line_id=line_id, paid_on=local_today(), amount="600", purpose="打印耗材")) for account_id in desks))
+    assert sorted(r == "ok" for r in results) == [False, True], results
+    assert any("超支" in r for r in results), results
+    with app.app_context():
+        assert db.session.scalar(select(func.sum(Expenditure.amount_fen)).where(Expenditure.line_id == line_id)) == 60000
