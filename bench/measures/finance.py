@@ -32,16 +32,25 @@ def find(fx: Fixture) -> bool:
     fx.finance_expenditures = db.session.scalar(select(func.count(Expenditure.id)))
     fx.finance_requests = db.session.scalar(select(func.count(PurchaseRequest.id)))
     payments = func.count(Expenditure.id)
+    by_line = select(Expenditure.line_id, payments).group_by(Expenditure.line_id)
     fx.finance_line, fx.finance_line_payments = db.session.execute(
-        select(Expenditure.line_id, payments).group_by(Expenditure.line_id)
-        .order_by(payments.desc(), Expenditure.line_id.desc()).limit(1)).one()
+        by_line.order_by(payments.desc(), Expenditure.line_id.desc()).limit(1)).one()
+    fx.finance_quiet_line = db.session.execute(by_line.order_by(payments, Expenditure.line_id.desc()).limit(1)).one()[0]
     months: dict[tuple[int, int], int] = {}
     for (day,) in db.session.execute(select(Expenditure.paid_on)):
         months[(day.year, day.month)] = months.get((day.year, day.month), 0) + 1
     (fx.finance_month_year, fx.finance_month), fx.finance_month_rows = max(
         sorted(months.items(), reverse=True), key=lambda item: item[1])
-    fx.finance_paid_request = db.session.scalar(select(PurchaseRequest.id).where(PurchaseRequest.status == "paid")
-                                                .order_by(PurchaseRequest.total_fen.desc()).limit(1))
+    fx.finance_quiet_year, fx.finance_quiet_month = min(sorted(months.items()), key=lambda item: item[1])[0]
+    from schoolhq.finance.models import PurchaseLine
+
+    lines = func.count(PurchaseLine.id)
+    # of the paid requests for assets (their page and packet also read the cards registered),
+    # the one with the most lines and one with the fewest
+    paid = (select(PurchaseRequest.id).join(PurchaseLine, PurchaseLine.request_id == PurchaseRequest.id)
+            .where(PurchaseRequest.status == "paid", PurchaseLine.kind == "asset").group_by(PurchaseRequest.id))
+    fx.finance_paid_request = db.session.scalar(paid.order_by(lines.desc(), PurchaseRequest.id.desc()).limit(1))
+    fx.finance_small_request = db.session.scalar(paid.order_by(lines, PurchaseRequest.id.desc()).limit(1))
     return True
 
 
@@ -72,3 +81,12 @@ def reports(fx: Fixture) -> list[tuple]:
         (f"finance: total assets {fx.finance_year} (the whole register and the stock)", "/finance/assets", {},
          FINANCE),
     ]
+
+
+GROWTH_PAIRS = [
+    ("/finance/lines/{finance_quiet_line}", "/finance/lines/{finance_line}", "finance_accountant"),
+    ("/finance/expenditures?year={finance_quiet_year}&month={finance_quiet_month}",
+     "/finance/expenditures?year={finance_month_year}&month={finance_month}", "finance_accountant"),
+    ("/finance/requests/{finance_small_request}/packet", "/finance/requests/{finance_paid_request}/packet",
+     "finance_accountant"),
+]

@@ -108,7 +108,8 @@ class Asset(db.Model):
     acquisition_method: Mapped[str] = mapped_column(String(30), default="")
     purchased_on: Mapped[date | None]
     booked_on: Mapped[date | None]
-    voucher_no: Mapped[str] = mapped_column(String(40), default="")
+    #: indexed: the finance area finds the cards a purchase registered by their voucher
+    voucher_no: Mapped[str] = mapped_column(String(40), default="", index=True)
     invoice_no: Mapped[str] = mapped_column(String(40), default="")
     supplier: Mapped[str] = mapped_column(String(100), default="")
     warranty_until: Mapped[date | None]

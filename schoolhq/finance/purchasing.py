@@ -314,8 +314,11 @@ def stock_item_choices() -> list[tuple[str, str]]:
 
 
 def registered_assets(request: PurchaseRequest) -> list:
+    """The asset cards its acceptance registered (their voucher is the request's number)."""
     from schoolhq.assets.models import Asset
 
+    if request.status not in ("accepted", "paid") or not any(line.kind == "asset" for line in request.lines):
+        return []
     return list(db.session.scalars(select(Asset).where(Asset.voucher_no == request.number).order_by(Asset.id)))
 
 

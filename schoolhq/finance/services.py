@@ -363,9 +363,11 @@ def reverse_expenditure(account, expenditure_id: int, reason: str) -> Expenditur
 
 
 def journal(year: int, month: int | None = None, line_id: int | None = None, limit: int | None = None):
-    """The expenditure journal (支出明细账), oldest first."""
-    query = select(Expenditure).options(joinedload(Expenditure.line), joinedload(Expenditure.request)).where(
-        Expenditure.paid_on >= date(year, month or 1, 1))
+    """The expenditure journal (支出明细账), oldest first, each row with its line and request
+    (one line's journal needs neither: its rows are read alone)."""
+    query = select(Expenditure).where(Expenditure.paid_on >= date(year, month or 1, 1))
+    if not line_id:
+        query = query.options(joinedload(Expenditure.line), joinedload(Expenditure.request))
     end = date(year + (month == 12), (month % 12) + 1, 1) if month else date(year + 1, 1, 1)
     query = query.where(Expenditure.paid_on < end)
     if line_id:

@@ -4,7 +4,7 @@ expenditure journal with payments and their reversals."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -224,10 +224,11 @@ def _request_page(purchase: PurchaseRequest, status: int = 200, error=None, fiel
     from schoolhq.stock.services import stores
 
     forms = forms or {}
+    may_accept = purchasing.refusal_to_accept(current_user, purchase) is None
     accept_form = forms.get("accept") or AcceptanceForm(formdata=None)
-    accept_form.store_id.choices = [("", _l("— choose the store —")),
-                                    *((str(s.id), s.name) for s in stores())]
-    accept_form.location_id.choices = [("", _l("— choose the place —")), *places.choices()]
+    if may_accept:  # the stores and places are read only for the form that offers them
+        accept_form.store_id.choices = [("", _l("— choose the store —")), *((str(s.id), s.name) for s in stores())]
+        accept_form.location_id.choices = [("", _l("— choose the place —")), *places.choices()]
     if "accept" not in forms:
         accept_form.accepted_on.data = local_today()
     return render("finance/request.html", status=status, error=error, purchase=purchase, refused=next(iter(forms), None),
@@ -235,7 +236,7 @@ def _request_page(purchase: PurchaseRequest, status: int = 200, error=None, fiel
                   cancel_form=forms.get("cancel") or CancelForm(formdata=None), accept_form=accept_form,
                   figures=services.figures_of([purchase.line])[0], next_level=purchasing.next_level(purchase),
                   may_decide=purchasing.refusal_to_approve(current_user, purchase) is None,
-                  may_accept=purchasing.refusal_to_accept(current_user, purchase) is None,
+                  may_accept=may_accept,
                   may_cancel=purchase.status in ("pending", "approved") and (
                       purchase.requester_id == current_user.id or can(current_user, "finance.manage")),
                   may_pay=purchase.status == "accepted" and can(current_user, "finance.manage"),
@@ -249,10 +250,23 @@ def _split_warnings(purchase: PurchaseRequest) -> list:
     return splitting.warnings_for(purchase) if purchase.status in splitting.COUNTED else []
 
 
+def _whole_request():
+    """A request with what its page and packet show, loaded with it (not a query each)."""
+    from sqlalchemy.orm import joinedload, selectinload
+
+    from schoolhq.auth.models import Account
+    from schoolhq.finance.models import Acceptance, Approval
+
+    return (joinedload(PurchaseRequest.line), joinedload(PurchaseRequest.requester).joinedload(Account.person),
+            selectinload(PurchaseRequest.lines),
+            selectinload(PurchaseRequest.approvals).joinedload(Approval.by).joinedload(Account.person),
+            selectinload(PurchaseRequest.acceptances).joinedload(Acceptance.by).joinedload(Account.person))
+
+
 @bp.get("/requests/<int:request_id>")
 @permission_required("finance.view", "finance.request")
 def request_page(request_id: int):
-    purchase = get_or_404(PurchaseRequest, request_id)
+    purchase = get_or_404(PurchaseRequest, request_id, options=_whole_request())
     if not _may_see(purchase):
         abort(403)
     return _request_page(purchase)
@@ -318,7 +332,10 @@ def journal():
                         [(_("Expenditure journal"), header, body)])
     return render("finance/journal.html", year=year, month=month, years=services.years(), rows=rows,
                   reversed_ids=services.reversed_ids(r.id for r in rows), total=sum(r.amount_fen for r in rows),
-                  may_manage=can(current_user, "finance.manage"), reverse_form=ReverseForm(formdata=None))
+                  may_manage=can(current_user, "finance.manage"),
+                  # /finance/expenditures/<id>/reverse, cut around the id
+                  reverse_url=url_for("finance.reverse_expenditure", expenditure_id=0).rsplit("0/reverse", 1)[0],
+                  request_url=url_for("finance.request_page", request_id=0)[:-1])
 
 
 def _expenditure_form(form: ExpenditureForm) -> dict:
@@ -368,23 +385,19 @@ def _ticket_number(text: str | None) -> int | None:
     return int(cleaned)
 
 
-@bp.post("/expenditures/<int:expenditure_id>/reverse")
+@bp.route("/expenditures/<int:expenditure_id>/reverse", methods=["GET", "POST"])
 @permission_required("finance.manage")
 def reverse_expenditure(expenditure_id: int):
+    """冲销 one payment: its own small page (a journal of hundreds of rows carries a link,
+    not a form, on each)."""
     expenditure = get_or_404(Expenditure, expenditure_id)
     form = ReverseForm()
-
-    def page(status: int = 200, error=None, field=None):
-        rows = services.journal(expenditure.paid_on.year, expenditure.paid_on.month)
-        return render("finance/journal.html", status=status, error=error, year=expenditure.paid_on.year,
-                      month=expenditure.paid_on.month, years=services.years(), rows=rows,
-                      reversed_ids=services.reversed_ids(r.id for r in rows), total=sum(r.amount_fen for r in rows),
-                      may_manage=True, reverse_form=form, refused_id=expenditure.id)
-
     return handle_form(form, lambda: services.reverse_expenditure(current_user, expenditure.id, form.reason.data or ""),
                        success=lambda _r: redirect_to("finance.journal", year=expenditure.paid_on.year,
                                                       month=expenditure.paid_on.month),
-                       page=page)
+                       page="finance/reverse.html",
+                       context=lambda: {"expenditure": expenditure,
+                                        "reversed": bool(services.reversed_ids([expenditure.id]))})
 
 
 # The split-purchase guard, total assets, the 报账 packet -------------------------------------
@@ -441,7 +454,7 @@ def packet(request_id: int):
     from schoolhq.extensions import db
     from schoolhq.stock.models import StockReceipt
 
-    purchase = get_or_404(PurchaseRequest, request_id)
+    purchase = get_or_404(PurchaseRequest, request_id, options=_whole_request())
     payments = services.payments_of(purchase.id)
     receipt_ids = [a.receipt_id for a in purchase.acceptances if a.receipt_id]
     receipts = dict(db.session.execute(select(StockReceipt.id, StockReceipt.number)

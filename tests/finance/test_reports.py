@@ -4,6 +4,7 @@ summary, the 报账 packet and the XLSX exports."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -121,6 +122,14 @@ def test_the_packet_the_summary_and_the_exports(app, client):
     summary = client.get("/finance/assets").get_data(as_text=True)
     assert "资产价值汇总表" in summary and "库存物资" in summary
     assert "拆分采购检查" in client.get("/finance/split").get_data(as_text=True)
+    journal = client.get("/finance/expenditures").get_data(as_text=True)
+    reverse_url = re.search(r'href="(/finance/expenditures/\d+/reverse)"', journal).group(1)
+    assert "冲销原因" in client.get(reverse_url).get_data(as_text=True)
+    refused = client.post(reverse_url, data={"reason": ""})
+    assert refused.status_code == 422 and "请写明冲销原因" in refused.get_data(as_text=True)
+    assert client.post(reverse_url, data={"reason": "发票抬头有误"}).status_code == 303
+    assert "已被冲销" in client.get(reverse_url).get_data(as_text=True)
+    assert "冲销：发票抬头有误" in client.get("/finance/expenditures").get_data(as_text=True)
     for url in ("/finance/?format=xlsx", "/finance/expenditures?format=xlsx", "/finance/requests?format=xlsx",
                 "/finance/assets?format=xlsx"):
         response = client.get(url)
