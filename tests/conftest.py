@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from schoolhq import create_app
 from schoolhq.areas import AREAS
@@ -252,15 +252,92 @@ def everything_client(app, client):
     return client
 
 
+#: the demo school's rows, read once a session after the first load: every later test that
+#: asks for the demo gets the same rows put back (a second each on SQLite instead of three)
+_DEMO: dict = {}
+
+
 @pytest.fixture
-def demo(app):
-    """The demo school, loaded as `schoolhq serve --demo` loads it."""
+def demo(app, clock):
+    """The demo school, loaded as `schoolhq serve --demo` loads it: once a session for each
+    held start of the clock, put back from its rows after that, the clock then moved on to
+    where the load left it (as if it had just run). Its files stay in the session's upload
+    folder."""
     from schoolhq import demo as demo_module
 
+    start = clock.now.replace(second=0, microsecond=0)
     with app.test_request_context():
+        saved = _DEMO.get(start)
+        if saved and _put_back(saved["rows"]):
+            process_cache.forget()
+            _put_back_files(saved["files"])
+            clock.set(saved["after"])
+            return saved["logins"]
         logins = demo_module.load(small=True)
         db.session.commit()
+        _DEMO[start] = {"logins": logins, "rows": _rows_of_every_table(), "files": _demo_files(),
+                        "after": datetime.now(UTC)}
     return logins
+
+
+def _demo_files() -> dict[str, bytes]:
+    """The uploaded files the demo's rows name (signatures, photos: a few KB), kept with its
+    rows: the upload cleanup of a later test may have removed them from the folder."""
+    from schoolhq.core.models import Attachment
+    from schoolhq.core.uploads import upload_folder
+
+    folder = upload_folder()
+    return {name: (folder / name).read_bytes() for name in db.session.scalars(select(Attachment.stored_name))
+            if (folder / name).exists()}
+
+
+def _put_back_files(files: dict[str, bytes]) -> None:
+    from schoolhq.core.uploads import upload_folder
+
+    folder = upload_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        if not (folder / name).exists():
+            (folder / name).write_bytes(data)
+
+
+def _rows_of_every_table() -> list[tuple]:
+    with db.engine.connect() as conn:
+        return [(table, [dict(row) for row in conn.execute(
+            select(table).order_by(*table.primary_key.columns)).mappings()])
+            for table in db.metadata.sorted_tables]
+
+
+def _put_back(rows: list[tuple]) -> bool:
+    """Empty the tables and insert the saved rows, with the foreign keys and the append-only
+    triggers stepped aside while they go in (rows of a table refer to each other, and two
+    tables to each other); PostgreSQL's sequences then start after the highest id. False
+    when the engine will not let the triggers step aside (not a superuser): load it anew."""
+    _empty_tables()
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            try:
+                with conn.begin_nested():
+                    conn.execute(text("SET LOCAL session_replication_role = replica"))
+            except Exception:
+                return False
+        else:
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        triggers = [] if conn.dialect.name == "postgresql" else conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+        for name, _sql in triggers:
+            conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+        for table, table_rows in rows:
+            if table_rows:
+                conn.execute(table.insert(), table_rows)
+        for _name, sql in triggers:
+            conn.exec_driver_sql(sql)
+        if conn.dialect.name == "postgresql":
+            for table, table_rows in rows:
+                if table_rows and list(table.primary_key.columns.keys()) == ["id"]:
+                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                                      f"(SELECT MAX(id) FROM \"{table.name}\"))"))
+    return True
 
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')

@@ -22,7 +22,7 @@ PRINTED = {
     "canteen.additive_ledger", "canteen.waste_ledger", "canteen.menus", "people.certificate_register",
     "hazards.ledger", "water.point_page", "water.ledger", "training.matrix", "training.sign_sheet",
     "training.person_page", "training.ledger", "finance.line_list", "finance.journal", "finance.assets_summary",
-    "finance.packet",
+    "finance.packet", "finance.request_list",
 }
 
 

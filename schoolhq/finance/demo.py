@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from schoolhq.auth.models import Account
 from schoolhq.core import counters
-from schoolhq.core.timeutil import local_time_utc, local_today
+from schoolhq.core.timeutil import local_time_utc, local_today, utcnow
 from schoolhq.extensions import db
 from schoolhq.finance import purchasing, services
 from schoolhq.finance.models import (
@@ -41,7 +41,8 @@ def _day(year_start: date, today: date, share: float) -> date:
 
 
 def _at(day: date, hour: int) -> datetime:
-    return local_time_utc(day, f"{hour:02d}:{(hour * 7) % 60:02d}")
+    """That hour of the day, or a minute ago when it has not come yet (today, early)."""
+    return min(local_time_utc(day, f"{hour:02d}:{(hour * 7) % 60:02d}"), utcnow() - timedelta(minutes=1))
 
 
 def load(_school_rng: random.Random, small: bool = False) -> None:
@@ -76,7 +77,7 @@ def load(_school_rng: random.Random, small: bool = False) -> None:
     item_id, item_name = _stock_item("白板笔")
     requests = [
         # title, line, lines (kind, description, quantity, unit fen), state, share of the year when made
-        ("教学楼走廊LED灯管更换", "302-13", [("other", "LED灯管 T8 1.2米", 80, 3_500), ("other", "安装人工", 1, 80_000)],
+        ("教学楼走廊LED灯管更换", "302-13", [("other", "LED灯管 T8 1.2米", 80, 3_500), ("other", "安装人工", 1, 40_000)],
          "paid", 0.3),
         ("教研组白板笔补充", "302-18", [("stock" if item_id else "other", item_name, 60, 2_800)], "accepted", 0.6),
         ("会议室投影仪", "310-02", [("asset", "投影仪 3LCD 4000流明", 1, 568_000)], "approved", 0.75),

@@ -291,19 +291,34 @@ def accept(account, request_id: int, data: AcceptanceInput) -> Acceptance:
     return acceptance
 
 
+#: at most this many cards from one line (a larger delivery is registered on the assets pages)
+MOST_CARDS = 200
+
+
 def _register_assets(request: PurchaseRequest, asset_lines: list[PurchaseLine], location_id: int | None,
                      day: date) -> None:
-    from schoolhq.assets.services import register_asset
+    """Each asset line onto the register: a fixed asset (at or above the threshold) a card
+    for each unit, as 一物一卡 asks; anything cheaper one card for the lot."""
+    from schoolhq.assets.models import AssetCategory
+    from schoolhq.assets.services import register_asset, suggest_tier
 
     if not asset_lines:
         return
     if not location_id:
         raise ServiceError(_l("Choose where the new assets are kept."), "location_id")
     for line in asset_lines:
-        register_asset({"name": line.description, "category_id": line.asset_category_id,
-                        "unit_price_fen": line.unit_price_fen, "quantity": line.quantity, "purchased_on": day,
-                        "booked_on": day, "voucher_no": request.number, "supplier": request.supplier,
-                        "acquisition_method": "购置"}, location_id, source=request.number)
+        category = db.session.get(AssetCategory, line.asset_category_id)
+        tier = suggest_tier(line.unit_price_fen, special_equipment=category.class_2010 == "3")
+        cards = line.quantity if tier == "fixed_asset" else 1
+        if cards > MOST_CARDS:
+            raise ServiceError(_l("%(n)s cards from one line is more than accepting registers at once: register "
+                                  "them on the assets pages.", n=cards), "location_id")
+        for _card in range(cards):
+            register_asset({"name": line.description, "category_id": line.asset_category_id, "tier": tier,
+                            "unit_price_fen": line.unit_price_fen, "quantity": line.quantity // cards,
+                            "purchased_on": day, "booked_on": day, "voucher_no": request.number,
+                            "supplier": request.supplier, "acquisition_method": "购置"}, location_id,
+                           source=request.number)
 
 
 def stock_item_choices() -> list[tuple[str, str]]:

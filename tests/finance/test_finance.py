@@ -303,9 +303,14 @@ def test_accepted_asset_lines_are_registered_as_assets(ctx):
     room = places.create_location("room", "会议室", places.tree()[0].id)
     purchasing.accept(o.head, request.id, purchasing.AcceptanceInput(True, local_today(), "赵敏", location_id=room.id))
     db.session.commit()
-    asset = db.session.scalar(select(Asset).where(Asset.voucher_no == request.number))
-    assert asset is not None and asset.quantity == 2 and asset.unit_price_fen == 568000 and asset.location_id == room.id
-    assert purchasing.registered_assets(request) == [asset]
+    cards = list(db.session.scalars(select(Asset).where(Asset.voucher_no == request.number).order_by(Asset.id)))
+    assert [(a.quantity, a.unit_price_fen, a.tier, a.location_id) for a in cards] == \
+        [(1, 568000, "fixed_asset", room.id)] * 2, "a fixed asset: a card for each (一物一卡)"
+    assert purchasing.registered_assets(request) == cards
+    cheap = _approved(o, ask(o, [("asset", "折叠椅", 30, "85", asset_category_id())], title="折叠椅"))
+    purchasing.accept(o.head, cheap.id, purchasing.AcceptanceInput(True, local_today(), "赵敏", location_id=room.id))
+    chairs = purchasing.registered_assets(cheap)
+    assert [(a.quantity, a.tier) for a in chairs] == [(30, "low_value_durable")], "below the threshold: one card"
 
 
 def test_two_approvals_of_the_same_request_at_once_count_once(app):
