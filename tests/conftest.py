@@ -284,11 +284,17 @@ def _demo_files() -> dict[str, bytes]:
     """The uploaded files the demo's rows name (signatures, photos: a few KB), kept with its
     rows: the upload cleanup of a later test may have removed them from the folder."""
     from schoolhq.core.models import Attachment
-    from schoolhq.core.uploads import upload_folder
+    from schoolhq.core.uploads import PENDING, upload_folder
 
     folder = upload_folder()
-    return {name: (folder / name).read_bytes() for name in db.session.scalars(select(Attachment.stored_name))
-            if (folder / name).exists()}
+    files = {}
+    for name in db.session.scalars(select(Attachment.stored_name)):
+        # written outside a request, a file keeps its pending name until the sweep names it
+        for path in (folder / name, folder / (name + PENDING)):
+            if path.exists():
+                files[name] = path.read_bytes()
+                break
+    return files
 
 
 def _put_back_files(files: dict[str, bytes]) -> None:
