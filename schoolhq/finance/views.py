@@ -47,17 +47,22 @@ def _year_arg() -> int:
 @bp.get("/")
 @permission_required("finance.view")
 def line_list():
-    from schoolhq.core.charts import bar_chart
-    from schoolhq.core.money import yuan
-
     year = _year_arg()
     rows = services.figures_of(services.lines(year))
     if request.args.get("format") == "xlsx":
         return _lines_xlsx(year, rows)
-    months = services.monthly_spend([r.line.id for r in rows], year)
-    chart = bar_chart([(str(_l("Month %(m)s", m=n)), fen, yuan(fen).split(".")[0]) for n, fen in enumerate(months, 1)])
+    chart = _month_chart([r.line.id for r in rows], year)
     return render("finance/lines.html", year=year, years=services.years(), rows=rows, total=services.totals(rows),
                   chart=chart, may_manage=can(current_user, "finance.manage"))
+
+
+def _month_chart(line_ids: list[int], year: int):
+    """The lines' spending in each month of the year, as a server-drawn bar chart."""
+    from schoolhq.core.charts import bar_chart
+    from schoolhq.core.money import yuan
+
+    months = services.monthly_spend(line_ids, year)
+    return bar_chart([(str(_l("Month %(m)s", m=n)), fen, yuan(fen).split(".")[0]) for n, fen in enumerate(months, 1)])
 
 
 def _lines_xlsx(year: int, rows):
@@ -122,7 +127,8 @@ def edit_line(budget_line_id: int):
 
 
 def _line_page(line: BudgetLine, status: int = 200, error=None, field=None, adjust_form=None):
-    return render("finance/line.html", status=status, error=error, line=line,
+    return render("finance/line.html", status=status, error=error, line=line, chart=_month_chart([line.id],
+                                                                                                  line.fiscal_year),
                   figures=services.figures_of([line])[0], adjustments=services.adjustments(line.id),
                   requests=list(_requests_of_line(line.id)), spending=services.journal(line.fiscal_year,
                                                                                       line_id=line.id),
