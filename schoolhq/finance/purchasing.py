@@ -14,7 +14,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from schoolhq.core import audit, counters, settings
 from schoolhq.core.database import locked
@@ -25,7 +25,7 @@ from schoolhq.core.permissions import can
 from schoolhq.core.timeutil import local_today, to_local, utcnow
 from schoolhq.extensions import db
 from schoolhq.finance import services
-from schoolhq.finance.models import Acceptance, Approval, PurchaseLine, PurchaseRequest
+from schoolhq.finance.models import Acceptance, Approval, BudgetLine, PurchaseLine, PurchaseRequest
 
 LEVEL_LABELS = {"head": _l("Logistics head"), "principal": _l("Principal"),
                 "meeting": _l("Administrative meeting (行政会)")}
@@ -180,7 +180,7 @@ def decide(account, request_id: int, approve: bool, note: str = "", minutes: str
         raise ServiceError(_l("Give the meeting's date and minutes reference (会议纪要)."), "minutes")
     last = approve and level == request.levels[-1]
     if last:
-        line = locked(type(request.line), request.line_id, _l("No such budget line."))
+        line = locked(BudgetLine, request.line_id, _l("No such budget line."))
         available = services.figures_of([line])[0].available_fen
         if request.total_fen > available:
             raise services.overspend_refusal(available, request.total_fen)
@@ -358,8 +358,9 @@ def listed(status: str = "open", account=None):
 
 def awaiting(account) -> list[PurchaseRequest]:
     """The pending requests whose waiting step `account` may decide."""
-    pending = db.session.scalars(select(PurchaseRequest).where(PurchaseRequest.status == "pending")
-                                 .order_by(PurchaseRequest.id))
+    # every dashboard view of an approver asks: the approvals come with the requests, not one query each
+    pending = db.session.scalars(select(PurchaseRequest).options(selectinload(PurchaseRequest.approvals))
+                                 .where(PurchaseRequest.status == "pending").order_by(PurchaseRequest.id))
     return [request for request in pending if refusal_to_approve(account, request) is None]
 
 

@@ -281,9 +281,8 @@ def record_expenditure(account, data: ExpenditureInput) -> Expenditure:
     from schoolhq.finance.purchasing import get_request_locked
 
     request = get_request_locked(data.request_id) if data.request_id else None
-    line = locked(BudgetLine, (request.line_id if request else data.line_id) or 0, _l("Choose a budget line."))
-    if request is None and data.line_id is None:
-        raise ServiceError(_l("Choose a budget line."), "line_id")
+    # a line chosen in the form that is missing or gone is a message on the field, not a 404
+    line = locked(BudgetLine, request.line_id if request else get_line(data.line_id).id, _l("Choose a budget line."))
     if request is not None and data.line_id and data.line_id != request.line_id:
         raise ServiceError(_l("The request is on line %(code)s; pay it from that line.", code=line.code), "line_id")
     paid_on = data.paid_on

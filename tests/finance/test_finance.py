@@ -212,6 +212,8 @@ def test_nothing_is_paid_before_the_goods_are_accepted(ctx):
     ({"asset_number": "ZC-NONE"}, "ZC-NONE"),
     ({"receipt_number": "RK-NONE"}, "RK-NONE"),
     ({"line": "last year"}, "年度预算"),
+    ({"line_id": None}, "请选择预算项目"),
+    ({"line_id": 999999}, "请选择预算项目"),
 ])
 def test_a_bad_payment_is_refused_and_nothing_is_written(ctx, changes, message):
     o = office()
