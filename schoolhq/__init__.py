@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
 from urllib.parse import quote
 
+from babel import Locale
 from flask import Flask, g, render_template, request, session, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
@@ -23,10 +26,28 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+class SchoolApp(Flask):
+    """Flask, asking once per function whether it is a coroutine: Flask asks again for
+    every hook, view and context processor of every request (a dozen inspections a
+    request), and the answer never changes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._synchronous: dict = {}
+
+    def ensure_sync(self, func):
+        found = self._synchronous.get(func)
+        if found is None:
+            if len(self._synchronous) > 1000:  # functions made anew for each call
+                self._synchronous.clear()
+            found = self._synchronous[func] = super().ensure_sync(func)
+        return found
+
+
 def create_app(config: dict | None = None) -> Flask:
     settings = load_config()
     settings.update(config or {})
-    app = Flask(
+    app = SchoolApp(
         "schoolhq",
         root_path=str(PACKAGE),
         instance_path=settings["INSTANCE_DIR"],
@@ -90,19 +111,29 @@ class DatabaseId(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
-def _select_locale() -> str:
+def _select_locale() -> Locale:
+    """The reader's locale: their account's language, else the one chosen at sign-in,
+    else the school's default."""
     from flask import has_request_context
 
     from schoolhq.core import settings as school_settings
 
     if not has_request_context():
-        return school_settings.get("default_language") or "zh_CN"
-    if current_user and current_user.is_authenticated and current_user.language:
-        return current_user.language
+        return _locale(school_settings.get("default_language") or "zh_CN")
+    user = current_user._get_current_object()
+    if user and user.is_authenticated and user.language:
+        return _locale(user.language)
     chosen = session.get("lang")
     if chosen in school_settings.LANGUAGES:
-        return chosen
-    return school_settings.get("default_language") or "zh_CN"
+        return _locale(chosen)
+    return _locale(school_settings.get("default_language") or "zh_CN")
+
+
+@lru_cache(maxsize=16)
+def _locale(identifier: str) -> Locale:
+    """One Locale object per language for the process: parsing it anew was a tenth of a
+    signed-in fragment's time, and the catalogue is found by it (_install_translations)."""
+    return Locale.parse(identifier)
 
 
 def _select_timezone() -> str:
@@ -217,26 +248,58 @@ def _register_errors(app: Flask) -> None:
         return render_error(500)
 
 
-def _install_translations(app: Flask) -> None:
-    """Templates' _() and ngettext() through this request's catalogue, found once per
-    locale (Flask-Babel looks the catalogue up again for every string; a list page has
-    hundreds). Keyed by the locale object, so force_locale() and a language switch still
-    get theirs."""
+def _install_translations(app: Flask) -> Callable[[], object]:
+    """Templates' _() and ngettext() through the catalogue of the locale being rendered,
+    kept per locale for the process. Flask-Babel finds the locale and its catalogue again
+    for every string (a list page has hundreds); here each render finds them once (the
+    context's `_catalogue`, from the returned function), and a template drawn without a
+    request's context looks them up itself. Keyed by the locale object, so force_locale()
+    and a language switch still get theirs. Jinja's new-style semantics: the text is
+    escaped when autoescaping and always %-formatted."""
     from flask_babel import get_translations
+    from jinja2 import pass_context
+
+    catalogues: dict[Locale, object] = {}
 
     def catalogue():
         locale = get_locale()
-        found = g.get("schoolhq_catalogue")
-        if found is None or found[0] is not locale:
-            found = g.schoolhq_catalogue = (locale, get_translations())
-        return found[1]
+        found = catalogues.get(locale)
+        if found is None:
+            found = catalogues[locale] = get_translations()
+        return found
 
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda text: catalogue().ugettext(text),
-        ngettext=lambda singular, plural, n: catalogue().ungettext(singular, plural, n),
-        pgettext=lambda context, text: catalogue().upgettext(context, text),
-        npgettext=lambda context, singular, plural, n: catalogue().unpgettext(context, singular, plural, n),
-        newstyle=True)
+    def finish(context, text: str, variables: dict) -> str:
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    @pass_context
+    def gettext(context, text: str, **variables) -> str:
+        return finish(context, (context.get("_catalogue") or catalogue()).ugettext(text), variables)
+
+    @pass_context
+    def ngettext(context, singular: str, plural: str, n: int, **variables) -> str:
+        variables.setdefault("num", n)
+        found = context.get("_catalogue") or catalogue()
+        return finish(context, found.ungettext(singular, plural, n), variables)
+
+    @pass_context
+    def pgettext(context, text_context: str, text: str, **variables) -> str:
+        variables.setdefault("context", text_context)
+        found = context.get("_catalogue") or catalogue()
+        return finish(context, found.upgettext(text_context, text), variables)
+
+    @pass_context
+    def npgettext(context, text_context: str, singular: str, plural: str, n: int, **variables) -> str:
+        variables.setdefault("context", text_context)
+        variables.setdefault("num", n)
+        found = context.get("_catalogue") or catalogue()
+        return finish(context, found.unpgettext(text_context, singular, plural, n), variables)
+
+    app.jinja_env.install_gettext_callables(gettext=gettext, ngettext=ngettext, newstyle=True)
+    # the new-style functions themselves, not wrapped a second time by Jinja
+    app.jinja_env.globals.update(gettext=gettext, ngettext=ngettext, pgettext=pgettext, npgettext=npgettext)
+    return catalogue
 
 
 def _register_templating(app: Flask) -> None:
@@ -246,7 +309,7 @@ def _register_templating(app: Flask) -> None:
     from schoolhq.core.settings_pages import pages_for as settings_pages_for
 
     filters.register(app)
-    _install_translations(app)
+    catalogue = _install_translations(app)
 
     @app.context_processor
     def inject():
@@ -291,6 +354,7 @@ def _register_templating(app: Flask) -> None:
             return links
 
         return {
+            "_catalogue": catalogue(),
             "can": user_can,
             "panels": panels,
             "nav": nav,

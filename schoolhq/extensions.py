@@ -4,10 +4,11 @@ from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from schoolhq.core.csrf import RememberingCSRFProtect
 
 # Named constraints keep Alembic migrations readable and let them drop what they created.
 NAMING_CONVENTION = {
@@ -26,6 +27,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
-csrf = CSRFProtect()
+csrf = RememberingCSRFProtect()
 babel = Babel()
 htmx = Htmx()

@@ -77,3 +77,21 @@ def test_no_translated_string_is_built_inside_an_f_string():
                     if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in translating:
                         found.append(f"{path.relative_to(ROOT)}:{call.lineno}")
     assert not found, f"translated strings inside f-strings: {found}"
+
+
+def test_templates_translate_in_the_locale_being_rendered(app):
+    """Templates' _() and ngettext() find the catalogue once per render (the `_catalogue`
+    the context processor adds) with Jinja's new-style rules (the text trusted, the values
+    escaped), and a render inside
+    force_locale() — a message in its recipient's language — gets that locale's."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = "{{ _('Name') }}|{{ _('%(who)s & co', who='<b>') }}|{{ ngettext('%(num)s day', '%(num)s days', 3) }}"
+    with app.test_request_context("/"):
+        assert render_template_string(page) == "名称|&lt;b&gt; & co|3 天"
+        with force_locale("en"):
+            assert render_template_string(page) == "Name|&lt;b&gt; & co|3 days"
+        assert render_template_string(page) == "名称|&lt;b&gt; & co|3 天"
+        # a template drawn straight from the environment has no context processor's catalogue
+        assert app.jinja_env.from_string("{{ _('Name') }}").render() == "名称"

@@ -173,8 +173,9 @@ def answer(round_id: int, item_id: int, subject_id: int):
     data = judging.AnswerInput(outcome=form.get("outcome", ""), value=form.get("value", ""),
                                 note=form.get("note", ""), photo=request.files.get("photo"),
                                 file=request.files.get("file"), signature=form.get("signature", ""))
+    account = current_user._get_current_object()  # the proxy resolves once, not per use in the save
     return _slot_response(round_id, item_id, subject_id,
-                          lambda: services.answer(current_user, round_id, item_id, subject_id, data))
+                          lambda: services.answer(account, round_id, item_id, subject_id, data))
 
 
 @bp.post("/rounds/<int:round_id>/evidence/<int:item_id>/<int:subject_id>")

@@ -11,7 +11,7 @@ from schoolhq import create_app
 from schoolhq.core.permissions import public
 from schoolhq.extensions import db
 from schoolhq.places.models import Location
-from tests.conftest import csrf_from, login, make_account
+from tests.conftest import TEST_PASSWORD, csrf_from, login, make_account
 
 
 def test_writes_need_a_csrf_token_and_htmx_sends_it_in_a_header(app, client):
@@ -36,6 +36,61 @@ def test_writes_need_a_csrf_token_and_htmx_sends_it_in_a_header(app, client):
     ok = client.post("/places/new", data={"kind": "campus", "name": "分校", "sort_order": "0",
                                           "responsible_person_id": ""}, headers={"X-CSRFToken": token})
     assert ok.status_code == 303
+
+
+
+def test_a_remembered_token_belongs_to_its_own_session_and_https_still_checks_the_referrer(app):
+    """The process remembers the token it signed for a session (schoolhq/core/csrf.py): the
+    same page draws the same token again, that token is accepted without signing anew,
+    and it is refused in another session, after signing out, altered, and over HTTPS
+    without the referrer Flask-WTF requires there."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.app_context():
+        make_account("head", "logistics_head")
+        make_account("other", "logistics_head")
+    place = {"kind": "campus", "name": "分校", "sort_order": "0", "responsible_person_id": ""}
+
+    def signed_in(username):
+        client = app.test_client()
+        token = csrf_from(client.get("/auth/login").get_data(as_text=True))
+        assert client.post("/auth/login", data={"username": username, "password": TEST_PASSWORD,
+                                                "csrf_token": token}).status_code == 303
+        return client, csrf_from(client.get("/places/new").get_data(as_text=True))
+
+    head, token = signed_in("head")
+    assert csrf_from(head.get("/places/new").get_data(as_text=True)) == token  # remembered, not signed anew
+    other, other_token = signed_in("other")
+    assert other_token != token
+    assert other.post("/places/new", data=place, headers={"X-CSRFToken": token}).status_code == 400
+    assert head.post("/places/new", data=place, headers={"X-CSRFToken": token[:-2] + "xx"}).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Location.id))) == 0
+    assert head.post("/places/new", data=place, headers={"X-CSRFToken": token}).status_code == 303
+    head.post("/auth/logout", headers={"X-CSRFToken": token})
+    again, _fresh = signed_in("head")
+    refused = again.post("/places/new", data={**place, "name": "第二分校"}, headers={"X-CSRFToken": token})
+    assert refused.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Location.id))) == 1
+    # over HTTPS Flask-WTF's referrer check still applies to a remembered token
+    from flask import session
+    from flask_wtf.csrf import CSRFError
+
+    from schoolhq.core import csrf as remembering
+    from schoolhq.extensions import csrf
+
+    with app.test_request_context("/places/new"):
+        session["csrf_token"] = "raw-token"
+        signed = remembering.signed_token()
+    assert remembering._SIGNED["raw-token"] == signed
+    for base_url, refusal in (("https://localhost", "referrer"), ("http://localhost", None)):
+        with app.test_request_context("/places/new", method="POST", base_url=base_url, headers={"X-CSRFToken": signed}):
+            session["csrf_token"] = "raw-token"
+            if refusal:
+                with pytest.raises(CSRFError, match=refusal):
+                    csrf.protect()
+            else:
+                csrf.protect()
 
 
 def login_with(client, token):

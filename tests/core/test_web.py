@@ -68,3 +68,19 @@ def test_a_record_named_by_a_url_is_not_found_but_one_chosen_in_a_form_is_a_form
         with pytest.raises(ServiceError) as refused:
             get_or_raise(Department, 2_147_483_000, "That department does not exist.", field="department_id")
         assert refused.value.field == "department_id"
+
+
+def test_the_app_asks_once_whether_a_function_is_a_coroutine_and_still_refuses_async_views(app):
+    """SchoolApp.ensure_sync remembers Flask's answer per function: a plain function comes
+    back as it is, every time; an async one is what Flask makes of it (without Flask's
+    async extra, its own error), never the coroutine function unwrapped."""
+    def plain():
+        return "ok"
+
+    async def asynchronous():
+        return "ok"
+
+    assert app.ensure_sync(plain) is plain and app.ensure_sync(plain) is plain
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match="async"):
+            app.ensure_sync(asynchronous)
