@@ -55,6 +55,9 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(resource_dir("static")),
     )
     app.config.update(settings)
+    from schoolhq.core.cookies import RememberingSessionInterface
+
+    app.session_interface = RememberingSessionInterface()
     _init_logging(app)
     app.json.ensure_ascii = False
     app.url_map.converters["int"] = DatabaseId

@@ -297,3 +297,32 @@ def test_every_search_box_is_read_through_the_one_helper():
     direct = [f"{path.relative_to(ROOT)}" for path in (ROOT / "schoolhq").rglob("*.py")
               if re.search(r"request\.args\.get\([\"'](q|search)[\"']", path.read_text(encoding="utf-8"))]
     assert not direct, f"read the search text with core.web.search_arg: {direct}"
+
+
+def test_a_remembered_session_cookie_opens_to_its_own_values_within_its_lifetime(app, monkeypatch):
+    """The process remembers the session cookies it verified (schoolhq/core/cookies.py):
+    the same cookie opens to the same values without checking its signature again, each
+    request gets its own copy of them, an altered cookie opens nothing, and a cookie past
+    the session lifetime is refused even though it was verified before."""
+    import time
+
+    from schoolhq.core import cookies
+
+    interface = app.session_interface
+    assert isinstance(interface, cookies.RememberingSessionInterface)
+    cookie = interface.get_signing_serializer(app).dumps({"_user_id": "1:1", "_flashes": [("message", "已保存")]})
+    name = interface.get_cookie_name(app)
+
+    def opened(value):
+        with app.test_request_context("/", headers={"Cookie": f"{name}={value}"}) as ctx:
+            return interface.open_session(app, ctx.request)
+
+    first = opened(cookie)
+    assert first["_user_id"] == "1:1" and cookie in interface._verified
+    first["_flashes"].append(("message", "再次"))  # a flash changes the list in place
+    assert opened(cookie)["_flashes"] == [("message", "已保存")]
+    assert dict(opened(cookie[:-3] + "xyz")) == {}
+    later = time.time() + app.permanent_session_lifetime.total_seconds() + 60
+    monkeypatch.setattr(cookies.time, "time", lambda: later)
+    assert dict(opened(cookie)) == {}
+    assert cookie not in interface._verified
