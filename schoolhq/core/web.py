@@ -136,4 +136,3 @@ def handle_form(form, action, *, success, page, fragment: str | None = None, con
         return page(status=status, **error)
     values = context() if callable(context) else dict(context or {})
     return render(page, fragment, status=status, form=form, **error, **values)
-
