@@ -4,6 +4,7 @@ edited, published versions never change, a new version starts as a copy."""
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from dataclasses import dataclass
@@ -212,6 +213,16 @@ def parse_packs(text: str) -> list[CheckTemplate]:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else "?"
         raise ServiceError(_l("The file is not valid YAML (line %(line)s).", line=line)) from None
+    return _templates_of(data)
+
+
+def _shipped_templates() -> list[CheckTemplate]:
+    """The shipped packs as new templates, from the file as read once a process (parsing
+    its YAML was nine tenths of the templates page)."""
+    return _templates_of(copy.deepcopy(_shipped_packs()))
+
+
+def _templates_of(data) -> list[CheckTemplate]:
     packs = data.get("packs") if isinstance(data, dict) else None
     if not isinstance(packs, list) or not packs:
         raise ServiceError(_l("The file has no list of packs (packs:)."))
@@ -224,7 +235,7 @@ def parse_packs(text: str) -> list[CheckTemplate]:
 def seed() -> None:
     """The shipped packs as published templates, each once: a school's edits are kept."""
     known = set(db.session.scalars(select(CheckTemplate.key)))
-    for template in parse_packs(PACK_FILE.read_text(encoding="utf-8")):
+    for template in _shipped_templates():
         if template.key in known:
             continue
         template.status, template.published_at = "published", utcnow()
@@ -273,7 +284,7 @@ def shipped_differences() -> list[tuple[CheckTemplate, CheckTemplate | None]]:
     for template in templates(include_retired=True):
         newest.setdefault(template.key, template)
     found = []
-    for shipped in parse_packs(PACK_FILE.read_text(encoding="utf-8")):
+    for shipped in _shipped_templates():
         mine = newest.get(shipped.key)
         if mine is None or (mine.status != "draft" and _content(mine) != _content(shipped)):
             found.append((shipped, mine))
