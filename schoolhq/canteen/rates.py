@@ -134,7 +134,10 @@ def of_period(first: date, last: date) -> list[Rate]:
     last = min(last, local_today())
     if last < first:
         return [Rate(key, 0, 0) for key in KEYS]
-    tally = _tallies(first, last)
+    return _rates_of(_tallies(first, last), last)
+
+
+def _rates_of(tally: dict[date, dict[str, list[int]]], last: date) -> list[Rate]:
     rates = []
     for key in KEYS:
         if key == "certificates":
@@ -169,8 +172,9 @@ def dashboard_items(account) -> list:
     if not (can(account, "canteen.manage") or can(account, "canteen.accompany")):
         return []
     today = local_today()
-    month = of_month(today.year, today.month)
-    day = {rate.key: rate for rate in of_period(today, today)}
+    tally = _tallies(month_bounds(today)[0], today)  # the month so far, today among its days
+    month = _rates_of(tally, today)
+    day = {rate.key: rate for rate in _rates_of({today: tally[today]}, today)}
     short = sum(1 for rate in month if not rate.complete)
     entries = [Entry(f"{rate.name} {rate.shown()}", url_for("canteen.rates_page"),
                      str(_l("today %(rate)s", rate=day[rate.key].shown()))) for rate in month]
