@@ -77,8 +77,10 @@ def _tallies(first: date, last: date) -> dict[date, dict[str, list[int]]]:
     tally = {day: {key: [0, 0] for key in KEYS} for day in days}
     served = {kind.key for kind in meals.kinds()}
     now = utcnow()
-    over = {meal.id: meal.day for meal in db.session.scalars(select(Meal).where(Meal.day >= first, Meal.day <= last))
-            if meal.kind in served and now >= meals.ends_at(meal.day, meal.kind)}
+    # plain columns throughout: these are the dashboard's rows, read on every view of it
+    over = {meal_id: day for meal_id, day, kind in db.session.execute(
+            select(Meal.id, Meal.day, Meal.kind).where(Meal.day >= first, Meal.day <= last))
+            if kind in served and now >= meals.ends_at(day, kind)}
     if over:
         for meal_id, dishes, sampled in db.session.execute(
                 select(Dish.meal_id, func.count(Dish.id), func.count(FoodSample.id))
@@ -92,8 +94,8 @@ def _tallies(first: date, last: date) -> dict[date, dict[str, list[int]]]:
             tally[day]["companion"][1] += 1
     # the morning check: each school day, everyone then on the roster (added by that day,
     # still on it) is due; a person checked who has since left the roster counts on both sides
-    roster = [(member.person_id, to_local(member.added_at).date()) for member in db.session.scalars(
-        select(CanteenStaff).join(Person, Person.id == CanteenStaff.person_id)
+    roster = [(person_id, to_local(added_at).date()) for person_id, added_at in db.session.execute(
+        select(CanteenStaff.person_id, CanteenStaff.added_at).join(Person, Person.id == CanteenStaff.person_id)
         .where(CanteenStaff.active.is_(True), Person.left_at.is_(None)))]
     checked: dict[date, set[int]] = {}
     for day, person_id in db.session.execute(select(MorningCheck.day, MorningCheck.person_id)
@@ -116,10 +118,11 @@ def _tallies(first: date, last: date) -> dict[date, dict[str, list[int]]]:
         tally[day]["documents"][1] += 1
     # health certificates: of everyone on the roster, valid on each day
     staff = {person_id for person_id, _added in roster}
-    held: dict[int, list[Certificate]] = {}
-    for certificate in db.session.scalars(select(Certificate).where(
-            Certificate.person_id.in_(staff), Certificate.type_key == services.HEALTH_CERTIFICATE,
-            Certificate.withdrawn_at.is_(None), Certificate.issued_on <= last)):
+    held: dict[int, list] = {}
+    for certificate in db.session.execute(select(Certificate.person_id, Certificate.issued_on, Certificate.expires_on)
+                                          .where(Certificate.person_id.in_(staff),
+                                                 Certificate.type_key == services.HEALTH_CERTIFICATE,
+                                                 Certificate.withdrawn_at.is_(None), Certificate.issued_on <= last)):
         held.setdefault(certificate.person_id, []).append(certificate)
     for day in days:
         valid = sum(1 for person_id in staff if any(
