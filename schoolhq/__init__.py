@@ -32,16 +32,14 @@ class SchoolApp(Flask):
     request), and the answer never changes."""
 
     def __init__(self, *args, **kwargs):
+        from schoolhq.core.remembered import Remembered
+
         super().__init__(*args, **kwargs)
-        self._synchronous: dict = {}
+        self._synchronous = Remembered(kept=1000)
 
     def ensure_sync(self, func):
         found = self._synchronous.get(func)
-        if found is None:
-            if len(self._synchronous) > 1000:  # functions made anew for each call
-                self._synchronous.clear()
-            found = self._synchronous[func] = super().ensure_sync(func)
-        return found
+        return found if found is not None else self._synchronous.keep(func, super().ensure_sync(func))
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -276,28 +274,28 @@ def _install_translations(app: Flask) -> Callable[[], object]:
             text = Markup(text)
         return text % variables
 
+    def of(context):
+        return context.get("_catalogue") or catalogue()
+
     @pass_context
     def gettext(context, text: str, **variables) -> str:
-        return finish(context, (context.get("_catalogue") or catalogue()).ugettext(text), variables)
+        return finish(context, of(context).ugettext(text), variables)
 
     @pass_context
     def ngettext(context, singular: str, plural: str, n: int, **variables) -> str:
         variables.setdefault("num", n)
-        found = context.get("_catalogue") or catalogue()
-        return finish(context, found.ungettext(singular, plural, n), variables)
+        return finish(context, of(context).ungettext(singular, plural, n), variables)
 
     @pass_context
     def pgettext(context, text_context: str, text: str, **variables) -> str:
         variables.setdefault("context", text_context)
-        found = context.get("_catalogue") or catalogue()
-        return finish(context, found.upgettext(text_context, text), variables)
+        return finish(context, of(context).upgettext(text_context, text), variables)
 
     @pass_context
     def npgettext(context, text_context: str, singular: str, plural: str, n: int, **variables) -> str:
         variables.setdefault("context", text_context)
         variables.setdefault("num", n)
-        found = context.get("_catalogue") or catalogue()
-        return finish(context, found.unpgettext(text_context, singular, plural, n), variables)
+        return finish(context, of(context).unpgettext(text_context, singular, plural, n), variables)
 
     app.jinja_env.install_gettext_callables(gettext=gettext, ngettext=ngettext, newstyle=True)
     # the new-style functions themselves, not wrapped a second time by Jinja

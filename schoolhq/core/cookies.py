@@ -16,13 +16,13 @@ import time
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
-_KEPT = 10_000
+from schoolhq.core.remembered import Remembered
 
 
 class RememberingSessionInterface(SecureCookieSessionInterface):
     def __init__(self) -> None:
         #: cookie -> (its values, when it was signed)
-        self._verified: dict[str, tuple[dict, float]] = {}
+        self._verified = Remembered()
 
     def open_session(self, app, request):
         cookie = request.cookies.get(self.get_cookie_name(app))
@@ -36,9 +36,7 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
                     cookie, max_age=max_age, return_timestamp=True)
             except BadSignature:
                 return self.session_class()
-            if len(self._verified) >= _KEPT:
-                self._verified.clear()
-            found = self._verified[cookie] = (values, signed_at.timestamp())
+            found = self._verified.keep(cookie, (values, signed_at.timestamp()))
         values, signed_at = found
         if not 0 <= time.time() - signed_at <= max_age:
             self._verified.pop(cookie, None)
